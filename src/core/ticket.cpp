@@ -1,0 +1,77 @@
+#include "core/ticket.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace tierd {
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+TicketStatus parse_ticket_status(std::string_view text) {
+  std::string s = ascii_lower(text);
+  for (char& c : s) {
+    if (c == '-' || c == ' ') c = '_';
+  }
+  if (s == "new") return TicketStatus::kNew;
+  if (s == "open") return TicketStatus::kOpen;
+  if (s == "pending") return TicketStatus::kPending;
+  if (s == "hold" || s == "on_hold" || s == "onhold") return TicketStatus::kHold;
+  if (s == "solved") return TicketStatus::kSolved;
+  if (s == "closed") return TicketStatus::kClosed;
+  if (s == "deleted" || s == "archived" || s == "scrubbed") return TicketStatus::kDeleted;
+  return TicketStatus::kUnknown;
+}
+
+const char* ticket_status_name(TicketStatus s) {
+  switch (s) {
+    case TicketStatus::kNew: return "new";
+    case TicketStatus::kOpen: return "open";
+    case TicketStatus::kPending: return "pending";
+    case TicketStatus::kHold: return "hold";
+    case TicketStatus::kSolved: return "solved";
+    case TicketStatus::kClosed: return "closed";
+    case TicketStatus::kDeleted: return "deleted";
+    case TicketStatus::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::optional<Priority> parse_priority(std::string_view text) {
+  std::string s = ascii_lower(text);
+  if (s.empty() || s == "none" || s == "-" || s == "null") return Priority::kNone;
+  if (s == "low") return Priority::kLow;
+  if (s == "normal") return Priority::kNormal;
+  if (s == "high") return Priority::kHigh;
+  if (s == "urgent") return Priority::kUrgent;
+  return std::nullopt;
+}
+
+const char* priority_name(Priority p) {
+  switch (p) {
+    case Priority::kNone: return "none";
+    case Priority::kLow: return "low";
+    case Priority::kNormal: return "normal";
+    case Priority::kHigh: return "high";
+    case Priority::kUrgent: return "urgent";
+  }
+  return "none";
+}
+
+bool TicketSnapshot::has_tag(std::string_view tag) const {
+  return std::binary_search(tags.begin(), tags.end(), tag,
+                            [](std::string_view a, std::string_view b) { return a < b; });
+}
+
+std::vector<std::string> normalize_tags(std::vector<std::string> tags) {
+  for (auto& t : tags) t = ascii_lower(t);
+  tags.erase(std::remove(tags.begin(), tags.end(), std::string()), tags.end());
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  return tags;
+}
+
+}  // namespace tierd

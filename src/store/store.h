@@ -1,0 +1,154 @@
+// Store: tierd's durable state, behind one interface with an SQLite
+// implementation (the embedded default, src/store/sqlite/) and a PostgreSQL one
+// (for several replicas, src/store/postgres/).
+//
+// What lives here:
+//   inbox   — every accepted webhook delivery, unique by event id, in arrival
+//             order (seq); marked processed by the engine.
+//   tickets — the engine's mirror of each ticket (an opaque JSON document the
+//             core defines) and its next deadline, if any.
+//   outbox  — writes to the helpdesk that decisions asked for, in order per
+//             ticket, until the vendor confirmed them (or they were dead-lettered
+//             or superseded).
+//   audit   — what happened to each ticket and why, for `tierd explain` and
+//             `tierd report`.
+//   meta    — small named values: cursors, round-robin positions, schema version.
+//
+// Thread safety: every method may be called from any thread; implementations
+// serialise writers internally. Each method is atomic: it either commits all of
+// its effect or none and returns a non-OK Status (kUnavailable for a transient
+// failure such as a locked or full database, so callers can answer 503 / retry).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/ticket.h"
+#include "core/time.h"
+
+namespace tierd {
+
+struct InboxRecord {
+  int64_t seq = 0;         // assigned by append_inbox; increases with arrival
+  std::string event_id;    // unique key: a redelivery of the same id is a duplicate
+  TicketId ticket_id = 0;
+  Instant received_at{};
+  Instant event_time{};
+  std::string type;        // the vendor's event type, for listings
+  std::string event_json;  // the normalised TicketEvent (core/ticket_event.h codec)
+  std::string raw_body;    // the delivery exactly as received, for export and replay
+};
+
+enum class AppendOutcome { kAccepted, kDuplicate };
+
+enum class OutboxState { kPending, kDone, kDead, kCancelled };
+const char* outbox_state_name(OutboxState s);
+
+struct OutboxRecord {
+  int64_t id = 0;              // assigned by commit(); increases with creation
+  TicketId ticket_id = 0;
+  std::string kind;            // what the write is for: "escalate", "review", ...
+  std::string payload_json;    // the write, in the core's vendor-neutral form
+  std::string idempotency_key; // unique; carried into the vendor write as a marker
+  Instant created_at{};
+  Instant not_before{};        // earliest time to (re)try
+  int attempts = 0;
+  bool maybe_sent = false;     // an attempt started whose outcome is unknown
+  OutboxState state = OutboxState::kPending;
+  std::string last_error;      // human-readable outcome of the last attempt
+};
+
+struct AuditRecord {
+  int64_t id = 0;          // assigned by the store
+  TicketId ticket_id = 0;
+  Instant at{};
+  std::string kind;        // "event", "decision", "write", "note" ...
+  std::string event_id;    // the inbox event it belongs to, if any
+  std::string detail_json; // the structured record (reason, budget, outcome ...)
+};
+
+struct TicketRow {
+  TicketId id = 0;
+  std::string state_json;
+  std::optional<Instant> deadline;
+};
+
+// Everything the engine does for one input, committed atomically: the new
+// mirror, the next deadline, the inbox entry it consumed, the writes it asked
+// for or cancelled, the outbox entries it saw confirmed, and the audit trail.
+struct EngineCommit {
+  TicketId ticket_id = 0;
+  std::optional<std::string> state_json;  // nullopt: leave the mirror as it is
+  std::optional<Instant> deadline;        // nullopt: no running deadline
+  bool set_deadline = true;               // false: leave the stored deadline alone
+  std::optional<int64_t> inbox_seq_done;
+  std::vector<OutboxRecord> new_outbox;   // ids are assigned by the store
+  std::vector<int64_t> outbox_done;       // confirmed by the vendor
+  std::vector<int64_t> outbox_cancelled;  // superseded by a re-decision
+  std::vector<AuditRecord> audit;
+  std::vector<std::pair<std::string, std::string>> meta;  // key, value to upsert
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- inbox (ingest) ---
+  // Appends records in one transaction; returns one outcome per record in
+  // order and fills `seq` of the accepted ones. A record whose event_id is
+  // already stored (or repeated in the batch) is kDuplicate and changes nothing.
+  virtual Result<std::vector<AppendOutcome>> append_inbox(std::vector<InboxRecord>& records) = 0;
+  // Unprocessed records with seq > after_seq, in seq order, at most `limit`.
+  virtual Result<std::vector<InboxRecord>> pending_inbox(int64_t after_seq, size_t limit) = 0;
+  // Records received in [from, to), in seq order (processed or not), for export.
+  virtual Result<std::vector<InboxRecord>> inbox_range(Instant from, Instant to, size_t limit) = 0;
+  virtual Result<int64_t> inbox_depth() = 0;  // unprocessed records
+
+  // --- tickets and deadlines (engine) ---
+  virtual Result<std::optional<TicketRow>> load_ticket(TicketId id) = 0;
+  // Calls `fn` for every ticket with a deadline, in deadline order.
+  virtual Status for_each_deadline(const std::function<void(TicketId, Instant)>& fn) = 0;
+  // Calls `fn` for every stored ticket (reports, status page).
+  virtual Status for_each_ticket(const std::function<void(const TicketRow&)>& fn) = 0;
+  // Applies all commits in one transaction. Fills the ids of new outbox records.
+  virtual Status commit(std::vector<EngineCommit>& commits) = 0;
+
+  // --- outbox (api writer) ---
+  // Pending records with not_before <= now, in id order, at most `limit`. The
+  // writer sends each ticket's records in id order and merges them into one
+  // vendor update.
+  virtual Result<std::vector<OutboxRecord>> due_outbox(Instant now, size_t limit) = 0;
+  virtual Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId id) = 0;
+  // Before sending: marks the records as possibly sent (attempts + 1).
+  virtual Status mark_outbox_attempt(const std::vector<int64_t>& ids) = 0;
+  // After a failed attempt that certainly did not apply: back to pending,
+  // maybe_sent cleared, retried at `not_before`.
+  virtual Status reschedule_outbox(const std::vector<int64_t>& ids, Instant not_before,
+                                   const std::string& error) = 0;
+  // Terminal states set by the writer itself (dead-letter).
+  virtual Status finish_outbox(const std::vector<int64_t>& ids, OutboxState state,
+                               const std::string& outcome) = 0;
+  virtual Result<int64_t> outbox_depth() = 0;
+  virtual Result<std::optional<Instant>> oldest_pending_outbox() = 0;
+  // Dead-lettered records, newest first.
+  virtual Result<std::vector<OutboxRecord>> dead_outbox(size_t limit) = 0;
+
+  // --- audit ---
+  virtual Status append_audit(const std::vector<AuditRecord>& records) = 0;
+  virtual Result<std::vector<AuditRecord>> audit_for_ticket(TicketId id) = 0;
+  // Records with at >= since, in id order, passed to `fn` (streams; no big vectors).
+  virtual Status for_each_audit_since(Instant since,
+                                      const std::function<void(const AuditRecord&)>& fn) = 0;
+  virtual Result<int64_t> prune_audit(Instant before) = 0;  // returns rows deleted
+
+  // --- meta ---
+  virtual Result<std::optional<std::string>> get_meta(const std::string& key) = 0;
+  virtual Status put_meta(const std::string& key, const std::string& value) = 0;
+};
+
+}  // namespace tierd
