@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cassert>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -48,9 +50,18 @@ class [[nodiscard]] Status {
   // "unavailable: store: disk I/O error" — for logs and CLI output.
   std::string to_string() const;
 
+  // For kResourceExhausted / kUnavailable from a peer that said when to come
+  // back (HTTP Retry-After).
+  std::optional<std::chrono::milliseconds> retry_after() const { return retry_after_; }
+  Status& set_retry_after(std::chrono::milliseconds d) {
+    retry_after_ = d;
+    return *this;
+  }
+
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::optional<std::chrono::milliseconds> retry_after_;
 };
 
 // Holds a value or a non-OK Status. Accessing value() of an error is a bug

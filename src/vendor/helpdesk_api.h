@@ -1,0 +1,96 @@
+// HelpdeskApi: the helpdesk's REST API as tierd uses it, vendor-neutral.
+//
+// The Zendesk implementation is src/vendor/zendesk/api_client.h. Calls block
+// the calling thread (the api writer, the reconciler, `tierd setup`); an
+// implementation is safe to call from several threads at once.
+//
+// Failures come back as Status values whose codes say what to do next:
+//   kConflict          409: the ticket changed since `updated_stamp` (safe update)
+//   kResourceExhausted 429: retry after Status::retry_after()
+//   kUnavailable       5xx or a refused/dropped connection: retry with back-off
+//                      (retry_after() set when the vendor sent Retry-After)
+//   kDeadlineExceeded  no answer in time: the write may or may not have applied
+//   kUnauthenticated   401: credentials are wrong or expired; stop writing
+//   kPermissionDenied  403
+//   kNotFound          404 (e.g. the ticket was deleted)
+//   kInvalidArgument   other 4xx: the request itself is wrong; do not retry
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/ticket.h"
+#include "core/time.h"
+
+namespace tierd {
+
+// One write to one ticket. Only the fields that are set are sent.
+struct TicketUpdate {
+  TicketId ticket_id = 0;
+  std::optional<GroupId> group_id;
+  bool set_assignee = false;           // with assignee_id: nullopt clears the assignee
+  std::optional<UserId> assignee_id;
+  // The whole tag list to store. Sent together with updated_stamp, so a
+  // concurrent tag change makes the write fail with kConflict instead of
+  // being overwritten.
+  std::optional<std::vector<std::string>> tags;
+  std::vector<UserId> add_followers;
+  std::optional<std::string> internal_note;  // a private comment
+  std::optional<Instant> updated_stamp;      // safe update against this updated_at
+};
+
+// The outcome for one ticket of a bulk update job.
+struct BulkItemResult {
+  TicketId ticket_id = 0;
+  bool success = false;
+  std::string error;  // vendor error text when !success ("conflict", ...)
+};
+
+struct JobStatus {
+  std::string id;
+  std::string status;  // "queued", "working", "completed", "failed", "killed"
+  std::vector<BulkItemResult> results;
+  bool finished() const { return status == "completed" || status == "failed" || status == "killed"; }
+};
+
+// One page of the incremental ticket export.
+struct ExportPage {
+  std::vector<TicketSnapshot> tickets;
+  std::string after_cursor;  // pass to the next call
+  bool end_of_stream = false;
+};
+
+struct GroupMember {
+  UserId user_id = 0;
+  GroupId group_id = 0;
+};
+
+struct UserInfo {
+  UserId id = 0;
+  std::string name;
+  std::string role;  // "agent", "admin", "end-user"
+  bool active = true;
+};
+
+class HelpdeskApi {
+ public:
+  virtual ~HelpdeskApi() = default;
+
+  virtual Result<TicketSnapshot> get_ticket(TicketId id) = 0;
+  // Applies the update; returns the ticket as the vendor stored it.
+  virtual Result<TicketSnapshot> update_ticket(const TicketUpdate& update) = 0;
+  // Submits up to 100 updates as one asynchronous bulk job; returns its id.
+  virtual Result<std::string> update_many(const std::vector<TicketUpdate>& updates) = 0;
+  virtual Result<JobStatus> job_status(const std::string& job_id) = 0;
+  // True when one of the ticket's comments contains `marker` (used to check
+  // whether a write whose outcome is unknown already applied).
+  virtual Result<bool> has_comment_containing(TicketId id, const std::string& marker) = 0;
+  // Incremental export: start at `start_time` when `cursor` is empty.
+  virtual Result<ExportPage> export_tickets(const std::string& cursor, Instant start_time) = 0;
+  virtual Result<std::vector<GroupMember>> group_memberships(GroupId group) = 0;
+  virtual Result<UserInfo> current_user() = 0;
+};
+
+}  // namespace tierd
