@@ -1,1 +1,74 @@
-int main() { return 0; }
+// tierd: tiered-support escalation for a hosted helpdesk.
+//
+// The subcommands, in one table: each has a name, a one-line description and
+// a handler. Everything else lives in tierd_lib.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "daemon/check_config.h"
+#include "daemon/logging.h"
+#include "daemon/explain.h"
+#include "daemon/serve.h"
+
+namespace {
+
+struct Options {
+  std::string config;
+  int64_t ticket = 0;
+  bool json = false;
+};
+
+struct Subcommand {
+  const char* name;
+  const char* description;
+  std::function<void(CLI::App&, Options&)> add_options;
+  std::function<int(const Options&)> run;
+};
+
+void config_option(CLI::App& app, Options& o) {
+  app.add_option("--config", o.config, "the config file (JSON, // comments allowed)")->required();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Logs go to stderr from the start; stdout carries command output.
+  tierd::setup_logging(tierd::LogConfig{});
+  Options options;
+  const std::vector<Subcommand> commands = {
+      {"serve", "run the daemon", config_option,
+       [](const Options& o) { return tierd::run_serve(o.config); }},
+      {"check-config", "validate the config and exit (0: valid)", config_option,
+       [](const Options& o) { return tierd::run_check_config(o.config, std::cout, std::cerr); }},
+      {"explain", "print a ticket's timeline: events, clock, actions and why",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         app.add_option("TICKET_ID", o.ticket, "the ticket id")->required();
+         app.add_flag("--json", o.json, "print JSON instead of text");
+       },
+       [](const Options& o) { return tierd::run_explain(o.config, o.ticket, o.json); }},
+      {"version", "print the version", [](CLI::App&, Options&) {},
+       [](const Options&) {
+         std::cout << "tierd " << TIERD_VERSION << "\n";
+         return 0;
+       }},
+  };
+
+  CLI::App app{"tierd: tiered support for a hosted helpdesk"};
+  app.require_subcommand(1);
+  std::vector<CLI::App*> parsed;
+  for (const auto& c : commands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.description);
+    c.add_options(*sub, options);
+    parsed.push_back(sub);
+  }
+  CLI11_PARSE(app, argc, argv);
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (parsed[i]->parsed()) return commands[i].run(options);
+  }
+  return 1;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds tierd and runs the whole test suite (CTest): once in an optimised
+# build, once under AddressSanitizer + UBSan, then the webhook fuzzer for a
+# bounded time. Installs missing Debian packages first.
+#   TIERD_FUZZ_SECONDS=60  how long the fuzzer runs (0 skips it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+jobs="${TIERD_JOBS:-2}"
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$jobs"
+ctest --test-dir build -j"$jobs" --output-on-failure
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTIERD_SANITIZE=ON -DTIERD_BUILD_BENCH=OFF
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -j"$jobs" --output-on-failure
+
+fuzz_seconds="${TIERD_FUZZ_SECONDS:-60}"
+if [ "$fuzz_seconds" -gt 0 ]; then
+  ./scripts/fuzz.sh "$fuzz_seconds"
+fi

@@ -1,0 +1,82 @@
+// decide(): what to do to one ticket. The functional core of tierd.
+//
+//   decide(state, input, now, policy) -> Decision{new state, writes, next deadline, reason, audit}
+//
+// Pure: no I/O, no clock reads, no globals; the same arguments always give the
+// same Decision. The engine (src/daemon/engine.h) feeds it every input for a
+// ticket — webhook events, timer ticks, and the outcomes of tierd's own
+// writes — and commits the Decision atomically.
+//
+// Rules (see DESIGN.md §2):
+//  * A ticket is in the tier that owns its group. Entering a tier, however it
+//    happens, starts a fresh stay whose handling clock starts at zero.
+//  * The clock runs while the status is one of the tier's clock statuses
+//    (new/open by default) and counts only the tier calendar's working time;
+//    other statuses pause it, keeping the time used.
+//  * At `at_risk_share` of the budget the at-risk tag is added; when the budget
+//    is used up the ticket moves to the next tier's first group with tier tags,
+//    the previous assignee as a follower and an internal note saying why.
+//  * An agent's escalate (deescalate) tag moves the ticket up (down) at once.
+//  * A write is asked for once; until the vendor confirms it, refuses it
+//    (conflict: decide again on the fresh ticket) or dead-letters it, the same
+//    write is not asked for again. Echoes of tierd's own writes change nothing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/policy.h"
+#include "core/ticket_event.h"
+#include "core/ticket_state.h"
+#include "core/ticket_write.h"
+
+namespace tierd {
+
+enum class InputKind {
+  kEvent,           // a change reported by the helpdesk (webhook, export, API read)
+  kTick,            // the ticket's deadline came
+  kWriteConfirmed,  // the vendor applied tierd's writes `write_keys`; `vendor_ticket` is its answer
+  kWriteConflict,   // the vendor refused them because the ticket changed; `vendor_ticket` is fresh
+  kWriteDead,       // the writes were refused for good (dead-lettered)
+};
+
+struct Input {
+  InputKind kind = InputKind::kTick;
+  std::optional<TicketEvent> event;
+  std::optional<TicketSnapshot> vendor_ticket;
+  std::vector<std::string> write_keys;
+  std::string detail;  // the vendor's answer, for the audit trail
+
+  static Input Event(TicketEvent e);
+  static Input Tick();
+  static Input WriteOutcome(InputKind kind, std::vector<std::string> keys,
+                            std::optional<TicketSnapshot> ticket, std::string detail);
+};
+
+// One line of the ticket's audit trail: what happened and why.
+struct AuditNote {
+  std::string kind;        // "tier_entered", "clock_paused", "escalate", "at_risk", ...
+  nlohmann::json detail;   // reason, tier names, budget_ms, used_ms, ...
+};
+
+struct Decision {
+  TicketState state;
+  std::vector<TicketWrite> writes;
+  std::optional<Instant> next_deadline;
+  std::vector<AuditNote> audit;
+  // Keys of unconfirmed writes this decision gave up on (superseded after a
+  // conflict); the engine cancels their outbox records.
+  std::vector<std::string> cancelled_writes;
+  // Summary for logs: "escalate tier1->tier2", "pause", "noop".
+  std::string summary() const;
+};
+
+Decision decide(const TicketState& state, const Input& input, Instant now, const Policy& policy);
+
+// Working time the clock of `state` shows at `now` (0 when in no tier).
+Duration handling_time(const TicketState& state, Instant now, const Policy& policy);
+
+}  // namespace tierd

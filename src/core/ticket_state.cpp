@@ -1,0 +1,84 @@
+#include "core/ticket_state.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "core/ticket_event.h"
+
+namespace tierd {
+
+bool TicketState::has_pending(std::string_view kind) const {
+  return std::any_of(pending.begin(), pending.end(), [&](const PendingWrite& p) { return p.kind == kind; });
+}
+
+bool TicketState::pending_removes_tag(std::string_view tag) const {
+  return std::any_of(pending.begin(), pending.end(), [&](const PendingWrite& p) {
+    return std::find(p.removes_tags.begin(), p.removes_tags.end(), tag) != p.removes_tags.end();
+  });
+}
+
+nlohmann::json to_json(const TicketState& s) {
+  nlohmann::json stay{{"tier", s.stay.tier},
+                      {"entered_at", to_unix_ms(s.stay.entered_at)},
+                      {"entered_by", s.stay.entered_by},
+                      {"used_ms", s.stay.used.count()},
+                      {"at_risk", s.stay.at_risk},
+                      {"escalation_blocked", s.stay.escalation_blocked}};
+  if (s.stay.running_since) stay["running_since"] = to_unix_ms(*s.stay.running_since);
+  nlohmann::json pending = nlohmann::json::array();
+  for (const auto& p : s.pending) {
+    nlohmann::json pj{{"key", p.key},
+                      {"kind", p.kind},
+                      {"to_tier", p.to_tier},
+                      {"decided_at", to_unix_ms(p.decided_at)},
+                      {"removes_tags", p.removes_tags}};
+    if (p.to_group) pj["to_group"] = *p.to_group;
+    pending.push_back(std::move(pj));
+  }
+  return {{"id", s.id},
+          {"known", s.known},
+          {"deleted", s.deleted},
+          {"ticket", to_json(s.ticket)},
+          {"stay", std::move(stay)},
+          {"pending", std::move(pending)},
+          {"next_write_seq", s.next_write_seq}};
+}
+
+Result<TicketState> ticket_state_from_json(const nlohmann::json& j) {
+  try {
+    TicketState s;
+    s.id = j.at("id").get<TicketId>();
+    s.known = j.value("known", false);
+    s.deleted = j.value("deleted", false);
+    auto t = ticket_snapshot_from_json(j.at("ticket"));
+    if (!t.ok()) return t.status();
+    s.ticket = std::move(t).value();
+    const auto& stay = j.at("stay");
+    s.stay.tier = stay.at("tier").get<int>();
+    s.stay.entered_at = from_unix_ms(stay.at("entered_at").get<int64_t>());
+    s.stay.entered_by = stay.value("entered_by", "");
+    s.stay.used = Duration(stay.at("used_ms").get<int64_t>());
+    s.stay.at_risk = stay.value("at_risk", false);
+    s.stay.escalation_blocked = stay.value("escalation_blocked", false);
+    if (stay.contains("running_since")) {
+      s.stay.running_since = from_unix_ms(stay["running_since"].get<int64_t>());
+    }
+    for (const auto& pj : j.at("pending")) {
+      PendingWrite p;
+      p.key = pj.at("key").get<std::string>();
+      p.kind = pj.at("kind").get<std::string>();
+      p.to_tier = pj.value("to_tier", -1);
+      p.decided_at = from_unix_ms(pj.at("decided_at").get<int64_t>());
+      p.removes_tags = pj.value("removes_tags", std::vector<std::string>{});
+      if (pj.contains("to_group")) p.to_group = pj["to_group"].get<GroupId>();
+      s.pending.push_back(std::move(p));
+    }
+    s.next_write_seq = j.value("next_write_seq", int64_t{1});
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(std::string("ticket state: ") + e.what());
+  }
+}
+
+}  // namespace tierd

@@ -1,0 +1,279 @@
+// Config: the daemon's typed, validated configuration and how to load it.
+//
+// The configuration is one JSON document (`//` and `/* */` comments allowed).
+// parse_config() turns it into a Config in one pass and validates all of it,
+// including cross references (tier groups unique, calendars and routes that
+// exist, ...), so that a broken file is reported completely at once: the error
+// message has one line per problem, each starting with the JSON path of the
+// offending value ("tiers[1].escalate_after: expected a duration ...").
+//
+// Secrets never live in the file. The config names where they come from (an
+// environment variable or a file); load_secrets() reads them. Nothing here logs
+// a secret value.
+//
+// A Config is a plain value: it owns all its data, is immutable by convention
+// once loaded, and may be read from any thread. Loading has no global state, so
+// any thread may call these functions (a SIGHUP reload builds a new Config and
+// swaps it in).
+#pragma once
+
+#include <date/date.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "core/ticket.h"
+#include "core/time.h"
+
+namespace tierd {
+
+enum class RunMode {
+  kLive,    // decisions are written back to the helpdesk
+  kShadow,  // decisions are computed, audited and logged, never written back
+};
+
+// Where a secret comes from: an environment variable or a file (whose content,
+// minus trailing whitespace, is the secret). At most one of them is set; both
+// empty means "not configured".
+struct SecretSource {
+  std::string env;
+  std::string file;
+  bool configured() const { return !env.empty() || !file.empty(); }
+};
+
+struct TlsConfig {
+  std::string cert_file;  // PEM certificate chain
+  std::string key_file;   // PEM private key
+};
+
+struct ListenConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 16;
+  std::optional<TlsConfig> tls;
+};
+
+// A separate plain-HTTP listener for /healthz and /metrics.
+struct AdminListenConfig {
+  std::string host = "127.0.0.1";
+  int port = 0;
+};
+
+enum class SqliteSynchronous { kFull, kNormal };
+
+struct SqliteConfig {
+  std::string path;  // relative paths are relative to the working directory
+  SqliteSynchronous synchronous = SqliteSynchronous::kFull;
+};
+
+struct PostgresConfig {
+  SecretSource url{"TIERD_POSTGRES_URL", ""};  // the URL can hold a password
+};
+
+// Exactly one of the two is set in a loaded Config.
+struct StoreConfig {
+  std::optional<SqliteConfig> sqlite;
+  std::optional<PostgresConfig> postgres;
+};
+
+struct ZendeskConfig {
+  std::string base_url;  // "https://acme.zendesk.com", no trailing slash
+  std::string email;     // for API-token authentication
+  SecretSource api_token{"TIERD_ZENDESK_TOKEN", ""};
+  SecretSource oauth_token;  // when configured, used instead of email + API token
+  SecretSource webhook_secret{"TIERD_WEBHOOK_SECRET", ""};
+  SecretSource webhook_secret_previous;  // accepted too while a secret is rotated
+  std::string ca_file;                   // empty: the system CA store
+  Duration timeout = std::chrono::seconds(10);
+  std::optional<UserId> api_user_id;  // the integration's own user, to recognise echoes
+  int requests_per_minute = 700;
+  int updates_per_minute = 100;
+  double rate_share = 0.8;  // share of the account's limits tierd may use, (0, 1]
+};
+
+struct WebhookConfig {
+  int64_t max_body_bytes = 262144;
+  Duration timestamp_tolerance = std::chrono::minutes(5);
+};
+
+struct TierConfig {
+  std::string name;
+  std::vector<GroupId> groups;                    // non-empty; the first is where escalations land
+  std::optional<Duration> escalate_after;         // absent only on the last tier; > 0
+  std::map<Priority, Duration> priority_budgets;  // overrides escalate_after per priority
+  std::optional<std::string> calendar;            // a key of Config::calendars; none = 24/7
+  std::vector<TicketStatus> clock_statuses{TicketStatus::kNew, TicketStatus::kOpen};
+  bool keep_assignee = false;
+  double at_risk_share = 0.8;  // resolved: the tier's own value or at_risk.share
+};
+
+struct AtRiskConfig {
+  double share = 0.8;  // (0, 1)
+};
+
+struct TagConfig {
+  std::string escalate = "tierd_escalate";      // an agent asks: move up now
+  std::string deescalate = "tierd_deescalate";  // an agent asks: move down now
+  std::string tier_prefix = "tierd_tier";
+  std::string escalated = "tierd_escalated";
+  std::string at_risk = "tierd_at_risk";
+  std::string forward_prefix = "tierd_forward_";
+};
+
+struct ReviewConfig {
+  std::vector<GroupId> groups;  // non-empty, disjoint from every tier's groups
+  std::string tag = "tierd_review";
+  std::optional<Duration> escalate_after;
+  std::optional<GroupId> lead_group;
+  std::vector<UserId> reviewers;
+  bool assign_reviewer = false;
+  std::optional<int64_t> forward_field_id;  // custom field whose value names a route
+  std::optional<std::string> calendar;
+};
+
+enum class AssignStrategy { kRoundRobin, kLeastOpen, kSkills, kNone };
+
+struct RouteConfig {
+  std::string name;  // [a-z0-9_]+, unique; also the suffix of the forward tag
+  GroupId group = 0;
+  std::vector<UserId> agents;
+  AssignStrategy assign = AssignStrategy::kRoundRobin;
+  std::map<UserId, std::vector<std::string>> skills;  // agent -> tags; agents are all listed
+};
+
+// All present conditions must hold; within a list any entry may match.
+struct RuleCondition {
+  std::vector<std::string> channels;  // lower-case
+  std::vector<int64_t> form_ids;
+  std::vector<Priority> priorities;
+  std::vector<std::string> tags_any;
+  std::vector<std::string> tags_all;
+  std::vector<int64_t> organization_ids;
+  std::vector<std::string> keywords;  // lower-case, matched against subject and description
+  bool empty() const {
+    return channels.empty() && form_ids.empty() && priorities.empty() && tags_any.empty() &&
+           tags_all.empty() && organization_ids.empty() && keywords.empty();
+  }
+};
+
+enum class RuleAction { kSuggest, kForward };
+
+struct RoutingRuleConfig {
+  std::string name;
+  RuleCondition when;
+  std::string route;  // a RouteConfig::name
+  RuleAction action = RuleAction::kSuggest;
+};
+
+struct AvailabilityConfig {
+  std::optional<std::string> away_user_tag;
+  std::map<UserId, std::string> schedules;  // agent -> calendar name
+  Duration refresh = std::chrono::minutes(5);
+};
+
+// Business hours as written in the config. Turning them into working-time
+// maths is the calendar module's job.
+struct CalendarConfig {
+  struct OpenInterval {
+    int start_minute = 0;  // [start, end) within the local day, 0..1440
+    int end_minute = 0;
+    bool operator==(const OpenInterval&) const = default;
+  };
+  std::string timezone;                             // IANA name, checked to exist
+  std::array<std::vector<OpenInterval>, 7> weekly;  // index 0 = Sunday; sorted, disjoint
+  std::vector<std::pair<date::sys_days, date::sys_days>> holidays;  // inclusive local dates
+};
+
+struct ReconcileConfig {
+  Duration interval = std::chrono::minutes(5);
+  bool enabled = true;
+};
+
+struct AuditConfig {
+  Duration retention = std::chrono::hours(24 * 90);
+};
+
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
+enum class LogFormat { kText, kJson };
+
+struct LogConfig {
+  LogLevel level = LogLevel::kInfo;
+  LogFormat format = LogFormat::kText;
+};
+
+struct AdminConfig {
+  SecretSource token{"TIERD_ADMIN_TOKEN", ""};
+};
+
+struct Config {
+  std::string source_name;  // the file it came from, for messages
+  RunMode mode = RunMode::kLive;
+  ListenConfig listen;
+  std::optional<AdminListenConfig> admin_listen;
+  std::string public_url;
+  StoreConfig store;
+  ZendeskConfig zendesk;
+  WebhookConfig webhook;
+  std::vector<TierConfig> tiers;  // in escalation order, at least one
+  AtRiskConfig at_risk;
+  TagConfig tags;
+  std::optional<ReviewConfig> review;
+  std::vector<RouteConfig> routes;
+  std::vector<RoutingRuleConfig> routing_rules;
+  AvailabilityConfig availability;
+  std::map<std::string, CalendarConfig> calendars;
+  ReconcileConfig reconcile;
+  AuditConfig audit;
+  LogConfig log;
+  AdminConfig admin;
+  // Things that are allowed but probably not meant, one line each, JSON path
+  // first (e.g. a non-loopback listener without TLS).
+  std::vector<std::string> warnings;
+
+  // The index of the tier that owns `group`, or nullopt.
+  std::optional<size_t> tier_index_of_group(GroupId group) const;
+  bool is_review_group(GroupId group) const;
+  const RouteConfig* find_route(std::string_view name) const;
+};
+
+// Parses and validates a config document. `source_name` names it in messages
+// about JSON syntax. Returns the Config on success; InvalidArgument on failure
+// whose message has one line per problem, each starting with the JSON path.
+Result<Config> parse_config(std::string_view json_text, const std::string& source_name);
+
+// Reads `path` and parses it with parse_config(). Returns InvalidArgument when
+// the content is wrong, NotFound when the file does not exist and Unavailable
+// when it exists but cannot be read.
+Result<Config> load_config_file(const std::string& path);
+
+// The secret values a Config points at. Never log or print them.
+struct Secrets {
+  std::string zendesk_api_token;
+  std::string zendesk_oauth_token;
+  std::string webhook_secret;
+  std::string webhook_secret_previous;  // empty when not configured
+  std::string admin_token;              // empty when not configured
+  std::string postgres_url;             // empty unless the store is PostgreSQL
+};
+
+// Looks up an environment variable; nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+// Reads every secret the config names, from the process environment or from
+// files. The webhook secret is always required; an API token (with
+// zendesk.email) or an OAuth token is required in live mode; the PostgreSQL URL
+// is required when the store is PostgreSQL; the rest are optional. An empty
+// value counts as missing. Returns the Secrets on success; InvalidArgument with
+// one line per problem (naming the variable or file, never a value) on failure.
+Result<Secrets> load_secrets(const Config& config);
+Result<Secrets> load_secrets(const Config& config, const EnvLookup& getenv);
+
+}  // namespace tierd

@@ -1,0 +1,356 @@
+#include "daemon/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "core/ticket_event.h"
+
+namespace tierd {
+
+struct Engine::Batch {
+  std::vector<EngineCommit> commits;
+  std::unordered_map<TicketId, TicketState> states;  // latest state of each ticket touched
+  std::vector<std::pair<TicketId, Instant>> fired;    // timers popped, re-armed if the commit fails
+  std::vector<WriteOutcome> outcomes;                 // re-queued if the commit fails
+  std::vector<std::pair<std::string, std::string>> escalations;
+  std::vector<std::string> actions;
+  int64_t max_inbox_seq = 0;
+  bool queued_writes = false;
+};
+
+namespace {
+
+nlohmann::json event_detail(const TicketEvent& e) {
+  nlohmann::json d{{"type", e.type}, {"kind", event_kind_name(e.kind)}, {"source", e.source}};
+  if (e.time.time_since_epoch().count() != 0) d["time"] = format_instant(e.time);
+  if (e.actor_id) d["actor"] = *e.actor_id;
+  if (e.has_snapshot) {
+    d["status"] = ticket_status_name(e.ticket.status);
+    if (e.ticket.group_id) d["group"] = *e.ticket.group_id;
+    if (e.ticket.assignee_id) d["assignee"] = *e.ticket.assignee_id;
+    if (e.ticket.priority) d["priority"] = priority_name(*e.ticket.priority);
+    if (e.ticket.updated_at) d["updated_at"] = format_instant(*e.ticket.updated_at);
+  }
+  if (e.previous) d["previous"] = *e.previous;
+  if (e.current) d["current"] = *e.current;
+  if (!e.tags_added.empty()) d["tags_added"] = e.tags_added;
+  if (!e.tags_removed.empty()) d["tags_removed"] = e.tags_removed;
+  return d;
+}
+
+}  // namespace
+
+Engine::Engine(Store& store, const Clock& clock, Metrics& metrics, std::shared_ptr<const Policy> policy,
+               EngineOptions options)
+    : store_(store), clock_(clock), metrics_(metrics), options_(options), policy_(std::move(policy)) {}
+
+Engine::~Engine() { stop(); }
+
+Status Engine::start() {
+  Status s = store_.for_each_deadline([this](TicketId id, Instant t) { timers_.set(id, t); });
+  if (!s.ok()) return s;
+  {
+    std::lock_guard lock(mutex_);
+    running_clocks_ = timers_.size();
+  }
+  spdlog::info("engine: started with {} running clocks", timers_.size());
+  thread_ = std::thread([this] { run(); });
+  return Status::Ok();
+}
+
+void Engine::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Engine::notify_inbox() {
+  {
+    std::lock_guard lock(mutex_);
+    inbox_signal_ = true;
+    idle_ = false;
+  }
+  wake_.notify_one();
+}
+
+void Engine::post_outcome(WriteOutcome outcome) {
+  {
+    std::lock_guard lock(mutex_);
+    outcomes_.push_back(std::move(outcome));
+    idle_ = false;
+  }
+  wake_.notify_one();
+}
+
+void Engine::set_policy(std::shared_ptr<const Policy> policy) {
+  {
+    std::lock_guard lock(mutex_);
+    policy_ = std::move(policy);
+    replan_ = true;
+    idle_ = false;
+  }
+  wake_.notify_one();
+}
+
+std::shared_ptr<const Policy> Engine::policy() const {
+  std::lock_guard lock(mutex_);
+  return policy_;
+}
+
+size_t Engine::running_clocks() const {
+  std::lock_guard lock(mutex_);
+  return running_clocks_;
+}
+
+bool Engine::idle() const {
+  std::lock_guard lock(mutex_);
+  return idle_ && outcomes_.empty() && !inbox_signal_;
+}
+
+void Engine::run() {
+  while (true) {
+    bool worked = false;
+    try {
+      worked = step();
+    } catch (const std::exception& e) {
+      // decide() and the codecs do not throw; this guards the thread regardless.
+      spdlog::error("engine: unexpected error: {}", e.what());
+    }
+    std::unique_lock lock(mutex_);
+    running_clocks_ = timers_.size();
+    if (stopping_) {
+      // Commit the write outcomes already reported, so a clean stop leaves
+      // nothing for the next start to re-check.
+      bool more = !outcomes_.empty();
+      lock.unlock();
+      if (more) step();
+      break;
+    }
+    if (worked) continue;
+    idle_ = outcomes_.empty() && !inbox_signal_ && !replan_;
+    auto next = timers_.next();
+    auto ready = [this] { return stopping_ || !outcomes_.empty() || inbox_signal_ || replan_; };
+    if (next) {
+      // Sleep until the deadline by the wall clock; never wake early for it.
+      auto wait_for = *next - clock_.now();
+      if (wait_for > Duration(0)) wake_.wait_for(lock, wait_for, ready);
+    } else {
+      wake_.wait(lock, ready);
+    }
+  }
+}
+
+Result<TicketState> Engine::load_state(Batch& batch, TicketId id) {
+  auto cached = batch.states.find(id);
+  if (cached != batch.states.end()) return cached->second;
+  auto row = store_.load_ticket(id);
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) {
+    TicketState fresh;
+    fresh.id = id;
+    return fresh;
+  }
+  auto parsed = nlohmann::json::parse((*row)->state_json, nullptr, false);
+  if (parsed.is_discarded()) return Status::Internal("stored state of ticket " + std::to_string(id) + " is not JSON");
+  return ticket_state_from_json(parsed);
+}
+
+void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
+                     std::optional<int64_t> inbox_seq, const std::string& event_id,
+                     const std::vector<int64_t>& outcome_ids) {
+  auto policy = this->policy();
+  EngineCommit c;
+  c.ticket_id = id;
+  c.inbox_seq_done = inbox_seq;
+  if (input.event) {
+    c.audit.push_back({0, id, now, "event", event_id, event_detail(*input.event).dump()});
+  }
+
+  auto state = load_state(batch, id);
+  if (!state.ok()) {
+    // Unreadable state must not block the queue: record it and start afresh.
+    spdlog::error("engine: ticket={} state unreadable, starting afresh: {}", id, state.status().to_string());
+    TicketState fresh;
+    fresh.id = id;
+    state = fresh;
+  }
+  Decision d = decide(*state, input, now, *policy);
+
+  if (options_.shadow && !d.writes.empty()) {
+    // Nothing is written in shadow mode: settle the writes at once so the
+    // clocks go on as if they had landed, and say what would have been done.
+    std::vector<std::string> keys;
+    for (const auto& w : d.writes) keys.push_back(w.idempotency_key);
+    for (const auto& w : d.writes) {
+      c.audit.push_back({0, id, now, "shadow_write", event_id, to_json(w).dump()});
+    }
+    auto settle = Input::WriteOutcome(InputKind::kWriteConfirmed, keys, std::nullopt, "shadow mode");
+    Decision settled = decide(d.state, settle, now, *policy);
+    d.state = settled.state;
+    d.next_deadline = settled.next_deadline;
+    for (auto& note : settled.audit) d.audit.push_back(std::move(note));
+  } else {
+    for (const auto& w : d.writes) {
+      OutboxRecord r;
+      r.ticket_id = id;
+      r.kind = w.kind;
+      r.payload_json = to_json(w).dump();
+      r.idempotency_key = w.idempotency_key;
+      r.created_at = now;
+      r.not_before = now;
+      c.new_outbox.push_back(std::move(r));
+      batch.queued_writes = true;
+    }
+  }
+
+  if (input.kind == InputKind::kWriteConfirmed) c.outbox_done = outcome_ids;
+  if (!d.cancelled_writes.empty()) {
+    for (size_t i = 0; i < input.write_keys.size() && i < outcome_ids.size(); ++i) {
+      if (std::find(d.cancelled_writes.begin(), d.cancelled_writes.end(), input.write_keys[i]) !=
+          d.cancelled_writes.end()) {
+        c.outbox_cancelled.push_back(outcome_ids[i]);
+      }
+    }
+  }
+  for (auto& note : d.audit) {
+    if (note.kind == "escalate" || note.kind == "deescalate") {
+      batch.escalations.emplace_back(note.detail.value("from", ""), note.detail.value("to", ""));
+    }
+    c.audit.push_back({0, id, now, note.kind, event_id, note.detail.dump()});
+  }
+  for (const auto& w : d.writes) {
+    batch.actions.push_back(w.kind);
+    spdlog::info("ticket={} event={} action={} key={}", id, event_id.empty() ? "-" : event_id, w.kind,
+                 w.idempotency_key);
+  }
+  c.state_json = to_json(d.state).dump();
+  c.deadline = d.next_deadline;
+  batch.states[id] = std::move(d.state);
+  batch.commits.push_back(std::move(c));
+}
+
+bool Engine::commit(Batch& batch) {
+  Status s = store_.commit(batch.commits);
+  if (!s.ok()) {
+    spdlog::error("engine: store commit of {} inputs failed, will retry: {}", batch.commits.size(),
+                  s.to_string());
+    for (const auto& [id, t] : batch.fired) timers_.set(id, t);
+    std::lock_guard lock(mutex_);
+    for (auto it = batch.outcomes.rbegin(); it != batch.outcomes.rend(); ++it) outcomes_.push_front(*it);
+    inbox_signal_ = true;
+    return false;
+  }
+  for (const auto& c : batch.commits) {
+    if (c.deadline) {
+      timers_.set(c.ticket_id, *c.deadline);
+    } else {
+      timers_.erase(c.ticket_id);
+    }
+  }
+  if (batch.max_inbox_seq > inbox_cursor_) inbox_cursor_ = batch.max_inbox_seq;
+  for (const auto& [from, to] : batch.escalations) metrics_.escalations(from, to).Increment();
+  for (const auto& a : batch.actions) metrics_.engine_decisions(a).Increment();
+  if (batch.queued_writes && outbox_listener_) outbox_listener_();
+  return true;
+}
+
+bool Engine::step() {
+  Instant now = clock_.now();
+  Batch batch;
+  bool read_inbox = false;
+  bool replan = false;
+  {
+    std::lock_guard lock(mutex_);
+    while (!outcomes_.empty() && batch.outcomes.size() < options_.batch_size) {
+      batch.outcomes.push_back(std::move(outcomes_.front()));
+      outcomes_.pop_front();
+    }
+    read_inbox = inbox_signal_;
+    inbox_signal_ = false;
+    replan = replan_;
+    replan_ = false;
+  }
+  if (replan) replan_all();
+
+  for (const auto& o : batch.outcomes) {
+    process(batch, o.ticket_id, Input::WriteOutcome(o.kind, o.keys, o.ticket, o.detail), now, std::nullopt,
+            "", o.outbox_ids);
+  }
+
+  if (read_inbox) {
+    auto pending = store_.pending_inbox(inbox_cursor_, options_.batch_size);
+    if (!pending.ok()) {
+      spdlog::error("engine: reading the inbox failed, will retry: {}", pending.status().to_string());
+      std::lock_guard lock(mutex_);
+      inbox_signal_ = true;
+    } else {
+      for (const auto& rec : *pending) {
+        batch.max_inbox_seq = std::max(batch.max_inbox_seq, rec.seq);
+        auto parsed = nlohmann::json::parse(rec.event_json, nullptr, false);
+        auto event = parsed.is_discarded() ? Result<TicketEvent>(Status::InvalidArgument("not JSON"))
+                                           : ticket_event_from_json(parsed);
+        if (!event.ok()) {
+          spdlog::error("engine: event={} unreadable, skipped: {}", rec.event_id, event.status().to_string());
+          EngineCommit skip;
+          skip.ticket_id = rec.ticket_id;
+          skip.set_deadline = false;
+          skip.inbox_seq_done = rec.seq;
+          skip.audit.push_back({0, rec.ticket_id, now, "unreadable_event", rec.event_id,
+                                nlohmann::json{{"error", event.status().message()}}.dump()});
+          batch.commits.push_back(std::move(skip));
+          continue;
+        }
+        process(batch, rec.ticket_id, Input::Event(std::move(event).value()), now, rec.seq, rec.event_id, {});
+      }
+      if (pending->size() == options_.batch_size) {
+        std::lock_guard lock(mutex_);
+        inbox_signal_ = true;  // more to read
+      }
+    }
+  }
+
+  size_t room = options_.batch_size > batch.commits.size() ? options_.batch_size - batch.commits.size() : 0;
+  for (const auto& [id, deadline] : timers_.pop_due(now, std::max<size_t>(room, 1))) {
+    batch.fired.emplace_back(id, deadline);
+    metrics_.timer_lateness_seconds().Observe(
+        std::chrono::duration<double>(now - deadline).count());
+    process(batch, id, Input::Tick(), now, std::nullopt, "", {});
+  }
+
+  if (batch.commits.empty()) return false;
+  if (!commit(batch)) {
+    std::this_thread::sleep_for(options_.retry_pause);
+  }
+  return true;
+}
+
+void Engine::replan_all() {
+  // Re-plan every stored ticket's deadline under the new policy: a Tick
+  // decides with the time already used and the new budgets and calendars.
+  auto policy = this->policy();
+  std::vector<TicketId> ids;
+  Status s = store_.for_each_ticket([&](const TicketRow& row) { ids.push_back(row.id); });
+  if (!s.ok()) {
+    spdlog::error("engine: re-planning after a policy change failed: {}", s.to_string());
+    return;
+  }
+  size_t done = 0;
+  for (size_t i = 0; i < ids.size(); i += options_.batch_size) {
+    Batch batch;
+    Instant now = clock_.now();
+    for (size_t j = i; j < std::min(ids.size(), i + options_.batch_size); ++j) {
+      process(batch, ids[j], Input::Tick(), now, std::nullopt, "", {});
+    }
+    if (commit(batch)) done += batch.commits.size();
+  }
+  spdlog::info("engine: re-planned {} tickets under the new policy", done);
+}
+
+}  // namespace tierd

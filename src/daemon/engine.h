@@ -1,0 +1,114 @@
+// Engine: the one thread that owns ticket state.
+//
+// It takes, in order of arrival, (1) the outcomes of tierd's own writes
+// reported by the OutboxSender, (2) inbox events committed by ingest, and
+// (3) timer deadlines that have come; for each it loads the ticket's state,
+// asks the pure decide() what to do, and commits — in one store transaction
+// per batch — the new state, the next deadline, the consumed inbox entry, the
+// writes asked for (outbox), and the audit trail. Then it updates the
+// in-memory TimerIndex and wakes the sender.
+//
+// Threads: start()/stop()/set_policy() from the owner; notify_inbox() from
+// ingest threads; post_outcome() from the sender. Everything else runs on the
+// engine thread. A store failure is logged and retried after a pause; nothing
+// is marked done unless its commit succeeded, so a crash at any point replays
+// from the store.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/decide.h"
+#include "daemon/clock.h"
+#include "daemon/metrics.h"
+#include "daemon/timer_index.h"
+#include "store/store.h"
+
+namespace tierd {
+
+// What the sender learned about a group of outbox records of one ticket.
+struct WriteOutcome {
+  TicketId ticket_id = 0;
+  InputKind kind = InputKind::kWriteConfirmed;  // confirmed, conflict or dead
+  std::vector<int64_t> outbox_ids;
+  std::vector<std::string> keys;
+  std::optional<TicketSnapshot> ticket;  // the vendor's ticket after the write, or re-read
+  std::string detail;                    // "HTTP 200", "HTTP 409 UpdateConflict", ...
+};
+
+struct EngineOptions {
+  size_t batch_size = 256;   // inputs per store transaction
+  bool shadow = false;       // decide and audit, but queue no writes
+  Duration retry_pause = std::chrono::seconds(1);  // after a store failure
+};
+
+class Engine {
+ public:
+  Engine(Store& store, const Clock& clock, Metrics& metrics, std::shared_ptr<const Policy> policy,
+         EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Loads every stored deadline into the timer index and starts the thread.
+  // Returns the store's error if the deadlines cannot be read.
+  Status start();
+  // Finishes the batch in hand, then joins. Idempotent.
+  void stop();
+
+  void notify_inbox();
+  void post_outcome(WriteOutcome outcome);
+  // Called after each commit that queued writes (set before start()).
+  void set_outbox_listener(std::function<void()> listener) { outbox_listener_ = std::move(listener); }
+  // Swaps the policy; every ticket's deadline is re-planned on the engine thread.
+  void set_policy(std::shared_ptr<const Policy> policy);
+
+  // For tests and the status page: counts as of the last loop iteration.
+  size_t running_clocks() const;
+  bool idle() const;  // nothing queued, no inbox backlog seen at the last look
+
+ private:
+  struct Batch;
+  void run();
+  bool step();  // one batch; false when there was nothing to do
+  void process(Batch& batch, TicketId id, const Input& input, Instant now,
+               std::optional<int64_t> inbox_seq, const std::string& event_id,
+               const std::vector<int64_t>& outcome_ids);
+  Result<TicketState> load_state(Batch& batch, TicketId id);
+  bool commit(Batch& batch);
+  void replan_all();
+  std::shared_ptr<const Policy> policy() const;
+
+  // Set at construction.
+  Store& store_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  const EngineOptions options_;
+  std::function<void()> outbox_listener_;
+
+  // Engine thread only.
+  TimerIndex timers_;
+  int64_t inbox_cursor_ = 0;
+  std::thread thread_;
+
+  // Guarded by mutex_.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<WriteOutcome> outcomes_;
+  std::shared_ptr<const Policy> policy_;
+  bool inbox_signal_ = true;
+  bool replan_ = false;
+  bool stopping_ = false;
+  bool idle_ = false;
+  size_t running_clocks_ = 0;
+};
+
+}  // namespace tierd

@@ -1,0 +1,103 @@
+// Metrics: the daemon's Prometheus metrics, one object owning the registry and
+// every metric family, so all modules count into the same names.
+//
+// Families (names are part of the admin-facing contract; do not rename):
+//   tierd_webhook_deliveries_total{outcome}   accepted|duplicate|ignored|bad_signature|stale|
+//                                             malformed|too_large|unsupported_media_type|
+//                                             store_unavailable
+//   tierd_webhook_ack_seconds                 histogram, receive to answer
+//   tierd_inbox_depth                         gauge, unprocessed inbox records
+//   tierd_running_clocks{tier}                gauge
+//   tierd_escalations_total{from,to}
+//   tierd_outbox_depth                        gauge
+//   tierd_outbox_oldest_age_seconds           gauge
+//   tierd_vendor_responses_total{status}      HTTP status or "timeout"/"error"
+//   tierd_rate_limit_waits_total
+//   tierd_timer_lateness_seconds              histogram, 1 ms .. 10 s buckets
+//   tierd_dead_letters_total
+//   tierd_engine_decisions_total{action}
+//
+// Ownership: created once by the daemon (or a test) and passed by reference;
+// it must outlive every user. The accessors return references to children
+// owned by the registry, valid for the Metrics object's lifetime.
+// Thread safety: every method may be called from any thread (prometheus-cpp
+// families and metrics are internally synchronised).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace tierd {
+
+// The outcome label values of tierd_webhook_deliveries_total.
+namespace delivery_outcome {
+inline constexpr std::string_view kAccepted = "accepted";
+inline constexpr std::string_view kDuplicate = "duplicate";
+inline constexpr std::string_view kIgnored = "ignored";
+inline constexpr std::string_view kBadSignature = "bad_signature";
+inline constexpr std::string_view kStale = "stale";
+inline constexpr std::string_view kMalformed = "malformed";
+inline constexpr std::string_view kTooLarge = "too_large";
+inline constexpr std::string_view kUnsupportedMediaType = "unsupported_media_type";
+inline constexpr std::string_view kStoreUnavailable = "store_unavailable";
+}  // namespace delivery_outcome
+
+class Metrics {
+ public:
+  Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  prometheus::Counter& delivery(std::string_view outcome);
+  prometheus::Histogram& webhook_ack_seconds();
+  prometheus::Gauge& inbox_depth();
+  prometheus::Gauge& running_clocks(std::string_view tier);
+  prometheus::Counter& escalations(std::string_view from_tier, std::string_view to_tier);
+  prometheus::Gauge& outbox_depth();
+  prometheus::Gauge& outbox_oldest_age_seconds();
+  prometheus::Counter& vendor_responses(std::string_view status);
+  prometheus::Counter& vendor_responses(int http_status);
+  prometheus::Counter& rate_limit_waits();
+  prometheus::Histogram& timer_lateness_seconds();
+  prometheus::Counter& dead_letters();
+  prometheus::Counter& engine_decisions(std::string_view action);
+
+  // Everything registered, in the Prometheus text exposition format (0.0.4).
+  std::string exposition() const;
+  // For an exposer or for families another module registers itself.
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+ private:
+  // Set at construction; the families are owned by registry_.
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& deliveries_;
+  prometheus::Family<prometheus::Histogram>& ack_seconds_family_;
+  prometheus::Family<prometheus::Gauge>& inbox_depth_family_;
+  prometheus::Family<prometheus::Gauge>& running_clocks_;
+  prometheus::Family<prometheus::Counter>& escalations_;
+  prometheus::Family<prometheus::Gauge>& outbox_depth_family_;
+  prometheus::Family<prometheus::Gauge>& outbox_oldest_age_family_;
+  prometheus::Family<prometheus::Counter>& vendor_responses_;
+  prometheus::Family<prometheus::Counter>& rate_limit_waits_family_;
+  prometheus::Family<prometheus::Histogram>& timer_lateness_family_;
+  prometheus::Family<prometheus::Counter>& dead_letters_family_;
+  prometheus::Family<prometheus::Counter>& engine_decisions_;
+
+  // The unlabelled children, created once.
+  prometheus::Histogram& ack_seconds_;
+  prometheus::Gauge& inbox_depth_;
+  prometheus::Gauge& outbox_depth_;
+  prometheus::Gauge& outbox_oldest_age_;
+  prometheus::Counter& rate_limit_waits_;
+  prometheus::Histogram& timer_lateness_;
+  prometheus::Counter& dead_letters_;
+};
+
+}  // namespace tierd

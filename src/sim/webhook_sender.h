@@ -1,0 +1,99 @@
+// Delivers webhook events to one endpoint the way Zendesk does: POST with a
+// JSON body, signed (x-zendesk-webhook-signature over timestamp + body), one
+// at a time in order, retrying timeouts, 409, 429 and 5xx a few times with a
+// short back-off before giving up.
+//
+// Owns one sender thread. enqueue(), pause(), deliveries() are safe from any
+// thread; the destructor (or stop()) drains nothing: pending events are
+// abandoned, like a process exit.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tierd::sim {
+
+struct WebhookSenderOptions {
+  std::string url;  // "http://127.0.0.1:8080/webhooks/zendesk"; empty = no delivery
+  std::string secret;
+  int64_t account_id = 0;
+  std::string webhook_id;
+  std::chrono::milliseconds timeout{10000};
+  int max_retries = 3;
+  std::chrono::milliseconds retry_backoff{500};  // doubled after each failed attempt
+};
+
+// What happened to one event; shown by GET /sim/webhooks.
+struct WebhookDelivery {
+  std::string event_id;
+  std::string type;
+  int64_t ticket_id = 0;
+  std::string invocation_id;
+  int http_status = 0;  // last answer; 0 when none (refused, timeout, not tried)
+  int attempts = 0;
+  std::string outcome = "pending";  // pending | delivered | failed | dropped
+  std::string error;
+};
+
+nlohmann::json delivery_json(const WebhookDelivery& d);
+
+// Splits "http://host:port/path" into "http://host:port" and "/path".
+// Returns false when the URL has no scheme.
+bool split_url(const std::string& url, std::string& origin, std::string& path);
+
+class WebhookSender {
+ public:
+  explicit WebhookSender(WebhookSenderOptions options);
+  ~WebhookSender();
+  WebhookSender(const WebhookSender&) = delete;
+  WebhookSender& operator=(const WebhookSender&) = delete;
+
+  void start();
+  void stop();
+
+  // Queues one event (its JSON envelope) for delivery; dropped and recorded
+  // as such while paused or when no URL is configured.
+  void enqueue(const nlohmann::json& event);
+  // Paused: new and queued events are dropped, as when the endpoint stayed
+  // down past Zendesk's retries.
+  void set_paused(bool paused);
+  bool paused() const;
+  std::vector<WebhookDelivery> deliveries() const;
+  void clear();
+
+ private:
+  struct Pending {
+    size_t index;  // into deliveries_
+    std::string body;
+  };
+  void run();
+  // Sends one attempt; returns the HTTP status or 0 with `error` set.
+  int send_once(const std::string& body, const std::string& invocation_id, std::string& error);
+
+  // Set at construction.
+  const WebhookSenderOptions options_;
+  std::string origin_;
+  std::string path_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  // Guarded by mutex_.
+  std::deque<Pending> queue_;
+  std::vector<WebhookDelivery> deliveries_;
+  bool paused_ = false;
+  bool in_flight_ = false;  // the sender thread holds an index into deliveries_
+  bool stopping_ = false;
+  int64_t next_invocation_ = 8350205582;
+
+  std::thread thread_;
+};
+
+}  // namespace tierd::sim

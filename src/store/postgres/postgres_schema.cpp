@@ -1,0 +1,110 @@
+#include "store/postgres/postgres_schema.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <string>
+
+namespace tierd::postgres {
+namespace {
+
+// Serialises migrations between processes; any constant unique to tierd.
+constexpr int64_t kMigrationLockKey = 0x7469657264;  // "tierd"
+
+// Version 1: the first released schema. Instants are Unix milliseconds.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE inbox (
+  seq            BIGSERIAL PRIMARY KEY,
+  event_id       TEXT NOT NULL UNIQUE,
+  ticket_id      BIGINT NOT NULL,
+  received_at_ms BIGINT NOT NULL,
+  event_time_ms  BIGINT NOT NULL,
+  type           TEXT NOT NULL,
+  event_json     TEXT NOT NULL,
+  raw_body       BYTEA NOT NULL,
+  processed      BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX inbox_by_processed_seq ON inbox (processed, seq);
+CREATE INDEX inbox_by_received_at ON inbox (received_at_ms);
+CREATE TABLE tickets (
+  id          BIGINT PRIMARY KEY,
+  state_json  TEXT NOT NULL,
+  deadline_ms BIGINT
+);
+CREATE INDEX tickets_by_deadline ON tickets (deadline_ms, id) WHERE deadline_ms IS NOT NULL;
+CREATE TABLE outbox (
+  id              BIGSERIAL PRIMARY KEY,
+  ticket_id       BIGINT NOT NULL,
+  kind            TEXT NOT NULL,
+  payload_json    TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  created_at_ms   BIGINT NOT NULL,
+  not_before_ms   BIGINT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  maybe_sent      BOOLEAN NOT NULL DEFAULT FALSE,
+  state           TEXT NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'done', 'dead', 'cancelled')),
+  last_error      TEXT NOT NULL DEFAULT '',
+  finished_at_ms  BIGINT
+);
+CREATE INDEX outbox_by_state_not_before ON outbox (state, not_before_ms);
+CREATE INDEX outbox_by_ticket_state ON outbox (ticket_id, state);
+CREATE TABLE audit (
+  id          BIGSERIAL PRIMARY KEY,
+  ticket_id   BIGINT NOT NULL,
+  at_ms       BIGINT NOT NULL,
+  kind        TEXT NOT NULL,
+  event_id    TEXT NOT NULL DEFAULT '',
+  detail_json TEXT NOT NULL
+);
+CREATE INDEX audit_by_ticket_id ON audit (ticket_id, id);
+CREATE INDEX audit_by_at ON audit (at_ms);
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, kSchemaV1},
+};
+
+}  // namespace
+
+std::span<const Migration> schema_migrations() {
+  return kMigrations;
+}
+
+int schema_version(pqxx::transaction_base& txn) {
+  pqxx::row has_meta = txn.exec1("SELECT to_regclass('meta') IS NOT NULL");
+  if (!has_meta[0].as<bool>()) return 0;
+  pqxx::result r = txn.exec("SELECT value FROM meta WHERE key = 'schema_version'");
+  if (r.empty()) return 0;
+  return std::stoi(r[0][0].as<std::string>());
+}
+
+std::string migrate(pqxx::connection_base& conn, std::span<const Migration> steps) {
+  int target = steps.empty() ? 0 : steps.back().version;
+  for (const Migration& step : steps) {
+    pqxx::work txn(conn, "migrate");
+    txn.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
+    int current = schema_version(txn);
+    if (current > target) {
+      return "store: database schema version " + std::to_string(current) +
+             " is newer than this build supports (" + std::to_string(target) + ")";
+    }
+    if (current >= step.version) {
+      txn.commit();
+      continue;
+    }
+    txn.exec0(step.sql);
+    txn.exec0("INSERT INTO meta (key, value) VALUES ('schema_version', " +
+              txn.quote(std::to_string(step.version)) +
+              ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    txn.commit();
+    spdlog::info("event=store_migrated store=postgres from={} to={}", current, step.version);
+  }
+  return {};
+}
+
+}  // namespace tierd::postgres

@@ -1,0 +1,578 @@
+#include "store/postgres/postgres_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <limits>
+#include <mutex>
+#include <string_view>
+
+#include "store/postgres/postgres_schema.h"
+
+namespace tierd {
+namespace {
+
+// Rows fetched per round trip by the for_each_* listings.
+constexpr int64_t kPageSize = 500;
+
+int64_t limit_param(size_t limit) {
+  return static_cast<int64_t>(
+      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
+}
+
+std::optional<OutboxState> parse_outbox_state(std::string_view text) {
+  for (OutboxState s :
+       {OutboxState::kPending, OutboxState::kDone, OutboxState::kDead, OutboxState::kCancelled}) {
+    if (text == outbox_state_name(s)) return s;
+  }
+  return std::nullopt;
+}
+
+int64_t wall_clock_ms() {
+  return to_unix_ms(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+}
+
+std::string text(const pqxx::field& f) {
+  return std::string(f.c_str(), f.size());
+}
+
+// A nullable BIGINT parameter: libpqxx 6 sends a null `const char*` as NULL.
+class NullableInt {
+ public:
+  explicit NullableInt(std::optional<int64_t> v) : text_(v ? std::to_string(*v) : ""), set_(v) {}
+  const char* param() const { return set_ ? text_.c_str() : nullptr; }
+
+ private:
+  std::string text_;
+  bool set_;
+};
+
+InboxRecord read_inbox(const pqxx::row& row) {
+  InboxRecord r;
+  r.seq = row[0].as<int64_t>();
+  r.event_id = text(row[1]);
+  r.ticket_id = row[2].as<int64_t>();
+  r.received_at = from_unix_ms(row[3].as<int64_t>());
+  r.event_time = from_unix_ms(row[4].as<int64_t>());
+  r.type = text(row[5]);
+  r.event_json = text(row[6]);
+  r.raw_body = pqxx::binarystring(row[7]).str();
+  return r;
+}
+
+OutboxRecord read_outbox(const pqxx::row& row) {
+  OutboxRecord r;
+  r.id = row[0].as<int64_t>();
+  r.ticket_id = row[1].as<int64_t>();
+  r.kind = text(row[2]);
+  r.payload_json = text(row[3]);
+  r.idempotency_key = text(row[4]);
+  r.created_at = from_unix_ms(row[5].as<int64_t>());
+  r.not_before = from_unix_ms(row[6].as<int64_t>());
+  r.attempts = row[7].as<int>();
+  r.maybe_sent = row[8].as<bool>();
+  std::string state = text(row[9]);
+  auto parsed = parse_outbox_state(state);
+  // The CHECK constraint makes any other value impossible; pending is the safe
+  // reading should it ever happen.
+  r.state = parsed.value_or(OutboxState::kPending);
+  r.last_error = text(row[10]);
+  return r;
+}
+
+AuditRecord read_audit(const pqxx::row& row) {
+  AuditRecord r;
+  r.id = row[0].as<int64_t>();
+  r.ticket_id = row[1].as<int64_t>();
+  r.at = from_unix_ms(row[2].as<int64_t>());
+  r.kind = text(row[3]);
+  r.event_id = text(row[4]);
+  r.detail_json = text(row[5]);
+  return r;
+}
+
+template <typename T, typename Read>
+std::vector<T> read_all(const pqxx::result& result, Read read) {
+  std::vector<T> out;
+  out.reserve(result.size());
+  for (const auto& row : result) out.push_back(read(row));
+  return out;
+}
+
+#define TIERD_INBOX_COLUMNS \
+  "seq, event_id, ticket_id, received_at_ms, event_time_ms, type, event_json, raw_body"
+#define TIERD_OUTBOX_COLUMNS                                                           \
+  "id, ticket_id, kind, payload_json, idempotency_key, created_at_ms, not_before_ms, " \
+  "attempts, maybe_sent, state, last_error"
+#define TIERD_AUDIT_COLUMNS "id, ticket_id, at_ms, kind, event_id, detail_json"
+
+// Prepared statements, (re)declared on every new connection.
+const std::pair<const char*, const char*> kStatements[] = {
+    {"insert_inbox",
+     "INSERT INTO inbox (event_id, ticket_id, received_at_ms, event_time_ms, type, event_json, "
+     "raw_body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING "
+     "RETURNING seq"},
+    {"pending_inbox", "SELECT " TIERD_INBOX_COLUMNS
+                      " FROM inbox WHERE NOT processed AND seq > $1 ORDER BY seq LIMIT $2"},
+    {"inbox_range",
+     "SELECT " TIERD_INBOX_COLUMNS " FROM inbox WHERE received_at_ms >= $1 AND received_at_ms < $2 "
+     "ORDER BY seq LIMIT $3"},
+    {"inbox_depth", "SELECT COUNT(*) FROM inbox WHERE NOT processed"},
+    {"inbox_done", "UPDATE inbox SET processed = TRUE WHERE seq = $1"},
+    {"load_ticket", "SELECT state_json, deadline_ms FROM tickets WHERE id = $1"},
+    {"deadlines_page",
+     "SELECT id, deadline_ms FROM tickets WHERE deadline_ms IS NOT NULL "
+     "AND (deadline_ms, id) > ($1, $2) ORDER BY deadline_ms, id LIMIT $3"},
+    {"tickets_page",
+     "SELECT id, state_json, deadline_ms FROM tickets WHERE id > $1 ORDER BY id LIMIT $2"},
+    {"upsert_ticket",
+     "INSERT INTO tickets (id, state_json, deadline_ms) VALUES ($1, $2, $3) "
+     "ON CONFLICT (id) DO UPDATE SET state_json = excluded.state_json, "
+     "deadline_ms = excluded.deadline_ms"},
+    {"upsert_ticket_state",
+     "INSERT INTO tickets (id, state_json, deadline_ms) VALUES ($1, $2, NULL) "
+     "ON CONFLICT (id) DO UPDATE SET state_json = excluded.state_json"},
+    {"upsert_ticket_deadline",
+     "INSERT INTO tickets (id, state_json, deadline_ms) VALUES ($1, '{}', $2) "
+     "ON CONFLICT (id) DO UPDATE SET deadline_ms = excluded.deadline_ms"},
+    {"insert_outbox",
+     "INSERT INTO outbox (ticket_id, kind, payload_json, idempotency_key, created_at_ms, "
+     "not_before_ms, attempts, maybe_sent, state, last_error) "
+     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"},
+    {"finish_outbox",
+     "UPDATE outbox SET state = $2, last_error = $3, finished_at_ms = $4, "
+     "maybe_sent = CASE WHEN $2 = 'done' THEN FALSE ELSE maybe_sent END "
+     "WHERE id = $1 AND state = 'pending'"},
+    {"due_outbox",
+     "SELECT " TIERD_OUTBOX_COLUMNS " FROM outbox WHERE state = 'pending' AND not_before_ms <= $1 "
+     "ORDER BY id LIMIT $2"},
+    {"ticket_outbox", "SELECT " TIERD_OUTBOX_COLUMNS
+                      " FROM outbox WHERE ticket_id = $1 AND state = 'pending' ORDER BY id"},
+    {"dead_outbox",
+     "SELECT " TIERD_OUTBOX_COLUMNS " FROM outbox WHERE state = 'dead' ORDER BY id DESC LIMIT $1"},
+    {"mark_attempt",
+     "UPDATE outbox SET attempts = attempts + 1, maybe_sent = TRUE "
+     "WHERE id = $1 AND state = 'pending'"},
+    {"reschedule_outbox",
+     "UPDATE outbox SET maybe_sent = FALSE, not_before_ms = $2, last_error = $3 "
+     "WHERE id = $1 AND state = 'pending'"},
+    {"outbox_depth", "SELECT COUNT(*) FROM outbox WHERE state = 'pending'"},
+    {"oldest_outbox", "SELECT MIN(created_at_ms) FROM outbox WHERE state = 'pending'"},
+    {"insert_audit",
+     "INSERT INTO audit (ticket_id, at_ms, kind, event_id, detail_json) "
+     "VALUES ($1, $2, $3, $4, $5)"},
+    {"ticket_audit", "SELECT " TIERD_AUDIT_COLUMNS " FROM audit WHERE ticket_id = $1 ORDER BY id"},
+    {"audit_page", "SELECT " TIERD_AUDIT_COLUMNS
+                   " FROM audit WHERE at_ms >= $1 AND id > $2 ORDER BY id LIMIT $3"},
+    {"prune_audit", "DELETE FROM audit WHERE at_ms < $1"},
+    {"get_meta", "SELECT value FROM meta WHERE key = $1"},
+    {"upsert_meta",
+     "INSERT INTO meta (key, value) VALUES ($1, $2) "
+     "ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+};
+
+#undef TIERD_INBOX_COLUMNS
+#undef TIERD_OUTBOX_COLUMNS
+#undef TIERD_AUDIT_COLUMNS
+
+// Maps an SQLSTATE to a status code: the classes a retry can cure are
+// kUnavailable.
+StatusCode code_for_sqlstate(const std::string& state) {
+  if (state == "23505") return StatusCode::kAlreadyExists;                    // unique_violation
+  if (state == "40001" || state == "40P01") return StatusCode::kUnavailable;  // retry the txn
+  std::string_view cls = std::string_view(state).substr(0, 2);
+  if (cls == "08" || cls == "53" || cls == "57" || cls == "58") return StatusCode::kUnavailable;
+  if (cls == "22") return StatusCode::kInvalidArgument;  // data exception: bad input bytes
+  return StatusCode::kInternal;
+}
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(std::string url, std::unique_ptr<pqxx::connection> conn)
+      : url_(std::move(url)), conn_(std::move(conn)) {}
+
+  ~PostgresStore() override {
+    try {
+      conn_.reset();
+    } catch (...) {  // closing a broken connection must not throw out of a destructor
+    }
+  }
+
+  Result<std::vector<AppendOutcome>> append_inbox(std::vector<InboxRecord>& records) override {
+    std::vector<AppendOutcome> outcomes;
+    std::vector<int64_t> seqs;
+    Status s = in_txn("append_inbox", [&](pqxx::work& txn) {
+      outcomes.clear();
+      seqs.clear();
+      for (const InboxRecord& r : records) {
+        pqxx::result res = txn.exec_prepared("insert_inbox", r.event_id, r.ticket_id,
+                                             to_unix_ms(r.received_at), to_unix_ms(r.event_time),
+                                             r.type, r.event_json, pqxx::binarystring(r.raw_body));
+        bool accepted = !res.empty();
+        outcomes.push_back(accepted ? AppendOutcome::kAccepted : AppendOutcome::kDuplicate);
+        seqs.push_back(accepted ? res[0][0].as<int64_t>() : 0);
+      }
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (outcomes[i] == AppendOutcome::kAccepted) records[i].seq = seqs[i];
+    }
+    return outcomes;
+  }
+
+  Result<std::vector<InboxRecord>> pending_inbox(int64_t after_seq, size_t limit) override {
+    return query<std::vector<InboxRecord>>("pending_inbox", [&](pqxx::work& txn) {
+      return read_all<InboxRecord>(
+          txn.exec_prepared("pending_inbox", after_seq, limit_param(limit)), read_inbox);
+    });
+  }
+
+  Result<std::vector<InboxRecord>> inbox_range(Instant from, Instant to, size_t limit) override {
+    return query<std::vector<InboxRecord>>("inbox_range", [&](pqxx::work& txn) {
+      return read_all<InboxRecord>(
+          txn.exec_prepared("inbox_range", to_unix_ms(from), to_unix_ms(to), limit_param(limit)),
+          read_inbox);
+    });
+  }
+
+  Result<int64_t> inbox_depth() override {
+    return query<int64_t>("inbox_depth", [&](pqxx::work& txn) {
+      return txn.exec_prepared1("inbox_depth")[0].as<int64_t>();
+    });
+  }
+
+  Result<std::optional<TicketRow>> load_ticket(TicketId id) override {
+    return query<std::optional<TicketRow>>("load_ticket", [&](pqxx::work& txn) {
+      pqxx::result r = txn.exec_prepared("load_ticket", id);
+      if (r.empty()) return std::optional<TicketRow>();
+      TicketRow t;
+      t.id = id;
+      t.state_json = text(r[0][0]);
+      if (!r[0][1].is_null()) t.deadline = from_unix_ms(r[0][1].as<int64_t>());
+      return std::optional<TicketRow>(std::move(t));
+    });
+  }
+
+  Status for_each_deadline(const std::function<void(TicketId, Instant)>& fn) override {
+    int64_t after_deadline = std::numeric_limits<int64_t>::min();
+    int64_t after_id = std::numeric_limits<int64_t>::min();
+    while (true) {
+      auto page = query<std::vector<std::pair<TicketId, int64_t>>>(
+          "for_each_deadline", [&](pqxx::work& txn) {
+            std::vector<std::pair<TicketId, int64_t>> rows;
+            for (const auto& row :
+                 txn.exec_prepared("deadlines_page", after_deadline, after_id, kPageSize)) {
+              rows.emplace_back(row[0].as<int64_t>(), row[1].as<int64_t>());
+            }
+            return rows;
+          });
+      if (!page.ok()) return page.status();
+      for (const auto& [id, at] : *page) fn(id, from_unix_ms(at));
+      if (page->size() < static_cast<size_t>(kPageSize)) return Status::Ok();
+      after_id = page->back().first;
+      after_deadline = page->back().second;
+    }
+  }
+
+  Status for_each_ticket(const std::function<void(const TicketRow&)>& fn) override {
+    int64_t after_id = std::numeric_limits<int64_t>::min();
+    while (true) {
+      auto page = query<std::vector<TicketRow>>("for_each_ticket", [&](pqxx::work& txn) {
+        std::vector<TicketRow> rows;
+        for (const auto& row : txn.exec_prepared("tickets_page", after_id, kPageSize)) {
+          TicketRow t;
+          t.id = row[0].as<int64_t>();
+          t.state_json = text(row[1]);
+          if (!row[2].is_null()) t.deadline = from_unix_ms(row[2].as<int64_t>());
+          rows.push_back(std::move(t));
+        }
+        return rows;
+      });
+      if (!page.ok()) return page.status();
+      for (const TicketRow& t : *page) fn(t);
+      if (page->size() < static_cast<size_t>(kPageSize)) return Status::Ok();
+      after_id = page->back().id;
+    }
+  }
+
+  Status commit(std::vector<EngineCommit>& commits) override {
+    std::vector<std::vector<int64_t>> ids(commits.size());
+    Status s = in_txn("commit", [&](pqxx::work& txn) {
+      for (size_t i = 0; i < commits.size(); ++i) ids[i] = apply_commit(txn, commits[i]);
+      return Status::Ok();
+    });
+    for (size_t i = 0; i < commits.size(); ++i) {
+      for (size_t j = 0; j < commits[i].new_outbox.size(); ++j) {
+        OutboxRecord& o = commits[i].new_outbox[j];
+        o.id = s.ok() ? ids[i][j] : 0;
+        if (s.ok() && o.ticket_id == 0) o.ticket_id = commits[i].ticket_id;
+      }
+    }
+    return s;
+  }
+
+  Result<std::vector<OutboxRecord>> due_outbox(Instant now, size_t limit) override {
+    return query<std::vector<OutboxRecord>>("due_outbox", [&](pqxx::work& txn) {
+      return read_all<OutboxRecord>(
+          txn.exec_prepared("due_outbox", to_unix_ms(now), limit_param(limit)), read_outbox);
+    });
+  }
+
+  Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId id) override {
+    return query<std::vector<OutboxRecord>>("pending_outbox_for_ticket", [&](pqxx::work& txn) {
+      return read_all<OutboxRecord>(txn.exec_prepared("ticket_outbox", id), read_outbox);
+    });
+  }
+
+  Status mark_outbox_attempt(const std::vector<int64_t>& ids) override {
+    return in_txn("mark_outbox_attempt", [&](pqxx::work& txn) {
+      for (int64_t id : ids) txn.exec_prepared0("mark_attempt", id);
+      return Status::Ok();
+    });
+  }
+
+  Status reschedule_outbox(const std::vector<int64_t>& ids, Instant not_before,
+                           const std::string& error) override {
+    return in_txn("reschedule_outbox", [&](pqxx::work& txn) {
+      for (int64_t id : ids) {
+        txn.exec_prepared0("reschedule_outbox", id, to_unix_ms(not_before), error);
+      }
+      return Status::Ok();
+    });
+  }
+
+  Status finish_outbox(const std::vector<int64_t>& ids, OutboxState state,
+                       const std::string& outcome) override {
+    if (state == OutboxState::kPending) {
+      return Status::InvalidArgument("store: finish_outbox needs a terminal state");
+    }
+    return in_txn("finish_outbox", [&](pqxx::work& txn) {
+      for (int64_t id : ids) {
+        txn.exec_prepared0("finish_outbox", id, outbox_state_name(state), outcome, wall_clock_ms());
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<int64_t> outbox_depth() override {
+    return query<int64_t>("outbox_depth", [&](pqxx::work& txn) {
+      return txn.exec_prepared1("outbox_depth")[0].as<int64_t>();
+    });
+  }
+
+  Result<std::optional<Instant>> oldest_pending_outbox() override {
+    return query<std::optional<Instant>>("oldest_pending_outbox", [&](pqxx::work& txn) {
+      pqxx::row row = txn.exec_prepared1("oldest_outbox");
+      if (row[0].is_null()) return std::optional<Instant>();
+      return std::optional<Instant>(from_unix_ms(row[0].as<int64_t>()));
+    });
+  }
+
+  Result<std::vector<OutboxRecord>> dead_outbox(size_t limit) override {
+    return query<std::vector<OutboxRecord>>("dead_outbox", [&](pqxx::work& txn) {
+      return read_all<OutboxRecord>(txn.exec_prepared("dead_outbox", limit_param(limit)),
+                                    read_outbox);
+    });
+  }
+
+  Status append_audit(const std::vector<AuditRecord>& records) override {
+    return in_txn("append_audit", [&](pqxx::work& txn) {
+      for (const AuditRecord& r : records) insert_audit(txn, r, r.ticket_id);
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<AuditRecord>> audit_for_ticket(TicketId id) override {
+    return query<std::vector<AuditRecord>>("audit_for_ticket", [&](pqxx::work& txn) {
+      return read_all<AuditRecord>(txn.exec_prepared("ticket_audit", id), read_audit);
+    });
+  }
+
+  Status for_each_audit_since(Instant since,
+                              const std::function<void(const AuditRecord&)>& fn) override {
+    int64_t after_id = 0;
+    while (true) {
+      auto page = query<std::vector<AuditRecord>>("for_each_audit_since", [&](pqxx::work& txn) {
+        return read_all<AuditRecord>(
+            txn.exec_prepared("audit_page", to_unix_ms(since), after_id, kPageSize), read_audit);
+      });
+      if (!page.ok()) return page.status();
+      for (const AuditRecord& r : *page) fn(r);
+      if (page->size() < static_cast<size_t>(kPageSize)) return Status::Ok();
+      after_id = page->back().id;
+    }
+  }
+
+  Result<int64_t> prune_audit(Instant before) override {
+    int64_t deleted = 0;
+    Status s = in_txn("prune_audit", [&](pqxx::work& txn) {
+      deleted = static_cast<int64_t>(
+          txn.exec_prepared("prune_audit", to_unix_ms(before)).affected_rows());
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    return deleted;
+  }
+
+  Result<std::optional<std::string>> get_meta(const std::string& key) override {
+    return query<std::optional<std::string>>("get_meta", [&](pqxx::work& txn) {
+      pqxx::result r = txn.exec_prepared("get_meta", key);
+      if (r.empty()) return std::optional<std::string>();
+      return std::optional<std::string>(text(r[0][0]));
+    });
+  }
+
+  Status put_meta(const std::string& key, const std::string& value) override {
+    return in_txn("put_meta", [&](pqxx::work& txn) {
+      txn.exec_prepared0("upsert_meta", key, value);
+      return Status::Ok();
+    });
+  }
+
+ private:
+  // Runs `body(txn)` in one transaction on the (re)connected connection and
+  // commits when it returns OK. Every libpqxx exception becomes a Status here.
+  template <typename Body>
+  Status in_txn(std::string_view context, Body&& body) {
+    std::lock_guard lock(mu_);
+    std::string where(context);
+    try {
+      if (!conn_ || !conn_->is_open()) {
+        conn_.reset();
+        conn_ = connect(url_);
+      } else {
+        // Reads whatever the server sent while idle, so a connection it closed
+        // is found here (broken_connection) rather than by BEGIN: libpqxx 6.4
+        // leaks a result when BEGIN meets a closed connection.
+        conn_->get_notifs();
+      }
+      pqxx::work txn(*conn_, where);
+      Status s = body(txn);
+      if (!s.ok()) {
+        txn.abort();
+        return s;
+      }
+      txn.commit();
+      return Status::Ok();
+    } catch (const pqxx::broken_connection& e) {
+      drop_connection();
+      return Status::Unavailable("store: PostgreSQL connection lost (" + where +
+                                 "): " + first_line(e.what()));
+    } catch (const pqxx::in_doubt_error& e) {
+      drop_connection();
+      return Status(StatusCode::kDeadlineExceeded, "store: PostgreSQL commit outcome unknown (" +
+                                                       where + "): " + first_line(e.what()));
+    } catch (const pqxx::sql_error& e) {
+      StatusCode code = code_for_sqlstate(e.sqlstate());
+      if (code == StatusCode::kUnavailable && e.sqlstate().rfind("08", 0) == 0) drop_connection();
+      return Status(code, "store: " + first_line(e.what()) + " (" + where + ")");
+    } catch (const std::exception& e) {
+      return Status::Internal("store: " + first_line(e.what()) + " (" + where + ")");
+    }
+  }
+
+  // Runs a read in its own transaction and returns what `read(txn)` returned.
+  template <typename T, typename Read>
+  Result<T> query(std::string_view context, Read&& read) {
+    std::optional<T> value;
+    Status s = in_txn(context, [&](pqxx::work& txn) {
+      value = read(txn);
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    return std::move(*value);
+  }
+
+  void drop_connection() {
+    try {
+      conn_.reset();
+    } catch (...) {  // a broken connection may complain while closing
+      conn_ = nullptr;
+    }
+  }
+
+  static std::string first_line(const char* what) {
+    std::string s(what);
+    auto end = s.find('\n');
+    return end == std::string::npos ? s : s.substr(0, end);
+  }
+
+  // Returns the ids of the new outbox records in order.
+  static std::vector<int64_t> apply_commit(pqxx::work& txn, const EngineCommit& c) {
+    NullableInt deadline(c.deadline ? std::optional<int64_t>(to_unix_ms(*c.deadline))
+                                    : std::nullopt);
+    if (c.state_json && c.set_deadline) {
+      txn.exec_prepared0("upsert_ticket", c.ticket_id, *c.state_json, deadline.param());
+    } else if (c.state_json) {
+      txn.exec_prepared0("upsert_ticket_state", c.ticket_id, *c.state_json);
+    } else if (c.set_deadline) {
+      // A deadline without a stored mirror creates the row with an empty JSON
+      // object, so the deadline is never dropped.
+      txn.exec_prepared0("upsert_ticket_deadline", c.ticket_id, deadline.param());
+    }
+    if (c.inbox_seq_done) txn.exec_prepared0("inbox_done", *c.inbox_seq_done);
+    std::vector<int64_t> ids;
+    for (const OutboxRecord& o : c.new_outbox) {
+      TicketId ticket = o.ticket_id != 0 ? o.ticket_id : c.ticket_id;
+      pqxx::row row =
+          txn.exec_prepared1("insert_outbox", ticket, o.kind, o.payload_json, o.idempotency_key,
+                             to_unix_ms(o.created_at), to_unix_ms(o.not_before), o.attempts,
+                             o.maybe_sent, outbox_state_name(o.state), o.last_error);
+      ids.push_back(row[0].as<int64_t>());
+    }
+    int64_t now = wall_clock_ms();
+    for (int64_t id : c.outbox_done) {
+      txn.exec_prepared0("finish_outbox", id, "done", "confirmed", now);
+    }
+    for (int64_t id : c.outbox_cancelled) {
+      txn.exec_prepared0("finish_outbox", id, "cancelled", "superseded", now);
+    }
+    for (const AuditRecord& a : c.audit) {
+      insert_audit(txn, a, a.ticket_id != 0 ? a.ticket_id : c.ticket_id);
+    }
+    for (const auto& [key, value] : c.meta) txn.exec_prepared0("upsert_meta", key, value);
+    return ids;
+  }
+
+  static void insert_audit(pqxx::work& txn, const AuditRecord& r, TicketId ticket) {
+    txn.exec_prepared0("insert_audit", ticket, to_unix_ms(r.at), r.kind, r.event_id, r.detail_json);
+  }
+
+ public:
+  // Opens a connection and declares the prepared statements. Throws pqxx
+  // exceptions (mapped by the callers).
+  static std::unique_ptr<pqxx::connection> connect(const std::string& url) {
+    auto conn = std::make_unique<pqxx::connection>(url);
+    for (const auto& [name, sql] : kStatements) conn->prepare(name, sql);
+    return conn;
+  }
+
+ private:
+  const std::string url_;  // set at construction; never logged (may hold a password)
+  std::mutex mu_;
+  std::unique_ptr<pqxx::connection> conn_;  // guarded by mu_; null after a failure
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& connection_url) {
+  try {
+    auto conn = PostgresStore::connect(connection_url);
+    std::string refused = postgres::migrate(*conn, postgres::schema_migrations());
+    if (!refused.empty()) return Status::Internal(refused);
+    spdlog::info("event=store_opened store=postgres");
+    return std::unique_ptr<Store>(std::make_unique<PostgresStore>(connection_url, std::move(conn)));
+  } catch (const pqxx::broken_connection& e) {
+    return Status::Unavailable(std::string("store: cannot connect to PostgreSQL: ") + e.what());
+  } catch (const pqxx::sql_error& e) {
+    return Status(code_for_sqlstate(e.sqlstate()),
+                  std::string("store: PostgreSQL schema migration failed: ") + e.what());
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("store: cannot open PostgreSQL store: ") + e.what());
+  }
+}
+
+}  // namespace tierd

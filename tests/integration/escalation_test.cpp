@@ -1,0 +1,228 @@
+// End to end: zendesk-sim sends signed webhooks to a real tierd, whose engine
+// escalates tickets through the simulator's API. Budgets are seconds.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <random>
+#include <thread>
+
+#include "support/live_stack.h"
+
+using namespace tierd::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+bool has_tag(const json& ticket, const std::string& tag) {
+  for (const auto& t : ticket.at("tags")) {
+    if (t.get<std::string>() == tag) return true;
+  }
+  return false;
+}
+
+int64_t group_of(LiveStack& stack, int64_t id) {
+  auto g = stack.ticket(id).at("group_id");
+  return g.is_null() ? 0 : g.get<int64_t>();
+}
+
+// Successful ticket writes tierd made, as the simulator recorded them.
+int successful_writes(LiveStack& stack, int64_t id) {
+  int n = 0;
+  const json log = stack.sim("GET", "/sim/requests");
+  for (const auto& r : log.at("requests")) {
+    std::string path = r.value("path", "");
+    if (r.value("method", "") == "PUT" && path.find("/api/v2/tickets/" + std::to_string(id)) == 0 &&
+        r.value("status", 0) == 200) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a ticket climbs tier 1 -> 2 -> 3 with notes, tags and the old assignee as follower",
+          "[integration][escalation]") {
+  LiveStack stack;
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+  int64_t id = stack.create_ticket({{"subject", "Printer on fire — ünïcode"}, {"group_id", 114001},
+                                    {"status", "new"}, {"priority", "normal"}, {"assignee_id", 500120}});
+  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 10s));
+  json t = stack.ticket(id);
+  CHECK(has_tag(t, "tierd_tier2"));
+  CHECK(has_tag(t, "tierd_escalated"));
+  CHECK_FALSE(has_tag(t, "tierd_at_risk"));
+  CHECK(t.at("assignee_id").is_null());
+  bool follower = false;
+  for (const auto& f : t.at("follower_ids")) follower = follower || f.get<int64_t>() == 500120;
+  CHECK(follower);
+
+  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114003; }, 12s));
+  auto notes = stack.tierd_notes(id);
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0].find("Escalated from tier1 to tier2") != std::string::npos);
+  CHECK(notes[0].find("budget") != std::string::npos);
+  CHECK(notes[1].find("Escalated from tier1") == std::string::npos);
+  CHECK(notes[1].find("from tier2 to tier3") != std::string::npos);
+  const json with_comments = stack.ticket(id);
+  for (const auto& c : with_comments.at("comments")) {
+    if (c.value("body", "").find("[tierd ref") != std::string::npos) CHECK(c.value("public", true) == false);
+  }
+  t = stack.ticket(id);
+  CHECK(has_tag(t, "tierd_tier3"));
+  CHECK_FALSE(has_tag(t, "tierd_tier2"));
+  // Tier 3 has no budget: nothing more happens.
+  std::this_thread::sleep_for(2s);
+  CHECK(stack.tierd_notes(id).size() == 2);
+}
+
+TEST_CASE("pending and on-hold pause the clock, which resumes with the time kept",
+          "[integration][escalation]") {
+  LiveStackOptions options;
+  options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "6s"},
+                                  {"name": "tier2", "groups": [114002]}])");
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+  int64_t id = stack.create_ticket({{"subject", "pause me"}, {"group_id", 114001}, {"status", "open"}});
+  std::this_thread::sleep_for(3s);
+  stack.agent_update(id, {{"status", "pending"}});
+  std::this_thread::sleep_for(2s);
+  stack.agent_update(id, {{"status", "hold"}});
+  std::this_thread::sleep_for(2s);
+  CHECK(group_of(stack, id) == 114001);  // 7s after creation, only ~3s counted
+  stack.agent_update(id, {{"status", "open"}});
+  auto resumed = std::chrono::steady_clock::now();
+  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 10s));
+  auto waited = std::chrono::steady_clock::now() - resumed;
+  // The ~3s left of the budget: neither at once nor a fresh 6s. Helpdesk
+  // timestamps have whole-second resolution, hence the wide margins.
+  CHECK(waited >= 1500ms);
+  CHECK(waited < 4800ms);
+}
+
+TEST_CASE("the escalate tag moves a ticket up at once and is removed", "[integration][escalation]") {
+  LiveStackOptions options;
+  options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "1h"},
+                                  {"name": "tier2", "groups": [114002], "escalate_after": "1h"},
+                                  {"name": "tier3", "groups": [114003]}])");
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+  int64_t id = stack.create_ticket({{"subject", "hard one"}, {"group_id", 114001}, {"status", "open"}});
+  std::this_thread::sleep_for(500ms);
+  stack.agent_update(id, {{"additional_tags", {"tierd_escalate"}}});
+  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 5s));
+  REQUIRE(LiveStack::eventually([&] { return !has_tag(stack.ticket(id), "tierd_escalate"); }, 5s));
+  auto notes = stack.tierd_notes(id);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("because an agent added the tag tierd_escalate") != std::string::npos);
+  std::this_thread::sleep_for(1s);
+  CHECK(group_of(stack, id) == 114002);  // moved once, not twice
+}
+
+TEST_CASE("an agent moving a ticket by hand restarts the clock in the new tier",
+          "[integration][escalation]") {
+  LiveStackOptions options;
+  options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "3s"},
+                                  {"name": "tier2", "groups": [114002], "escalate_after": "3s"},
+                                  {"name": "tier3", "groups": [114003]}])");
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+  int64_t id = stack.create_ticket({{"subject", "moved"}, {"group_id", 114001}, {"status", "open"}});
+  std::this_thread::sleep_for(2s);
+  stack.agent_update(id, {{"group_id", 114002}}, 500121);
+  auto moved = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(2s);
+  CHECK(group_of(stack, id) == 114002);  // tier 1's clock would have run out by now
+  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114003; }, 6s));
+  // A carried-over tier-1 clock would have fired ~1s after the move; helpdesk
+  // timestamps have whole-second resolution.
+  CHECK(std::chrono::steady_clock::now() - moved >= 1900ms);
+  auto notes = stack.tierd_notes(id);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("from tier2 to tier3") != std::string::npos);
+}
+
+TEST_CASE("vendor faults end in exactly one write per escalation", "[integration][escalation][faults]") {
+  LiveStackOptions options;
+  options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "1s",
+                                   "at_risk_share": 0.99},
+                                  {"name": "tier2", "groups": [114002]}])");
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+  stack.sim("POST", "/sim/faults",
+            {{"faults",
+              {{{"method", "PUT"}, {"path_prefix", "/api/v2/tickets"}, {"status", 503}, {"count", 2}},
+               {{"method", "PUT"}, {"path_prefix", "/api/v2/tickets"}, {"status", 429}, {"retry_after", 1},
+                {"count", 2}},
+               {{"method", "PUT"}, {"path_prefix", "/api/v2/tickets"}, {"drop_connection", true}, {"count", 1}},
+               {{"method", "PUT"}, {"path_prefix", "/api/v2/tickets"}, {"delay_ms", 3000}, {"count", 1}}}}});
+  int64_t id = stack.create_ticket({{"subject", "storm"}, {"group_id", 114001}, {"status", "open"}});
+  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 40s));
+  std::this_thread::sleep_for(3s);  // let retries that were still queued show themselves
+  auto notes = stack.tierd_notes(id);
+  CHECK(notes.size() == 1);
+  CHECK(successful_writes(stack, id) <= 2);  // the escalation (+ the at-risk mark if it went alone)
+}
+
+TEST_CASE("a 409 from a concurrent edit makes tierd re-read and decide again", "[integration][escalation][faults]") {
+  LiveStackOptions options;
+  options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "1s"},
+                                  {"name": "tier2", "groups": [114002]}])");
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+  stack.sim("POST", "/sim/faults",
+            {{"faults", {{{"method", "PUT"}, {"path_prefix", "/api/v2/tickets"}, {"status", 409}, {"count", 2}}}}});
+  int64_t id = stack.create_ticket({{"subject", "collision"}, {"group_id", 114001}, {"status", "open"}});
+  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 15s));
+  std::this_thread::sleep_for(1s);
+  CHECK(stack.tierd_notes(id).size() == 1);
+}
+
+TEST_CASE("kill -9 at random points loses no event and writes nothing twice", "[integration][escalation][crash]") {
+  LiveStackOptions options;
+  options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "2s"},
+                                  {"name": "tier2", "groups": [114002]}])");
+  // Deliveries refused while tierd is down are retried by the simulator
+  // after 1 s, 2 s, 3 s: longer than tierd takes to come back.
+  options.sim_args = {"--webhook-retry-backoff-ms", "1000"};
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+  std::mt19937 rng(12345);
+  std::vector<int64_t> tickets;
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 4; ++i) {
+      tickets.push_back(stack.create_ticket(
+          {{"subject", "crash " + std::to_string(round) + "/" + std::to_string(i)}, {"group_id", 114001},
+           {"status", "open"}}));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500 + rng() % 1500));
+    stack.stop_tierd(SIGKILL);
+    // Webhooks sent while tierd is down fail and are retried by the simulator.
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 400));
+    stack.start_tierd();
+  }
+  for (int64_t id : tickets) {
+    INFO("ticket " << id);
+    REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 30s));
+  }
+  std::this_thread::sleep_for(2s);
+  for (int64_t id : tickets) {
+    INFO("ticket " << id);
+    CHECK(stack.tierd_notes(id).size() == 1);
+  }
+}

@@ -1,0 +1,119 @@
+// PostgreSQL-only behaviour of the store: connection loss and recovery, an
+// unreachable server, and schema migrations on an existing database. The
+// shared Store semantics are in store_test.cpp.
+#include <catch2/catch.hpp>
+
+#ifdef TIERD_HAVE_POSTGRES
+
+#include <pqxx/pqxx>
+
+#include "store/postgres/postgres_schema.h"
+#include "store/postgres/postgres_store.h"
+#include "support/postgres_server.h"
+#include "support/process_harness.h"
+
+using namespace tierd;
+using tierd::testing::PostgresServer;
+
+namespace {
+
+template <typename T>
+T must(Result<T> r) {
+  INFO(r.status().to_string());
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
+void must(const Status& s) {
+  INFO(s.to_string());
+  REQUIRE(s.ok());
+}
+
+constexpr postgres::Migration kTestV2{
+    2,
+    "ALTER TABLE tickets ADD COLUMN note TEXT NOT NULL DEFAULT 'v2'; "
+    "CREATE INDEX tickets_by_note ON tickets (note);"};
+
+std::vector<postgres::Migration> released_plus(postgres::Migration extra) {
+  auto released = postgres::schema_migrations();
+  std::vector<postgres::Migration> steps(released.begin(), released.end());
+  steps.push_back(extra);
+  return steps;
+}
+
+int stored_version(const std::string& url) {
+  pqxx::connection conn(url);
+  pqxx::work txn(conn);
+  return postgres::schema_version(txn);
+}
+
+}  // namespace
+
+TEST_CASE("a lost PostgreSQL connection answers kUnavailable and the store reconnects",
+          "[postgres_store]") {
+  PostgresServer server;  // its own server: this test stops it
+  auto store = must(open_postgres_store(server.url()));
+  must(store->put_meta("cursor", "before"));
+
+  REQUIRE(server.stop());
+  Status lost = store->put_meta("cursor", "during");
+  CHECK(lost.code() == StatusCode::kUnavailable);
+  auto read = store->get_meta("cursor");
+  REQUIRE_FALSE(read.ok());
+  CHECK(read.status().code() == StatusCode::kUnavailable);
+
+  server.start();
+  CHECK(must(store->get_meta("cursor")) == std::optional<std::string>("before"));
+  must(store->put_meta("cursor", "after"));
+  CHECK(must(store->get_meta("cursor")) == std::optional<std::string>("after"));
+}
+
+TEST_CASE("opening a PostgreSQL store on an unreachable server answers kUnavailable",
+          "[postgres_store]") {
+  int port = tierd::testing::free_loopback_port();
+  auto store =
+      open_postgres_store("postgresql://tierd@127.0.0.1:" + std::to_string(port) + "/nothing");
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == StatusCode::kUnavailable);
+}
+
+TEST_CASE("a v2 PostgreSQL migration runs on an existing v1 database", "[postgres_store]") {
+  std::string url = PostgresServer::shared().create_database("migration_v2");
+  {
+    auto store = must(open_postgres_store(url));
+    must(store->put_meta("cursor", "kept"));
+  }
+  CHECK(stored_version(url) == 1);
+
+  {
+    pqxx::connection conn(url);
+    CHECK(postgres::migrate(conn, released_plus(kTestV2)).empty());
+    CHECK(postgres::migrate(conn, released_plus(kTestV2)).empty());  // again: a no-op
+    pqxx::work txn(conn);
+    CHECK(postgres::schema_version(txn) == 2);
+    CHECK(txn.exec("SELECT note FROM tickets").columns() == 1);
+    CHECK(txn.exec1("SELECT value FROM meta WHERE key = 'cursor'")[0].as<std::string>() == "kept");
+  }
+
+  auto newer = open_postgres_store(url);
+  REQUIRE_FALSE(newer.ok());
+  CHECK(newer.status().code() == StatusCode::kInternal);
+  CHECK(newer.status().message().find("newer than this build") != std::string::npos);
+}
+
+TEST_CASE("a failing PostgreSQL migration step leaves the database at the version before it",
+          "[postgres_store]") {
+  std::string url = PostgresServer::shared().create_database("migration_fails");
+  { auto store = must(open_postgres_store(url)); }
+
+  pqxx::connection conn(url);
+  CHECK_THROWS_AS(postgres::migrate(conn, released_plus({2,
+                                                         "CREATE TABLE extra (x INTEGER); "
+                                                         "CREATE TABLE inbox (y INTEGER);"})),
+                  pqxx::sql_error);
+  CHECK(stored_version(url) == 1);
+  pqxx::work txn(conn);
+  CHECK(txn.exec1("SELECT to_regclass('extra') IS NULL")[0].as<bool>());
+}
+
+#endif  // TIERD_HAVE_POSTGRES

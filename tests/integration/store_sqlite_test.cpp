@@ -1,0 +1,220 @@
+// SQLite-only behaviour of the store: files, schema migrations, locking and
+// online backup. The shared Store semantics are in store_test.cpp.
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "store/sqlite/sqlite_connection.h"
+#include "store/sqlite/sqlite_schema.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/process_harness.h"
+
+using namespace tierd;
+using tierd::testing::TempDir;
+
+namespace {
+
+template <typename T>
+T must(Result<T> r) {
+  INFO(r.status().to_string());
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
+void must(const Status& s) {
+  INFO(s.to_string());
+  REQUIRE(s.ok());
+}
+
+InboxRecord inbox(const std::string& event_id, TicketId ticket) {
+  InboxRecord r;
+  r.event_id = event_id;
+  r.ticket_id = ticket;
+  r.received_at = from_unix_ms(1000);
+  r.event_time = from_unix_ms(900);
+  r.type = "zen:event-type:ticket.created";
+  r.event_json = "{}";
+  r.raw_body = "{}";
+  return r;
+}
+
+// Fills a store with one inbox record, one ticket and a meta value.
+void populate(Store& store) {
+  std::vector<InboxRecord> records = {inbox("ev-1", 42)};
+  must(store.append_inbox(records));
+  std::vector<EngineCommit> commits(1);
+  commits[0].ticket_id = 42;
+  commits[0].state_json = R"({"tier":"tier1"})";
+  commits[0].deadline = from_unix_ms(60'000);
+  must(store.commit(commits));
+  must(store.put_meta("cursor", "c9"));
+}
+
+void check_populated(Store& store) {
+  auto ticket = must(store.load_ticket(42));
+  REQUIRE(ticket.has_value());
+  CHECK(ticket->state_json == R"({"tier":"tier1"})");
+  CHECK(ticket->deadline == from_unix_ms(60'000));
+  CHECK(must(store.pending_inbox(0, 10)).size() == 1);
+  CHECK(must(store.get_meta("cursor")) == std::optional<std::string>("c9"));
+}
+
+bool has_table(sqlite::Connection& db, const std::string& name) {
+  auto stmt =
+      must(db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", "test"));
+  stmt.bind(1, name);
+  return must(stmt.step());
+}
+
+constexpr sqlite::Migration kTestV2{
+    2,
+    "ALTER TABLE tickets ADD COLUMN note TEXT NOT NULL DEFAULT 'v2'; "
+    "CREATE INDEX tickets_by_note ON tickets (note);"};
+
+std::vector<sqlite::Migration> released_plus(sqlite::Migration extra) {
+  auto released = sqlite::schema_migrations();
+  std::vector<sqlite::Migration> steps(released.begin(), released.end());
+  steps.push_back(extra);
+  return steps;
+}
+
+}  // namespace
+
+TEST_CASE("opening creates the directory and a WAL database at schema version 1",
+          "[sqlite_store]") {
+  TempDir dir;
+  std::string path = dir.file("nested/deeper/tierd.db");
+  auto store = must(open_sqlite_store({.path = path}));
+  CHECK(std::filesystem::is_regular_file(path));
+  CHECK(must(store->get_meta("schema_version")) == std::optional<std::string>("1"));
+
+  auto raw = must(sqlite::Connection::open(path, false, std::chrono::seconds(1)));
+  auto mode = must(raw->prepare("PRAGMA journal_mode", "test"));
+  REQUIRE(must(mode.step()));
+  CHECK(mode.text_at(0) == "wal");
+  CHECK(must(sqlite::schema_version(*raw)) == 1);
+}
+
+TEST_CASE("an empty path is rejected", "[sqlite_store]") {
+  auto store = open_sqlite_store({.path = ""});
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("a store opened with synchronous NORMAL keeps its data across reopening",
+          "[sqlite_store]") {
+  TempDir dir;
+  SqliteOptions options{.path = dir.file("tierd.db"), .synchronous_full = false};
+  populate(*must(open_sqlite_store(options)));
+  check_populated(*must(open_sqlite_store(options)));
+}
+
+TEST_CASE("a v2 migration step runs on an existing v1 file and keeps its data", "[sqlite_store]") {
+  TempDir dir;
+  std::string path = dir.file("tierd.db");
+  populate(*must(open_sqlite_store({.path = path})));
+
+  {
+    auto db = must(sqlite::Connection::open(path, false, std::chrono::seconds(1)));
+    REQUIRE(must(sqlite::schema_version(*db)) == 1);
+    must(sqlite::migrate(*db, released_plus(kTestV2)));
+    CHECK(must(sqlite::schema_version(*db)) == 2);
+    auto note = must(db->prepare("SELECT note FROM tickets WHERE id = 42", "test"));
+    REQUIRE(must(note.step()));
+    CHECK(note.text_at(0) == "v2");
+    // Running the same list again is a no-op.
+    must(sqlite::migrate(*db, released_plus(kTestV2)));
+    CHECK(must(sqlite::schema_version(*db)) == 2);
+  }
+
+  // The released build (schema 1) refuses a database written by a newer one.
+  auto newer = open_sqlite_store({.path = path});
+  REQUIRE_FALSE(newer.ok());
+  CHECK(newer.status().code() == StatusCode::kInternal);
+  CHECK(newer.status().message().find("newer than this build") != std::string::npos);
+}
+
+TEST_CASE("a failing migration step leaves the database at the version before it",
+          "[sqlite_store]") {
+  TempDir dir;
+  std::string path = dir.file("tierd.db");
+  populate(*must(open_sqlite_store({.path = path})));
+
+  auto db = must(sqlite::Connection::open(path, false, std::chrono::seconds(1)));
+  // The step's first statement succeeds, its second fails: neither may stay.
+  Status s = sqlite::migrate(
+      *db, released_plus({2, "CREATE TABLE extra (x INTEGER); CREATE TABLE inbox (y INTEGER);"}));
+  CHECK_FALSE(s.ok());
+  CHECK(s.message().find("already exists") != std::string::npos);
+  CHECK(must(sqlite::schema_version(*db)) == 1);
+  CHECK_FALSE(has_table(*db, "extra"));
+  CHECK_FALSE(db->in_transaction());
+
+  check_populated(*must(open_sqlite_store({.path = path})));
+}
+
+TEST_CASE("a database locked by another connection answers kUnavailable", "[sqlite_store]") {
+  TempDir dir;
+  std::string path = dir.file("tierd.db");
+  auto store =
+      must(open_sqlite_store({.path = path, .busy_timeout = std::chrono::milliseconds(50)}));
+  populate(*store);
+
+  auto other = must(sqlite::Connection::open(path, false, std::chrono::milliseconds(50)));
+  must(other->exec("BEGIN EXCLUSIVE", "test"));
+
+  std::vector<InboxRecord> records = {inbox("ev-2", 43)};
+  auto appended = store->append_inbox(records);
+  REQUIRE_FALSE(appended.ok());
+  CHECK(appended.status().code() == StatusCode::kUnavailable);
+  CHECK(appended.status().message().find("database is locked") != std::string::npos);
+  CHECK(records[0].seq == 0);
+  Status put = store->put_meta("k", "v");
+  CHECK(put.code() == StatusCode::kUnavailable);
+  // WAL readers are not blocked by the writer lock.
+  check_populated(*store);
+
+  must(other->exec("ROLLBACK", "test"));
+  CHECK(must(store->append_inbox(records)) == std::vector{AppendOutcome::kAccepted});
+}
+
+TEST_CASE("the error mapping separates transient, duplicate and other failures", "[sqlite_store]") {
+  CHECK(sqlite::status_from_sqlite(SQLITE_BUSY, "database is locked", "x").code() ==
+        StatusCode::kUnavailable);
+  CHECK(sqlite::status_from_sqlite(SQLITE_IOERR_FSYNC, "disk I/O error", "x").code() ==
+        StatusCode::kUnavailable);
+  CHECK(sqlite::status_from_sqlite(SQLITE_FULL, "", "x").code() == StatusCode::kUnavailable);
+  CHECK(sqlite::status_from_sqlite(SQLITE_CONSTRAINT_UNIQUE, "UNIQUE constraint failed", "x")
+            .code() == StatusCode::kAlreadyExists);
+  CHECK(sqlite::status_from_sqlite(SQLITE_CORRUPT, "", "x").code() == StatusCode::kInternal);
+  CHECK(sqlite::status_from_sqlite(SQLITE_BUSY, "database is locked", "append_inbox").message() ==
+        "store: database is locked (append_inbox)");
+}
+
+TEST_CASE("backup copies an open database into a readable file", "[sqlite_store]") {
+  TempDir dir;
+  std::string path = dir.file("tierd.db");
+  auto store = must(open_sqlite_store({.path = path}));
+  populate(*store);
+
+  std::string copy = dir.file("backups/tierd-copy.db");
+  must(backup_sqlite(path, copy));
+  CHECK_FALSE(std::filesystem::exists(copy + ".partial"));
+  // Writes after the backup are not in it.
+  must(store->put_meta("cursor", "after-backup"));
+
+  auto restored = must(open_sqlite_store({.path = copy}));
+  auto ticket = must(restored->load_ticket(42));
+  REQUIRE(ticket.has_value());
+  CHECK(ticket->state_json == R"({"tier":"tier1"})");
+  CHECK(must(restored->get_meta("cursor")) == std::optional<std::string>("c9"));
+}
+
+TEST_CASE("backup of a missing database fails and writes nothing", "[sqlite_store]") {
+  TempDir dir;
+  Status s = backup_sqlite(dir.file("absent.db"), dir.file("copy.db"));
+  CHECK(s.code() == StatusCode::kInternal);
+  CHECK_FALSE(std::filesystem::exists(dir.file("copy.db")));
+}

@@ -1,0 +1,74 @@
+// LiveStack: a running zendesk-sim and a running tierd wired together over
+// loopback, for end-to-end tests. The simulator sends signed webhooks to
+// tierd; tierd writes back through the simulator's API. Both are real
+// processes; tierd's store is a real SQLite file in the stack's TempDir.
+//
+// Each test builds the config it needs (tiers with budgets of seconds) with
+// LiveStack::Options; sim(...) calls the simulator's control API.
+#pragma once
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/process_harness.h"
+
+namespace tierd::testing {
+
+struct LiveStackOptions {
+  // The "tiers" array of the config.
+  nlohmann::json tiers = nlohmann::json::parse(R"([
+    {"name": "tier1", "groups": [114001], "escalate_after": "2s"},
+    {"name": "tier2", "groups": [114002], "escalate_after": "3s"},
+    {"name": "tier3", "groups": [114003]}])");
+  nlohmann::json extra_config = nlohmann::json::object();  // merged into the config
+  std::vector<std::string> sim_args;                       // extra zendesk-sim flags
+};
+
+class LiveStack {
+ public:
+  explicit LiveStack(LiveStackOptions options = {});
+  ~LiveStack();
+
+  void start_sim();
+  void start_tierd();  // waits for /healthz
+  void stop_tierd(int signal);  // SIGTERM: clean; SIGKILL: crash
+  bool tierd_running();
+  std::string tierd_log() const;
+  const std::string& config_path() const { return config_path_; }
+  int tierd_port() const { return tierd_port_; }
+
+  // The simulator's control API; returns the parsed answer, throws on a
+  // transport error or a status >= 300.
+  nlohmann::json sim(const std::string& method, const std::string& path,
+                     const nlohmann::json& body = nullptr);
+  // Seeds the demo's groups and agents (114000-114009, agents 500120-500125, 500777).
+  void seed_org();
+  // Creates a ticket as a requester and returns its id.
+  int64_t create_ticket(const nlohmann::json& fields);
+  // Changes a ticket as a human agent.
+  void agent_update(int64_t id, const nlohmann::json& fields, int64_t agent = 500120);
+  // The simulator's full view of a ticket (fields, comments, follower_ids).
+  nlohmann::json ticket(int64_t id);
+  // Internal notes tierd wrote on the ticket (comments containing a tierd marker).
+  std::vector<std::string> tierd_notes(int64_t id);
+
+  // Polls `done` every 50 ms until it is true or `timeout` passes.
+  static bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+ private:
+  LiveStackOptions options_;
+  TempDir dir_;
+  std::unique_ptr<Subprocess> sim_;
+  std::unique_ptr<Subprocess> tierd_;
+  int sim_port_ = 0;
+  int tierd_port_ = 0;
+  std::string config_path_;
+  int tierd_starts_ = 0;
+};
+
+}  // namespace tierd::testing
