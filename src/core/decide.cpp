@@ -525,6 +525,15 @@ Duration handling_time(const TicketState& state, Instant now, const Policy& poli
   return used_at(state, policy, now);
 }
 
+TicketState rebase_clock(const TicketState& state, Instant now, const Policy& old_policy) {
+  TicketState s = state;
+  if (s.stay.running_since && now > *s.stay.running_since) {
+    s.stay.used = used_at(s, old_policy, now);
+    s.stay.running_since = now;
+  }
+  return s;
+}
+
 Decision decide(const TicketState& state, const Input& input, Instant now, const Policy& policy) {
   Decision d;
   d.state = state;

@@ -79,4 +79,9 @@ Decision decide(const TicketState& state, const Input& input, Instant now, const
 // Working time the clock of `state` shows at `now` (0 when in no tier).
 Duration handling_time(const TicketState& state, Instant now, const Policy& policy);
 
+// Before a policy change: banks the working time counted so far under the
+// old policy (its calendars), so that a new calendar or budget applies only
+// from `now` on and no time already used is lost or recounted.
+TicketState rebase_clock(const TicketState& state, Instant now, const Policy& old_policy);
+
 }  // namespace tierd

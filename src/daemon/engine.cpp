@@ -92,6 +92,7 @@ void Engine::post_outcome(WriteOutcome outcome) {
 void Engine::set_policy(std::shared_ptr<const Policy> policy) {
   {
     std::lock_guard lock(mutex_);
+    if (!replaced_policy_) replaced_policy_ = policy_;
     policy_ = std::move(policy);
     replan_ = true;
     idle_ = false;
@@ -266,6 +267,7 @@ bool Engine::step() {
   Batch batch;
   bool read_inbox = false;
   bool replan = false;
+  std::shared_ptr<const Policy> old_policy;
   {
     std::lock_guard lock(mutex_);
     while (!outcomes_.empty() && batch.outcomes.size() < options_.batch_size) {
@@ -276,8 +278,10 @@ bool Engine::step() {
     inbox_signal_ = false;
     replan = replan_;
     replan_ = false;
+    old_policy = std::move(replaced_policy_);
+    replaced_policy_.reset();
   }
-  if (replan) replan_all();
+  if (replan) replan_all(old_policy);
 
   for (const auto& o : batch.outcomes) {
     process(batch, o.ticket_id, Input::WriteOutcome(o.kind, o.keys, o.ticket, o.detail), now, std::nullopt,
@@ -319,8 +323,8 @@ bool Engine::step() {
   size_t room = options_.batch_size > batch.commits.size() ? options_.batch_size - batch.commits.size() : 0;
   for (const auto& [id, deadline] : timers_.pop_due(now, std::max<size_t>(room, 1))) {
     batch.fired.emplace_back(id, deadline);
-    metrics_.timer_lateness_seconds().Observe(
-        std::chrono::duration<double>(now - deadline).count());
+    metrics_.timer_lateness_seconds().Observe(std::chrono::duration<double>(now - deadline).count());
+    if (options_.on_timer_fired) options_.on_timer_fired(now - deadline);
     process(batch, id, Input::Tick(), now, std::nullopt, "", {});
   }
 
@@ -331,9 +335,10 @@ bool Engine::step() {
   return true;
 }
 
-void Engine::replan_all() {
-  // Re-plan every stored ticket's deadline under the new policy: a Tick
-  // decides with the time already used and the new budgets and calendars.
+void Engine::replan_all(const std::shared_ptr<const Policy>& old_policy) {
+  // Re-plan every stored ticket's deadline under the new policy: the time
+  // used so far is banked under the old policy's calendars, then a Tick
+  // decides with the new budgets and calendars.
   auto policy = this->policy();
   std::vector<TicketId> ids;
   Status s = store_.for_each_ticket([&](const TicketRow& row) { ids.push_back(row.id); });
@@ -346,6 +351,10 @@ void Engine::replan_all() {
     Batch batch;
     Instant now = clock_.now();
     for (size_t j = i; j < std::min(ids.size(), i + options_.batch_size); ++j) {
+      if (old_policy) {
+        auto state = load_state(batch, ids[j]);
+        if (state.ok()) batch.states[ids[j]] = rebase_clock(*state, now, *old_policy);
+      }
       process(batch, ids[j], Input::Tick(), now, std::nullopt, "", {});
     }
     if (commit(batch)) done += batch.commits.size();

@@ -48,6 +48,9 @@ struct EngineOptions {
   size_t batch_size = 256;   // inputs per store transaction
   bool shadow = false;       // decide and audit, but queue no writes
   Duration retry_pause = std::chrono::seconds(1);  // after a store failure
+  // Called on the engine thread with each timer's lateness (fired - due);
+  // for benchmarks and tests. The metrics histogram gets it regardless.
+  std::function<void(Duration)> on_timer_fired;
 };
 
 class Engine {
@@ -84,7 +87,7 @@ class Engine {
                const std::vector<int64_t>& outcome_ids);
   Result<TicketState> load_state(Batch& batch, TicketId id);
   bool commit(Batch& batch);
-  void replan_all();
+  void replan_all(const std::shared_ptr<const Policy>& old_policy);
   std::shared_ptr<const Policy> policy() const;
 
   // Set at construction.
@@ -104,6 +107,7 @@ class Engine {
   std::condition_variable wake_;
   std::deque<WriteOutcome> outcomes_;
   std::shared_ptr<const Policy> policy_;
+  std::shared_ptr<const Policy> replaced_policy_;  // the one before set_policy(), until re-planned
   bool inbox_signal_ = true;
   bool replan_ = false;
   bool stopping_ = false;

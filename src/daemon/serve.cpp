@@ -122,6 +122,10 @@ int run_serve(const std::string& config_path) {
   int threads = config->listen.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server.set_tcp_nodelay(true);
+  // Zendesk keeps connections open across deliveries; httplib's default of
+  // closing after 5 requests costs a reconnect (and a stall under load).
+  server.set_keep_alive_max_count(1000);
+  server.set_keep_alive_timeout(30);
   register_webhook_route(server, handler);
   std::atomic<bool> ready{false};
   server.Get("/healthz", [&](const httplib::Request&, httplib::Response& res) {

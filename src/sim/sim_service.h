@@ -7,6 +7,19 @@
 // fault queue, the request log, a worker thread that runs update_many jobs
 // and the webhook sender thread.
 //
+// Control API (no auth, no limits; answers JSON):
+//   POST /sim/users|groups|memberships   seed ({"users":[...]}, one object, or an array)
+//   POST /sim/tickets                    create as the requester -> 201 {"ticket"}
+//   PUT  /sim/tickets/{id}               {"ticket":{...},"actor_id":N} change as that person
+//   GET  /sim/tickets/{id}               {"ticket":{... "comments":[...]}}
+//   POST|GET|DELETE /sim/faults          {"method","path_prefix","status","retry_after",
+//                                        "delay_ms","drop_connection","count"}
+//   POST /sim/token {"valid":bool}       DELETE /sim/rate_limits (reset the windows)
+//   GET|DELETE /sim/requests             {"requests":[{seq,method,path,query,status,body?,time}]}
+//   GET|DELETE /sim/webhooks             {"deliveries":[{event_id,type,ticket_id,invocation_id,
+//                                        http_status,attempts,outcome,error}],"paused"}
+//   POST /sim/webhooks/pause|resume
+//
 // handle() may be called from many threads at once; it blocks for injected
 // delays. start() and stop() are called by the owner's thread.
 #pragma once

@@ -324,3 +324,15 @@ TEST_CASE("ticket state survives its JSON form", "[decide]") {
   REQUIRE(wb.ok());
   CHECK(*wb == w);
 }
+
+TEST_CASE("a policy change keeps the time already used and applies the new budget from now", "[decide]") {
+  Driver d;
+  d.on(event(EventKind::kCreated, ticket(101, TicketStatus::kOpen, kT0), kT0), kT0);
+  Policy longer = d.policy;
+  longer.tiers[0].budget = 30min;
+  TicketState rebased = rebase_clock(d.state, kT0 + 10min, d.policy);
+  CHECK(handling_time(rebased, kT0 + 10min, longer) == 10min);
+  auto dec = decide(rebased, Input::Tick(), kT0 + 10min, longer);
+  REQUIRE(dec.next_deadline);
+  CHECK(*dec.next_deadline == kT0 + 24min);  // 80% of 30m, with 10m already used
+}

@@ -226,3 +226,44 @@ TEST_CASE("kill -9 at random points loses no event and writes nothing twice", "[
     CHECK(stack.tierd_notes(id).size() == 1);
   }
 }
+
+TEST_CASE("many tickets escalating at once go out as bulk jobs, each written once",
+          "[integration][escalation][bulk]") {
+  LiveStackOptions options;
+  options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "2s",
+                                   "at_risk_share": 0.99},
+                                  {"name": "tier2", "groups": [114002]}])");
+  options.sim_args = {"--webhook-retry-backoff-ms", "1000"};
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+  // Created while tierd is down, so that all their clocks run out together
+  // when it comes back (the simulator retries the deliveries).
+  stack.stop_tierd(SIGTERM);
+  std::vector<int64_t> tickets;
+  for (int i = 0; i < 24; ++i) {
+    tickets.push_back(stack.create_ticket({{"subject", "bulk " + std::to_string(i)}, {"group_id", 114001},
+                                           {"status", "open"}}));
+  }
+  std::this_thread::sleep_for(2500ms);
+  stack.start_tierd();
+  for (int64_t id : tickets) {
+    INFO("ticket " << id);
+    REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 30s));
+  }
+  std::this_thread::sleep_for(1s);
+  int bulk_jobs = 0, single_puts = 0;
+  const json log = stack.sim("GET", "/sim/requests");
+  for (const auto& r : log.at("requests")) {
+    std::string path = r.value("path", "");
+    if (path.find("/api/v2/tickets/update_many") == 0) ++bulk_jobs;
+    else if (r.value("method", "") == "PUT" && path.find("/api/v2/tickets/") == 0) ++single_puts;
+  }
+  CHECK(bulk_jobs >= 1);
+  CHECK(bulk_jobs + single_puts < static_cast<int>(tickets.size()));  // fewer calls than tickets
+  for (int64_t id : tickets) {
+    INFO("ticket " << id);
+    CHECK(stack.tierd_notes(id).size() == 1);
+  }
+}

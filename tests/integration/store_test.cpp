@@ -186,7 +186,8 @@ TEST_CASE("pending_inbox pages past processed records in seq order", "[store]") 
   CHECK(must(store->inbox_depth()) == 4);
 }
 
-TEST_CASE("inbox_range lists records received from the start up to the end, processed or not", "[store]") {
+TEST_CASE("inbox_range lists records received from the start up to the end, processed or not",
+          "[store]") {
   auto name = GENERATE(from_range(backend_names()));
   INFO("backend " << name);
   auto backend = make_backend(name);
@@ -253,7 +254,7 @@ TEST_CASE("a commit whose outbox key already exists changes nothing at all", "[s
   CHECK_FALSE(must(store->get_meta("cursor")).has_value());
 }
 
-TEST_CASE("commit keeps the mirror and deadline; deadlines are listed in order and cleared",
+TEST_CASE("commit keeps the mirror and deadline, deadlines are listed in order and cleared",
           "[store]") {
   auto name = GENERATE(from_range(backend_names()));
   INFO("backend " << name);
@@ -314,7 +315,7 @@ TEST_CASE("commit keeps the mirror and deadline; deadlines are listed in order a
   CHECK(all == std::vector<TicketId>{100, 101, 102, 200});
 }
 
-TEST_CASE("due_outbox honours not_before and id order; attempts and reschedule", "[store]") {
+TEST_CASE("due_outbox honours not_before and id order, attempts and reschedule", "[store]") {
   auto name = GENERATE(from_range(backend_names()));
   INFO("backend " << name);
   auto backend = make_backend(name);
@@ -364,7 +365,7 @@ TEST_CASE("due_outbox honours not_before and id order; attempts and reschedule",
   CHECK(must(store->pending_outbox_for_ticket(1))[0].attempts == 2);
 }
 
-TEST_CASE("outbox records finish as dead, done or cancelled; depth and oldest follow", "[store]") {
+TEST_CASE("outbox records finish as dead, done or cancelled, depth and oldest follow", "[store]") {
   auto name = GENERATE(from_range(backend_names()));
   INFO("backend " << name);
   auto backend = make_backend(name);

@@ -1,0 +1,484 @@
+// Escalation storm (a plain program; prints its figures): N tickets whose
+// tier-1 budget has run out by the time tierd starts, drained through the real
+// Engine and OutboxSender to a zendesk-sim child process.
+//
+//   1. starts `zendesk-sim` (next to this binary) on a free port, seeds groups
+//      114001 (tier 1) and 114002 (tier 2) and creates N open tickets in 114001;
+//   2. runs decide() on each creation (budget 1 s) and commits the state and
+//      deadline to a fresh SQLite store, as the engine would have;
+//   3. waits until every deadline has passed, clears the simulator's request
+//      log, starts Engine + OutboxSender and times the drain until the outbox
+//      is empty, the engine idle and no clock left running;
+//   4. counts the API requests the simulator received by endpoint and checks
+//      every ticket through the control API: group 114002 and exactly one
+//      comment carrying a "[tierd ref " marker.
+//
+// Usage: storm_bench [N] (default 10000). Exit status 0 only when every check
+// passed. The simulator's log goes to <tmpdir>/sim.log, kept on failure.
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/decide.h"
+#include "core/ticket_state.h"
+#include "daemon/clock.h"
+#include "daemon/engine.h"
+#include "daemon/metrics.h"
+#include "daemon/outbox_sender.h"
+#include "sim/sim_client.h"
+#include "store/sqlite/sqlite_store.h"
+#include "vendor/zendesk/api_client.h"
+
+using namespace tierd;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+constexpr GroupId kTier1Group = 114001;
+constexpr GroupId kTier2Group = 114002;
+constexpr const char* kToken = "bench-token";
+constexpr const char* kEmail = "admin@example.com";
+constexpr const char* kMarker = "[tierd ref ";
+constexpr auto kDrainTimeout = 15min;
+
+using Steady = std::chrono::steady_clock;
+
+double seconds_since(Steady::time_point t0) {
+  return std::chrono::duration<double>(Steady::now() - t0).count();
+}
+
+Policy storm_policy() {
+  Policy p;
+  TierPolicy t1;
+  t1.name = "tier1";
+  t1.groups = {kTier1Group};
+  t1.budget = 1s;
+  t1.at_risk_share = 1.0;  // no separate at-risk write before the escalation
+  TierPolicy t2;
+  t2.name = "tier2";
+  t2.groups = {kTier2Group};
+  p.tiers = {t1, t2};
+  return p;
+}
+
+// The simulator as a child process; SIGTERM and reaped on destruction.
+class SimProcess {
+ public:
+  ~SimProcess() { stop(); }
+
+  // Returns the port the simulator listens on, or nullopt (with a message on
+  // stderr) when it could not be started.
+  std::optional<int> start(const std::string& binary, const std::string& log_path) {
+    int out[2];
+    if (::pipe(out) != 0) {
+      std::perror("pipe");
+      return std::nullopt;
+    }
+    pid_ = ::fork();
+    if (pid_ < 0) {
+      std::perror("fork");
+      return std::nullopt;
+    }
+    if (pid_ == 0) {
+      ::dup2(out[1], STDOUT_FILENO);
+      FILE* log = std::fopen(log_path.c_str(), "w");
+      if (log) ::dup2(::fileno(log), STDERR_FILENO);
+      ::close(out[0]);
+      ::close(out[1]);
+      // The Update Ticket limits are relaxed (the account limit stays at its
+      // Zendesk-like default); the sender keeps its own budgets regardless.
+      std::vector<std::string> args = {binary,
+                                       "--port",
+                                       "0",
+                                       "--token",
+                                       kToken,
+                                       "--update-rate-limit",
+                                       "100000",
+                                       "--ticket-update-limit",
+                                       "100000"};
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(binary.c_str(), argv.data());
+      std::perror("execv zendesk-sim");
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    stdout_ = ::fdopen(out[0], "r");
+    char line[512];
+    const std::string prefix = "zendesk-sim listening on 127.0.0.1:";
+    while (stdout_ && std::fgets(line, sizeof line, stdout_)) {
+      std::string s(line);
+      auto at = s.find(prefix);
+      if (at != std::string::npos) return std::atoi(s.c_str() + at + prefix.size());
+    }
+    std::fprintf(stderr, "zendesk-sim exited before printing its port (log: %s)\n", log_path.c_str());
+    return std::nullopt;
+  }
+
+  void stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      pid_ = -1;
+    }
+    if (stdout_) {
+      std::fclose(stdout_);
+      stdout_ = nullptr;
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* stdout_ = nullptr;
+};
+
+struct Seeded {
+  std::vector<TicketId> ids;
+  Instant last_deadline{};
+};
+
+// Creates `n` tickets in tier 1 and commits what decide() makes of their
+// creation. Returns nullopt (with a message on stderr) on any failure.
+std::optional<Seeded> seed(sim::SimClient& control, Store& store, const Policy& policy, size_t n) {
+  auto groups = control.post("/sim/groups", {{"groups", {{{"id", kTier1Group}}, {{"id", kTier2Group}}}}});
+  if (groups.status / 100 != 2) {
+    std::fprintf(stderr, "seeding groups: HTTP %d %s\n", groups.status, groups.error.c_str());
+    return std::nullopt;
+  }
+  Seeded out;
+  std::vector<EngineCommit> batch;
+  auto flush = [&]() -> bool {
+    if (batch.empty()) return true;
+    if (Status s = store.commit(batch); !s.ok()) {
+      std::fprintf(stderr, "store commit: %s\n", s.to_string().c_str());
+      return false;
+    }
+    batch.clear();
+    return true;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    json body = {{"ticket",
+                  {{"subject", "Storm ticket " + std::to_string(i + 1)},
+                   {"group_id", kTier1Group},
+                   {"status", "open"},
+                   {"comment", {{"body", "The printer is on fire, ticket " + std::to_string(i + 1)}}}}}};
+    auto created = control.post("/sim/tickets", body);
+    if (created.status != 201 || !created.body.is_object() || !created.body.contains("ticket")) {
+      std::fprintf(stderr, "creating ticket %zu: HTTP %d %s\n", i + 1, created.status, created.error.c_str());
+      return std::nullopt;
+    }
+    auto snapshot = zendesk::parse_zendesk_ticket(created.body["ticket"]);
+    if (!snapshot.ok() || !snapshot->created_at) {
+      std::fprintf(stderr, "parsing ticket %zu: %s\n", i + 1,
+                   snapshot.ok() ? "no created_at" : snapshot.status().to_string().c_str());
+      return std::nullopt;
+    }
+    TicketEvent e;
+    e.event_id = "storm-created-" + std::to_string(snapshot->id);
+    e.source = "api";
+    e.type = "ticket.created";
+    e.kind = EventKind::kCreated;
+    e.ticket_id = snapshot->id;
+    e.time = *snapshot->created_at;
+    e.has_snapshot = true;
+    e.ticket = *snapshot;
+    Decision d = decide(TicketState{}, Input::Event(e), e.time, policy);
+    if (!d.next_deadline || d.state.stay.tier != 0 || !d.writes.empty()) {
+      std::fprintf(stderr, "ticket %lld: decide() did not start a tier-1 clock (%s)\n",
+                   static_cast<long long>(snapshot->id), d.summary().c_str());
+      return std::nullopt;
+    }
+    EngineCommit c;
+    c.ticket_id = snapshot->id;
+    c.state_json = to_json(d.state).dump();
+    c.deadline = d.next_deadline;
+    out.last_deadline = std::max(out.last_deadline, *d.next_deadline);
+    out.ids.push_back(snapshot->id);
+    batch.push_back(std::move(c));
+    if (batch.size() == 1000 && !flush()) return std::nullopt;
+  }
+  if (!flush()) return std::nullopt;
+  return out;
+}
+
+struct RequestCounts {
+  std::map<std::string, int64_t> by_endpoint;  // update_many, job_statuses, single PUT, GET, other
+  std::map<int, int64_t> by_status;
+  std::map<TicketId, int> notes_sent;  // comments with the marker in update bodies, per ticket
+  int64_t total = 0;
+};
+
+void count_note(RequestCounts& counts, const json& ticket, std::optional<TicketId> id) {
+  if (!ticket.is_object() || !id) return;
+  auto comment = ticket.find("comment");
+  if (comment == ticket.end() || !comment->is_object()) return;
+  auto body = comment->find("body");
+  if (body != comment->end() && body->is_string() &&
+      body->get<std::string>().find(kMarker) != std::string::npos) {
+    ++counts.notes_sent[*id];
+  }
+}
+
+RequestCounts count_requests(const json& requests) {
+  RequestCounts counts;
+  const std::string tickets = "/api/v2/tickets/";
+  for (const auto& r : requests) {
+    const std::string method = r.value("method", "");
+    const std::string path = r.value("path", "");
+    if (path.rfind("/api/v2/", 0) != 0) continue;
+    ++counts.total;
+    ++counts.by_status[r.value("status", 0)];
+    std::string endpoint = "other";
+    if (method == "PUT" && path == "/api/v2/tickets/update_many.json") {
+      endpoint = "update_many";
+      auto body = r.find("body");
+      if (body != r.end() && body->is_object() && body->contains("tickets")) {
+        for (const auto& t : (*body)["tickets"]) {
+          std::optional<TicketId> id;
+          if (t.contains("id") && t["id"].is_number_integer()) id = t["id"].get<TicketId>();
+          count_note(counts, t, id);
+        }
+      }
+    } else if (method == "GET" && path.rfind("/api/v2/job_statuses/", 0) == 0) {
+      endpoint = "job_statuses";
+    } else if (method == "PUT" && path.rfind(tickets, 0) == 0) {
+      endpoint = "single PUT";
+      std::optional<TicketId> id;
+      try {
+        id = std::stoll(path.substr(tickets.size()));
+      } catch (const std::exception&) {
+      }
+      auto body = r.find("body");
+      if (body != r.end() && body->is_object() && body->contains("ticket")) {
+        count_note(counts, (*body)["ticket"], id);
+      }
+    } else if (method == "GET") {
+      endpoint = "GET";
+    }
+    ++counts.by_endpoint[endpoint];
+  }
+  return counts;
+}
+
+struct Verification {
+  size_t checked = 0;
+  size_t wrong_group = 0;
+  size_t notes_not_one = 0;
+  size_t unreadable = 0;
+  int64_t notes_total = 0;
+};
+
+Verification verify_tickets(sim::SimClient& control, const std::vector<TicketId>& ids) {
+  Verification v;
+  for (TicketId id : ids) {
+    auto reply = control.get("/sim/tickets/" + std::to_string(id));
+    ++v.checked;
+    if (reply.status != 200 || !reply.body.is_object() || !reply.body.contains("ticket")) {
+      ++v.unreadable;
+      continue;
+    }
+    const json& t = reply.body["ticket"];
+    if (!t.contains("group_id") || !t["group_id"].is_number_integer() ||
+        t["group_id"].get<GroupId>() != kTier2Group) {
+      ++v.wrong_group;
+    }
+    int notes = 0;
+    for (const auto& c : t.value("comments", json::array())) {
+      if (c.contains("body") && c["body"].is_string() &&
+          c["body"].get<std::string>().find(kMarker) != std::string::npos) {
+        ++notes;
+      }
+    }
+    v.notes_total += notes;
+    if (notes != 1) ++v.notes_not_one;
+  }
+  return v;
+}
+
+// tierd's own view after the drain: every ticket in tier 2 with no write left
+// unconfirmed. Returns the number of tickets that are not.
+size_t unsettled_mirrors(Store& store) {
+  size_t bad = 0;
+  Status s = store.for_each_ticket([&](const TicketRow& row) {
+    auto j = json::parse(row.state_json, nullptr, false);
+    auto state = j.is_discarded() ? Result<TicketState>(Status::Internal("not JSON")) : ticket_state_from_json(j);
+    if (!state.ok() || state->stay.tier != 1 || !state->pending.empty() || row.deadline) ++bad;
+  });
+  if (!s.ok()) {
+    std::fprintf(stderr, "reading the mirrors: %s\n", s.to_string().c_str());
+    return SIZE_MAX;
+  }
+  return bad;
+}
+
+int run(size_t n, const std::string& sim_binary, const std::string& dir) {
+  SimProcess sim_process;
+  auto port = sim_process.start(sim_binary, dir + "/sim.log");
+  if (!port) return 1;
+  std::printf("zendesk-sim on 127.0.0.1:%d (account limit: its default; Update Ticket limits relaxed)\n", *port);
+
+  auto opened = open_sqlite_store(SqliteOptions{dir + "/storm.db", /*synchronous_full=*/true});
+  if (!opened.ok()) {
+    std::fprintf(stderr, "cannot open store: %s\n", opened.status().to_string().c_str());
+    return 1;
+  }
+  std::unique_ptr<Store> store = std::move(opened).value();
+  auto policy = std::make_shared<const Policy>(storm_policy());
+  sim::SimClient control(*port);
+  control.set_read_timeout_ms(60000);
+
+  auto t_seed = Steady::now();
+  auto seeded = seed(control, *store, *policy, n);
+  if (!seeded) return 1;
+  std::printf("seeded %zu tickets in group %lld with running 1 s clocks in %.1f s\n", seeded->ids.size(),
+              static_cast<long long>(kTier1Group), seconds_since(t_seed));
+
+  SystemClock clock;
+  while (clock.now() <= seeded->last_deadline + 50ms) std::this_thread::sleep_for(20ms);
+  auto cleared = control.del("/sim/requests");
+  if (cleared.status != 200) {
+    std::fprintf(stderr, "clearing the request log: HTTP %d\n", cleared.status);
+    return 1;
+  }
+
+  Metrics metrics;
+  ZendeskApiOptions api_options;
+  api_options.base_url = "http://127.0.0.1:" + std::to_string(*port);
+  api_options.email = kEmail;
+  api_options.api_token = kToken;
+  ZendeskApiClient api(api_options);
+  Engine engine(*store, clock, metrics, policy, EngineOptions{});
+  OutboxSenderOptions sender_options;  // defaults: 560/min account, 80/min updates, bulk from 8
+  OutboxSender sender(*store, api, engine, clock, metrics, sender_options);
+  engine.set_outbox_listener([&] { sender.wake(); });
+
+  auto t0 = Steady::now();
+  if (Status s = engine.start(); !s.ok()) {
+    std::fprintf(stderr, "engine start: %s\n", s.to_string().c_str());
+    return 1;
+  }
+  sender.start();
+  prometheus::Counter& escalated = metrics.escalations("tier1", "tier2");
+  std::optional<double> all_decided_s;
+  bool drained = false;
+  while (Steady::now() - t0 < kDrainTimeout) {
+    std::this_thread::sleep_for(20ms);
+    if (!all_decided_s && escalated.Value() >= static_cast<double>(n)) all_decided_s = seconds_since(t0);
+    auto depth = store->outbox_depth();
+    if (depth.ok() && *depth == 0 && engine.idle() && engine.running_clocks() == 0 &&
+        escalated.Value() >= static_cast<double>(n)) {
+      drained = true;
+      break;
+    }
+  }
+  double drain_s = seconds_since(t0);
+  sender.stop();
+  engine.stop();
+  if (!drained) {
+    auto depth = store->outbox_depth();
+    std::fprintf(stderr, "not drained after %.0f s: outbox depth %lld, running clocks %zu\n", drain_s,
+                 static_cast<long long>(depth.ok() ? *depth : -1), engine.running_clocks());
+  }
+
+  auto log = control.get("/sim/requests");
+  if (log.status != 200 || !log.body.is_object()) {
+    std::fprintf(stderr, "reading the request log: HTTP %d\n", log.status);
+    return 1;
+  }
+  const json& requests = log.body["requests"];
+  // The simulator keeps the last 20,000 entries; more means the counts are short.
+  const bool log_complete = requests.size() < 20000;
+  RequestCounts counts = count_requests(requests);
+
+  auto t_verify = Steady::now();
+  Verification v = verify_tickets(control, seeded->ids);
+  size_t unsettled = unsettled_mirrors(*store);
+  double verify_s = seconds_since(t_verify);
+
+  auto per_ticket = [&](int64_t calls) { return static_cast<double>(calls) / static_cast<double>(n); };
+  std::printf("\nescalation storm: %zu tickets due at once\n", n);
+  std::printf("  drain time (engine start -> outbox empty, engine idle): %.1f s%s\n", drain_s,
+              drained ? "" : " (TIMED OUT)");
+  if (all_decided_s) std::printf("  all %zu escalations decided and queued after: %.2f s\n", n, *all_decided_s);
+  std::printf("  API requests received by the simulator: %lld (%.4f per escalated ticket)%s\n",
+              static_cast<long long>(counts.total), per_ticket(counts.total),
+              log_complete ? "" : " (LOG TRUNCATED: counts are a lower bound)");
+  for (const char* e : {"update_many", "job_statuses", "single PUT", "GET", "other"}) {
+    int64_t c = counts.by_endpoint.count(e) ? counts.by_endpoint.at(e) : 0;
+    std::printf("    %-13s %7lld  (%.4f per ticket)\n", e, static_cast<long long>(c), per_ticket(c));
+  }
+  std::printf("  answers by HTTP status:");
+  for (const auto& [status, c] : counts.by_status) std::printf(" %d x%lld", status, static_cast<long long>(c));
+  std::printf("\n  sender: rate-limit waits %.0f, dead letters %.0f\n", metrics.rate_limit_waits().Value(),
+              metrics.dead_letters().Value());
+  size_t sent_not_one = 0;
+  int64_t notes_sent = 0;
+  for (TicketId id : seeded->ids) {
+    auto it = counts.notes_sent.find(id);
+    int c = it == counts.notes_sent.end() ? 0 : it->second;
+    notes_sent += c;
+    if (c != 1) ++sent_not_one;
+  }
+  std::printf("  tierd notes in update bodies: %lld; tickets sent other than exactly one: %zu\n",
+              static_cast<long long>(notes_sent), sent_not_one);
+  std::printf("  verified all %zu tickets via GET /sim/tickets/{id} in %.1f s: not in group %lld: %zu, "
+              "tierd notes != 1: %zu, unreadable: %zu (tierd notes in total: %lld)\n",
+              v.checked, verify_s, static_cast<long long>(kTier2Group), v.wrong_group, v.notes_not_one,
+              v.unreadable, static_cast<long long>(v.notes_total));
+  std::printf("  tierd mirrors not settled in tier 2 (pending writes or a deadline left): %zu\n", unsettled);
+
+  const bool ok = drained && log_complete && v.checked == n && v.wrong_group == 0 && v.notes_not_one == 0 &&
+                  v.unreadable == 0 && sent_not_one == 0 && unsettled == 0 &&
+                  metrics.dead_letters().Value() == 0;
+  std::printf("  result: %s\n", ok ? "PASS" : "FAIL");
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The engine and sender log a line per ticket at info level.
+  spdlog::set_level(spdlog::level::warn);
+  size_t n = argc > 1 ? std::stoul(argv[1]) : 10000;
+  if (n == 0) {
+    std::fprintf(stderr, "usage: storm_bench [N]\n");
+    return 2;
+  }
+  const std::filesystem::path self = std::filesystem::absolute(argv[0]);
+  const std::string sim_binary = (self.parent_path() / "zendesk-sim").string();
+  if (!std::filesystem::exists(sim_binary)) {
+    std::fprintf(stderr, "%s not found: build the zendesk-sim target\n", sim_binary.c_str());
+    return 2;
+  }
+  std::string dir =
+      (std::filesystem::temp_directory_path() / ("tierd-storm-" + std::to_string(::getpid()))).string();
+  std::filesystem::create_directories(dir);
+  int rc = run(n, sim_binary, dir);
+  if (rc == 0) {
+    std::filesystem::remove_all(dir);
+  } else {
+    std::fprintf(stderr, "kept %s for inspection\n", dir.c_str());
+  }
+  return rc;
+}
