@@ -34,8 +34,8 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/decide.h"
 #include "core/ticket_state.h"
@@ -88,6 +88,16 @@ class SimProcess {
   // Returns the port the simulator listens on, or nullopt (with a message on
   // stderr) when it could not be started.
   std::optional<int> start(const std::string& binary, const std::string& log_path) {
+    // The Update Ticket limits are relaxed (the account limit stays at its
+    // Zendesk-like default); the sender keeps its own budgets regardless.
+    std::vector<std::string> args = {binary, "--port", "0", "--token", kToken};
+    for (const char* flag : {"--update-rate-limit", "--ticket-update-limit"}) {
+      args.push_back(flag);
+      args.push_back("100000");
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     int out[2];
     if (::pipe(out) != 0) {
       std::perror("pipe");
@@ -104,20 +114,6 @@ class SimProcess {
       if (log) ::dup2(::fileno(log), STDERR_FILENO);
       ::close(out[0]);
       ::close(out[1]);
-      // The Update Ticket limits are relaxed (the account limit stays at its
-      // Zendesk-like default); the sender keeps its own budgets regardless.
-      std::vector<std::string> args = {binary,
-                                       "--port",
-                                       "0",
-                                       "--token",
-                                       kToken,
-                                       "--update-rate-limit",
-                                       "100000",
-                                       "--ticket-update-limit",
-                                       "100000"};
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
       ::execv(binary.c_str(), argv.data());
       std::perror("execv zendesk-sim");
       ::_exit(127);
@@ -131,7 +127,8 @@ class SimProcess {
       auto at = s.find(prefix);
       if (at != std::string::npos) return std::atoi(s.c_str() + at + prefix.size());
     }
-    std::fprintf(stderr, "zendesk-sim exited before printing its port (log: %s)\n", log_path.c_str());
+    std::fprintf(stderr, "zendesk-sim exited before printing its port (log: %s)\n",
+                 log_path.c_str());
     return std::nullopt;
   }
 
@@ -161,7 +158,8 @@ struct Seeded {
 // Creates `n` tickets in tier 1 and commits what decide() makes of their
 // creation. Returns nullopt (with a message on stderr) on any failure.
 std::optional<Seeded> seed(sim::SimClient& control, Store& store, const Policy& policy, size_t n) {
-  auto groups = control.post("/sim/groups", {{"groups", {{{"id", kTier1Group}}, {{"id", kTier2Group}}}}});
+  auto groups =
+      control.post("/sim/groups", {{"groups", {{{"id", kTier1Group}}, {{"id", kTier2Group}}}}});
   if (groups.status / 100 != 2) {
     std::fprintf(stderr, "seeding groups: HTTP %d %s\n", groups.status, groups.error.c_str());
     return std::nullopt;
@@ -178,14 +176,16 @@ std::optional<Seeded> seed(sim::SimClient& control, Store& store, const Policy& 
     return true;
   };
   for (size_t i = 0; i < n; ++i) {
-    json body = {{"ticket",
-                  {{"subject", "Storm ticket " + std::to_string(i + 1)},
-                   {"group_id", kTier1Group},
-                   {"status", "open"},
-                   {"comment", {{"body", "The printer is on fire, ticket " + std::to_string(i + 1)}}}}}};
+    json body = {
+        {"ticket",
+         {{"subject", "Storm ticket " + std::to_string(i + 1)},
+          {"group_id", kTier1Group},
+          {"status", "open"},
+          {"comment", {{"body", "The printer is on fire, ticket " + std::to_string(i + 1)}}}}}};
     auto created = control.post("/sim/tickets", body);
     if (created.status != 201 || !created.body.is_object() || !created.body.contains("ticket")) {
-      std::fprintf(stderr, "creating ticket %zu: HTTP %d %s\n", i + 1, created.status, created.error.c_str());
+      std::fprintf(stderr, "creating ticket %zu: HTTP %d %s\n", i + 1, created.status,
+                   created.error.c_str());
       return std::nullopt;
     }
     auto snapshot = zendesk::parse_zendesk_ticket(created.body["ticket"]);
@@ -226,6 +226,7 @@ struct RequestCounts {
   std::map<std::string, int64_t> by_endpoint;  // update_many, job_statuses, single PUT, GET, other
   std::map<int, int64_t> by_status;
   std::map<TicketId, int> notes_sent;  // comments with the marker in update bodies, per ticket
+  std::vector<size_t> job_sizes;       // tickets in each update_many request
   int64_t total = 0;
 };
 
@@ -254,6 +255,7 @@ RequestCounts count_requests(const json& requests) {
       endpoint = "update_many";
       auto body = r.find("body");
       if (body != r.end() && body->is_object() && body->contains("tickets")) {
+        counts.job_sizes.push_back((*body)["tickets"].size());
         for (const auto& t : (*body)["tickets"]) {
           std::optional<TicketId> id;
           if (t.contains("id") && t["id"].is_number_integer()) id = t["id"].get<TicketId>();
@@ -322,7 +324,8 @@ size_t unsettled_mirrors(Store& store) {
   size_t bad = 0;
   Status s = store.for_each_ticket([&](const TicketRow& row) {
     auto j = json::parse(row.state_json, nullptr, false);
-    auto state = j.is_discarded() ? Result<TicketState>(Status::Internal("not JSON")) : ticket_state_from_json(j);
+    auto state = j.is_discarded() ? Result<TicketState>(Status::Internal("not JSON"))
+                                  : ticket_state_from_json(j);
     if (!state.ok() || state->stay.tier != 1 || !state->pending.empty() || row.deadline) ++bad;
   });
   if (!s.ok()) {
@@ -336,7 +339,9 @@ int run(size_t n, const std::string& sim_binary, const std::string& dir) {
   SimProcess sim_process;
   auto port = sim_process.start(sim_binary, dir + "/sim.log");
   if (!port) return 1;
-  std::printf("zendesk-sim on 127.0.0.1:%d (account limit: its default; Update Ticket limits relaxed)\n", *port);
+  std::printf(
+      "zendesk-sim on 127.0.0.1:%d (account limit: its default; Update Ticket limits relaxed)\n",
+      *port);
 
   auto opened = open_sqlite_store(SqliteOptions{dir + "/storm.db", /*synchronous_full=*/true});
   if (!opened.ok()) {
@@ -351,8 +356,8 @@ int run(size_t n, const std::string& sim_binary, const std::string& dir) {
   auto t_seed = Steady::now();
   auto seeded = seed(control, *store, *policy, n);
   if (!seeded) return 1;
-  std::printf("seeded %zu tickets in group %lld with running 1 s clocks in %.1f s\n", seeded->ids.size(),
-              static_cast<long long>(kTier1Group), seconds_since(t_seed));
+  std::printf("seeded %zu tickets in group %lld with running 1 s clocks in %.1f s\n",
+              seeded->ids.size(), static_cast<long long>(kTier1Group), seconds_since(t_seed));
 
   SystemClock clock;
   while (clock.now() <= seeded->last_deadline + 50ms) std::this_thread::sleep_for(20ms);
@@ -384,7 +389,8 @@ int run(size_t n, const std::string& sim_binary, const std::string& dir) {
   bool drained = false;
   while (Steady::now() - t0 < kDrainTimeout) {
     std::this_thread::sleep_for(20ms);
-    if (!all_decided_s && escalated.Value() >= static_cast<double>(n)) all_decided_s = seconds_since(t0);
+    if (!all_decided_s && escalated.Value() >= static_cast<double>(n))
+      all_decided_s = seconds_since(t0);
     auto depth = store->outbox_depth();
     if (depth.ok() && *depth == 0 && engine.idle() && engine.running_clocks() == 0 &&
         escalated.Value() >= static_cast<double>(n)) {
@@ -397,8 +403,9 @@ int run(size_t n, const std::string& sim_binary, const std::string& dir) {
   engine.stop();
   if (!drained) {
     auto depth = store->outbox_depth();
-    std::fprintf(stderr, "not drained after %.0f s: outbox depth %lld, running clocks %zu\n", drain_s,
-                 static_cast<long long>(depth.ok() ? *depth : -1), engine.running_clocks());
+    std::fprintf(stderr, "not drained after %.0f s: outbox depth %lld, running clocks %zu\n",
+                 drain_s, static_cast<long long>(depth.ok() ? *depth : -1),
+                 engine.running_clocks());
   }
 
   auto log = control.get("/sim/requests");
@@ -416,22 +423,39 @@ int run(size_t n, const std::string& sim_binary, const std::string& dir) {
   size_t unsettled = unsettled_mirrors(*store);
   double verify_s = seconds_since(t_verify);
 
-  auto per_ticket = [&](int64_t calls) { return static_cast<double>(calls) / static_cast<double>(n); };
+  auto per_ticket = [&](int64_t calls) {
+    return static_cast<double>(calls) / static_cast<double>(n);
+  };
   std::printf("\nescalation storm: %zu tickets due at once\n", n);
   std::printf("  drain time (engine start -> outbox empty, engine idle): %.1f s%s\n", drain_s,
               drained ? "" : " (TIMED OUT)");
-  if (all_decided_s) std::printf("  all %zu escalations decided and queued after: %.2f s\n", n, *all_decided_s);
+  if (all_decided_s)
+    std::printf("  all %zu escalations decided and queued after: %.2f s\n", n, *all_decided_s);
   std::printf("  API requests received by the simulator: %lld (%.4f per escalated ticket)%s\n",
               static_cast<long long>(counts.total), per_ticket(counts.total),
               log_complete ? "" : " (LOG TRUNCATED: counts are a lower bound)");
   for (const char* e : {"update_many", "job_statuses", "single PUT", "GET", "other"}) {
     int64_t c = counts.by_endpoint.count(e) ? counts.by_endpoint.at(e) : 0;
-    std::printf("    %-13s %7lld  (%.4f per ticket)\n", e, static_cast<long long>(c), per_ticket(c));
+    std::printf("    %-13s %7lld  (%.4f per ticket)\n", e, static_cast<long long>(c),
+                per_ticket(c));
+  }
+  if (!counts.job_sizes.empty()) {
+    auto [lo, hi] = std::minmax_element(counts.job_sizes.begin(), counts.job_sizes.end());
+    size_t sum = 0, partial = 0;
+    for (size_t s : counts.job_sizes) {
+      sum += s;
+      if (s < 100) ++partial;
+    }
+    std::printf(
+        "  tickets per update_many: min %zu, mean %.1f, max %zu; %zu of %zu jobs under 100\n", *lo,
+        static_cast<double>(sum) / static_cast<double>(counts.job_sizes.size()), *hi, partial,
+        counts.job_sizes.size());
   }
   std::printf("  answers by HTTP status:");
-  for (const auto& [status, c] : counts.by_status) std::printf(" %d x%lld", status, static_cast<long long>(c));
-  std::printf("\n  sender: rate-limit waits %.0f, dead letters %.0f\n", metrics.rate_limit_waits().Value(),
-              metrics.dead_letters().Value());
+  for (const auto& [status, c] : counts.by_status)
+    std::printf(" %d x%lld", status, static_cast<long long>(c));
+  std::printf("\n  sender: rate-limit waits %.0f, dead letters %.0f\n",
+              metrics.rate_limit_waits().Value(), metrics.dead_letters().Value());
   size_t sent_not_one = 0;
   int64_t notes_sent = 0;
   for (TicketId id : seeded->ids) {
@@ -442,15 +466,17 @@ int run(size_t n, const std::string& sim_binary, const std::string& dir) {
   }
   std::printf("  tierd notes in update bodies: %lld; tickets sent other than exactly one: %zu\n",
               static_cast<long long>(notes_sent), sent_not_one);
-  std::printf("  verified all %zu tickets via GET /sim/tickets/{id} in %.1f s: not in group %lld: %zu, "
-              "tierd notes != 1: %zu, unreadable: %zu (tierd notes in total: %lld)\n",
-              v.checked, verify_s, static_cast<long long>(kTier2Group), v.wrong_group, v.notes_not_one,
-              v.unreadable, static_cast<long long>(v.notes_total));
-  std::printf("  tierd mirrors not settled in tier 2 (pending writes or a deadline left): %zu\n", unsettled);
+  std::printf(
+      "  verified all %zu tickets via GET /sim/tickets/{id} in %.1f s: not in group %lld: %zu, "
+      "tierd notes != 1: %zu, unreadable: %zu (tierd notes in total: %lld)\n",
+      v.checked, verify_s, static_cast<long long>(kTier2Group), v.wrong_group, v.notes_not_one,
+      v.unreadable, static_cast<long long>(v.notes_total));
+  std::printf("  tierd mirrors not settled in tier 2 (pending writes or a deadline left): %zu\n",
+              unsettled);
 
-  const bool ok = drained && log_complete && v.checked == n && v.wrong_group == 0 && v.notes_not_one == 0 &&
-                  v.unreadable == 0 && sent_not_one == 0 && unsettled == 0 &&
-                  metrics.dead_letters().Value() == 0;
+  const bool ok = drained && log_complete && v.checked == n && v.wrong_group == 0 &&
+                  v.notes_not_one == 0 && v.unreadable == 0 && sent_not_one == 0 &&
+                  unsettled == 0 && metrics.dead_letters().Value() == 0;
   std::printf("  result: %s\n", ok ? "PASS" : "FAIL");
   return ok ? 0 : 1;
 }
@@ -472,7 +498,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string dir =
-      (std::filesystem::temp_directory_path() / ("tierd-storm-" + std::to_string(::getpid()))).string();
+      (std::filesystem::temp_directory_path() / ("tierd-storm-" + std::to_string(::getpid())))
+          .string();
   std::filesystem::create_directories(dir);
   int rc = run(n, sim_binary, dir);
   if (rc == 0) {

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "daemon/config.h"
 #include "daemon/store_factory.h"
@@ -76,6 +77,7 @@ int print_explanation(Store& store, TicketId ticket, bool json, std::ostream& ou
 }
 
 int run_explain(const std::string& config_path, TicketId ticket, bool json) {
+  spdlog::set_level(spdlog::level::warn);  // the timeline is the output; keep routine logs out
   auto config = load_config_file(config_path);
   if (!config.ok()) {
     std::cerr << config.status().message() << "\n";

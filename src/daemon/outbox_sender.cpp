@@ -136,7 +136,9 @@ bool OutboxSender::send_due() {
     sleep_for(paused_until_ - now);
     return true;
   }
-  auto due = store_.due_outbox(now, 1000);
+  // Records already reported to the engine but not yet committed by it still
+  // come back; read past them so the batch of new ones stays full.
+  auto due = store_.due_outbox(now, 1000 + reported_.size());
   if (!due.ok()) {
     spdlog::error("writer: reading the outbox failed: {}", due.status().to_string());
     sleep_for(std::chrono::seconds(1));

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdio>
 #include <random>
 #include <thread>
 
@@ -24,6 +25,17 @@ bool has_tag(const json& ticket, const std::string& tag) {
 int64_t group_of(LiveStack& stack, int64_t id) {
   auto g = stack.ticket(id).at("group_id");
   return g.is_null() ? 0 : g.get<int64_t>();
+}
+
+std::string run_command(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  pclose(pipe);
+  return out;
 }
 
 // Successful ticket writes tierd made, as the simulator recorded them.
@@ -77,6 +89,14 @@ TEST_CASE("a ticket climbs tier 1 -> 2 -> 3 with notes, tags and the old assigne
   // Tier 3 has no budget: nothing more happens.
   std::this_thread::sleep_for(2s);
   CHECK(stack.tierd_notes(id).size() == 2);
+
+  // The timeline says what happened and why.
+  std::string explain = run_command(std::string(TIERD_BINARY) + " explain --config " + stack.config_path() + " " +
+                                    std::to_string(id));
+  CHECK(explain.find("entered tier1 (created)") != std::string::npos);
+  CHECK(explain.find("escalate tier1 -> tier2: budget 2s used up") != std::string::npos);
+  CHECK(explain.find("escalate tier2 -> tier3: budget 3s used up") != std::string::npos);
+  CHECK(explain.find("write confirmed by the helpdesk") != std::string::npos);
 }
 
 TEST_CASE("pending and on-hold pause the clock, which resumes with the time kept",

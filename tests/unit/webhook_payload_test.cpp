@@ -425,10 +425,16 @@ TEST_CASE("malformed JSON, non-object bodies and missing ticket ids are errors",
 }
 
 TEST_CASE("hostile nesting and huge numbers do not break the mapping", "[webhook_payload]") {
-  std::string deep = std::string(5000, '[') + std::string(5000, ']');
-  json change = {{"current", json::parse(deep)}};
-  TicketEvent e = expect_event(envelope("custom_field_changed", detail_48213(), change).dump());
-  CHECK(e.current == "");
+  // Deep nesting is refused before parsing, so it cannot exhaust the stack.
+  std::string deep_value = std::string(5000, '[') + std::string(5000, ']');
+  std::string body = envelope("custom_field_changed", detail_48213(), {{"current", 1}}).dump();
+  body.replace(body.find("\"current\":1"), 11, "\"current\":" + deep_value);
+  expect_invalid(body);
+  expect_invalid(std::string(100000, '{'));
+  // Brackets inside strings do not count.
+  json text_change = {{"current", std::string(5000, '[')}};
+  TicketEvent e = expect_event(envelope("custom_field_changed", detail_48213(), text_change).dump());
+  CHECK(e.current == std::string(5000, '['));
   json d = detail_48213();
   d["group_id"] = 1e300;
   d["assignee_id"] = "99999999999999999999999";

@@ -457,7 +457,31 @@ const char* delivery_outcome_name(DeliveryOutcome o) {
   return "ignored";
 }
 
+// The deepest nesting of arrays and objects in `body`, strings skipped. JSON
+// values are built and destroyed recursively, so a hostile body nested
+// thousands deep could exhaust the stack; no helpdesk payload nests past a
+// handful of levels.
+int json_nesting_depth(std::string_view body) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    else if (c == ']' || c == '}') --depth;
+  }
+  return deepest;
+}
+
 Result<ParsedDelivery> parse_webhook_delivery(std::string_view body, const DeliveryMeta& meta) {
+  if (json_nesting_depth(body) > kMaxJsonNesting) {
+    return Status::InvalidArgument("body nests deeper than " + std::to_string(kMaxJsonNesting) + " levels");
+  }
   // The mapping reads through non-throwing accessors; this is the module edge
   // for anything nlohmann::json (or an allocation) might still throw.
   try {

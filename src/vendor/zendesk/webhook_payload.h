@@ -74,6 +74,10 @@ struct ParsedDelivery {
 // with a reason, on success; InvalidArgument with a short reason for
 // malformed JSON, a body that is not a JSON object, or a ticket event without
 // a usable ticket id.
+// Bodies nesting arrays/objects deeper than this are refused (400) before
+// they are parsed.
+inline constexpr int kMaxJsonNesting = 64;
+
 Result<ParsedDelivery> parse_webhook_delivery(std::string_view body, const DeliveryMeta& meta);
 
 // Cuts `text` to at most `max_bytes` without splitting a UTF-8 sequence.
