@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "support/inbox_only_store.h"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -19,7 +21,7 @@ namespace {
 // A Store whose inbox lives in memory; every other method is unused here.
 // append_inbox can be held at a gate (to let a backlog build up), made to
 // fail, or made to throw.
-class FakeInboxStore final : public Store {
+class FakeInboxStore final : public tierd::testing::InboxOnlyStore {
  public:
   Result<std::vector<AppendOutcome>> append_inbox(std::vector<InboxRecord>& records) override {
     std::unique_lock lock(mutex_);
@@ -76,43 +78,8 @@ class FakeInboxStore final : public Store {
     return ids_.size();
   }
 
-  Result<std::vector<InboxRecord>> pending_inbox(int64_t, size_t) override { return unused(); }
-  Result<std::vector<InboxRecord>> inbox_range(Instant, Instant, size_t) override {
-    return unused();
-  }
-  Result<int64_t> inbox_depth() override { return unused(); }
-  Result<std::optional<TicketRow>> load_ticket(TicketId) override { return unused(); }
-  Status for_each_deadline(const std::function<void(TicketId, Instant)>&) override {
-    return unused();
-  }
-  Status for_each_ticket(const std::function<void(const TicketRow&)>&) override { return unused(); }
-  Status commit(std::vector<EngineCommit>&) override { return unused(); }
-  Result<std::vector<OutboxRecord>> due_outbox(Instant, size_t) override { return unused(); }
-  Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId) override {
-    return unused();
-  }
-  Status mark_outbox_attempt(const std::vector<int64_t>&) override { return unused(); }
-  Status reschedule_outbox(const std::vector<int64_t>&, Instant, const std::string&) override {
-    return unused();
-  }
-  Status finish_outbox(const std::vector<int64_t>&, OutboxState, const std::string&) override {
-    return unused();
-  }
-  Result<int64_t> outbox_depth() override { return unused(); }
-  Result<std::optional<Instant>> oldest_pending_outbox() override { return unused(); }
-  Result<std::vector<OutboxRecord>> dead_outbox(size_t) override { return unused(); }
-  Status append_audit(const std::vector<AuditRecord>&) override { return unused(); }
-  Result<std::vector<AuditRecord>> audit_for_ticket(TicketId) override { return unused(); }
-  Status for_each_audit_since(Instant, const std::function<void(const AuditRecord&)>&) override {
-    return unused();
-  }
-  Result<int64_t> prune_audit(Instant) override { return unused(); }
-  Result<std::optional<std::string>> get_meta(const std::string&) override { return unused(); }
-  Status put_meta(const std::string&, const std::string&) override { return unused(); }
 
  private:
-  static Status unused() { return Status::Internal("not used by the inbox writer"); }
-
   std::mutex mutex_;
   std::condition_variable gate_cv_;
   std::condition_variable entered_cv_;
