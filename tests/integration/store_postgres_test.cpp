@@ -10,24 +10,15 @@
 #include "store/postgres/postgres_schema.h"
 #include "store/postgres/postgres_store.h"
 #include "support/postgres_server.h"
+#include "support/must.h"
 #include "support/process_harness.h"
 
 using namespace tierd;
 using tierd::testing::PostgresServer;
+using tierd::testing::must;
 
 namespace {
 
-template <typename T>
-T must(Result<T> r) {
-  INFO(r.status().to_string());
-  REQUIRE(r.ok());
-  return std::move(r).value();
-}
-
-void must(const Status& s) {
-  INFO(s.to_string());
-  REQUIRE(s.ok());
-}
 
 constexpr postgres::Migration kTestV2{
     2,

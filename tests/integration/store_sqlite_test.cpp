@@ -9,24 +9,15 @@
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/must.h"
 #include "support/process_harness.h"
 
 using namespace tierd;
+using tierd::testing::must;
 using tierd::testing::TempDir;
 
 namespace {
 
-template <typename T>
-T must(Result<T> r) {
-  INFO(r.status().to_string());
-  REQUIRE(r.ok());
-  return std::move(r).value();
-}
-
-void must(const Status& s) {
-  INFO(s.to_string());
-  REQUIRE(s.ok());
-}
 
 InboxRecord inbox(const std::string& event_id, TicketId ticket) {
   InboxRecord r;

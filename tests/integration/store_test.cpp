@@ -11,6 +11,7 @@
 
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
+#include "support/must.h"
 #include "support/process_harness.h"
 #ifdef TIERD_HAVE_POSTGRES
 #include "store/postgres/postgres_store.h"
@@ -18,21 +19,11 @@
 #endif
 
 using namespace tierd;
+using tierd::testing::must;
 using tierd::testing::TempDir;
 
 namespace {
 
-template <typename T>
-T must(Result<T> r) {
-  INFO(r.status().to_string());
-  REQUIRE(r.ok());
-  return std::move(r).value();
-}
-
-void must(const Status& s) {
-  INFO(s.to_string());
-  REQUIRE(s.ok());
-}
 
 // Where a store's data lives; open() may be called again to reopen it.
 class Backend {
