@@ -12,4 +12,12 @@ const char* outbox_state_name(OutboxState s) {
   return "pending";
 }
 
+std::optional<OutboxState> parse_outbox_state(std::string_view text) {
+  for (OutboxState s :
+       {OutboxState::kPending, OutboxState::kDone, OutboxState::kDead, OutboxState::kCancelled}) {
+    if (text == outbox_state_name(s)) return s;
+  }
+  return std::nullopt;
+}
+
 }  // namespace tierd

@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -48,6 +49,8 @@ enum class AppendOutcome { kAccepted, kDuplicate };
 
 enum class OutboxState { kPending, kDone, kDead, kCancelled };
 const char* outbox_state_name(OutboxState s);
+// The inverse of outbox_state_name(); nullopt for any other text.
+std::optional<OutboxState> parse_outbox_state(std::string_view text);
 
 struct OutboxRecord {
   int64_t id = 0;              // assigned by commit(); increases with creation

@@ -22,14 +22,6 @@ int64_t limit_param(size_t limit) {
       std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
 }
 
-std::optional<OutboxState> parse_outbox_state(std::string_view text) {
-  for (OutboxState s :
-       {OutboxState::kPending, OutboxState::kDone, OutboxState::kDead, OutboxState::kCancelled}) {
-    if (text == outbox_state_name(s)) return s;
-  }
-  return std::nullopt;
-}
-
 int64_t wall_clock_ms() {
   return to_unix_ms(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
 }

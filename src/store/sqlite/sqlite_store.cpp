@@ -23,14 +23,6 @@ int64_t limit_param(size_t limit) {
       std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
 }
 
-std::optional<OutboxState> parse_outbox_state(std::string_view text) {
-  for (OutboxState s :
-       {OutboxState::kPending, OutboxState::kDone, OutboxState::kDead, OutboxState::kCancelled}) {
-    if (text == outbox_state_name(s)) return s;
-  }
-  return std::nullopt;
-}
-
 // finished_at_ms is informational (when a record left the queue, for later
 // housekeeping); the interface carries no time for it, so it is the wall clock.
 int64_t wall_clock_ms() {
