@@ -295,17 +295,10 @@ TicketSnapshot snapshot_from_change(const TicketState& s, const TicketEvent& e) 
     case EventKind::kAssigneeChanged:
       t.assignee_id = parse_id(e.current);
       break;
-    case EventKind::kTagsChanged: {
-      std::vector<std::string> tags = t.tags;
-      tags.insert(tags.end(), e.tags_added.begin(), e.tags_added.end());
-      tags = normalize_tags(std::move(tags));
-      std::erase_if(tags, [&](const std::string& tag) {
-        return std::find(e.tags_removed.begin(), e.tags_removed.end(), tag) != e.tags_removed.end();
-      });
-      t.tags = std::move(tags);
+    case EventKind::kTagsChanged:
+      t.tags = apply_tag_changes(std::move(t.tags), e.tags_added, e.tags_removed);
       t.tags_known = true;
       break;
-    }
     default:
       break;
   }

@@ -74,4 +74,12 @@ std::vector<std::string> normalize_tags(std::vector<std::string> tags) {
   return tags;
 }
 
+std::vector<std::string> apply_tag_changes(std::vector<std::string> tags, const std::vector<std::string>& add,
+                                           const std::vector<std::string>& remove) {
+  tags.insert(tags.end(), add.begin(), add.end());
+  tags = normalize_tags(std::move(tags));
+  std::erase_if(tags, [&](const std::string& t) { return std::find(remove.begin(), remove.end(), t) != remove.end(); });
+  return tags;
+}
+
 }  // namespace tierd

@@ -66,6 +66,10 @@ struct TicketSnapshot {
 // duplicates removed, empty entries dropped.
 std::vector<std::string> normalize_tags(std::vector<std::string> tags);
 
+// `tags` with `add` added and then `remove` taken away, normalised.
+std::vector<std::string> apply_tag_changes(std::vector<std::string> tags, const std::vector<std::string>& add,
+                                           const std::vector<std::string>& remove);
+
 // ASCII lower-case copy (tags and enum values are ASCII in every vendor).
 std::string ascii_lower(std::string_view s);
 

@@ -1,18 +1,11 @@
 #include "core/ticket_write.h"
 
-#include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 namespace tierd {
 
 std::vector<std::string> TicketWrite::apply_tags(std::vector<std::string> tags) const {
-  for (const auto& t : add_tags) tags.push_back(t);
-  tags = normalize_tags(std::move(tags));
-  std::erase_if(tags, [&](const std::string& t) {
-    return std::find(remove_tags.begin(), remove_tags.end(), t) != remove_tags.end();
-  });
-  return tags;
+  return apply_tag_changes(std::move(tags), add_tags, remove_tags);
 }
 
 std::string write_marker(const std::string& idempotency_key) {

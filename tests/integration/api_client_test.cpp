@@ -4,7 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
-#include <regex>
 #include <thread>
 
 #include "sim/sim_client.h"
@@ -26,11 +25,9 @@ class Sim {
         std::vector<std::string>{ZENDESK_SIM_BINARY, "--port", "0", "--job-delay-ms", "20",
                                  "--export-exclusion-seconds", "0"},
         std::map<std::string, std::string>{}, dir_.file("sim.log"));
-    REQUIRE(process_->wait_for_log("zendesk-sim listening on", 10s));
-    std::smatch m;
-    const std::string log = process_->log();
-    REQUIRE(std::regex_search(log, m, std::regex("listening on 127\\.0\\.0\\.1:(\\d+)")));
-    port_ = std::stoi(m[1]);
+    auto port = wait_for_listening_port(*process_, 10s);
+    REQUIRE(port);
+    port_ = *port;
     control_ = std::make_unique<SimClient>(port_);
     REQUIRE(
         control_->post("/sim/groups", {{"groups", {{{"id", 114001}}, {{"id", 114002}}}}}).status ==

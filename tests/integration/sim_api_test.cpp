@@ -26,11 +26,9 @@ class SimProcess {
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<Subprocess>(argv, std::map<std::string, std::string>{},
                                             dir_.file("sim.log"));
-    REQUIRE(process_->wait_for_log("zendesk-sim listening on 127.0.0.1:", 10s));
-    std::smatch m;
-    const std::string log = process_->log();
-    REQUIRE(std::regex_search(log, m, std::regex("listening on 127\\.0\\.0\\.1:(\\d+)")));
-    port_ = std::stoi(m[1]);
+    auto port = wait_for_listening_port(*process_, 10s);
+    REQUIRE(port);
+    port_ = *port;
     REQUIRE(wait_for_http(port_, "/healthz", 5s));
   }
   int port() const { return port_; }

@@ -3,7 +3,6 @@
 #include <httplib.h>
 
 #include <csignal>
-#include <regex>
 #include <stdexcept>
 #include <thread>
 
@@ -34,15 +33,9 @@ void LiveStack::start_sim() {
                                    "--export-exclusion-seconds", "0"};
   argv.insert(argv.end(), options_.sim_args.begin(), options_.sim_args.end());
   sim_ = std::make_unique<Subprocess>(argv, std::map<std::string, std::string>{}, dir_.file("sim.log"));
-  if (!sim_->wait_for_log("listening on", std::chrono::seconds(10))) {
-    throw std::runtime_error("zendesk-sim did not start:\n" + sim_->log());
-  }
-  std::smatch m;
-  std::string log = sim_->log();
-  if (!std::regex_search(log, m, std::regex(R"(listening on [0-9.]+:([0-9]+))"))) {
-    throw std::runtime_error("no port in zendesk-sim output:\n" + log);
-  }
-  sim_port_ = std::stoi(m[1]);
+  auto port = wait_for_listening_port(*sim_, std::chrono::seconds(10));
+  if (!port) throw std::runtime_error("zendesk-sim did not start:\n" + sim_->log());
+  sim_port_ = *port;
   nlohmann::json config = {
       {"listen", {{"host", "127.0.0.1"}, {"port", tierd_port_}, {"threads", 8}}},
       {"store", {{"sqlite", {{"path", dir_.file("tierd.db")}}}}},

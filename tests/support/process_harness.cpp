@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -117,6 +118,14 @@ bool Subprocess::wait_for_log(const std::string& text, std::chrono::milliseconds
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return true;
+}
+
+std::optional<int> wait_for_listening_port(const Subprocess& process, std::chrono::milliseconds timeout) {
+  if (!process.wait_for_log("listening on ", timeout)) return std::nullopt;
+  std::smatch m;
+  const std::string log = process.log();
+  if (!std::regex_search(log, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"))) return std::nullopt;
+  return std::stoi(m[1]);
 }
 
 int free_loopback_port() {

@@ -56,6 +56,9 @@ class Subprocess {
 };
 
 int free_loopback_port();
+// Waits for a server's "listening on 127.0.0.1:PORT" line in its log and
+// returns PORT; nullopt if it does not appear within `timeout`.
+std::optional<int> wait_for_listening_port(const Subprocess& process, std::chrono::milliseconds timeout);
 // Polls http://127.0.0.1:port/path until it answers `expected_status`.
 bool wait_for_http(int port, const std::string& path, std::chrono::milliseconds timeout,
                    int expected_status = 200);
