@@ -193,18 +193,23 @@ bool OutboxSender::send_due() {
     bool maybe_sent = std::any_of(b.records.begin(), b.records.end(), [](const auto& r) { return r.maybe_sent; });
     (maybe_sent || batches.size() < options_.bulk_threshold ? singles : bulk).push_back(std::move(b));
   }
-  for (auto& b : singles) {
+  // After a 429 the rest of the round waits too: the helpdesk would refuse
+  // it, and the records stay due, so they go out together once the pause ends.
+  auto must_stop = [this] {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return true;
     }
-    if (auth_failed()) return true;
+    return auth_failed() || clock_.now() < paused_until_;
+  };
+  for (auto& b : singles) {
+    if (must_stop()) return true;
     send_one(b);
   }
   for (size_t i = 0; i < bulk.size(); i += 100) {
     std::vector<TicketBatch> chunk;
     for (size_t j = i; j < std::min(bulk.size(), i + 100); ++j) chunk.push_back(std::move(bulk[j]));
-    if (auth_failed()) return true;
+    if (must_stop()) return true;
     send_bulk(chunk);
   }
   return true;

@@ -253,21 +253,20 @@ TEST_CASE("many tickets escalating at once go out as bulk jobs, each written onc
   options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "2s",
                                    "at_risk_share": 0.99},
                                   {"name": "tier2", "groups": [114002]}])");
-  options.sim_args = {"--webhook-retry-backoff-ms", "1000"};
   LiveStack stack(options);
   stack.start_sim();
   stack.seed_org();
   stack.start_tierd();
-  // Created while tierd is down, so that all their clocks run out together
-  // when it comes back (the simulator retries the deliveries).
-  stack.stop_tierd(SIGTERM);
+  // The first escalation PUT is answered 429 with a pause long enough for
+  // every clock to run out meanwhile, so the writes fall due together.
+  stack.sim("POST", "/sim/faults",
+            {{"method", "PUT"}, {"path_prefix", "/api/v2/tickets/"}, {"status", 429}, {"retry_after", 5},
+             {"count", 1}});
   std::vector<int64_t> tickets;
   for (int i = 0; i < 24; ++i) {
     tickets.push_back(stack.create_ticket({{"subject", "bulk " + std::to_string(i)}, {"group_id", 114001},
                                            {"status", "open"}}));
   }
-  std::this_thread::sleep_for(2500ms);
-  stack.start_tierd();
   for (int64_t id : tickets) {
     INFO("ticket " << id);
     REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 30s));
