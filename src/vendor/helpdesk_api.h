@@ -11,7 +11,7 @@
 //                      (retry_after() set when the vendor sent Retry-After)
 //   kDeadlineExceeded  no answer in time: the write may or may not have applied
 //   kUnauthenticated   401: credentials are wrong or expired; stop writing
-//   kPermissionDenied  403
+//   kPermissionDenied  403, or the server's TLS certificate failed verification
 //   kNotFound          404 (e.g. the ticket was deleted)
 //   kInvalidArgument   other 4xx: the request itself is wrong; do not retry
 #pragma once

@@ -243,6 +243,14 @@ Result<json> ZendeskApiClient::call(const std::string& method, const std::string
     const bool timed_out =
         err == httplib::Error::Read && elapsed >= options_.timeout - std::chrono::milliseconds(50);
     spdlog::debug("event=zendesk_request_failed path={} error={}", what, httplib::to_string(err));
+    if (err == httplib::Error::SSLServerVerification) {
+      // Never retried without verification: the write is refused for good
+      // and the operator sees why.
+      spdlog::error("event=zendesk_tls_refused path={} the helpdesk's TLS certificate failed "
+                    "verification (check zendesk.base_url and zendesk.ca_file)", what);
+      return Status(StatusCode::kPermissionDenied,
+                    what + ": the server's TLS certificate failed verification");
+    }
     if (timed_out) {
       return Status(StatusCode::kDeadlineExceeded, what + ": no answer within the timeout");
     }
