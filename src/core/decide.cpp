@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/review.h"
+
 namespace tierd {
 namespace {
 
@@ -26,22 +28,17 @@ Duration share_of(Duration budget, double share) {
   return Duration(static_cast<int64_t>(static_cast<double>(budget.count()) * share));
 }
 
-std::optional<int64_t> parse_id(const std::optional<std::string>& text) {
-  if (!text || text->empty()) return std::nullopt;
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
-  return v;
-}
-
 // State shared by the steps of one decision.
 struct Step {
   const Policy& policy;
+  const Roster& roster;
   Instant now;
   Decision& d;
   TicketState& s;
 
-  void audit(std::string kind, json detail) { d.audit.push_back({std::move(kind), std::move(detail)}); }
+  void audit(std::string kind, json detail) {
+    d.audit.push_back({std::move(kind), std::move(detail)});
+  }
   const TierPolicy* tier() const { return tier_at(policy, s.stay.tier); }
   std::string tier_name(int index) const {
     const TierPolicy* t = tier_at(policy, index);
@@ -57,11 +54,17 @@ Duration used_at(const TicketState& s, const Policy& p, Instant t) {
   return used;
 }
 
+// A write that moves the ticket to another group is on its way.
+bool moving(const TicketState& s) {
+  return s.has_pending("escalate") || s.has_pending("deescalate") || s.has_pending("forward") ||
+         s.has_pending("review_escalate");
+}
+
 bool clock_should_run(const TicketState& s, const Policy& p) {
   const TierPolicy* tier = tier_at(p, s.stay.tier);
   if (!tier || s.deleted || !s.known) return false;
   if (!tier->budget_for(s.ticket.priority)) return false;  // no budget: nothing to count
-  if (s.has_pending("escalate") || s.has_pending("deescalate")) return false;
+  if (moving(s)) return false;
   return tier->clock_runs_in(s.ticket.status);
 }
 
@@ -84,6 +87,61 @@ void sync_clock(Step& st, Instant at) {
                               {"used_ms", s.stay.used.count()},
                               {"at", format_instant(pause_at)}});
   }
+}
+
+Duration review_working_time(const ReviewPolicy& review, Instant from, Instant to) {
+  if (to <= from) return Duration(0);
+  return review.calendar ? review.calendar->working_time(from, to) : to - from;
+}
+
+Duration review_used_at(const TicketState& s, const Policy& p, Instant t) {
+  if (!p.review) return s.review.used;
+  Duration used = s.review.used;
+  if (s.review.running_since) used += review_working_time(*p.review, *s.review.running_since, t);
+  return used;
+}
+
+bool review_clock_should_run(const TicketState& s, const Policy& p) {
+  if (!p.review || !p.review->budget || !s.review.active || s.deleted || !s.known) return false;
+  if (moving(s)) return false;
+  return p.review->clock_runs_in(s.ticket.status);
+}
+
+// Starts or pauses the review clock to match the ticket, as of `at`.
+void sync_review_clock(Step& st, Instant at) {
+  TicketState& s = st.s;
+  bool run = review_clock_should_run(s, st.policy);
+  if (run && !s.review.running_since) {
+    s.review.running_since = std::max(at, s.review.entered_at);
+    st.audit("review_clock_running", {{"status", ticket_status_name(s.ticket.status)},
+                                      {"used_ms", s.review.used.count()},
+                                      {"at", format_instant(*s.review.running_since)}});
+  } else if (!run && s.review.running_since) {
+    Instant pause_at = std::max(at, *s.review.running_since);
+    s.review.used = review_used_at(s, st.policy, pause_at);
+    s.review.running_since.reset();
+    st.audit("review_clock_paused", {{"status", ticket_status_name(s.ticket.status)},
+                                     {"used_ms", s.review.used.count()},
+                                     {"at", format_instant(pause_at)}});
+  }
+}
+
+// Starts or ends the review stay to match the ticket's group, as of `at`.
+void sync_review_stay(Step& st, Instant at) {
+  TicketState& s = st.s;
+  bool in_review = st.policy.is_review_group(s.ticket.group_id);
+  if (in_review && !s.review.active) {
+    s.review = ReviewStay{};
+    s.review.active = true;
+    s.review.entered_at = at;
+  } else if (!in_review && s.review.active) {
+    json detail{{"used_ms", review_used_at(s, st.policy, at).count()},
+                {"stay_ms", (at - s.review.entered_at).count()}};
+    detail["to_group"] = s.ticket.group_id ? json(*s.ticket.group_id) : json();
+    st.audit("review_left", std::move(detail));
+    s.review = ReviewStay{};
+  }
+  sync_review_clock(st, at);
 }
 
 void enter_tier(Step& st, int tier, Instant at, const std::string& how) {
@@ -125,6 +183,8 @@ void push_write(Step& st, TicketWrite w, std::optional<GroupId> to_group = std::
   p.to_tier = to_tier;
   p.decided_at = st.now;
   p.removes_tags = w.remove_tags;
+  p.sets_assignee = w.set_assignee.has_value() || w.clear_assignee;
+  p.to_assignee = w.set_assignee;
   st.s.pending.push_back(std::move(p));
   st.d.writes.push_back(std::move(w));
 }
@@ -237,34 +297,48 @@ void merge_snapshot(TicketSnapshot& into, const TicketSnapshot& from) {
   if (!from.custom_fields.empty()) into.custom_fields = from.custom_fields;
 }
 
+// How a ticket entered a tier when one of tierd's moves landed.
+std::string landing_how(const std::string& kind) {
+  if (kind == "escalate") return "escalation";
+  if (kind == "deescalate") return "deescalation";
+  if (kind == "review_escalate") return "review_escalation";
+  return kind;  // "forward"
+}
+
 enum class Origin { kCreated, kEvent, kOwnWrite, kReread };
 
 // Folds a vendor snapshot into the mirror and the tier stay, as of `at`.
 void fold_snapshot(Step& st, const TicketSnapshot& snap, Instant at, Origin origin,
                    std::optional<UserId> actor) {
   TicketState& s = st.s;
-  if (s.known && snap.updated_at && s.ticket.updated_at && *snap.updated_at < *s.ticket.updated_at) {
+  if (s.known && snap.updated_at && s.ticket.updated_at &&
+      *snap.updated_at < *s.ticket.updated_at) {
     st.audit("stale_ignored", {{"updated_at", format_instant(*snap.updated_at)},
                                {"known_updated_at", format_instant(*s.ticket.updated_at)}});
     return;
   }
   bool first = !s.known;
+  std::optional<GroupId> old_group = s.ticket.group_id;
   merge_snapshot(s.ticket, snap);
   s.id = snap.id;
   s.known = true;
 
   int new_tier = st.policy.tier_of_group(s.ticket.group_id);
-  if (new_tier != s.stay.tier || first) {
-    auto landed = std::find_if(s.pending.begin(), s.pending.end(), [&](const PendingWrite& p) {
+  auto landed = s.pending.end();
+  if (!first && old_group != s.ticket.group_id) {
+    landed = std::find_if(s.pending.begin(), s.pending.end(), [&](const PendingWrite& p) {
       return p.to_group && p.to_group == s.ticket.group_id;
     });
-    if (landed != s.pending.end() && !first) {
-      std::string how = landed->kind == "escalate" ? "escalation" : "deescalation";
-      s.pending.erase(landed);
-      enter_tier(st, new_tier, at, how);
-    } else if (first) {
+  }
+  if (landed != s.pending.end()) {
+    std::string how = landing_how(landed->kind);
+    s.pending.erase(landed);
+    if (new_tier != s.stay.tier) enter_tier(st, new_tier, at, how);
+  } else if (new_tier != s.stay.tier || first) {
+    if (first) {
       Instant entered = at;
-      if (origin == Origin::kCreated && s.ticket.created_at) entered = std::min(*s.ticket.created_at, at);
+      if (origin == Origin::kCreated && s.ticket.created_at)
+        entered = std::min(*s.ticket.created_at, at);
       enter_tier(st, new_tier, entered, origin == Origin::kCreated ? "created" : "first_seen");
       at = entered;
     } else {
@@ -276,32 +350,13 @@ void fold_snapshot(Step& st, const TicketSnapshot& snap, Instant at, Origin orig
     }
   }
   sync_clock(st, at);
+  sync_review_stay(st, at);
 }
 
 // An event that carries no snapshot: apply what it says to the mirror.
 TicketSnapshot snapshot_from_change(const TicketState& s, const TicketEvent& e) {
-  TicketSnapshot t = s.ticket;
+  TicketSnapshot t = apply_change(s.ticket, e);
   t.id = e.ticket_id;
-  switch (e.kind) {
-    case EventKind::kStatusChanged:
-      if (e.current) t.status = parse_ticket_status(*e.current);
-      break;
-    case EventKind::kPriorityChanged:
-      if (e.current) t.priority = parse_priority(*e.current);
-      break;
-    case EventKind::kGroupChanged:
-      t.group_id = parse_id(e.current);
-      break;
-    case EventKind::kAssigneeChanged:
-      t.assignee_id = parse_id(e.current);
-      break;
-    case EventKind::kTagsChanged:
-      t.tags = apply_tag_changes(std::move(t.tags), e.tags_added, e.tags_removed);
-      t.tags_known = true;
-      break;
-    default:
-      break;
-  }
   t.updated_at.reset();  // unknown: never let a partial change look newer than a snapshot
   if (s.ticket.updated_at) t.updated_at = s.ticket.updated_at;
   return t;
@@ -318,16 +373,31 @@ void fold_event(Step& st, const TicketEvent& e) {
   } else if (e.kind == EventKind::kUndeleted) {
     s.deleted = false;
   }
+  auto request_before = forward_request(s, st.policy);
   if (e.has_snapshot) {
-    fold_snapshot(st, e.ticket, at, e.kind == EventKind::kCreated ? Origin::kCreated : Origin::kEvent,
-                  e.actor_id);
+    fold_snapshot(st, e.ticket, at,
+                  e.kind == EventKind::kCreated ? Origin::kCreated : Origin::kEvent, e.actor_id);
+    // Event details carry no custom fields; the change itself does.
+    if (e.kind == EventKind::kCustomFieldChanged && e.custom_field && s.known) {
+      set_custom_field(s.ticket, *e.custom_field);
+    }
   } else if (s.known) {
     fold_snapshot(st, snapshot_from_change(s, e), at, Origin::kEvent, e.actor_id);
   } else {
-    st.audit("ignored", {{"reason", "a change to a ticket tierd has not seen yet, without its state"},
-                         {"type", e.type}});
+    st.audit("ignored",
+             {{"reason", "a change to a ticket tierd has not seen yet, without its state"},
+              {"type", e.type}});
   }
-  if (s.deleted) sync_clock(st, at);
+  // The person whose change asked for a forward is the reviewer who forwarded.
+  auto request_after = forward_request(s, st.policy);
+  if (request_after && request_after != request_before) {
+    bool by_tierd = e.actor_id && st.policy.api_user_id && *e.actor_id == *st.policy.api_user_id;
+    if (e.actor_id && *e.actor_id > 0 && !by_tierd) s.forward_actor = e.actor_id;
+  }
+  if (s.deleted) {
+    sync_clock(st, at);
+    sync_review_clock(st, at);
+  }
 }
 
 // Applies confirmed writes to the mirror when the vendor's answer carried no
@@ -337,9 +407,13 @@ void apply_confirmed_without_ticket(Step& st, const std::vector<std::string>& ke
   for (const auto& key : keys) {
     auto it = std::find_if(s.pending.begin(), s.pending.end(),
                            [&](const PendingWrite& p) { return p.key == key; });
-    if (it == s.pending.end() || !it->to_group) continue;
+    if (it == s.pending.end()) continue;
+    if (!it->to_group && !it->sets_assignee && it->removes_tags.empty()) continue;
     TicketSnapshot t = s.ticket;
-    t.group_id = it->to_group;
+    if (it->to_group) t.group_id = it->to_group;
+    if (it->sets_assignee) t.assignee_id = it->to_assignee;
+    // Request tags the write removed must not ask again.
+    t.tags = apply_tag_changes(std::move(t.tags), {}, it->removes_tags);
     fold_snapshot(st, t, st.now, Origin::kOwnWrite, std::nullopt);
   }
 }
@@ -350,7 +424,11 @@ void drop_pending(Step& st, const std::vector<std::string>& keys, bool cancelled
     auto it = std::find_if(s.pending.begin(), s.pending.end(),
                            [&](const PendingWrite& p) { return p.key == key; });
     if (it == s.pending.end()) continue;
-    if (cancelled && it->kind == "at_risk") s.stay.at_risk = false;  // may be asked for again
+    if (cancelled && it->kind == "at_risk") {  // may be asked for again
+      s.stay.at_risk = false;
+      s.review.at_risk = false;
+    }
+    if (cancelled && it->kind == "review") s.review.entry_written = false;
     if (cancelled) st.d.cancelled_writes.push_back(key);
     s.pending.erase(it);
   }
@@ -371,7 +449,8 @@ void fold_write_outcome(Step& st, const Input& in) {
     case InputKind::kWriteConflict:
       st.audit("write_conflict", {{"keys", in.write_keys}, {"detail", in.detail}});
       drop_pending(st, in.write_keys, /*cancelled=*/true);
-      if (in.vendor_ticket) fold_snapshot(st, *in.vendor_ticket, st.now, Origin::kReread, std::nullopt);
+      if (in.vendor_ticket)
+        fold_snapshot(st, *in.vendor_ticket, st.now, Origin::kReread, std::nullopt);
       break;
     case InputKind::kWriteDead:
       st.audit("write_dead", {{"keys", in.write_keys}, {"detail", in.detail}});
@@ -380,6 +459,8 @@ void fold_write_outcome(Step& st, const Input& in) {
           if (p.key == key && (p.kind == "escalate" || p.kind == "deescalate")) {
             s.stay.escalation_blocked = true;
           }
+          if (p.key == key && p.kind == "forward") s.forward_blocked = true;
+          if (p.key == key && p.kind == "review_escalate") s.review.escalation_blocked = true;
         }
       }
       drop_pending(st, in.write_keys, /*cancelled=*/false);
@@ -388,40 +469,303 @@ void fold_write_outcome(Step& st, const Input& in) {
       break;
   }
   sync_clock(st, st.now);
+  sync_review_clock(st, st.now);
 }
 
 // Writes a note removing a request tag tierd cannot act on.
 void refuse_request_tag(Step& st, const std::string& tag, const std::string& why) {
   TicketWrite w = new_write(st, "clear_tag");
   w.remove_tags.push_back(tag);
-  w.note = "tierd did not act on the tag " + tag + ": " + why + ". " + write_marker(w.idempotency_key);
+  w.note =
+      "tierd did not act on the tag " + tag + ": " + why + ". " + write_marker(w.idempotency_key);
   st.audit("refused", {{"tag", tag}, {"reason", why}, {"key", w.idempotency_key}});
   push_write(st, std::move(w));
+}
+
+bool has_prefix(const std::string& s, const std::string& prefix) {
+  return s.size() > prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The forward field's current value, or "" when unset or not configured.
+std::string forward_field_value(const TicketState& s, const Policy& p) {
+  if (!p.review || !p.review->forward_field_id) return "";
+  for (const auto& f : s.ticket.custom_fields) {
+    if (f.id == *p.review->forward_field_id) return f.value;
+  }
+  return "";
+}
+
+std::string user_text(std::optional<UserId> user) {
+  return user ? "user " + std::to_string(*user) : "an agent";
+}
+
+std::string route_names(const Policy& p) {
+  std::string out;
+  for (const auto& r : p.routes) out += (out.empty() ? "" : ", ") + r.name;
+  return out.empty() ? "none configured" : out;
+}
+
+// Moves the ticket along `route`: its group, an agent by the route's
+// strategy, the request and review tags dropped, a note naming who forwarded.
+// `rule` is set when a routing rule forwarded rather than a reviewer.
+void forward(Step& st, const RoutePolicy& route, const RoutingRule* rule,
+             const std::string& request) {
+  TicketState& s = st.s;
+  const TagNames& tags = st.policy.tags;
+  std::optional<UserId> reviewer = rule ? std::nullopt : s.forward_actor;
+  int to_tier = st.policy.tier_of_group(route.group);
+  bool group_changes = s.ticket.group_id != route.group;
+  AgentPick pick = pick_route_agent(route, s.ticket, st.roster, st.now, st.policy.availability);
+
+  TicketWrite w = new_write(st, "forward");
+  w.set_group = route.group;
+  if (pick.agent) {
+    w.set_assignee = pick.agent;
+  } else if (s.ticket.assignee_id ||
+             std::any_of(s.pending.begin(), s.pending.end(),
+                         [](const PendingWrite& p) { return p.to_assignee.has_value(); })) {
+    w.clear_assignee = true;  // the reviewer (assigned or about to be) does not keep it
+  }
+  if (pick.cursor) st.d.cursor_updates[pick.cursor->first] = pick.cursor->second;
+  // Also when the review write that adds the tag is still on its way: the
+  // writer applies both in order, and the tag must not outlive the review.
+  if (st.policy.review && (s.ticket.has_tag(st.policy.review->tag) || s.review.active)) {
+    add_unique(w.remove_tags, st.policy.review->tag);
+  }
+  for (const auto& t : s.ticket.tags) {
+    if (has_prefix(t, tags.forward_prefix)) add_unique(w.remove_tags, t);
+  }
+  if (group_changes) {
+    if (s.ticket.has_tag(tags.at_risk) || s.review.at_risk || s.stay.at_risk)
+      add_unique(w.remove_tags, tags.at_risk);
+    for (const auto& t : s.ticket.tags) {
+      int tagged = st.policy.tier_of_tag(t);
+      if (tagged >= 0 && tagged != to_tier) add_unique(w.remove_tags, t);
+    }
+    if (to_tier >= 0 && !s.ticket.has_tag(tags.tier_tag(to_tier)))
+      w.add_tags.push_back(tags.tier_tag(to_tier));
+  }
+  std::string field = forward_field_value(s, st.policy);
+  if (!field.empty()) {
+    w.clear_custom_fields.push_back(*st.policy.review->forward_field_id);
+    s.consumed_forward_field = field;
+  }
+
+  std::string by = rule ? "the routing rule " + rule->name : "reviewer " + user_text(reviewer);
+  std::string where = "group " + std::to_string(route.group);
+  if (to_tier >= 0) where += " (" + st.policy.tiers[static_cast<size_t>(to_tier)].name + ")";
+  std::string who = pick.agent ? " and assigned to user " + std::to_string(*pick.agent)
+                    : route.assign == RouteAssign::kNone ? ", unassigned (the route assigns nobody)"
+                                                         : ", unassigned: " + pick.reason;
+  w.note = "Forwarded to the route " + route.name + " by " + by + ": moved to " + where + who +
+           ". " + write_marker(w.idempotency_key);
+
+  json detail{
+      {"by", rule ? "rule" : "reviewer"},
+      {"reviewer_id", reviewer ? json(*reviewer) : json()},
+      {"route", route.name},
+      {"to_group", route.group},
+      {"to_tier", to_tier >= 0 ? json(st.policy.tiers[static_cast<size_t>(to_tier)].name) : json()},
+      {"assignee_id", pick.agent ? json(*pick.agent) : json()},
+      {"strategy", route.assign == RouteAssign::kRoundRobin  ? "round_robin"
+                   : route.assign == RouteAssign::kLeastOpen ? "least_open"
+                   : route.assign == RouteAssign::kSkills    ? "skills"
+                                                             : "none"},
+      {"request", request},
+      {"key", w.idempotency_key}};
+  if (rule) detail["rule"] = rule->name;
+  if (s.review.active) detail["review_used_ms"] = review_used_at(s, st.policy, st.now).count();
+  st.audit("forwarded", std::move(detail));
+  if (!pick.agent && route.assign != RouteAssign::kNone) {
+    st.audit("unassigned",
+             {{"route", route.name}, {"reason", pick.reason}, {"key", w.idempotency_key}});
+  }
+  push_write(st, std::move(w), route.group, to_tier);
+  // Both clocks wait for the move to land.
+  sync_clock(st, st.now);
+  sync_review_clock(st, st.now);
+}
+
+// A forward naming no route: say so, drop the request, leave the ticket.
+void refuse_forward(Step& st, const ForwardRequest& req) {
+  TicketState& s = st.s;
+  TicketWrite w = new_write(st, "forward_unknown");
+  if (!req.tag.empty()) {
+    w.remove_tags.push_back(req.tag);
+  } else {
+    w.clear_custom_fields.push_back(*st.policy.review->forward_field_id);
+    s.consumed_forward_field = req.field_value;
+  }
+  w.note = "tierd did not forward this ticket: there is no route named \"" + req.route +
+           "\" (routes: " + route_names(st.policy) + ")." +
+           (s.review.active ? " The ticket stays in review." : "") + " " +
+           write_marker(w.idempotency_key);
+  st.audit("forward_unknown_route",
+           {{"route", req.route},
+            {"reviewer_id", s.forward_actor ? json(*s.forward_actor) : json()},
+            {"request", req.tag.empty() ? "field" : req.tag},
+            {"key", w.idempotency_key}});
+  push_write(st, std::move(w));
+}
+
+// Acts on a forward tag or field. Returns true when the ticket is on its way.
+bool handle_forward_request(Step& st) {
+  TicketState& s = st.s;
+  if (forward_field_value(s, st.policy).empty()) s.consumed_forward_field.clear();
+  auto req = forward_request(s, st.policy);
+  if (!req) {
+    s.forward_blocked = false;
+    s.forward_actor.reset();
+    return false;
+  }
+  if (s.forward_blocked) return false;
+  const RoutePolicy* route = st.policy.route(req->route);
+  if (!route) {
+    refuse_forward(st, *req);
+    return false;
+  }
+  forward(st, *route, nullptr, req->tag.empty() ? "field" : req->tag);
+  return true;
+}
+
+// The ticket has just arrived in review: a "forward" rule sends it on;
+// otherwise it gets the review tag, a reviewer if configured, and a note
+// with the route a "suggest" rule proposes. Returns true when forwarded.
+bool enter_review(Step& st) {
+  TicketState& s = st.s;
+  const ReviewPolicy& review = *st.policy.review;
+  s.review.entry_written = true;
+  const RoutingRule* rule = first_matching_rule(st.policy, s.ticket);
+  const RoutePolicy* rule_route = rule ? st.policy.route(rule->route) : nullptr;
+  if (rule_route && rule->forward) {
+    forward(st, *rule_route, rule, "rule");
+    return true;
+  }
+
+  TicketWrite w = new_write(st, "review");
+  if (!s.ticket.has_tag(review.tag)) w.add_tags.push_back(review.tag);
+  json entered{{"group", *s.ticket.group_id}, {"tag", review.tag}};
+  std::optional<UserId> reviewer;
+  if (review.assign_reviewer && !s.ticket.assignee_id) {
+    AgentPick pick =
+        pick_reviewer(review, *s.ticket.group_id, st.roster, st.now, st.policy.availability);
+    if (pick.agent) {
+      reviewer = pick.agent;
+      w.set_assignee = pick.agent;
+      if (pick.cursor) st.d.cursor_updates[pick.cursor->first] = pick.cursor->second;
+    } else {
+      st.audit("reviewer_unassigned", {{"reason", pick.reason}});
+    }
+  }
+  if (rule_route) {
+    s.review.suggested_route = rule_route->name;
+    entered["suggested_route"] = rule_route->name;
+    entered["rule"] = rule->name;
+    w.note = "The routing rule " + rule->name + " suggests the route " + rule_route->name +
+             ": to forward there, add the tag " + st.policy.tags.forward_prefix + rule_route->name +
+             (review.forward_field_id ? " or choose " + rule_route->name + " in the forward field"
+                                      : "") +
+             ". " + write_marker(w.idempotency_key);
+  }
+  if (w.add_tags.empty() && !w.set_assignee && !w.note) {
+    --s.next_write_seq;  // nothing to write; the key was never used
+  } else {
+    entered["key"] = w.idempotency_key;
+  }
+  st.audit("review_entered", std::move(entered));
+  if (reviewer) st.audit("reviewer_assigned", {{"reviewer_id", *reviewer}});
+  if (!w.add_tags.empty() || w.set_assignee || w.note) push_write(st, std::move(w));
+  return false;
+}
+
+// Over the review budget: to the lead group, the reviewer kept as follower.
+void escalate_review(Step& st, Duration used, Duration budget) {
+  TicketState& s = st.s;
+  const ReviewPolicy& review = *st.policy.review;
+  GroupId lead = *review.lead_group;
+  TicketWrite w = new_write(st, "review_escalate");
+  w.set_group = lead;
+  std::string follower_sentence;
+  if (s.ticket.assignee_id) {
+    w.clear_assignee = true;
+    w.add_followers.push_back(*s.ticket.assignee_id);
+    follower_sentence = " The reviewer (user " + std::to_string(*s.ticket.assignee_id) +
+                        ") stays on the ticket as a follower.";
+  }
+  w.remove_tags.push_back(review.tag);
+  if (s.ticket.has_tag(st.policy.tags.at_risk) || s.review.at_risk)
+    add_unique(w.remove_tags, st.policy.tags.at_risk);
+  w.note = "Moved to the review leads (group " + std::to_string(lead) + ") by tierd after " +
+           format_duration(used) + " of review time, over the review budget of " +
+           format_duration(budget) + "." + follower_sentence + " " +
+           write_marker(w.idempotency_key);
+  st.audit("review_escalated", {{"lead_group", lead},
+                                {"budget_ms", budget.count()},
+                                {"used_ms", used.count()},
+                                {"from_group", *s.ticket.group_id},
+                                {"key", w.idempotency_key}});
+  s.review.used = used;
+  s.review.running_since.reset();
+  push_write(st, std::move(w), lead, st.policy.tier_of_group(lead));
+}
+
+// The review clock: at risk at the share, to the leads past the budget.
+// Returns true when the ticket is on its way to the leads.
+bool check_review_budget(Step& st) {
+  TicketState& s = st.s;
+  const ReviewPolicy& review = *st.policy.review;
+  if (!s.review.running_since || !review.budget) return false;
+  Duration used = review_used_at(s, st.policy, st.now);
+  if (used >= *review.budget && review.lead_group && !s.review.escalation_blocked) {
+    escalate_review(st, used, *review.budget);
+    return true;
+  }
+  Duration threshold = share_of(*review.budget, review.at_risk_share);
+  if (!s.review.at_risk && used >= threshold) {
+    s.review.at_risk = true;
+    if (s.ticket.has_tag(st.policy.tags.at_risk)) return false;
+    TicketWrite w = new_write(st, "at_risk");
+    w.add_tags.push_back(st.policy.tags.at_risk);
+    st.audit("at_risk", {{"stage", "review"},
+                         {"used_ms", used.count()},
+                         {"budget_ms", review.budget->count()},
+                         {"share", review.at_risk_share},
+                         {"key", w.idempotency_key}});
+    push_write(st, std::move(w));
+  }
+  return false;
 }
 
 void evaluate(Step& st) {
   TicketState& s = st.s;
   if (!s.known || s.deleted) return;
   const TagNames& tags = st.policy.tags;
-  bool moving = s.has_pending("escalate") || s.has_pending("deescalate");
+  if (!moving(s) && handle_forward_request(st)) return;
+  if (s.review.active && st.policy.review) {
+    if (!s.review.entry_written && !moving(s) && enter_review(st)) return;
+    if (check_review_budget(st)) return;
+  }
+  bool in_motion = moving(s);
   int last = static_cast<int>(st.policy.tiers.size()) - 1;
 
-  if (!moving && s.ticket.has_tag(tags.escalate) && !s.pending_removes_tag(tags.escalate)) {
+  if (!in_motion && s.ticket.has_tag(tags.escalate) && !s.pending_removes_tag(tags.escalate)) {
     if (s.stay.tier >= 0 && s.stay.tier < last) {
       const TierPolicy& tier = *st.tier();
       Duration used = used_at(s, st.policy, st.now);
       auto budget = tier.budget_for(s.ticket.priority);
-      std::string why = "because an agent added the tag " + tags.escalate + " (" + format_duration(used) +
-                        " of handling time used" +
-                        (budget ? " of " + tier.name + "'s " + format_duration(*budget) + " budget" : "") + ")";
+      std::string why =
+          "because an agent added the tag " + tags.escalate + " (" + format_duration(used) +
+          " of handling time used" +
+          (budget ? " of " + tier.name + "'s " + format_duration(*budget) + " budget" : "") + ")";
       move_ticket(st, s.stay.tier + 1, why, {{"reason", "manual"}, {"tag", tags.escalate}});
       return;
     }
     refuse_request_tag(st, tags.escalate,
-                       s.stay.tier < 0 ? "the ticket is not in a tiered group"
-                                       : "the ticket is already in the last tier (" + st.tier()->name + ")");
+                       s.stay.tier < 0
+                           ? "the ticket is not in a tiered group"
+                           : "the ticket is already in the last tier (" + st.tier()->name + ")");
   }
-  if (!moving && s.ticket.has_tag(tags.deescalate) && !s.pending_removes_tag(tags.deescalate)) {
+  if (!in_motion && s.ticket.has_tag(tags.deescalate) && !s.pending_removes_tag(tags.deescalate)) {
     if (s.stay.tier > 0) {
       move_ticket(st, s.stay.tier - 1, "because an agent added the tag " + tags.deescalate,
                   {{"reason", "manual"}, {"tag", tags.deescalate}});
@@ -465,7 +809,23 @@ void evaluate(Step& st) {
   }
 }
 
-std::optional<Instant> next_deadline(const TicketState& s, const Policy& p) {
+std::optional<Instant> next_review_deadline(const TicketState& s, const Policy& p) {
+  if (!s.review.running_since || !p.review || !p.review->budget) return std::nullopt;
+  const ReviewPolicy& review = *p.review;
+  std::optional<Instant> best;
+  auto consider = [&](Duration target) {
+    Duration remaining = target > s.review.used ? target - s.review.used : Duration(0);
+    Instant t = review.calendar
+                    ? review.calendar->deadline_after(*s.review.running_since, remaining)
+                    : *s.review.running_since + remaining;
+    if (!best || t < *best) best = t;
+  };
+  if (review.lead_group && !s.review.escalation_blocked) consider(*review.budget);
+  if (!s.review.at_risk) consider(share_of(*review.budget, review.at_risk_share));
+  return best;
+}
+
+std::optional<Instant> next_tier_deadline(const TicketState& s, const Policy& p) {
   if (!s.stay.running_since) return std::nullopt;
   const TierPolicy* tier = tier_at(p, s.stay.tier);
   if (!tier) return std::nullopt;
@@ -477,10 +837,18 @@ std::optional<Instant> next_deadline(const TicketState& s, const Policy& p) {
     Instant t = working_deadline(*tier, *s.stay.running_since, remaining);
     if (!best || t < *best) best = t;
   };
-  bool can_escalate = s.stay.tier + 1 < static_cast<int>(p.tiers.size()) && !s.stay.escalation_blocked;
+  bool can_escalate =
+      s.stay.tier + 1 < static_cast<int>(p.tiers.size()) && !s.stay.escalation_blocked;
   if (can_escalate) consider(*budget);
   if (!s.stay.at_risk) consider(share_of(*budget, tier->at_risk_share));
   return best;
+}
+
+std::optional<Instant> next_deadline(const TicketState& s, const Policy& p) {
+  auto tier = next_tier_deadline(s, p);
+  auto review = next_review_deadline(s, p);
+  if (tier && review) return std::min(*tier, *review);
+  return tier ? tier : review;
 }
 
 }  // namespace
@@ -492,7 +860,9 @@ Input Input::Event(TicketEvent e) {
   return in;
 }
 
-Input Input::Tick() { return Input{}; }
+Input Input::Tick() {
+  return Input{};
+}
 
 Input Input::WriteOutcome(InputKind kind, std::vector<std::string> keys,
                           std::optional<TicketSnapshot> ticket, std::string detail) {
@@ -524,13 +894,23 @@ TicketState rebase_clock(const TicketState& state, Instant now, const Policy& ol
     s.stay.used = used_at(s, old_policy, now);
     s.stay.running_since = now;
   }
+  if (s.review.running_since && now > *s.review.running_since) {
+    s.review.used = review_used_at(s, old_policy, now);
+    s.review.running_since = now;
+  }
   return s;
 }
 
 Decision decide(const TicketState& state, const Input& input, Instant now, const Policy& policy) {
+  static const Roster kNobody;
+  return decide(state, input, now, policy, kNobody);
+}
+
+Decision decide(const TicketState& state, const Input& input, Instant now, const Policy& policy,
+                const Roster& roster) {
   Decision d;
   d.state = state;
-  Step st{policy, now, d, d.state};
+  Step st{policy, roster, now, d, d.state};
   switch (input.kind) {
     case InputKind::kEvent:
       if (input.event) fold_event(st, *input.event);

@@ -1,6 +1,7 @@
 // decide(): what to do to one ticket. The functional core of tierd.
 //
-//   decide(state, input, now, policy) -> Decision{new state, writes, next deadline, reason, audit}
+//   decide(state, input, now, policy, roster)
+//     -> Decision{new state, writes, next deadline, audit, round-robin cursor advances}
 //
 // Pure: no I/O, no clock reads, no globals; the same arguments always give the
 // same Decision. The engine (src/daemon/engine.h) feeds it every input for a
@@ -17,11 +18,24 @@
 //    is used up the ticket moves to the next tier's first group with tier tags,
 //    the previous assignee as a follower and an internal note saying why.
 //  * An agent's escalate (deescalate) tag moves the ticket up (down) at once.
+//  * Review: a ticket arriving in a review group gets the review tag and,
+//    if configured, a reviewer (round-robin among available reviewers); a
+//    matching "forward" routing rule forwards it at once instead, a "suggest"
+//    rule names its route in a note. The review clock (review calendar, paused
+//    like a tier clock) tags it at risk and, over the review budget, moves it
+//    to the lead group.
+//  * Forward: a tierd_forward_<route> tag or the forward field moves the ticket
+//    to the route's group with an agent picked by the route's strategy among
+//    the available agents of the Roster (nobody available: unassigned), drops
+//    the request and the review tag and notes who forwarded; an unknown route
+//    gets a note and the request is dropped. The tier of the route's group
+//    starts its clock when the move lands.
 //  * A write is asked for once; until the vendor confirms it, refuses it
 //    (conflict: decide again on the fresh ticket) or dead-letters it, the same
 //    write is not asked for again. Echoes of tierd's own writes change nothing.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +43,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/policy.h"
+#include "core/roster.h"
 #include "core/ticket_event.h"
 #include "core/ticket_state.h"
 #include "core/ticket_write.h"
@@ -58,8 +73,8 @@ struct Input {
 
 // One line of the ticket's audit trail: what happened and why.
 struct AuditNote {
-  std::string kind;        // "tier_entered", "clock_paused", "escalate", "at_risk", ...
-  nlohmann::json detail;   // reason, tier names, budget_ms, used_ms, ...
+  std::string kind;       // "tier_entered", "clock_paused", "escalate", "at_risk", ...
+  nlohmann::json detail;  // reason, tier names, budget_ms, used_ms, ...
 };
 
 struct Decision {
@@ -70,10 +85,18 @@ struct Decision {
   // Keys of unconfirmed writes this decision gave up on (superseded after a
   // conflict); the engine cancels their outbox records.
   std::vector<std::string> cancelled_writes;
+  // Round-robin pools this decision advanced (pool -> agent picked); the
+  // engine stores them with the ticket and updates its Roster.
+  std::map<std::string, UserId> cursor_updates;
   // Summary for logs: "escalate tier1->tier2", "pause", "noop".
   std::string summary() const;
 };
 
+// `roster` says who can receive work now (see core/roster.h).
+Decision decide(const TicketState& state, const Input& input, Instant now, const Policy& policy,
+                const Roster& roster);
+// The same with an empty Roster: nobody is available, so forwards and
+// reviewer assignments leave tickets unassigned.
 Decision decide(const TicketState& state, const Input& input, Instant now, const Policy& policy);
 
 // Working time the clock of `state` shows at `now` (0 when in no tier).

@@ -1,8 +1,11 @@
 // Policy: the rules decide() applies, in the core's own terms (built from
-// the config by src/daemon/policy_builder.h). Immutable once built; shared
-// read-only by the engine thread and the CLI tools.
+// the config by src/daemon/policy_builder.h): tiers and their clocks, the
+// review stage, routes a reviewer forwards to, routing rules, and the working
+// hours of agents. Immutable once built; shared read-only by the engine thread
+// and the CLI tools.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,15 +19,15 @@
 namespace tierd {
 
 struct TierPolicy {
-  std::string name;                // "tier1"; appears in notes and reports
-  std::vector<GroupId> groups;     // escalations land in groups[0]
-  std::optional<Duration> budget;  // handling time allowed; none on the last tier
+  std::string name;                               // "tier1"; appears in notes and reports
+  std::vector<GroupId> groups;                    // escalations land in groups[0]
+  std::optional<Duration> budget;                 // handling time allowed; none on the last tier
   std::map<Priority, Duration> priority_budgets;  // override `budget` by priority
   // Statuses in which the handling clock runs (others pause it).
   std::vector<TicketStatus> clock_statuses{TicketStatus::kNew, TicketStatus::kOpen};
   // Whether a ticket escalated INTO this tier keeps its assignee.
   bool keep_assignee = false;
-  double at_risk_share = 0.8;      // of the budget; at or past it the ticket is at risk
+  double at_risk_share = 0.8;  // of the budget; at or past it the ticket is at risk
   // Working hours; null means always open.
   std::shared_ptr<const WorkCalendar> calendar;
 
@@ -41,12 +44,78 @@ struct TagNames {
   std::string at_risk = "tierd_at_risk";
   std::string forward_prefix = "tierd_forward_";
 
-  std::string tier_tag(int tier_index) const { return tier_prefix + std::to_string(tier_index + 1); }
+  std::string tier_tag(int tier_index) const {
+    return tier_prefix + std::to_string(tier_index + 1);
+  }
+};
+
+// How a route picks the agent who gets a forwarded ticket.
+enum class RouteAssign {
+  kRoundRobin,  // the next available agent after the one picked last (a durable cursor)
+  kLeastOpen,   // the available agent with the fewest open tickets; ties: lowest id
+  kSkills,      // most skill tags on the ticket; ties: fewest open, then lowest id
+  kNone,        // nobody: the ticket lands in the route's group unassigned
+};
+
+// A named destination a reviewer (or a rule) forwards tickets to.
+struct RoutePolicy {
+  std::string name;  // the suffix of the forward tag: tierd_forward_<name>
+  GroupId group = 0;
+  std::vector<UserId> agents;  // in round-robin order
+  RouteAssign assign = RouteAssign::kRoundRobin;
+  std::map<UserId, std::vector<std::string>> skills;  // agent -> tags they handle
+};
+
+// All non-empty lists must match; within a list any entry may.
+struct RoutingCondition {
+  std::vector<std::string> channels;  // lower-case
+  std::vector<int64_t> form_ids;
+  std::vector<Priority> priorities;
+  std::vector<std::string> tags_any;
+  std::vector<std::string> tags_all;
+  std::vector<int64_t> organization_ids;
+  std::vector<std::string> keywords;  // lower-case; found in the subject or description
+};
+
+struct RoutingRule {
+  std::string name;
+  RoutingCondition when;
+  std::string route;
+  bool forward = false;  // true: forward at once, skipping review; false: suggest the route
+};
+
+// The review stage: tickets arriving in a review group are tagged, optionally
+// given to a reviewer, and wait for a forward; overdue ones go to the leads.
+struct ReviewPolicy {
+  std::vector<GroupId> groups;
+  std::string tag = "tierd_review";
+  std::optional<Duration> budget;     // review time allowed; none: no limit
+  std::optional<GroupId> lead_group;  // where overdue reviews go
+  std::vector<UserId> reviewers;      // in round-robin order
+  bool assign_reviewer = false;
+  std::optional<int64_t> forward_field_id;       // a dropdown whose value names a route
+  std::shared_ptr<const WorkCalendar> calendar;  // null: always open
+  double at_risk_share = 0.8;
+  std::vector<TicketStatus> clock_statuses{TicketStatus::kNew, TicketStatus::kOpen};
+
+  bool clock_runs_in(TicketStatus s) const {
+    return std::find(clock_statuses.begin(), clock_statuses.end(), s) != clock_statuses.end();
+  }
+};
+
+// When agents work. Who is a member of which group and who is marked away is
+// not policy but live data: it reaches decide() in the Roster (core/roster.h).
+struct AvailabilityPolicy {
+  std::map<UserId, std::shared_ptr<const WorkCalendar>> schedules;  // none: any time
 };
 
 struct Policy {
   std::vector<TierPolicy> tiers;  // in escalation order
   TagNames tags;
+  std::optional<ReviewPolicy> review;
+  std::vector<RoutePolicy> routes;
+  std::vector<RoutingRule> routing_rules;  // first match wins
+  AvailabilityPolicy availability;
   // The integration's own API user: changes it makes are tierd's own writes
   // coming back, never an agent's manual move.
   std::optional<UserId> api_user_id;
@@ -55,6 +124,17 @@ struct Policy {
   int tier_of_group(std::optional<GroupId> group) const;
   // The tier a tierd_tier<N> tag names, or -1.
   int tier_of_tag(std::string_view tag) const;
+  bool is_review_group(std::optional<GroupId> group) const {
+    if (!review || !group) return false;
+    return std::find(review->groups.begin(), review->groups.end(), *group) != review->groups.end();
+  }
+  // The route named `name`, or null.
+  const RoutePolicy* route(std::string_view name) const {
+    for (const auto& r : routes) {
+      if (r.name == name) return &r;
+    }
+    return nullptr;
+  }
 };
 
 }  // namespace tierd

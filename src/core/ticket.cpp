@@ -28,14 +28,22 @@ TicketStatus parse_ticket_status(std::string_view text) {
 
 const char* ticket_status_name(TicketStatus s) {
   switch (s) {
-    case TicketStatus::kNew: return "new";
-    case TicketStatus::kOpen: return "open";
-    case TicketStatus::kPending: return "pending";
-    case TicketStatus::kHold: return "hold";
-    case TicketStatus::kSolved: return "solved";
-    case TicketStatus::kClosed: return "closed";
-    case TicketStatus::kDeleted: return "deleted";
-    case TicketStatus::kUnknown: return "unknown";
+    case TicketStatus::kNew:
+      return "new";
+    case TicketStatus::kOpen:
+      return "open";
+    case TicketStatus::kPending:
+      return "pending";
+    case TicketStatus::kHold:
+      return "hold";
+    case TicketStatus::kSolved:
+      return "solved";
+    case TicketStatus::kClosed:
+      return "closed";
+    case TicketStatus::kDeleted:
+      return "deleted";
+    case TicketStatus::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -52,11 +60,16 @@ std::optional<Priority> parse_priority(std::string_view text) {
 
 const char* priority_name(Priority p) {
   switch (p) {
-    case Priority::kNone: return "none";
-    case Priority::kLow: return "low";
-    case Priority::kNormal: return "normal";
-    case Priority::kHigh: return "high";
-    case Priority::kUrgent: return "urgent";
+    case Priority::kNone:
+      return "none";
+    case Priority::kLow:
+      return "low";
+    case Priority::kNormal:
+      return "normal";
+    case Priority::kHigh:
+      return "high";
+    case Priority::kUrgent:
+      return "urgent";
   }
   return "none";
 }
@@ -74,12 +87,22 @@ std::vector<std::string> normalize_tags(std::vector<std::string> tags) {
   return tags;
 }
 
-std::vector<std::string> apply_tag_changes(std::vector<std::string> tags, const std::vector<std::string>& add,
+std::vector<std::string> apply_tag_changes(std::vector<std::string> tags,
+                                           const std::vector<std::string>& add,
                                            const std::vector<std::string>& remove) {
   tags.insert(tags.end(), add.begin(), add.end());
   tags = normalize_tags(std::move(tags));
-  std::erase_if(tags, [&](const std::string& t) { return std::find(remove.begin(), remove.end(), t) != remove.end(); });
+  std::erase_if(tags, [&](const std::string& t) {
+    return std::find(remove.begin(), remove.end(), t) != remove.end();
+  });
   return tags;
+}
+
+void set_custom_field(TicketSnapshot& t, const CustomFieldValue& field) {
+  std::erase_if(t.custom_fields, [&](const CustomFieldValue& f) { return f.id == field.id; });
+  if (!field.value.empty()) t.custom_fields.push_back(field);
+  std::sort(t.custom_fields.begin(), t.custom_fields.end(),
+            [](const CustomFieldValue& a, const CustomFieldValue& b) { return a.id < b.id; });
 }
 
 }  // namespace tierd

@@ -67,7 +67,12 @@ struct TicketSnapshot {
 std::vector<std::string> normalize_tags(std::vector<std::string> tags);
 
 // `tags` with `add` added and then `remove` taken away, normalised.
-std::vector<std::string> apply_tag_changes(std::vector<std::string> tags, const std::vector<std::string>& add,
+// Sets one custom field of `t`, replacing its value; an empty value removes
+// the field. Fields stay sorted by id.
+void set_custom_field(TicketSnapshot& t, const CustomFieldValue& field);
+
+std::vector<std::string> apply_tag_changes(std::vector<std::string> tags,
+                                           const std::vector<std::string>& add,
                                            const std::vector<std::string>& remove);
 
 // ASCII lower-case copy (tags and enum values are ASCII in every vendor).

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <charconv>
 #include <utility>
 
 namespace tierd {
@@ -138,10 +139,12 @@ json to_json(const TicketEvent& e) {
   if (!e.tags_removed.empty()) j["tags_removed"] = e.tags_removed;
   if (!e.users_added.empty()) j["users_added"] = e.users_added;
   if (!e.users_removed.empty()) j["users_removed"] = e.users_removed;
-  if (e.custom_field) j["custom_field"] = {{"id", e.custom_field->id}, {"value", e.custom_field->value}};
+  if (e.custom_field)
+    j["custom_field"] = {{"id", e.custom_field->id}, {"value", e.custom_field->value}};
   put_opt(j, "merge_target", e.merge_target);
   if (e.comment) {
-    json c{{"id", e.comment->id}, {"is_public", e.comment->is_public},
+    json c{{"id", e.comment->id},
+           {"is_public", e.comment->is_public},
            {"author_is_staff", e.comment->author_is_staff}};
     put_opt(c, "author_id", e.comment->author_id);
     j["comment"] = std::move(c);
@@ -171,9 +174,11 @@ Result<TicketEvent> ticket_event_from_json(const json& j) {
     get_opt(j, "previous", e.previous);
     get_opt(j, "current", e.current);
     if (j.contains("tags_added")) e.tags_added = j["tags_added"].get<std::vector<std::string>>();
-    if (j.contains("tags_removed")) e.tags_removed = j["tags_removed"].get<std::vector<std::string>>();
+    if (j.contains("tags_removed"))
+      e.tags_removed = j["tags_removed"].get<std::vector<std::string>>();
     if (j.contains("users_added")) e.users_added = j["users_added"].get<std::vector<UserId>>();
-    if (j.contains("users_removed")) e.users_removed = j["users_removed"].get<std::vector<UserId>>();
+    if (j.contains("users_removed"))
+      e.users_removed = j["users_removed"].get<std::vector<UserId>>();
     if (j.contains("custom_field")) {
       e.custom_field = CustomFieldValue{j["custom_field"].at("id").get<int64_t>(),
                                         j["custom_field"].at("value").get<std::string>()};
@@ -192,6 +197,58 @@ Result<TicketEvent> ticket_event_from_json(const json& j) {
   } catch (const json::exception& ex) {
     return Status::InvalidArgument(std::string("event: ") + ex.what());
   }
+}
+
+TicketSnapshot apply_change(TicketSnapshot t, const TicketEvent& e) {
+  auto id = [](const std::optional<std::string>& text) -> std::optional<int64_t> {
+    if (!text || text->empty()) return std::nullopt;
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+    if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
+    return v;
+  };
+  switch (e.kind) {
+    case EventKind::kStatusChanged:
+      if (e.current) t.status = parse_ticket_status(*e.current);
+      break;
+    case EventKind::kPriorityChanged:
+      if (e.current) t.priority = parse_priority(*e.current);
+      break;
+    case EventKind::kGroupChanged:
+      t.group_id = id(e.current);
+      break;
+    case EventKind::kAssigneeChanged:
+      t.assignee_id = id(e.current);
+      break;
+    case EventKind::kTagsChanged:
+      t.tags = apply_tag_changes(std::move(t.tags), e.tags_added, e.tags_removed);
+      t.tags_known = true;
+      break;
+    case EventKind::kCustomFieldChanged:
+      if (e.custom_field) set_custom_field(t, *e.custom_field);
+      break;
+    default:
+      break;
+  }
+  return t;
+}
+
+nlohmann::json event_audit_detail(const TicketEvent& e) {
+  nlohmann::json d{{"type", e.type}, {"kind", event_kind_name(e.kind)}, {"source", e.source}};
+  if (e.time.time_since_epoch().count() != 0) d["time"] = format_instant(e.time);
+  if (e.actor_id) d["actor"] = *e.actor_id;
+  if (e.has_snapshot) {
+    d["status"] = ticket_status_name(e.ticket.status);
+    if (e.ticket.group_id) d["group"] = *e.ticket.group_id;
+    if (e.ticket.assignee_id) d["assignee"] = *e.ticket.assignee_id;
+    if (e.ticket.priority) d["priority"] = priority_name(*e.ticket.priority);
+    if (e.ticket.updated_at) d["updated_at"] = format_instant(*e.ticket.updated_at);
+  }
+  if (e.previous) d["previous"] = *e.previous;
+  if (e.current) d["current"] = *e.current;
+  if (!e.tags_added.empty()) d["tags_added"] = e.tags_added;
+  if (!e.tags_removed.empty()) d["tags_removed"] = e.tags_removed;
+  return d;
 }
 
 }  // namespace tierd

@@ -24,7 +24,7 @@ enum class EventKind {
   kCustomFieldChanged,
   kFollowersChanged,
   kMerged,
-  kDeleted,    // soft-deleted, permanently deleted, marked as spam
+  kDeleted,  // soft-deleted, permanently deleted, marked as spam
   kUndeleted,
   kOtherChange,  // a documented change tierd does not act on (subject, brand, ...)
   kSnapshot,     // a full state with no single change: trigger body, export row, API read
@@ -48,17 +48,17 @@ struct TicketEvent {
   std::string type;      // the vendor's own type string, for logs and audit
   EventKind kind = EventKind::kUnknown;
   TicketId ticket_id = 0;
-  Instant time{};                    // when it happened at the vendor
-  std::optional<UserId> actor_id;    // who made the change (-1: the system)
-  bool has_snapshot = false;         // `ticket` below holds the state after the change
+  Instant time{};                  // when it happened at the vendor
+  std::optional<UserId> actor_id;  // who made the change (-1: the system)
+  bool has_snapshot = false;       // `ticket` below holds the state after the change
   TicketSnapshot ticket;
 
   // What changed, for the kinds that carry it.
   std::optional<std::string> previous;  // scalar changes, raw vendor text
   std::optional<std::string> current;
-  std::vector<std::string> tags_added;    // kTagsChanged (normalised)
+  std::vector<std::string> tags_added;  // kTagsChanged (normalised)
   std::vector<std::string> tags_removed;
-  std::vector<UserId> users_added;        // kFollowersChanged
+  std::vector<UserId> users_added;  // kFollowersChanged
   std::vector<UserId> users_removed;
   std::optional<CustomFieldValue> custom_field;  // kCustomFieldChanged: the new value
   std::optional<TicketId> merge_target;          // kMerged
@@ -66,6 +66,16 @@ struct TicketEvent {
 
   bool operator==(const TicketEvent&) const = default;
 };
+
+// The ticket after a change event that carries no snapshot: `before` with
+// the one change the event reports applied (status, priority, group,
+// assignee, tags, a custom field). Other kinds return `before` unchanged.
+TicketSnapshot apply_change(TicketSnapshot before, const TicketEvent& e);
+
+// The summary of an event kept in the audit log (type, kind, source, time,
+// actor and, with a snapshot, status, group, assignee, priority, updated_at).
+// Shared by the engine and `tierd simulate`, so both trails read the same.
+nlohmann::json event_audit_detail(const TicketEvent& e);
 
 // Lossless JSON form used by the inbox and the audit log.
 nlohmann::json to_json(const TicketEvent& e);

@@ -9,7 +9,8 @@
 namespace tierd {
 
 bool TicketState::has_pending(std::string_view kind) const {
-  return std::any_of(pending.begin(), pending.end(), [&](const PendingWrite& p) { return p.kind == kind; });
+  return std::any_of(pending.begin(), pending.end(),
+                     [&](const PendingWrite& p) { return p.kind == kind; });
 }
 
 bool TicketState::pending_removes_tag(std::string_view tag) const {
@@ -34,15 +35,27 @@ nlohmann::json to_json(const TicketState& s) {
                       {"decided_at", to_unix_ms(p.decided_at)},
                       {"removes_tags", p.removes_tags}};
     if (p.to_group) pj["to_group"] = *p.to_group;
+    if (p.sets_assignee)
+      pj["to_assignee"] = p.to_assignee ? nlohmann::json(*p.to_assignee) : nlohmann::json();
     pending.push_back(std::move(pj));
   }
+  nlohmann::json review{
+      {"active", s.review.active},        {"entered_at", to_unix_ms(s.review.entered_at)},
+      {"used_ms", s.review.used.count()}, {"entry_written", s.review.entry_written},
+      {"at_risk", s.review.at_risk},      {"escalation_blocked", s.review.escalation_blocked}};
+  if (s.review.running_since) review["running_since"] = to_unix_ms(*s.review.running_since);
+  if (s.review.suggested_route) review["suggested_route"] = *s.review.suggested_route;
   return {{"id", s.id},
           {"known", s.known},
           {"deleted", s.deleted},
           {"ticket", to_json(s.ticket)},
           {"stay", std::move(stay)},
           {"pending", std::move(pending)},
-          {"next_write_seq", s.next_write_seq}};
+          {"next_write_seq", s.next_write_seq},
+          {"review", std::move(review)},
+          {"forward_actor", s.forward_actor ? nlohmann::json(*s.forward_actor) : nlohmann::json()},
+          {"consumed_forward_field", s.consumed_forward_field},
+          {"forward_blocked", s.forward_blocked}};
 }
 
 Result<TicketState> ticket_state_from_json(const nlohmann::json& j) {
@@ -72,9 +85,31 @@ Result<TicketState> ticket_state_from_json(const nlohmann::json& j) {
       p.decided_at = from_unix_ms(pj.at("decided_at").get<int64_t>());
       p.removes_tags = pj.value("removes_tags", std::vector<std::string>{});
       if (pj.contains("to_group")) p.to_group = pj["to_group"].get<GroupId>();
+      if (pj.contains("to_assignee")) {
+        p.sets_assignee = true;
+        if (!pj["to_assignee"].is_null()) p.to_assignee = pj["to_assignee"].get<UserId>();
+      }
       s.pending.push_back(std::move(p));
     }
     s.next_write_seq = j.value("next_write_seq", int64_t{1});
+    // States stored before the review stage existed have none of these.
+    if (auto it = j.find("review"); it != j.end() && it->is_object()) {
+      const auto& r = *it;
+      s.review.active = r.value("active", false);
+      s.review.entered_at = from_unix_ms(r.value("entered_at", int64_t{0}));
+      s.review.used = Duration(r.value("used_ms", int64_t{0}));
+      s.review.entry_written = r.value("entry_written", false);
+      s.review.at_risk = r.value("at_risk", false);
+      s.review.escalation_blocked = r.value("escalation_blocked", false);
+      if (r.contains("running_since"))
+        s.review.running_since = from_unix_ms(r["running_since"].get<int64_t>());
+      if (r.contains("suggested_route"))
+        s.review.suggested_route = r["suggested_route"].get<std::string>();
+    }
+    if (auto it = j.find("forward_actor"); it != j.end() && !it->is_null())
+      s.forward_actor = it->get<UserId>();
+    s.consumed_forward_field = j.value("consumed_forward_field", std::string());
+    s.forward_blocked = j.value("forward_blocked", false);
     return s;
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(std::string("ticket state: ") + e.what());

@@ -1,6 +1,7 @@
 // TicketState: everything the engine remembers about one ticket between
 // inputs — the mirror of the helpdesk's ticket, the current tier stay with its
-// handling clock, and the writes asked for but not yet confirmed. decide()
+// handling clock, the review stay with its review clock, and the writes asked
+// for but not yet confirmed. decide()
 // maps (TicketState, Input, now, Policy) to the next TicketState; the store
 // keeps it as JSON (to_json / ticket_state_from_json).
 #pragma once
@@ -23,14 +24,28 @@ namespace tierd {
 // from `running_since` to now. It restarts (used = 0) whenever the ticket
 // enters a tier, however it got there.
 struct TierStay {
-  int tier = -1;                          // index in Policy::tiers; -1: in no tier
+  int tier = -1;  // index in Policy::tiers; -1: in no tier
   Instant entered_at{};
-  std::string entered_by;                 // "created", "first_seen", "escalation", "agent", ...
-  Duration used{0};                       // working time counted before running_since
-  std::optional<Instant> running_since;   // set while the clock runs
-  bool at_risk = false;                   // the at-risk tag was asked for in this stay
-  bool escalation_blocked = false;        // an escalation write was refused for good
+  std::string entered_by;                // "created", "first_seen", "escalation", "agent", ...
+  Duration used{0};                      // working time counted before running_since
+  std::optional<Instant> running_since;  // set while the clock runs
+  bool at_risk = false;                  // the at-risk tag was asked for in this stay
+  bool escalation_blocked = false;       // an escalation write was refused for good
   bool operator==(const TierStay&) const = default;
+};
+
+// One continuous stay of a ticket in the review groups, and its review
+// clock (same accounting as TierStay's clock, on the review calendar).
+struct ReviewStay {
+  bool active = false;  // the ticket is in a review group
+  Instant entered_at{};
+  Duration used{0};
+  std::optional<Instant> running_since;
+  bool entry_written = false;       // the arrival (tag, reviewer, suggestion) was handled
+  bool at_risk = false;             // the at-risk tag was asked for in this stay
+  bool escalation_blocked = false;  // the move to the leads was refused for good
+  std::optional<std::string> suggested_route;  // by a "suggest" routing rule
+  bool operator==(const ReviewStay&) const = default;
 };
 
 // A write decide() asked for that the vendor has not confirmed yet.
@@ -41,17 +56,26 @@ struct PendingWrite {
   int to_tier = -1;
   Instant decided_at{};
   std::vector<std::string> removes_tags;
+  bool sets_assignee = false;         // the write sets (or clears) the assignee ...
+  std::optional<UserId> to_assignee;  // ... to this agent (nullopt: unassigned)
   bool operator==(const PendingWrite&) const = default;
 };
 
 struct TicketState {
   TicketId id = 0;
-  bool known = false;       // false until the first snapshot of the ticket
+  bool known = false;  // false until the first snapshot of the ticket
   bool deleted = false;
-  TicketSnapshot ticket;    // the helpdesk's ticket as last reported by it
+  TicketSnapshot ticket;  // the helpdesk's ticket as last reported by it
   TierStay stay;
   std::vector<PendingWrite> pending;
   int64_t next_write_seq = 1;
+  ReviewStay review;
+  // Who made the change that asked for the pending forward (the reviewer).
+  std::optional<UserId> forward_actor;
+  // The forward field value already acted on: a value is acted on once, even
+  // while the helpdesk still shows it.
+  std::string consumed_forward_field;
+  bool forward_blocked = false;  // a forward write was refused for good; wait for a new request
 
   bool has_pending(std::string_view kind) const;
   bool pending_removes_tag(std::string_view tag) const;

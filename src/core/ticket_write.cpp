@@ -24,6 +24,7 @@ nlohmann::json to_json(const TicketWrite& w) {
   if (!w.remove_tags.empty()) j["remove_tags"] = w.remove_tags;
   if (!w.add_followers.empty()) j["add_followers"] = w.add_followers;
   if (w.note) j["note"] = *w.note;
+  if (!w.clear_custom_fields.empty()) j["clear_custom_fields"] = w.clear_custom_fields;
   j["base_tags"] = w.base_tags;
   if (w.base_updated_at) j["base_updated_at"] = to_unix_ms(*w.base_updated_at);
   return j;
@@ -42,8 +43,10 @@ Result<TicketWrite> ticket_write_from_json(const nlohmann::json& j) {
     w.remove_tags = j.value("remove_tags", std::vector<std::string>{});
     w.add_followers = j.value("add_followers", std::vector<UserId>{});
     if (j.contains("note")) w.note = j["note"].get<std::string>();
+    w.clear_custom_fields = j.value("clear_custom_fields", std::vector<int64_t>{});
     w.base_tags = j.value("base_tags", std::vector<std::string>{});
-    if (j.contains("base_updated_at")) w.base_updated_at = from_unix_ms(j["base_updated_at"].get<int64_t>());
+    if (j.contains("base_updated_at"))
+      w.base_updated_at = from_unix_ms(j["base_updated_at"].get<int64_t>());
     return w;
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(std::string("write: ") + e.what());

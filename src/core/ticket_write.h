@@ -22,7 +22,8 @@
 namespace tierd {
 
 struct TicketWrite {
-  std::string kind;  // "escalate", "deescalate", "at_risk", "retag", "clear_tag"
+  std::string kind;             // "escalate", "deescalate", "at_risk", "retag", "clear_tag",
+                                // "review", "forward", "forward_unknown", "review_escalate"
   std::string idempotency_key;  // unique per write; also the marker in its note
   TicketId ticket_id = 0;
   std::optional<GroupId> set_group;
@@ -31,7 +32,8 @@ struct TicketWrite {
   std::vector<std::string> add_tags;
   std::vector<std::string> remove_tags;
   std::vector<UserId> add_followers;
-  std::optional<std::string> note;  // internal (private) note; ends with the marker
+  std::optional<std::string> note;           // internal (private) note; ends with the marker
+  std::vector<int64_t> clear_custom_fields;  // custom fields to empty (a consumed forward field)
   std::vector<std::string> base_tags;
   std::optional<Instant> base_updated_at;
 

@@ -13,45 +13,92 @@ namespace tierd {
 struct Engine::Batch {
   std::vector<EngineCommit> commits;
   std::unordered_map<TicketId, TicketState> states;  // latest state of each ticket touched
-  std::vector<std::pair<TicketId, Instant>> fired;    // timers popped, re-armed if the commit fails
-  std::vector<WriteOutcome> outcomes;                 // re-queued if the commit fails
+  std::vector<std::pair<TicketId, Instant>> fired;   // timers popped, re-armed if the commit fails
+  std::vector<WriteOutcome> outcomes;                // re-queued if the commit fails
   std::vector<std::pair<std::string, std::string>> escalations;
   std::vector<std::string> actions;
+  std::vector<std::string> unassigned_routes;  // forwards that found nobody
+  std::optional<Roster> roster_before;         // restored if the commit fails
   int64_t max_inbox_seq = 0;
   bool queued_writes = false;
 };
 
-namespace {
+Engine::Engine(Store& store, const Clock& clock, Metrics& metrics,
+               std::shared_ptr<const Policy> policy, EngineOptions options)
+    : store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      options_(options),
+      policy_(std::move(policy)) {}
 
-nlohmann::json event_detail(const TicketEvent& e) {
-  nlohmann::json d{{"type", e.type}, {"kind", event_kind_name(e.kind)}, {"source", e.source}};
-  if (e.time.time_since_epoch().count() != 0) d["time"] = format_instant(e.time);
-  if (e.actor_id) d["actor"] = *e.actor_id;
-  if (e.has_snapshot) {
-    d["status"] = ticket_status_name(e.ticket.status);
-    if (e.ticket.group_id) d["group"] = *e.ticket.group_id;
-    if (e.ticket.assignee_id) d["assignee"] = *e.ticket.assignee_id;
-    if (e.ticket.priority) d["priority"] = priority_name(*e.ticket.priority);
-    if (e.ticket.updated_at) d["updated_at"] = format_instant(*e.ticket.updated_at);
-  }
-  if (e.previous) d["previous"] = *e.previous;
-  if (e.current) d["current"] = *e.current;
-  if (!e.tags_added.empty()) d["tags_added"] = e.tags_added;
-  if (!e.tags_removed.empty()) d["tags_removed"] = e.tags_removed;
-  return d;
+Engine::~Engine() {
+  stop();
 }
 
-}  // namespace
+std::string Engine::cursor_meta_key(const std::string& pool) {
+  return "roster.cursor." + pool;
+}
 
-Engine::Engine(Store& store, const Clock& clock, Metrics& metrics, std::shared_ptr<const Policy> policy,
-               EngineOptions options)
-    : store_(store), clock_(clock), metrics_(metrics), options_(options), policy_(std::move(policy)) {}
+Status Engine::load_roster() {
+  Status s = store_.for_each_ticket([this](const TicketRow& row) {
+    auto parsed = nlohmann::json::parse(row.state_json, nullptr, false);
+    if (parsed.is_discarded()) return;
+    auto state = ticket_state_from_json(parsed);
+    if (!state.ok()) return;
+    if (auto agent = open_assignee(*state)) ++roster_.open_tickets[*agent];
+    if (state->stay.running_since) clock_tier_[row.id] = state->stay.tier;
+  });
+  if (!s.ok()) return s;
+  load_cursors(*policy());
+  return Status::Ok();
+}
 
-Engine::~Engine() { stop(); }
+void Engine::load_cursors(const Policy& policy) {
+  std::vector<std::string> pools;
+  if (policy.review) pools.emplace_back(review_cursor_key());
+  for (const auto& route : policy.routes) pools.push_back(route_cursor_key(route.name));
+  for (const auto& pool : pools) {
+    if (roster_.cursors.count(pool) != 0) continue;
+    auto value = store_.get_meta(cursor_meta_key(pool));
+    if (!value.ok()) {
+      spdlog::warn("engine: cursor {} not read, starting the pool from its first agent: {}", pool,
+                   value.status().to_string());
+      continue;
+    }
+    if (!value->has_value()) continue;
+    try {
+      roster_.cursors[pool] = std::stoll(**value);
+    } catch (const std::exception&) {
+      spdlog::warn("engine: cursor {} unreadable, starting the pool from its first agent", pool);
+    }
+  }
+}
+
+void Engine::update_availability(AvailabilitySnapshot snapshot) {
+  {
+    std::lock_guard lock(mutex_);
+    availability_ = std::move(snapshot);
+  }
+}
+
+void Engine::take_availability() {
+  std::optional<AvailabilitySnapshot> snapshot;
+  {
+    std::lock_guard lock(mutex_);
+    snapshot.swap(availability_);
+  }
+  if (!snapshot) return;
+  roster_.members = std::move(snapshot->members);
+  roster_.away = std::move(snapshot->away);
+}
 
 Status Engine::start() {
   Status s = store_.for_each_deadline([this](TicketId id, Instant t) { timers_.set(id, t); });
   if (!s.ok()) return s;
+  s = load_roster();
+  if (!s.ok()) return s;
+  take_availability();
+  publish_running_clocks();
   {
     std::lock_guard lock(mutex_);
     running_clocks_ = timers_.size();
@@ -159,7 +206,8 @@ Result<TicketState> Engine::load_state(Batch& batch, TicketId id) {
     return fresh;
   }
   auto parsed = nlohmann::json::parse((*row)->state_json, nullptr, false);
-  if (parsed.is_discarded()) return Status::Internal("stored state of ticket " + std::to_string(id) + " is not JSON");
+  if (parsed.is_discarded())
+    return Status::Internal("stored state of ticket " + std::to_string(id) + " is not JSON");
   return ticket_state_from_json(parsed);
 }
 
@@ -171,18 +219,20 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
   c.ticket_id = id;
   c.inbox_seq_done = inbox_seq;
   if (input.event) {
-    c.audit.push_back({0, id, now, "event", event_id, event_detail(*input.event).dump()});
+    c.audit.push_back({0, id, now, "event", event_id, event_audit_detail(*input.event).dump()});
   }
 
   auto state = load_state(batch, id);
   if (!state.ok()) {
     // Unreadable state must not block the queue: record it and start afresh.
-    spdlog::error("engine: ticket={} state unreadable, starting afresh: {}", id, state.status().to_string());
+    spdlog::error("engine: ticket={} state unreadable, starting afresh: {}", id,
+                  state.status().to_string());
     TicketState fresh;
     fresh.id = id;
     state = fresh;
   }
-  Decision d = decide(*state, input, now, *policy);
+  std::optional<UserId> counted_before = open_assignee(*state);
+  Decision d = decide(*state, input, now, *policy, roster_);
 
   if (options_.shadow && !d.writes.empty()) {
     // Nothing is written in shadow mode: settle the writes at once so the
@@ -192,7 +242,8 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
     for (const auto& w : d.writes) {
       c.audit.push_back({0, id, now, "shadow_write", event_id, to_json(w).dump()});
     }
-    auto settle = Input::WriteOutcome(InputKind::kWriteConfirmed, keys, std::nullopt, "shadow mode");
+    auto settle =
+        Input::WriteOutcome(InputKind::kWriteConfirmed, keys, std::nullopt, "shadow mode");
     Decision settled = decide(d.state, settle, now, *policy);
     d.state = settled.state;
     d.next_deadline = settled.next_deadline;
@@ -228,8 +279,27 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
   }
   for (const auto& w : d.writes) {
     batch.actions.push_back(w.kind);
-    spdlog::info("ticket={} event={} action={} key={}", id, event_id.empty() ? "-" : event_id, w.kind,
-                 w.idempotency_key);
+    spdlog::info("ticket={} event={} action={} key={}", id, event_id.empty() ? "-" : event_id,
+                 w.kind, w.idempotency_key);
+  }
+  // Keep the Roster in step at once: the next ticket of this batch may be
+  // assigned from it.
+  std::optional<UserId> counted_after = open_assignee(d.state);
+  if (counted_before != counted_after) {
+    if (counted_before && --roster_.open_tickets[*counted_before] <= 0)
+      roster_.open_tickets.erase(*counted_before);
+    if (counted_after) ++roster_.open_tickets[*counted_after];
+  }
+  for (const auto& [pool, agent] : d.cursor_updates) {
+    roster_.cursors[pool] = agent;
+    c.meta.emplace_back(cursor_meta_key(pool), std::to_string(agent));
+  }
+  for (const auto& note : d.audit) {
+    if (note.kind != "unassigned") continue;
+    std::string route = note.detail.value("route", "");
+    batch.unassigned_routes.push_back(route);
+    spdlog::warn("ticket={} event={} action=forward route={} assignee=none reason=\"{}\"", id,
+                 event_id.empty() ? "-" : event_id, route, note.detail.value("reason", ""));
   }
   c.state_json = to_json(d.state).dump();
   c.deadline = d.next_deadline;
@@ -243,8 +313,10 @@ bool Engine::commit(Batch& batch) {
     spdlog::error("engine: store commit of {} inputs failed, will retry: {}", batch.commits.size(),
                   s.to_string());
     for (const auto& [id, t] : batch.fired) timers_.set(id, t);
+    if (batch.roster_before) roster_ = std::move(*batch.roster_before);
     std::lock_guard lock(mutex_);
-    for (auto it = batch.outcomes.rbegin(); it != batch.outcomes.rend(); ++it) outcomes_.push_front(*it);
+    for (auto it = batch.outcomes.rbegin(); it != batch.outcomes.rend(); ++it)
+      outcomes_.push_front(*it);
     inbox_signal_ = true;
     return false;
   }
@@ -256,10 +328,39 @@ bool Engine::commit(Batch& batch) {
     }
   }
   if (batch.max_inbox_seq > inbox_cursor_) inbox_cursor_ = batch.max_inbox_seq;
+  for (const auto& [id, state] : batch.states) {
+    if (state.stay.running_since && state.stay.tier >= 0) {
+      clock_tier_[id] = state.stay.tier;
+    } else {
+      clock_tier_.erase(id);
+    }
+  }
+  publish_running_clocks();
   for (const auto& [from, to] : batch.escalations) metrics_.escalations(from, to).Increment();
   for (const auto& a : batch.actions) metrics_.engine_decisions(a).Increment();
+  for (const auto& route : batch.unassigned_routes) metrics_.unassigned_forwards(route).Increment();
   if (batch.queued_writes && outbox_listener_) outbox_listener_();
   return true;
+}
+
+void Engine::publish_running_clocks() {
+  // Counted from the tickets' states, not from the timers: a clock on the
+  // last tier runs without a deadline.
+  auto current = policy();
+  std::vector<double> counts(current->tiers.size(), 0);
+  for (const auto& [id, tier] : clock_tier_) {
+    if (tier >= 0 && static_cast<size_t>(tier) < counts.size()) ++counts[static_cast<size_t>(tier)];
+  }
+  std::vector<std::string> names;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    names.push_back(current->tiers[i].name);
+    metrics_.running_clocks(names.back()).Set(counts[i]);
+  }
+  for (const auto& old : published_tiers_) {
+    if (std::find(names.begin(), names.end(), old) == names.end())
+      metrics_.running_clocks(old).Set(0);
+  }
+  published_tiers_ = std::move(names);
 }
 
 bool Engine::step() {
@@ -282,26 +383,31 @@ bool Engine::step() {
     replaced_policy_.reset();
   }
   if (replan) replan_all(old_policy);
+  take_availability();
+  batch.roster_before = roster_;
 
   for (const auto& o : batch.outcomes) {
-    process(batch, o.ticket_id, Input::WriteOutcome(o.kind, o.keys, o.ticket, o.detail), now, std::nullopt,
-            "", o.outbox_ids);
+    process(batch, o.ticket_id, Input::WriteOutcome(o.kind, o.keys, o.ticket, o.detail), now,
+            std::nullopt, "", o.outbox_ids);
   }
 
   if (read_inbox) {
     auto pending = store_.pending_inbox(inbox_cursor_, options_.batch_size);
     if (!pending.ok()) {
-      spdlog::error("engine: reading the inbox failed, will retry: {}", pending.status().to_string());
+      spdlog::error("engine: reading the inbox failed, will retry: {}",
+                    pending.status().to_string());
       std::lock_guard lock(mutex_);
       inbox_signal_ = true;
     } else {
       for (const auto& rec : *pending) {
         batch.max_inbox_seq = std::max(batch.max_inbox_seq, rec.seq);
         auto parsed = nlohmann::json::parse(rec.event_json, nullptr, false);
-        auto event = parsed.is_discarded() ? Result<TicketEvent>(Status::InvalidArgument("not JSON"))
-                                           : ticket_event_from_json(parsed);
+        auto event = parsed.is_discarded()
+                         ? Result<TicketEvent>(Status::InvalidArgument("not JSON"))
+                         : ticket_event_from_json(parsed);
         if (!event.ok()) {
-          spdlog::error("engine: event={} unreadable, skipped: {}", rec.event_id, event.status().to_string());
+          spdlog::error("engine: event={} unreadable, skipped: {}", rec.event_id,
+                        event.status().to_string());
           EngineCommit skip;
           skip.ticket_id = rec.ticket_id;
           skip.set_deadline = false;
@@ -311,7 +417,8 @@ bool Engine::step() {
           batch.commits.push_back(std::move(skip));
           continue;
         }
-        process(batch, rec.ticket_id, Input::Event(std::move(event).value()), now, rec.seq, rec.event_id, {});
+        process(batch, rec.ticket_id, Input::Event(std::move(event).value()), now, rec.seq,
+                rec.event_id, {});
       }
       if (pending->size() == options_.batch_size) {
         std::lock_guard lock(mutex_);
@@ -320,10 +427,12 @@ bool Engine::step() {
     }
   }
 
-  size_t room = options_.batch_size > batch.commits.size() ? options_.batch_size - batch.commits.size() : 0;
+  size_t room =
+      options_.batch_size > batch.commits.size() ? options_.batch_size - batch.commits.size() : 0;
   for (const auto& [id, deadline] : timers_.pop_due(now, std::max<size_t>(room, 1))) {
     batch.fired.emplace_back(id, deadline);
-    metrics_.timer_lateness_seconds().Observe(std::chrono::duration<double>(now - deadline).count());
+    metrics_.timer_lateness_seconds().Observe(
+        std::chrono::duration<double>(now - deadline).count());
     if (options_.on_timer_fired) options_.on_timer_fired(now - deadline);
     process(batch, id, Input::Tick(), now, std::nullopt, "", {});
   }
@@ -340,6 +449,7 @@ void Engine::replan_all(const std::shared_ptr<const Policy>& old_policy) {
   // used so far is banked under the old policy's calendars, then a Tick
   // decides with the new budgets and calendars.
   auto policy = this->policy();
+  load_cursors(*policy);
   std::vector<TicketId> ids;
   Status s = store_.for_each_ticket([&](const TicketRow& row) { ids.push_back(row.id); });
   if (!s.ok()) {
@@ -349,6 +459,7 @@ void Engine::replan_all(const std::shared_ptr<const Policy>& old_policy) {
   size_t done = 0;
   for (size_t i = 0; i < ids.size(); i += options_.batch_size) {
     Batch batch;
+    batch.roster_before = roster_;
     Instant now = clock_.now();
     for (size_t j = i; j < std::min(ids.size(), i + options_.batch_size); ++j) {
       if (old_policy) {

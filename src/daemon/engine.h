@@ -8,8 +8,15 @@
 // writes asked for (outbox), and the audit trail. Then it updates the
 // in-memory TimerIndex and wakes the sender.
 //
+// It also keeps the Roster decide() assigns from: open tickets per agent
+// (counted from the mirror at start, then kept in step with every commit),
+// round-robin cursors (read from the store's meta at start, advanced by
+// decisions and stored in the same transaction as the ticket), and group
+// membership and away marks (pushed by the AvailabilityRefresher).
+//
 // Threads: start()/stop()/set_policy() from the owner; notify_inbox() from
-// ingest threads; post_outcome() from the sender. Everything else runs on the
+// ingest threads; post_outcome() from the sender; update_availability() from
+// the availability refresher. Everything else runs on the
 // engine thread. A store failure is logged and retried after a pause; nothing
 // is marked done unless its commit succeeded, so a crash at any point replays
 // from the store.
@@ -27,6 +34,8 @@
 #include <vector>
 
 #include "core/decide.h"
+#include "core/roster.h"
+#include "daemon/availability.h"
 #include "daemon/clock.h"
 #include "daemon/metrics.h"
 #include "daemon/timer_index.h"
@@ -45,8 +54,8 @@ struct WriteOutcome {
 };
 
 struct EngineOptions {
-  size_t batch_size = 256;   // inputs per store transaction
-  bool shadow = false;       // decide and audit, but queue no writes
+  size_t batch_size = 256;                         // inputs per store transaction
+  bool shadow = false;                             // decide and audit, but queue no writes
   Duration retry_pause = std::chrono::seconds(1);  // after a store failure
   // Called on the engine thread with each timer's lateness (fired - due);
   // for benchmarks and tests. The metrics histogram gets it regardless.
@@ -70,13 +79,20 @@ class Engine {
   void notify_inbox();
   void post_outcome(WriteOutcome outcome);
   // Called after each commit that queued writes (set before start()).
-  void set_outbox_listener(std::function<void()> listener) { outbox_listener_ = std::move(listener); }
+  void set_outbox_listener(std::function<void()> listener) {
+    outbox_listener_ = std::move(listener);
+  }
   // Swaps the policy; every ticket's deadline is re-planned on the engine thread.
   void set_policy(std::shared_ptr<const Policy> policy);
+  // Who is in which group and who is away, as last read from the helpdesk;
+  // used from the next batch on.
+  void update_availability(AvailabilitySnapshot snapshot);
 
   // For tests and the status page: counts as of the last loop iteration.
   size_t running_clocks() const;
   bool idle() const;  // nothing queued, no inbox backlog seen at the last look
+  // The meta key under which a round-robin pool's cursor is stored.
+  static std::string cursor_meta_key(const std::string& pool);
 
  private:
   struct Batch;
@@ -87,7 +103,11 @@ class Engine {
                const std::vector<int64_t>& outcome_ids);
   Result<TicketState> load_state(Batch& batch, TicketId id);
   bool commit(Batch& batch);
+  void publish_running_clocks();
   void replan_all(const std::shared_ptr<const Policy>& old_policy);
+  Status load_roster();                     // open counts and cursors, at start
+  void load_cursors(const Policy& policy);  // cursors of pools not loaded yet
+  void take_availability();                 // applies a pushed snapshot to roster_
   std::shared_ptr<const Policy> policy() const;
 
   // Set at construction.
@@ -99,7 +119,12 @@ class Engine {
 
   // Engine thread only.
   TimerIndex timers_;
+  // Tier index of each ticket whose handling clock runs (-1: none), for the
+  // tierd_running_clocks{tier} gauge; and the tier names last published.
+  std::unordered_map<TicketId, int> clock_tier_;
+  std::vector<std::string> published_tiers_;
   int64_t inbox_cursor_ = 0;
+  Roster roster_;
   std::thread thread_;
 
   // Guarded by mutex_.
@@ -108,6 +133,7 @@ class Engine {
   std::deque<WriteOutcome> outcomes_;
   std::shared_ptr<const Policy> policy_;
   std::shared_ptr<const Policy> replaced_policy_;  // the one before set_policy(), until re-planned
+  std::optional<AvailabilitySnapshot> availability_;  // pushed, not yet taken by the engine thread
   bool inbox_signal_ = true;
   bool replan_ = false;
   bool stopping_ = false;

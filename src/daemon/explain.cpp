@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "daemon/config.h"
 #include "daemon/store_factory.h"
@@ -25,21 +25,32 @@ std::string describe(const AuditRecord& r, const nlohmann::json& d) {
     if (d.contains("status")) s += ")";
     return s;
   }
-  if (k == "tier_entered") return "entered " + d.value("tier", "?") + " (" + d.value("how", "?") + ")";
-  if (k == "tier_left") return "left " + d.value("tier", "?") + " after " + ms(d, "used_ms") + " of handling time";
-  if (k == "clock_running") return "clock running in " + d.value("tier", "?") + " (" + ms(d, "used_ms") + " used so far)";
-  if (k == "clock_paused") return "clock paused in " + d.value("tier", "?") + ": status " + d.value("status", "?") + ", " + ms(d, "used_ms") + " used";
-  if (k == "at_risk") return "at risk: " + ms(d, "used_ms") + " of " + ms(d, "budget_ms") + " used in " + d.value("tier", "?");
+  if (k == "tier_entered")
+    return "entered " + d.value("tier", "?") + " (" + d.value("how", "?") + ")";
+  if (k == "tier_left")
+    return "left " + d.value("tier", "?") + " after " + ms(d, "used_ms") + " of handling time";
+  if (k == "clock_running")
+    return "clock running in " + d.value("tier", "?") + " (" + ms(d, "used_ms") + " used so far)";
+  if (k == "clock_paused")
+    return "clock paused in " + d.value("tier", "?") + ": status " + d.value("status", "?") + ", " +
+           ms(d, "used_ms") + " used";
+  if (k == "at_risk")
+    return "at risk: " + ms(d, "used_ms") + " of " + ms(d, "budget_ms") + " used in " +
+           d.value("tier", "?");
   if (k == "escalate" || k == "deescalate") {
     std::string why = d.value("reason", "") == "budget"
-                          ? "budget " + ms(d, "budget_ms") + " used up (" + ms(d, "used_ms") + ", policy " + d.value("policy", "?") + ")"
+                          ? "budget " + ms(d, "budget_ms") + " used up (" + ms(d, "used_ms") +
+                                ", policy " + d.value("policy", "?") + ")"
                           : "an agent added the tag " + d.value("tag", "?");
-    return (k == "escalate" ? "escalate " : "move back ") + d.value("from", "?") + " -> " + d.value("to", "?") + ": " + why;
+    return (k == "escalate" ? "escalate " : "move back ") + d.value("from", "?") + " -> " +
+           d.value("to", "?") + ": " + why;
   }
   if (k == "write_confirmed") return "write confirmed by the helpdesk: " + d.value("detail", "");
-  if (k == "write_conflict") return "write refused (ticket changed meanwhile), deciding again: " + d.value("detail", "");
+  if (k == "write_conflict")
+    return "write refused (ticket changed meanwhile), deciding again: " + d.value("detail", "");
   if (k == "write_dead") return "write dead-lettered: " + d.value("detail", "");
-  if (k == "stale_ignored") return "ignored an out-of-date event (updated " + d.value("updated_at", "?") + ")";
+  if (k == "stale_ignored")
+    return "ignored an out-of-date event (updated " + d.value("updated_at", "?") + ")";
   if (k == "retag") return "fixing tier tags after a move by hand";
   if (k == "refused") return "did not act on " + d.value("tag", "?") + ": " + d.value("reason", "");
   if (k == "shadow_write") return "shadow mode: would write " + d.value("kind", "?");
@@ -48,7 +59,8 @@ std::string describe(const AuditRecord& r, const nlohmann::json& d) {
 
 }  // namespace
 
-int print_explanation(Store& store, TicketId ticket, bool json, std::ostream& out, std::ostream& err) {
+int print_explanation(Store& store, TicketId ticket, bool json, std::ostream& out,
+                      std::ostream& err) {
   auto records = store.audit_for_ticket(ticket);
   if (!records.ok()) {
     err << "explain: " << records.status().to_string() << "\n";
@@ -62,7 +74,10 @@ int print_explanation(Store& store, TicketId ticket, bool json, std::ostream& ou
     nlohmann::json timeline = nlohmann::json::array();
     for (const auto& r : *records) {
       auto d = nlohmann::json::parse(r.detail_json, nullptr, false);
-      timeline.push_back({{"at", format_instant(r.at)}, {"kind", r.kind}, {"event_id", r.event_id}, {"detail", d}});
+      timeline.push_back({{"at", format_instant(r.at)},
+                          {"kind", r.kind},
+                          {"event_id", r.event_id},
+                          {"detail", d}});
     }
     out << nlohmann::json{{"ticket", ticket}, {"timeline", timeline}}.dump(2) << "\n";
     return 0;
@@ -83,17 +98,9 @@ int run_explain(const std::string& config_path, TicketId ticket, bool json) {
     std::cerr << config.status().message() << "\n";
     return 2;
   }
-  Secrets secrets;
-  if (config->store.postgres) {
-    auto loaded = load_secrets(*config);
-    if (loaded.ok()) secrets = *loaded;
-  }
-  auto store = open_store(*config, secrets);
-  if (!store.ok()) {
-    std::cerr << "explain: cannot open the store: " << store.status().to_string() << "\n";
-    return 1;
-  }
-  return print_explanation(**store, ticket, json, std::cout, std::cerr);
+  auto store = open_store_for_tool(*config, "explain", std::cerr);
+  if (!store) return 1;
+  return print_explanation(*store, ticket, json, std::cout, std::cerr);
 }
 
 }  // namespace tierd

@@ -10,9 +10,12 @@
 #include <vector>
 
 #include "daemon/check_config.h"
-#include "daemon/logging.h"
 #include "daemon/explain.h"
+#include "daemon/export_events.h"
+#include "daemon/logging.h"
+#include "daemon/report.h"
 #include "daemon/serve.h"
+#include "daemon/simulate.h"
 
 namespace {
 
@@ -20,6 +23,13 @@ struct Options {
   std::string config;
   int64_t ticket = 0;
   bool json = false;
+  std::string since;  // a duration back from now: "7d"
+  std::string from;   // ISO instants
+  std::string to;
+  std::string out;
+  std::string events;
+  std::string until;
+  std::string diff;
 };
 
 struct Subcommand {
@@ -51,6 +61,37 @@ int main(int argc, char** argv) {
          app.add_flag("--json", o.json, "print JSON instead of text");
        },
        [](const Options& o) { return tierd::run_explain(o.config, o.ticket, o.json); }},
+      {"report", "tier and agent analytics from the audit log",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         app.add_option("--since", o.since, "how far back, e.g. 7d, 24h")->default_val("7d");
+         app.add_flag("--json", o.json, "print JSON instead of tables");
+       },
+       [](const Options& o) { return tierd::run_report(o.config, o.since, o.json); }},
+      {"simulate", "replay recorded webhook events through the policy on a virtual clock",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         app.add_option("--events", o.events, "JSONL file: one webhook body per line")->required();
+         app.add_flag("--json", o.json, "one JSON object per decision, then a summary object");
+         app.add_option("--until", o.until, "stop the virtual clock here (ISO time)");
+         app.add_option("--diff", o.diff, "a second config: print what it would change");
+       },
+       [](const Options& o) {
+         return tierd::run_simulate({o.config, o.events, o.json, o.until, o.diff}, std::cout,
+                                    std::cerr);
+       }},
+      {"export-events", "write the received webhooks of a time range as a JSONL file for simulate",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         auto* since = app.add_option("--since", o.since, "how far back, e.g. 7d (default 7d)");
+         auto* from =
+             app.add_option("--from", o.from, "start of the range (ISO time)")->excludes(since);
+         app.add_option("--to", o.to, "end of the range (ISO time; default now)")->needs(from);
+         app.add_option("--out", o.out, "output file (default: standard output)");
+       },
+       [](const Options& o) {
+         return tierd::run_export_events(o.config, o.since, o.from, o.to, o.out);
+       }},
       {"version", "print the version", [](CLI::App&, Options&) {},
        [](const Options&) {
          std::cout << "tierd " << TIERD_VERSION << "\n";

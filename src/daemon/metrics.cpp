@@ -75,13 +75,25 @@ Metrics::Metrics()
       dead_letters_family_(
           counter(*registry_, "tierd_dead_letters_total", "Helpdesk writes given up on")),
       engine_decisions_(counter(*registry_, kEngineDecisions.name, kEngineDecisions.help)),
+      reconcile_runs_family_(
+          counter(*registry_, "tierd_reconcile_runs_total", "Reconciler runs over the export")),
+      reconcile_tickets_family_(counter(*registry_, "tierd_reconcile_tickets_total",
+                                        "Tickets read from the incremental export")),
+      reconcile_errors_family_(counter(*registry_, "tierd_reconcile_errors_total",
+                                       "Failed export requests and reconciler store failures")),
+      reconcile_lag_family_(gauge(*registry_, "tierd_reconcile_lag_seconds",
+                                  "Time since the point the export is known complete up to")),
       ack_seconds_(ack_seconds_family_.Add({}, ack_buckets())),
       inbox_depth_(inbox_depth_family_.Add({})),
       outbox_depth_(outbox_depth_family_.Add({})),
       outbox_oldest_age_(outbox_oldest_age_family_.Add({})),
       rate_limit_waits_(rate_limit_waits_family_.Add({})),
       timer_lateness_(timer_lateness_family_.Add({}, lateness_buckets())),
-      dead_letters_(dead_letters_family_.Add({})) {
+      dead_letters_(dead_letters_family_.Add({})),
+      reconcile_runs_(reconcile_runs_family_.Add({})),
+      reconcile_tickets_(reconcile_tickets_family_.Add({})),
+      reconcile_errors_(reconcile_errors_family_.Add({})),
+      reconcile_lag_(reconcile_lag_family_.Add({})) {
   // Every delivery outcome appears in the exposition from the start, so a
   // rate() over a fresh series does not miss the first delivery.
   namespace o = delivery_outcome;
@@ -142,6 +154,30 @@ Counter& Metrics::dead_letters() {
 
 Counter& Metrics::engine_decisions(std::string_view action) {
   return engine_decisions_.Add({{"action", std::string(action)}});
+}
+
+Counter& Metrics::unassigned_forwards(std::string_view route) {
+  // The registry merges a family registered again under the same name, so the
+  // family needs no member of its own.
+  return counter(*registry_, "tierd_unassigned_forwards_total",
+                 "Forwarded tickets that found no available agent, by route")
+      .Add({{"route", std::string(route)}});
+}
+
+Counter& Metrics::reconcile_runs() {
+  return reconcile_runs_;
+}
+
+Counter& Metrics::reconcile_tickets() {
+  return reconcile_tickets_;
+}
+
+Counter& Metrics::reconcile_errors() {
+  return reconcile_errors_;
+}
+
+Gauge& Metrics::reconcile_lag_seconds() {
+  return reconcile_lag_;
 }
 
 std::string Metrics::exposition() const {

@@ -16,6 +16,13 @@
 //   tierd_timer_lateness_seconds              histogram, 1 ms .. 10 s buckets
 //   tierd_dead_letters_total
 //   tierd_engine_decisions_total{action}
+//   tierd_unassigned_forwards_total{route}    forwards that found no available agent
+//   tierd_reconcile_runs_total                reconciler runs, failed ones included
+//   tierd_reconcile_tickets_total             tickets read from the incremental export
+//   tierd_reconcile_errors_total              failed export requests and store failures
+//   tierd_reconcile_lag_seconds               gauge, now - the time the export is known
+//                                             complete up to (newest exported updated_at,
+//                                             or the vendor's exclusion window once caught up)
 //
 // Ownership: created once by the daemon (or a test) and passed by reference;
 // it must outlive every user. The accessors return references to children
@@ -68,6 +75,12 @@ class Metrics {
   prometheus::Histogram& timer_lateness_seconds();
   prometheus::Counter& dead_letters();
   prometheus::Counter& engine_decisions(std::string_view action);
+  // tierd_unassigned_forwards_total{route}: forwards that found nobody available.
+  prometheus::Counter& unassigned_forwards(std::string_view route);
+  prometheus::Counter& reconcile_runs();
+  prometheus::Counter& reconcile_tickets();
+  prometheus::Counter& reconcile_errors();
+  prometheus::Gauge& reconcile_lag_seconds();
 
   // Everything registered, in the Prometheus text exposition format (0.0.4).
   std::string exposition() const;
@@ -89,6 +102,10 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& timer_lateness_family_;
   prometheus::Family<prometheus::Counter>& dead_letters_family_;
   prometheus::Family<prometheus::Counter>& engine_decisions_;
+  prometheus::Family<prometheus::Counter>& reconcile_runs_family_;
+  prometheus::Family<prometheus::Counter>& reconcile_tickets_family_;
+  prometheus::Family<prometheus::Counter>& reconcile_errors_family_;
+  prometheus::Family<prometheus::Gauge>& reconcile_lag_family_;
 
   // The unlabelled children, created once.
   prometheus::Histogram& ack_seconds_;
@@ -98,6 +115,10 @@ class Metrics {
   prometheus::Counter& rate_limit_waits_;
   prometheus::Histogram& timer_lateness_;
   prometheus::Counter& dead_letters_;
+  prometheus::Counter& reconcile_runs_;
+  prometheus::Counter& reconcile_tickets_;
+  prometheus::Counter& reconcile_errors_;
+  prometheus::Gauge& reconcile_lag_;
 };
 
 }  // namespace tierd

@@ -1,5 +1,6 @@
 // build_policy(): turns a validated Config into the core's Policy (tiers,
-// budgets, calendars, tag names). Used at start and on every reload; the
+// budgets, calendars, tag names, review, routes, routing rules, agents'
+// schedules). Used at start and on every reload; the
 // Policy it returns is immutable and shared read-only.
 #pragma once
 

@@ -7,22 +7,31 @@
 
 #include <atomic>
 #include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 
+#include "daemon/admin_api.h"
 #include "daemon/clock.h"
 #include "daemon/config.h"
 #include "daemon/engine.h"
+#include "daemon/http_listener.h"
 #include "daemon/inbox_writer.h"
 #include "daemon/logging.h"
 #include "daemon/metrics.h"
 #include "daemon/outbox_sender.h"
 #include "daemon/policy_builder.h"
+#include "daemon/reconciler.h"
 #include "daemon/store_factory.h"
 #include "daemon/webhook_handler.h"
 #include "vendor/zendesk/api_client.h"
 
 namespace tierd {
 namespace {
+
+// Zendesk's limit for the incremental export endpoints.
+constexpr double kExportRequestsPerMinute = 10;
 
 sigset_t daemon_signals() {
   sigset_t set;
@@ -33,19 +42,61 @@ sigset_t daemon_signals() {
   return set;
 }
 
-void reload(const std::string& path, Engine& engine) {
+// The policy in force, for the admin pages (the engine keeps its own copy).
+class CurrentPolicy {
+ public:
+  explicit CurrentPolicy(std::shared_ptr<const Policy> p) : policy_(std::move(p)) {}
+  std::shared_ptr<const Policy> get() const {
+    std::lock_guard lock(mutex_);
+    return policy_;
+  }
+  void set(std::shared_ptr<const Policy> p) {
+    std::lock_guard lock(mutex_);
+    policy_ = std::move(p);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Policy> policy_;
+};
+
+std::optional<TlsFiles> tls_files(const Config& config) {
+  if (!config.listen.tls) return std::nullopt;
+  return TlsFiles{config.listen.tls->cert_file, config.listen.tls->key_file};
+}
+
+// `reconciler` is null when reconcile.enabled was false at start.
+void reload(const std::string& path, Engine& engine, Reconciler* reconciler, CurrentPolicy& current,
+            HttpListener& listener) {
   auto config = load_config_file(path);
   if (!config.ok()) {
-    spdlog::error("reload: the new config was refused; the running one stays:\n{}", config.status().message());
+    spdlog::error("reload: the new config was refused; the running one stays:\n{}",
+                  config.status().message());
     return;
   }
   auto policy = build_policy(*config);
   if (!policy.ok()) {
-    spdlog::error("reload: the new config was refused; the running one stays: {}", policy.status().message());
+    spdlog::error("reload: the new config was refused; the running one stays: {}",
+                  policy.status().message());
     return;
   }
   setup_logging(config->log);
   engine.set_policy(*policy);
+  current.set(*policy);
+  if (reconciler) reconciler->set_interval(config->reconcile.interval);
+  if (auto tls = tls_files(*config); tls && listener.tls()) {
+    // Renewed certificates apply to new connections; a bad pair keeps the old one.
+    if (Status s = listener.reload_certificate(*tls); !s.ok()) {
+      spdlog::error("reload: the TLS certificate was not replaced: {}", s.message());
+    } else {
+      spdlog::info("reload: TLS certificate reloaded from {}", tls->cert_file);
+    }
+  } else if (tls.has_value() != listener.tls()) {
+    spdlog::warn("reload: turning TLS on or off takes effect at the next start");
+  }
+  if ((reconciler != nullptr) != config->reconcile.enabled) {
+    spdlog::warn("reload: reconcile.enabled changes take effect at the next start");
+  }
   spdlog::info("reload: applied {}; deadlines are being re-planned", path);
 }
 
@@ -69,6 +120,14 @@ int run_serve(const std::string& config_path) {
     std::cerr << policy.status().message() << "\n";
     return 2;
   }
+
+  // Before any thread starts: a certificate that does not load stops tierd here.
+  auto listener = HttpListener::create(tls_files(*config));
+  if (!listener.ok()) {
+    std::cerr << listener.status().message() << "\n";
+    return 2;
+  }
+  CurrentPolicy current_policy(*policy);
 
   // Every thread started from here on inherits the blocked signals.
   sigset_t signals = daemon_signals();
@@ -96,13 +155,34 @@ int run_serve(const std::string& config_path) {
   api_options.ca_file = config->zendesk.ca_file;
   ZendeskApiClient api(api_options);
 
+  // Review-and-forward: who can receive forwarded tickets, re-read every availability.refresh.
+  AvailabilityRefresher availability(api, availability_options(*config),
+                                     [&engine](AvailabilitySnapshot snapshot) {
+                                       engine.update_availability(std::move(snapshot));
+                                     });
+  availability.start();
+
   OutboxSenderOptions sender_options;
-  sender_options.requests_per_minute = config->zendesk.requests_per_minute * config->zendesk.rate_share;
-  sender_options.updates_per_minute = config->zendesk.updates_per_minute * config->zendesk.rate_share;
+  sender_options.requests_per_minute =
+      config->zendesk.requests_per_minute * config->zendesk.rate_share;
+  sender_options.updates_per_minute =
+      config->zendesk.updates_per_minute * config->zendesk.rate_share;
   OutboxSender sender(**store, api, engine, clock, metrics, sender_options);
   engine.set_outbox_listener([&sender] { sender.wake(); });
 
   InboxWriter inbox(**store, InboxWriterOptions{}, [&engine](size_t) { engine.notify_inbox(); });
+
+  // Its own connection, so a slow export never holds up the sender's writes.
+  ZendeskApiClient reconcile_api(api_options);
+  ReconcilerOptions reconcile_options;
+  reconcile_options.interval = config->reconcile.interval;
+  reconcile_options.requests_per_minute = kExportRequestsPerMinute * config->zendesk.rate_share;
+  std::unique_ptr<Reconciler> reconciler;
+  if (config->reconcile.enabled) {
+    reconciler = std::make_unique<Reconciler>(
+        **store, reconcile_api, clock, metrics, [&engine] { engine.notify_inbox(); },
+        reconcile_options);
+  }
 
   if (Status s = engine.start(); !s.ok()) {
     spdlog::critical("engine: cannot start: {}", s.to_string());
@@ -110,17 +190,21 @@ int run_serve(const std::string& config_path) {
   }
   if (!shadow) sender.start();
   inbox.start();
+  if (reconciler) reconciler->start();
 
   WebhookHandlerOptions handler_options;
   handler_options.secrets.push_back(secrets->webhook_secret);
-  if (!secrets->webhook_secret_previous.empty()) handler_options.secrets.push_back(secrets->webhook_secret_previous);
+  if (!secrets->webhook_secret_previous.empty())
+    handler_options.secrets.push_back(secrets->webhook_secret_previous);
   handler_options.timestamp_tolerance = config->webhook.timestamp_tolerance;
   handler_options.max_body_bytes = static_cast<size_t>(config->webhook.max_body_bytes);
   WebhookHandler handler(handler_options, clock, inbox, metrics);
 
-  httplib::Server server;
+  httplib::Server& server = (*listener)->server();
   int threads = config->listen.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
   server.set_tcp_nodelay(true);
   // Zendesk keeps connections open across deliveries; httplib's default of
   // closing after 5 requests costs a reconnect (and a stall under load).
@@ -128,19 +212,34 @@ int run_serve(const std::string& config_path) {
   server.set_keep_alive_timeout(30);
   register_webhook_route(server, handler);
   std::atomic<bool> ready{false};
-  server.Get("/healthz", [&](const httplib::Request&, httplib::Response& res) {
+  auto health = [&](const httplib::Request&, httplib::Response& res) {
     if (ready) {
       res.set_content(R"({"status":"ok"})", "application/json");
     } else {
       res.status = 503;
       res.set_content(R"({"status":"starting"})", "application/json");
     }
-  });
-  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+  };
+  auto scrape = [&](const httplib::Request&, httplib::Response& res) {
     auto depth = (*store)->inbox_depth();
     if (depth.ok()) metrics.inbox_depth().Set(static_cast<double>(*depth));
+    if (reconciler) reconciler->refresh_lag_metric();
     res.set_content(metrics.exposition(), "text/plain; version=0.0.4");
-  });
+  };
+  AdminApiOptions admin_options;
+  admin_options.token = secrets->admin_token;
+  register_admin_routes(
+      server, **store, [&current_policy] { return current_policy.get(); }, clock, admin_options);
+  server.Get("/healthz", health);
+  // With admin_listen, monitoring has its own loopback port and /metrics
+  // leaves the public one.
+  httplib::Server admin_server;
+  if (config->admin_listen) {
+    admin_server.Get("/healthz", health);
+    admin_server.Get("/metrics", scrape);
+  } else {
+    server.Get("/metrics", scrape);
+  }
 
   int port = config->listen.port;
   if (port == 0) {
@@ -148,23 +247,38 @@ int run_serve(const std::string& config_path) {
   } else if (!server.bind_to_port(config->listen.host, port)) {
     port = -1;
   }
-  if (port <= 0) {
-    spdlog::critical("listen: cannot bind {}:{}", config->listen.host, config->listen.port);
+  bool admin_bound = !config->admin_listen || admin_server.bind_to_port(config->admin_listen->host,
+                                                                        config->admin_listen->port);
+  if (!admin_bound) {
+    spdlog::critical("admin_listen: cannot bind {}:{}", config->admin_listen->host,
+                     config->admin_listen->port);
+  }
+  if (port <= 0 || !admin_bound) {
+    if (port <= 0)
+      spdlog::critical("listen: cannot bind {}:{}", config->listen.host, config->listen.port);
+    if (reconciler) reconciler->stop();
     inbox.stop();
     sender.stop();
     engine.stop();
     return 1;
   }
   std::thread http([&server] { server.listen_after_bind(); });
+  std::thread admin_http;
+  if (config->admin_listen)
+    admin_http = std::thread([&admin_server] { admin_server.listen_after_bind(); });
   ready = true;
-  spdlog::info("tierd listening on {}:{} mode={} tiers={}", config->listen.host, port,
-               shadow ? "shadow" : "live", config->tiers.size());
+  spdlog::info("tierd listening on {}:{} ({}) mode={} tiers={}{}", config->listen.host, port,
+               (*listener)->tls() ? "https" : "http", shadow ? "shadow" : "live",
+               config->tiers.size(),
+               config->admin_listen ? " admin=" + config->admin_listen->host + ":" +
+                                          std::to_string(config->admin_listen->port)
+                                    : std::string());
 
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      reload(config_path, engine);
+      reload(config_path, engine, reconciler.get(), current_policy, **listener);
       continue;
     }
     spdlog::info("shutdown: signal {} received; stopping", sig);
@@ -173,7 +287,12 @@ int run_serve(const std::string& config_path) {
   ready = false;
   server.stop();
   http.join();
-  inbox.stop();   // every acknowledged delivery is committed
+  if (admin_http.joinable()) {
+    admin_server.stop();
+    admin_http.join();
+  }
+  if (reconciler) reconciler->stop();  // the page in hand is committed or re-read next time
+  inbox.stop();                        // every acknowledged delivery is committed
   sender.stop();  // the write in flight finishes and its outcome reaches the engine
   engine.stop();  // commits what it holds
   spdlog::info("shutdown: done");

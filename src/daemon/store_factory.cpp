@@ -22,4 +22,19 @@ Result<std::unique_ptr<Store>> open_store(const Config& config, const Secrets& s
   return Status::InvalidArgument("store: this build supports only store.sqlite");
 }
 
+std::unique_ptr<Store> open_store_for_tool(const Config& config, const std::string& command,
+                                           std::ostream& err) {
+  Secrets secrets;
+  if (config.store.postgres) {
+    auto loaded = load_secrets(config);
+    if (loaded.ok()) secrets = *loaded;
+  }
+  auto store = open_store(config, secrets);
+  if (!store.ok()) {
+    err << command << ": cannot open the store: " << store.status().to_string() << "\n";
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
 }  // namespace tierd

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
+#include <string>
 
 #include "daemon/config.h"
 #include "store/store.h"
@@ -13,5 +15,12 @@ namespace tierd {
 // opened, or InvalidArgument when PostgreSQL is configured but this build
 // has no PostgreSQL support.
 Result<std::unique_ptr<Store>> open_store(const Config& config, const Secrets& secrets);
+
+// For the command-line tools (explain, report, export-events): opens the
+// config's store, reading secrets only when the store needs one (the tools
+// need no Zendesk credentials). Returns null after printing
+// "<command>: cannot open the store: ..." to `err`.
+std::unique_ptr<Store> open_store_for_tool(const Config& config, const std::string& command,
+                                           std::ostream& err);
 
 }  // namespace tierd

@@ -32,6 +32,12 @@ Result<TicketUpdate> merge_writes(const std::vector<TicketWrite>& writes) {
         u.add_followers.push_back(f);
       }
     }
+    for (int64_t field : w.clear_custom_fields) {
+      if (std::find(u.clear_custom_fields.begin(), u.clear_custom_fields.end(), field) ==
+          u.clear_custom_fields.end()) {
+        u.clear_custom_fields.push_back(field);
+      }
+    }
     if (w.note) {
       if (!notes.empty()) notes += "\n\n";
       notes += *w.note;

@@ -5,7 +5,8 @@
 // applied in order; the update is stamped with the first write's base
 // updated_at (safe update), so a concurrent change anywhere on the ticket
 // makes the vendor refuse the whole update rather than overwrite it. Group
-// and assignee: the last write that sets them wins. Followers: the union.
+// and assignee: the last write that sets them wins. Followers and custom
+// fields to clear: the union.
 // Notes: joined by a blank line, each keeping its marker.
 #pragma once
 

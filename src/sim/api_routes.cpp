@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 #include "sim/auth.h"
@@ -283,6 +284,32 @@ SimResponse SimService::api_export(const SimRequest& request) {
 
 SimResponse SimService::api_users(const std::vector<std::string>& p, const SimRequest& request) {
   std::lock_guard lock(mutex_);
+  if (p.size() == 2 && p[1] == "show_many") {
+    // GET /api/v2/users/show_many?ids=1,2,3: the known ones, in id order.
+    auto ids = request.query.find("ids");
+    if (ids == request.query.end()) {
+      return error_response(400, "InvalidParameter", "ids is required");
+    }
+    std::set<int64_t> wanted;
+    std::stringstream list(ids->second);
+    for (std::string part; std::getline(list, part, ',');) {
+      if (part.empty() || part.size() > 18 || !std::all_of(part.begin(), part.end(), ::isdigit)) {
+        return error_response(400, "InvalidParameter", "ids must be a comma-separated list of ids");
+      }
+      wanted.insert(std::stoll(part));
+    }
+    if (wanted.size() > 100) return error_response(400, "InvalidParameter", "at most 100 ids");
+    json list_json = json::array();
+    for (int64_t id : wanted) {
+      if (const SimUser* user = state_.find_user(id)) {
+        list_json.push_back(user_json(*user, base_url_));
+      }
+    }
+    return json_response(200, {{"users", list_json},
+                               {"next_page", nullptr},
+                               {"previous_page", nullptr},
+                               {"count", list_json.size()}});
+  }
   if (p.size() == 2) {
     int64_t id = kApiUserId;
     if (p[1] != "me") {

@@ -30,7 +30,7 @@ namespace tierd {
 struct TicketUpdate {
   TicketId ticket_id = 0;
   std::optional<GroupId> group_id;
-  bool set_assignee = false;           // with assignee_id: nullopt clears the assignee
+  bool set_assignee = false;  // with assignee_id: nullopt clears the assignee
   std::optional<UserId> assignee_id;
   // The whole tag list to store. Sent together with updated_stamp, so a
   // concurrent tag change makes the write fail with kConflict instead of
@@ -38,6 +38,7 @@ struct TicketUpdate {
   std::optional<std::vector<std::string>> tags;
   std::vector<UserId> add_followers;
   std::optional<std::string> internal_note;  // a private comment
+  std::vector<int64_t> clear_custom_fields;  // custom field ids to set to null
   std::optional<Instant> updated_stamp;      // safe update against this updated_at
 };
 
@@ -52,7 +53,9 @@ struct JobStatus {
   std::string id;
   std::string status;  // "queued", "working", "completed", "failed", "killed"
   std::vector<BulkItemResult> results;
-  bool finished() const { return status == "completed" || status == "failed" || status == "killed"; }
+  bool finished() const {
+    return status == "completed" || status == "failed" || status == "killed";
+  }
 };
 
 // One page of the incremental ticket export.
@@ -72,6 +75,7 @@ struct UserInfo {
   std::string name;
   std::string role;  // "agent", "admin", "end-user"
   bool active = true;
+  std::vector<std::string> tags;  // normalised (lower-case, sorted, unique)
 };
 
 class HelpdeskApi {
@@ -91,6 +95,9 @@ class HelpdeskApi {
   virtual Result<ExportPage> export_tickets(const std::string& cursor, Instant start_time) = 0;
   virtual Result<std::vector<GroupMember>> group_memberships(GroupId group) = 0;
   virtual Result<UserInfo> current_user() = 0;
+  // The users with these ids (unknown ids are left out), with their tags.
+  // Returns the users on success; the first failed request's Status on failure.
+  virtual Result<std::vector<UserInfo>> users_by_ids(const std::vector<UserId>& ids) = 0;
 };
 
 }  // namespace tierd

@@ -59,3 +59,16 @@ TEST_CASE("writes of different tickets or none at all are refused", "[merge]") {
   CHECK_FALSE(merge_writes({a, b}).ok());
   CHECK_FALSE(merge_writes({}).ok());
 }
+
+TEST_CASE("custom fields to clear are the union of the writes' lists", "[merge]") {
+  auto forward = write("42-1");
+  forward.clear_custom_fields = {360001};
+  auto again = write("42-2");
+  again.clear_custom_fields = {360002, 360001};
+  auto u = merge_writes({forward, again});
+  REQUIRE(u.ok());
+  CHECK(u->clear_custom_fields == std::vector<int64_t>{360001, 360002});
+  auto none = merge_writes({write("42-3")});
+  REQUIRE(none.ok());
+  CHECK(none->clear_custom_fields.empty());
+}

@@ -81,6 +81,11 @@ json update_fields(const TicketUpdate& u) {
     t["followers"] = followers;
   }
   if (u.internal_note) t["comment"] = {{"body", *u.internal_note}, {"public", false}};
+  if (!u.clear_custom_fields.empty()) {
+    json fields = json::array();
+    for (int64_t id : u.clear_custom_fields) fields.push_back({{"id", id}, {"value", nullptr}});
+    t["custom_fields"] = fields;
+  }
   if (u.updated_stamp) {
     t["safe_update"] = true;
     t["updated_stamp"] = format_instant(*u.updated_stamp);
@@ -246,8 +251,10 @@ Result<json> ZendeskApiClient::call(const std::string& method, const std::string
     if (err == httplib::Error::SSLServerVerification) {
       // Never retried without verification: the write is refused for good
       // and the operator sees why.
-      spdlog::error("event=zendesk_tls_refused path={} the helpdesk's TLS certificate failed "
-                    "verification (check zendesk.base_url and zendesk.ca_file)", what);
+      spdlog::error(
+          "event=zendesk_tls_refused path={} the helpdesk's TLS certificate failed "
+          "verification (check zendesk.base_url and zendesk.ca_file)",
+          what);
       return Status(StatusCode::kPermissionDenied,
                     what + ": the server's TLS certificate failed verification");
     }
@@ -357,18 +364,30 @@ Result<ExportPage> ZendeskApiClient::export_tickets(const std::string& cursor, I
   }
   auto answer = call("GET", path, nullptr);
   if (!answer.ok()) return answer.status();
-  ExportPage page;
-  for (const auto& t : answer->value("tickets", json::array())) {
-    auto snapshot = parse_zendesk_ticket(t);
-    if (!snapshot.ok()) {
-      spdlog::warn("event=export_ticket_skipped error=\"{}\"", snapshot.status().message());
-      continue;
-    }
-    page.tickets.push_back(std::move(*snapshot));
+  // The answer's shape is checked field by field: a malformed page must come
+  // back as a Status, never as a json exception out of the caller's thread.
+  if (!answer->is_object()) {
+    return Status::Unavailable("zendesk export: the answer is not an object");
   }
-  const json after = answer->value("after_cursor", json(nullptr));
-  page.after_cursor = after.is_string() ? after.get<std::string>() : cursor;
-  page.end_of_stream = answer->value("end_of_stream", true);
+  ExportPage page;
+  if (auto it = answer->find("tickets"); it != answer->end() && !it->is_null()) {
+    if (!it->is_array()) return Status::Unavailable("zendesk export: tickets is not an array");
+    for (const auto& t : *it) {
+      auto snapshot = parse_zendesk_ticket(t);
+      if (!snapshot.ok()) {
+        spdlog::warn("event=export_ticket_skipped error=\"{}\"", snapshot.status().message());
+        continue;
+      }
+      page.tickets.push_back(std::move(*snapshot));
+    }
+  }
+  auto after = answer->find("after_cursor");
+  page.after_cursor =
+      after != answer->end() && after->is_string() ? after->get<std::string>() : cursor;
+  // Without a usable end_of_stream the page is taken as the last one, so a
+  // malformed answer cannot make the caller page forever.
+  auto end = answer->find("end_of_stream");
+  page.end_of_stream = end == answer->end() || !end->is_boolean() || end->get<bool>();
   return page;
 }
 
@@ -401,6 +420,40 @@ Result<UserInfo> ZendeskApiClient::current_user() {
   info.role = user.value("role", "");
   info.active = user.value("active", true);
   return info;
+}
+
+Result<std::vector<UserInfo>> ZendeskApiClient::users_by_ids(const std::vector<UserId>& ids) {
+  constexpr size_t kIdsPerRequest = 100;  // the endpoint's limit
+  std::vector<UserInfo> users;
+  for (size_t begin = 0; begin < ids.size(); begin += kIdsPerRequest) {
+    std::string list;
+    for (size_t i = begin; i < std::min(ids.size(), begin + kIdsPerRequest); ++i) {
+      list += (list.empty() ? "" : ",") + std::to_string(ids[i]);
+    }
+    auto answer = call("GET", "/api/v2/users/show_many.json?ids=" + percent_encode(list), nullptr);
+    if (!answer.ok()) return answer.status();
+    try {
+      for (const auto& u : answer->value("users", json::array())) {
+        auto id = optional_id(u, "id");
+        if (!id) continue;
+        UserInfo info;
+        info.id = *id;
+        info.name = u.value("name", "");
+        info.role = u.value("role", "");
+        info.active = u.value("active", true);
+        std::vector<std::string> tags;
+        for (const auto& t : u.value("tags", json::array())) {
+          if (t.is_string()) tags.push_back(t.get<std::string>());
+        }
+        info.tags = normalize_tags(std::move(tags));
+        users.push_back(std::move(info));
+      }
+    } catch (const json::exception& e) {
+      return Status::Unavailable(std::string("zendesk users/show_many: unexpected answer: ") +
+                                 e.what());
+    }
+  }
+  return users;
 }
 
 }  // namespace tierd::zendesk

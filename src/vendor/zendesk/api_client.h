@@ -62,6 +62,8 @@ class ZendeskApiClient : public HelpdeskApi {
   Result<ExportPage> export_tickets(const std::string& cursor, Instant start_time) override;
   Result<std::vector<GroupMember>> group_memberships(GroupId group) override;
   Result<UserInfo> current_user() override;
+  // GET /api/v2/users/show_many.json?ids=..., 100 ids per request.
+  Result<std::vector<UserInfo>> users_by_ids(const std::vector<UserId>& ids) override;
 
  private:
   // Sends one request; returns the parsed JSON answer of a 2xx, else the
