@@ -311,8 +311,15 @@ enum class Origin { kCreated, kEvent, kOwnWrite, kReread };
 void fold_snapshot(Step& st, const TicketSnapshot& snap, Instant at, Origin origin,
                    std::optional<UserId> actor) {
   TicketState& s = st.s;
+  // The helpdesk's updated_at has whole seconds. An echo of tierd's own write
+  // stamped in the same second as the mirror is no newer than it: the
+  // write's confirmation already brought the state it caused, and a later
+  // write in that second may have changed it again.
+  bool own_echo = origin == Origin::kEvent && actor && st.policy.api_user_id &&
+                  *actor == *st.policy.api_user_id;
   if (s.known && snap.updated_at && s.ticket.updated_at &&
-      *snap.updated_at < *s.ticket.updated_at) {
+      (*snap.updated_at < *s.ticket.updated_at ||
+       (own_echo && *snap.updated_at == *s.ticket.updated_at))) {
     st.audit("stale_ignored", {{"updated_at", format_instant(*snap.updated_at)},
                                {"known_updated_at", format_instant(*s.ticket.updated_at)}});
     return;
@@ -745,7 +752,10 @@ void evaluate(Step& st) {
     if (!s.review.entry_written && !moving(s) && enter_review(st)) return;
     if (check_review_budget(st)) return;
   }
-  bool in_motion = moving(s);
+  // After a move of this stay was refused for good (dead-lettered), request
+  // tags wait for a person: asking again would be refused again, and the
+  // dead letter already tells the operator.
+  bool in_motion = moving(s) || s.stay.escalation_blocked;
   int last = static_cast<int>(st.policy.tiers.size()) - 1;
 
   if (!in_motion && s.ticket.has_tag(tags.escalate) && !s.pending_removes_tag(tags.escalate)) {

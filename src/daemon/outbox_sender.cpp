@@ -39,7 +39,9 @@ OutboxSender::OutboxSender(Store& store, HelpdeskApi& api, Engine& engine, const
       updates_(options.updates_per_minute, std::max(1.0, options.updates_per_minute / 6)),
       per_ticket_(options.per_ticket_limit, std::chrono::minutes(10)) {}
 
-OutboxSender::~OutboxSender() { stop(); }
+OutboxSender::~OutboxSender() {
+  stop();
+}
 
 void OutboxSender::start() {
   thread_ = std::thread([this] { run(); });
@@ -74,6 +76,7 @@ bool OutboxSender::sleep_for(Duration d) {
 }
 
 void OutboxSender::run() {
+  inherited_hold_until_ = clock_.now() + options_.unknown_outcome_settle;
   while (true) {
     {
       std::lock_guard lock(mutex_);
@@ -89,7 +92,9 @@ void OutboxSender::run() {
           auth_failed_ = false;
           spdlog::warn("writer: helpdesk credentials work again; resuming writes");
         } else {
-          if (!sleep_for(options_.auth_probe_interval)) return;
+          Duration wait = auth_probe_wait_;
+          auth_probe_wait_ = std::min(auth_probe_wait_ * 2, options_.auth_probe_interval);
+          if (!sleep_for(wait)) return;
           continue;
         }
       }
@@ -116,16 +121,36 @@ void OutboxSender::run() {
 void OutboxSender::count_answer(const Status& s) {
   const char* label = "ok";
   switch (s.code()) {
-    case StatusCode::kOk: label = "2xx"; break;
-    case StatusCode::kConflict: label = "409"; break;
-    case StatusCode::kResourceExhausted: label = "429"; break;
-    case StatusCode::kUnauthenticated: label = "401"; break;
-    case StatusCode::kPermissionDenied: label = "403"; break;
-    case StatusCode::kNotFound: label = "404"; break;
-    case StatusCode::kInvalidArgument: label = "4xx"; break;
-    case StatusCode::kDeadlineExceeded: label = "timeout"; break;
-    case StatusCode::kUnavailable: label = "5xx_or_connection"; break;
-    default: label = "other"; break;
+    case StatusCode::kOk:
+      label = "2xx";
+      break;
+    case StatusCode::kConflict:
+      label = "409";
+      break;
+    case StatusCode::kResourceExhausted:
+      label = "429";
+      break;
+    case StatusCode::kUnauthenticated:
+      label = "401";
+      break;
+    case StatusCode::kPermissionDenied:
+      label = "403";
+      break;
+    case StatusCode::kNotFound:
+      label = "404";
+      break;
+    case StatusCode::kInvalidArgument:
+      label = "4xx";
+      break;
+    case StatusCode::kDeadlineExceeded:
+      label = "timeout";
+      break;
+    case StatusCode::kUnavailable:
+      label = "5xx_or_connection";
+      break;
+    default:
+      label = "other";
+      break;
   }
   metrics_.vendor_responses(label).Increment();
 }
@@ -158,14 +183,16 @@ bool OutboxSender::send_due() {
       continue;
     }
     if (held[r.ticket_id]) continue;
-    if (retry_at_.count(r.id) || per_ticket_.wait_time(r.ticket_id, now) > Duration(0)) {
+    if (retry_at_.count(r.id) || inherited_in_flight(r, now) ||
+        per_ticket_.wait_time(r.ticket_id, now) > Duration(0)) {
       held[r.ticket_id] = true;
       by_ticket.erase(r.ticket_id);
       continue;
     }
     auto parsed = nlohmann::json::parse(r.payload_json, nullptr, false);
-    auto write = parsed.is_discarded() ? Result<TicketWrite>(Status::InvalidArgument("payload is not JSON"))
-                                       : ticket_write_from_json(parsed);
+    auto write = parsed.is_discarded()
+                     ? Result<TicketWrite>(Status::InvalidArgument("payload is not JSON"))
+                     : ticket_write_from_json(parsed);
     if (!write.ok()) {
       TicketBatch bad{r.ticket_id, {r}, {}};
       dead_letter(bad, "unreadable outbox record: " + write.status().message());
@@ -190,8 +217,10 @@ bool OutboxSender::send_due() {
   // marker check first.
   std::vector<TicketBatch> singles, bulk;
   for (auto& b : batches) {
-    bool maybe_sent = std::any_of(b.records.begin(), b.records.end(), [](const auto& r) { return r.maybe_sent; });
-    (maybe_sent || batches.size() < options_.bulk_threshold ? singles : bulk).push_back(std::move(b));
+    bool maybe_sent =
+        std::any_of(b.records.begin(), b.records.end(), [](const auto& r) { return r.maybe_sent; });
+    (maybe_sent || batches.size() < options_.bulk_threshold ? singles : bulk)
+        .push_back(std::move(b));
   }
   // After a 429 the rest of the round waits too: the helpdesk would refuse
   // it, and the records stay due, so they go out together once the pause ends.
@@ -211,6 +240,23 @@ bool OutboxSender::send_due() {
     for (size_t j = i; j < std::min(bulk.size(), i + 100); ++j) chunk.push_back(std::move(bulk[j]));
     if (must_stop()) return true;
     send_bulk(chunk);
+  }
+  return true;
+}
+
+bool OutboxSender::inherited_in_flight(const OutboxRecord& r, Instant now) {
+  if (now >= inherited_hold_until_) {
+    if (!attempted_here_.empty()) attempted_here_.clear();
+    return false;
+  }
+  if (!r.maybe_sent || attempted_here_.count(r.id)) return false;
+  if (!inherited_hold_logged_) {
+    inherited_hold_logged_ = true;
+    spdlog::warn(
+        "writer: ticket={} has a write a previous run left in flight; such writes wait until {} "
+        "before "
+        "their marker is checked",
+        r.ticket_id, format_instant(inherited_hold_until_));
   }
   return true;
 }
@@ -241,15 +287,16 @@ bool OutboxSender::already_applied(const TicketBatch& batch) {
   for (size_t i = 0; i < batch.records.size(); ++i) {
     if (!batch.records[i].maybe_sent || !batch.writes[i].note) continue;
     if (!wait_for_tokens(batch.ticket_id, false)) return false;
-    auto found = api_.has_comment_containing(batch.ticket_id, write_marker(batch.writes[i].idempotency_key));
+    auto found =
+        api_.has_comment_containing(batch.ticket_id, write_marker(batch.writes[i].idempotency_key));
     count_answer(found.status());
     return found.ok() && *found;
   }
   return false;
 }
 
-void OutboxSender::report(const TicketBatch& batch, InputKind kind, std::optional<TicketSnapshot> ticket,
-                          const std::string& detail) {
+void OutboxSender::report(const TicketBatch& batch, InputKind kind,
+                          std::optional<TicketSnapshot> ticket, const std::string& detail) {
   WriteOutcome o;
   o.ticket_id = batch.ticket_id;
   o.kind = kind;
@@ -275,11 +322,13 @@ void OutboxSender::dead_letter(const TicketBatch& batch, const std::string& why)
     return;
   }
   metrics_.dead_letters().Increment(static_cast<double>(batch.records.size()));
-  spdlog::error("ticket={} action=dead_letter records={} reason=\"{}\"", batch.ticket_id, batch.records.size(), why);
+  spdlog::error("ticket={} action=dead_letter records={} reason=\"{}\"", batch.ticket_id,
+                batch.records.size(), why);
   if (!batch.writes.empty()) report(batch, InputKind::kWriteDead, std::nullopt, why);
 }
 
-void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status) {
+void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status,
+                                  Duration outstanding) {
   Instant now = clock_.now();
   auto ids = ids_of(batch.records);
   int attempts = 1;
@@ -295,8 +344,9 @@ void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status
         dead_letter(batch, "ticket no longer exists");
       } else {
         std::uniform_real_distribution<double> jitter(0.0, 1.0);
-        (void)store_.reschedule_outbox(ids, now + backoff_delay(attempts, options_.backoff_base,
-                                                                options_.backoff_cap, jitter(rng_)),
+        (void)store_.reschedule_outbox(ids,
+                                       now + backoff_delay(attempts, options_.backoff_base,
+                                                           options_.backoff_cap, jitter(rng_)),
                                        "conflict; re-read failed: " + fresh.status().to_string());
       }
       return;
@@ -315,8 +365,10 @@ void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status
         std::lock_guard lock(mutex_);
         auth_failed_ = true;
       }
+      auth_probe_wait_ = std::min(options_.auth_probe_first, options_.auth_probe_interval);
       spdlog::critical(
-          "writer: ALERT helpdesk credentials were refused (HTTP 401); writes are held in the outbox "
+          "writer: ALERT helpdesk credentials were refused (HTTP 401); writes are held in the "
+          "outbox "
           "until they work again");
       (void)store_.reschedule_outbox(ids, now, "HTTP 401: " + status.message());
       return;
@@ -327,10 +379,14 @@ void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status
       // The write may or may not have applied. The records keep maybe_sent;
       // the next attempt first looks for the marker.
       std::uniform_real_distribution<double> jitter(0.0, 1.0);
-      Duration delay = backoff_delay(attempts, options_.backoff_base, options_.backoff_cap, jitter(rng_));
+      Duration delay =
+          backoff_delay(attempts, options_.backoff_base, options_.backoff_cap, jitter(rng_));
+      // A request the helpdesk is still working on must land (or be refused)
+      // before the marker check, or the retry could apply beside it.
+      delay = std::max(delay, 2 * outstanding);
       for (int64_t id : ids) retry_at_[id] = now + delay;
-      spdlog::warn("writer: ticket={} attempt={} failed ({}); retrying in {}", batch.ticket_id, attempts,
-                   status.to_string(), format_duration(delay));
+      spdlog::warn("writer: ticket={} attempt={} failed ({}); retrying in {}", batch.ticket_id,
+                   attempts, status.to_string(), format_duration(delay));
       return;
     }
     default:
@@ -365,18 +421,20 @@ void OutboxSender::send_one(TicketBatch& batch) {
     return;
   }
   if (!wait_for_tokens(batch.ticket_id, true)) return;
+  for (const auto& r : batch.records) attempted_here_.insert(r.id);
   Status marked = store_.mark_outbox_attempt(ids_of(batch.records));
   if (!marked.ok()) {
     spdlog::error("writer: ticket={} cannot record the attempt, not sending: {}", batch.ticket_id,
                   marked.to_string());
     return;
   }
+  const Instant sent_at = clock_.now();
   auto result = api_.update_ticket(*update);
   count_answer(result.status());
   if (result.ok()) {
     report(batch, InputKind::kWriteConfirmed, *result, "HTTP 200");
   } else {
-    handle_failure(batch, result.status());
+    handle_failure(batch, result.status(), clock_.now() - sent_at);
   }
 }
 
@@ -396,14 +454,16 @@ void OutboxSender::send_bulk(std::vector<TicketBatch>& batches) {
   }
   if (sendable.empty()) return;
   if (!wait_for_tokens(0, false)) return;
+  attempted_here_.insert(all_ids.begin(), all_ids.end());
   if (Status s = store_.mark_outbox_attempt(all_ids); !s.ok()) {
     spdlog::error("writer: cannot record a bulk attempt, not sending: {}", s.to_string());
     return;
   }
+  const Instant sent_at = clock_.now();
   auto job = api_.update_many(updates);
   count_answer(job.status());
   if (!job.ok()) {
-    for (auto& b : sendable) handle_failure(b, job.status());
+    for (auto& b : sendable) handle_failure(b, job.status(), clock_.now() - sent_at);
     return;
   }
   spdlog::info("writer: bulk job={} tickets={}", *job, sendable.size());
@@ -420,7 +480,8 @@ void OutboxSender::send_bulk(std::vector<TicketBatch>& batches) {
     }
   }
   if (!status) {
-    for (auto& b : sendable) handle_failure(b, Status(StatusCode::kDeadlineExceeded, "bulk job did not finish"));
+    for (auto& b : sendable)
+      handle_failure(b, Status(StatusCode::kDeadlineExceeded, "bulk job did not finish"));
     return;
   }
   std::unordered_map<TicketId, const BulkItemResult*> results;
@@ -428,7 +489,8 @@ void OutboxSender::send_bulk(std::vector<TicketBatch>& batches) {
   for (auto& b : sendable) {
     auto it = results.find(b.ticket_id);
     if (it == results.end()) {
-      handle_failure(b, Status(StatusCode::kDeadlineExceeded, "bulk job reported nothing for the ticket"));
+      handle_failure(
+          b, Status(StatusCode::kDeadlineExceeded, "bulk job reported nothing for the ticket"));
     } else if (it->second->success) {
       report(b, InputKind::kWriteConfirmed, std::nullopt, "bulk job " + *job + " updated");
     } else if (is_conflict_text(it->second->error)) {

@@ -12,9 +12,19 @@
 //   5xx, timeout -> retried with exponential back-off and jitter; before a
 //                   retry of a write whose outcome is unknown, the ticket's
 //                   comments are searched for the write's marker so that a
-//                   write that did apply is confirmed, not sent twice
+//                   write that did apply is confirmed, not sent twice. The
+//                   helpdesk may still be working on a request tierd gave up
+//                   on, and its updated_stamp check has whole-second
+//                   resolution, so the marker is looked for only after the
+//                   request could have landed: no sooner than twice as long
+//                   as it was outstanding, and, for writes a previous process
+//                   left in flight (a crash), not before unknown_outcome_settle
+//                   has passed since this process started
 //   401          -> writing stops (an alert in the log and metrics) and resumes
-//                   once the credentials work again; nothing is dropped
+//                   once the credentials work again; nothing is dropped. The
+//                   credentials are probed after 1 s, then at doubling
+//                   intervals up to auth_probe_interval, so a quickly fixed
+//                   token resumes writing within seconds
 //   other 4xx    -> dead-lettered, logged and counted
 //
 // Threads: start()/stop()/wake() from the owner and the engine; the rest runs
@@ -26,6 +36,7 @@
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "daemon/clock.h"
 #include "daemon/engine.h"
@@ -43,9 +54,13 @@ struct OutboxSenderOptions {
   size_t bulk_threshold = 8;         // tickets due at once before bulk jobs are used
   Duration backoff_base = std::chrono::seconds(1);
   Duration backoff_cap = std::chrono::minutes(5);
-  Duration auth_probe_interval = std::chrono::seconds(30);
+  Duration auth_probe_first = std::chrono::seconds(1);      // first probe after a 401
+  Duration auth_probe_interval = std::chrono::seconds(30);  // the longest gap between probes
   Duration job_poll_interval = std::chrono::milliseconds(500);
   Duration job_timeout = std::chrono::minutes(2);
+  // How long a write left in flight by a previous process may still land;
+  // the helpdesk client's timeout is the natural value.
+  Duration unknown_outcome_settle = std::chrono::seconds(10);
 };
 
 class OutboxSender {
@@ -75,7 +90,11 @@ class OutboxSender {
   bool already_applied(const TicketBatch& batch);
   void report(const TicketBatch& batch, InputKind kind, std::optional<TicketSnapshot> ticket,
               const std::string& detail);
-  void handle_failure(const TicketBatch& batch, const Status& status);
+  // `outstanding`: how long the failed request was waiting for its answer.
+  void handle_failure(const TicketBatch& batch, const Status& status,
+                      Duration outstanding = Duration(0));
+  // True while `r` is a write a previous process may have left in flight.
+  bool inherited_in_flight(const OutboxRecord& r, Instant now);
   void dead_letter(const TicketBatch& batch, const std::string& why);
   bool wait_for_tokens(TicketId ticket, bool update_endpoint);
   bool sleep_for(Duration d);  // false when stopping
@@ -100,6 +119,12 @@ class OutboxSender {
   // pending with maybe_sent set in the store).
   std::unordered_map<int64_t, Instant> retry_at_;
   Instant paused_until_{};
+  Duration auth_probe_wait_{};  // the gap before the next credentials probe
+  // Until then, maybe-sent records this process has not attempted itself are
+  // held (see unknown_outcome_settle); attempted_here_ is emptied after it.
+  Instant inherited_hold_until_{};
+  std::unordered_set<int64_t> attempted_here_;
+  bool inherited_hold_logged_ = false;
   std::thread thread_;
 
   // Guarded by mutex_.

@@ -65,6 +65,34 @@ std::optional<TlsFiles> tls_files(const Config& config) {
   return TlsFiles{config.listen.tls->cert_file, config.listen.tls->key_file};
 }
 
+// `policy` with its api_user_id set to `user` when it has none.
+std::shared_ptr<const Policy> with_api_user(std::shared_ptr<const Policy> policy,
+                                            std::optional<UserId> user) {
+  if (policy->api_user_id || !user) return policy;
+  auto copy = std::make_shared<Policy>(*policy);
+  copy->api_user_id = user;
+  return copy;
+}
+
+// The id of the user tierd's credentials belong to, or nullopt (with a
+// warning) when the helpdesk cannot be asked now.
+std::optional<UserId> discover_api_user(HelpdeskApi& api) {
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto me = api.current_user();
+    if (me.ok()) {
+      spdlog::info("zendesk: tierd writes as user {} (set zendesk.api_user_id to skip this lookup)",
+                   me->id);
+      return me->id;
+    }
+    if (me.status().code() == StatusCode::kUnauthenticated) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
+  }
+  spdlog::warn(
+      "zendesk: could not read tierd's own user; set zendesk.api_user_id so that echoes of "
+      "tierd's writes are not taken for an agent's changes");
+  return std::nullopt;
+}
+
 // `reconciler` is null when reconcile.enabled was false at start.
 void reload(const std::string& path, Engine& engine, Reconciler* reconciler, CurrentPolicy& current,
             HttpListener& listener) {
@@ -81,8 +109,9 @@ void reload(const std::string& path, Engine& engine, Reconciler* reconciler, Cur
     return;
   }
   setup_logging(config->log);
-  engine.set_policy(*policy);
-  current.set(*policy);
+  auto next = with_api_user(*policy, current.get()->api_user_id);
+  engine.set_policy(next);
+  current.set(next);
   if (reconciler) reconciler->set_interval(config->reconcile.interval);
   if (auto tls = tls_files(*config); tls && listener.tls()) {
     // Renewed certificates apply to new connections; a bad pair keeps the old one.
@@ -142,10 +171,6 @@ int run_serve(const std::string& config_path) {
   Metrics metrics;
   bool shadow = config->mode == RunMode::kShadow;
 
-  EngineOptions engine_options;
-  engine_options.shadow = shadow;
-  Engine engine(**store, clock, metrics, *policy, engine_options);
-
   ZendeskApiOptions api_options;
   api_options.base_url = config->zendesk.base_url;
   api_options.email = config->zendesk.email;
@@ -154,6 +179,17 @@ int run_serve(const std::string& config_path) {
   api_options.timeout = config->zendesk.timeout;
   api_options.ca_file = config->zendesk.ca_file;
   ZendeskApiClient api(api_options);
+
+  // tierd must know its own API user to tell the webhooks its writes cause
+  // from an agent's changes; ask the helpdesk when the config does not say.
+  std::optional<UserId> api_user = config->zendesk.api_user_id;
+  if (!api_user) api_user = discover_api_user(api);
+  policy = with_api_user(*policy, api_user);
+  current_policy.set(*policy);
+
+  EngineOptions engine_options;
+  engine_options.shadow = shadow;
+  Engine engine(**store, clock, metrics, *policy, engine_options);
 
   // Review-and-forward: who can receive forwarded tickets, re-read every availability.refresh.
   AvailabilityRefresher availability(api, availability_options(*config),
@@ -167,6 +203,9 @@ int run_serve(const std::string& config_path) {
       config->zendesk.requests_per_minute * config->zendesk.rate_share;
   sender_options.updates_per_minute =
       config->zendesk.updates_per_minute * config->zendesk.rate_share;
+  // A write a killed predecessor left in flight may still be applied by the
+  // helpdesk for up to a request timeout; look for its marker only after that.
+  sender_options.unknown_outcome_settle = config->zendesk.timeout;
   OutboxSender sender(**store, api, engine, clock, metrics, sender_options);
   engine.set_outbox_listener([&sender] { sender.wake(); });
 

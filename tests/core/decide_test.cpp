@@ -31,7 +31,8 @@ TEST_CASE("the at-risk tag comes at 80% of the budget and never early", "[decide
   CHECK(d.tick(kT0 + 13min).writes.empty());  // asked once
 }
 
-TEST_CASE("a tier-1 ticket past its budget moves to tier 2 with tags, follower and a note", "[decide]") {
+TEST_CASE("a tier-1 ticket past its budget moves to tier 2 with tags, follower and a note",
+          "[decide]") {
   Driver d;
   auto t = ticket(101, TicketStatus::kOpen, kT0, 500120, {"billing", "tierd_tier1"});
   d.on(event(EventKind::kCreated, t, kT0), kT0);
@@ -156,7 +157,8 @@ TEST_CASE("the escalate tag moves a ticket up at once and is removed", "[decide]
   CHECK(esc.writes[0].kind == "escalate");
   CHECK(esc.writes[0].set_group == 102);
   CHECK(esc.writes[0].remove_tags == std::vector<std::string>{"tierd_tier1", "tierd_escalate"});
-  CHECK(esc.writes[0].note->find("because an agent added the tag tierd_escalate") != std::string::npos);
+  CHECK(esc.writes[0].note->find("because an agent added the tag tierd_escalate") !=
+        std::string::npos);
   // The tag is still on the ticket until the write lands: no second move.
   CHECK(d.on(event(EventKind::kCommentAdded, t, kT0 + 3min), kT0 + 3min).writes.empty());
 }
@@ -209,10 +211,12 @@ TEST_CASE("a conflict re-decides on the fresh ticket with a new write", "[decide
   auto fresh = t;
   fresh.updated_at = kT0 + 14min;  // an agent commented meanwhile
   // The writer sent both pending writes as one update; the vendor refused it.
-  auto& re = d.feed(Input::WriteOutcome(InputKind::kWriteConflict,
-                                        {risk.idempotency_key, first.idempotency_key}, fresh, "409"),
-                    kT0 + 15min + 1s);
-  CHECK(re.cancelled_writes == std::vector<std::string>{risk.idempotency_key, first.idempotency_key});
+  auto& re =
+      d.feed(Input::WriteOutcome(InputKind::kWriteConflict,
+                                 {risk.idempotency_key, first.idempotency_key}, fresh, "409"),
+             kT0 + 15min + 1s);
+  CHECK(re.cancelled_writes ==
+        std::vector<std::string>{risk.idempotency_key, first.idempotency_key});
   REQUIRE(re.writes.size() == 1);  // the move again; it also clears the at-risk tag
   CHECK(re.writes[0].kind == "escalate");
   CHECK(re.writes[0].idempotency_key != first.idempotency_key);
@@ -229,8 +233,9 @@ TEST_CASE("a conflict caused by an agent's move does not escalate again", "[deci
   auto fresh = t;
   fresh.group_id = 103;
   fresh.updated_at = kT0 + 15min;
-  auto& re = d.feed(Input::WriteOutcome(InputKind::kWriteConflict, {first.idempotency_key}, fresh, "409"),
-                    kT0 + 15min + 1s);
+  auto& re =
+      d.feed(Input::WriteOutcome(InputKind::kWriteConflict, {first.idempotency_key}, fresh, "409"),
+             kT0 + 15min + 1s);
   for (const auto& w : re.writes) CHECK(w.kind != "escalate");
   CHECK(d.state.stay.tier == 2);
 }
@@ -241,8 +246,9 @@ TEST_CASE("a dead-lettered escalation is not retried in the same stay", "[decide
   d.on(event(EventKind::kCreated, t, kT0), kT0);
   d.tick(kT0 + 12min);
   auto w = d.tick(kT0 + 15min).writes.at(0);
-  auto& dead = d.feed(Input::WriteOutcome(InputKind::kWriteDead, {w.idempotency_key}, std::nullopt, "422"),
-                      kT0 + 16min);
+  auto& dead =
+      d.feed(Input::WriteOutcome(InputKind::kWriteDead, {w.idempotency_key}, std::nullopt, "422"),
+             kT0 + 16min);
   CHECK(dead.writes.empty());
   CHECK_FALSE(dead.next_deadline);
   CHECK(d.tick(kT0 + 2h).writes.empty());
@@ -325,7 +331,8 @@ TEST_CASE("ticket state survives its JSON form", "[decide]") {
   CHECK(*wb == w);
 }
 
-TEST_CASE("a policy change keeps the time already used and applies the new budget from now", "[decide]") {
+TEST_CASE("a policy change keeps the time already used and applies the new budget from now",
+          "[decide]") {
   Driver d;
   d.on(event(EventKind::kCreated, ticket(101, TicketStatus::kOpen, kT0), kT0), kT0);
   Policy longer = d.policy;
@@ -335,4 +342,55 @@ TEST_CASE("a policy change keeps the time already used and applies the new budge
   auto dec = decide(rebased, Input::Tick(), kT0 + 10min, longer);
   REQUIRE(dec.next_deadline);
   CHECK(*dec.next_deadline == kT0 + 24min);  // 80% of 30m, with 10m already used
+}
+
+TEST_CASE("an echo of tierd's own write in the same second as the mirror changes nothing",
+          "[decide]") {
+  Driver d;
+  TicketSnapshot t = ticket(101, TicketStatus::kOpen, kT0);
+  d.on(event(EventKind::kCreated, t, kT0), kT0);
+  const Decision& risk = d.tick(kT0 + 12min);
+  REQUIRE(risk.writes.size() == 1);
+  TicketSnapshot at_risk = after_write(t, risk.writes[0], kT0 + 12min);
+  d.confirm(risk.writes[0], at_risk, kT0 + 12min + 100ms);
+  const Decision& up = d.tick(kT0 + 15min);
+  REQUIRE(up.writes.size() == 1);
+  REQUIRE(up.writes[0].set_group == 102);
+  TicketSnapshot escalated = after_write(at_risk, up.writes[0], kT0 + 15min);
+  d.confirm(up.writes[0], escalated, kT0 + 15min + 300ms);
+  REQUIRE(d.state.stay.tier == 1);
+
+  // The at-risk write's webhook comes last, stamped (whole seconds) like the escalation.
+  const Decision& echo =
+      d.on(event(EventKind::kTagsChanged, at_risk, kT0 + 15min, 999), kT0 + 15min + 400ms);
+  CHECK(echo.writes.empty());
+  CHECK(d.state.stay.tier == 1);
+  CHECK(d.state.ticket.group_id == 102);
+  bool ignored = false;
+  for (const auto& a : echo.audit) ignored = ignored || a.kind == "stale_ignored";
+  CHECK(ignored);
+
+  // An agent's change in that same second is news and is applied.
+  Driver other = d;
+  other.on(event(EventKind::kGroupChanged, at_risk, kT0 + 15min, 500), kT0 + 15min + 500ms);
+  CHECK(other.state.stay.tier == 0);
+}
+
+TEST_CASE("after an escalation is dead-lettered, the escalate tag asks for nothing more",
+          "[decide]") {
+  Driver d;
+  TicketSnapshot t = ticket(101, TicketStatus::kOpen, kT0, std::nullopt, {"tierd_escalate"});
+  const Decision& first = d.on(event(EventKind::kCreated, t, kT0), kT0);
+  REQUIRE(first.writes.size() == 1);
+  REQUIRE(first.writes[0].set_group == 102);
+  d.feed(Input::WriteOutcome(InputKind::kWriteDead, {first.writes[0].idempotency_key}, std::nullopt,
+                             "HTTP 422"),
+         kT0 + 1s);
+  CHECK(d.state.stay.escalation_blocked);
+  for (int i = 1; i <= 5; ++i) {
+    const Decision& again = d.tick(kT0 + i * 1min);
+    CHECK(again.writes.empty());
+  }
+  const Decision& touched = d.on(event(EventKind::kCommentAdded, t, kT0 + 6min), kT0 + 6min);
+  CHECK(touched.writes.empty());
 }

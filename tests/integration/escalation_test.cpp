@@ -38,20 +38,6 @@ std::string run_command(const std::string& command) {
   return out;
 }
 
-// Successful ticket writes tierd made, as the simulator recorded them.
-int successful_writes(LiveStack& stack, int64_t id) {
-  int n = 0;
-  const json log = stack.sim("GET", "/sim/requests");
-  for (const auto& r : log.at("requests")) {
-    std::string path = r.value("path", "");
-    if (r.value("method", "") == "PUT" && path.find("/api/v2/tickets/" + std::to_string(id)) == 0 &&
-        r.value("status", 0) == 200) {
-      ++n;
-    }
-  }
-  return n;
-}
-
 }  // namespace
 
 TEST_CASE("a ticket climbs tier 1 -> 2 -> 3 with notes, tags and the old assignee as follower",
@@ -60,8 +46,11 @@ TEST_CASE("a ticket climbs tier 1 -> 2 -> 3 with notes, tags and the old assigne
   stack.start_sim();
   stack.seed_org();
   stack.start_tierd();
-  int64_t id = stack.create_ticket({{"subject", "Printer on fire — ünïcode"}, {"group_id", 114001},
-                                    {"status", "new"}, {"priority", "normal"}, {"assignee_id", 500120}});
+  int64_t id = stack.create_ticket({{"subject", "Printer on fire — ünïcode"},
+                                    {"group_id", 114001},
+                                    {"status", "new"},
+                                    {"priority", "normal"},
+                                    {"assignee_id", 500120}});
   REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 10s));
   json t = stack.ticket(id);
   CHECK(has_tag(t, "tierd_tier2"));
@@ -81,7 +70,8 @@ TEST_CASE("a ticket climbs tier 1 -> 2 -> 3 with notes, tags and the old assigne
   CHECK(notes[1].find("from tier2 to tier3") != std::string::npos);
   const json with_comments = stack.ticket(id);
   for (const auto& c : with_comments.at("comments")) {
-    if (c.value("body", "").find("[tierd ref") != std::string::npos) CHECK(c.value("public", true) == false);
+    if (c.value("body", "").find("[tierd ref") != std::string::npos)
+      CHECK(c.value("public", true) == false);
   }
   t = stack.ticket(id);
   CHECK(has_tag(t, "tierd_tier3"));
@@ -91,8 +81,8 @@ TEST_CASE("a ticket climbs tier 1 -> 2 -> 3 with notes, tags and the old assigne
   CHECK(stack.tierd_notes(id).size() == 2);
 
   // The timeline says what happened and why.
-  std::string explain = run_command(std::string(TIERD_BINARY) + " explain --config " + stack.config_path() + " " +
-                                    std::to_string(id));
+  std::string explain = run_command(std::string(TIERD_BINARY) + " explain --config " +
+                                    stack.config_path() + " " + std::to_string(id));
   CHECK(explain.find("entered tier1 (created)") != std::string::npos);
   CHECK(explain.find("escalate tier1 -> tier2: budget 2s used up") != std::string::npos);
   CHECK(explain.find("escalate tier2 -> tier3: budget 3s used up") != std::string::npos);
@@ -108,7 +98,8 @@ TEST_CASE("pending and on-hold pause the clock, which resumes with the time kept
   stack.start_sim();
   stack.seed_org();
   stack.start_tierd();
-  int64_t id = stack.create_ticket({{"subject", "pause me"}, {"group_id", 114001}, {"status", "open"}});
+  int64_t id =
+      stack.create_ticket({{"subject", "pause me"}, {"group_id", 114001}, {"status", "open"}});
   std::this_thread::sleep_for(3s);
   stack.agent_update(id, {{"status", "pending"}});
   std::this_thread::sleep_for(2s);
@@ -125,7 +116,8 @@ TEST_CASE("pending and on-hold pause the clock, which resumes with the time kept
   CHECK(waited < 4800ms);
 }
 
-TEST_CASE("the escalate tag moves a ticket up at once and is removed", "[integration][escalation]") {
+TEST_CASE("the escalate tag moves a ticket up at once and is removed",
+          "[integration][escalation]") {
   LiveStackOptions options;
   options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "1h"},
                                   {"name": "tier2", "groups": [114002], "escalate_after": "1h"},
@@ -134,7 +126,8 @@ TEST_CASE("the escalate tag moves a ticket up at once and is removed", "[integra
   stack.start_sim();
   stack.seed_org();
   stack.start_tierd();
-  int64_t id = stack.create_ticket({{"subject", "hard one"}, {"group_id", 114001}, {"status", "open"}});
+  int64_t id =
+      stack.create_ticket({{"subject", "hard one"}, {"group_id", 114001}, {"status", "open"}});
   std::this_thread::sleep_for(500ms);
   stack.agent_update(id, {{"additional_tags", {"tierd_escalate"}}});
   REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 5s));
@@ -156,7 +149,8 @@ TEST_CASE("an agent moving a ticket by hand restarts the clock in the new tier",
   stack.start_sim();
   stack.seed_org();
   stack.start_tierd();
-  int64_t id = stack.create_ticket({{"subject", "moved"}, {"group_id", 114001}, {"status", "open"}});
+  int64_t id =
+      stack.create_ticket({{"subject", "moved"}, {"group_id", 114001}, {"status", "open"}});
   std::this_thread::sleep_for(2s);
   stack.agent_update(id, {{"group_id", 114002}}, 500121);
   auto moved = std::chrono::steady_clock::now();
@@ -171,47 +165,10 @@ TEST_CASE("an agent moving a ticket by hand restarts the clock in the new tier",
   CHECK(notes[0].find("from tier2 to tier3") != std::string::npos);
 }
 
-TEST_CASE("vendor faults end in exactly one write per escalation", "[integration][escalation][faults]") {
-  LiveStackOptions options;
-  options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "1s",
-                                   "at_risk_share": 0.99},
-                                  {"name": "tier2", "groups": [114002]}])");
-  LiveStack stack(options);
-  stack.start_sim();
-  stack.seed_org();
-  stack.start_tierd();
-  stack.sim("POST", "/sim/faults",
-            {{"faults",
-              {{{"method", "PUT"}, {"path_prefix", "/api/v2/tickets"}, {"status", 503}, {"count", 2}},
-               {{"method", "PUT"}, {"path_prefix", "/api/v2/tickets"}, {"status", 429}, {"retry_after", 1},
-                {"count", 2}},
-               {{"method", "PUT"}, {"path_prefix", "/api/v2/tickets"}, {"drop_connection", true}, {"count", 1}},
-               {{"method", "PUT"}, {"path_prefix", "/api/v2/tickets"}, {"delay_ms", 3000}, {"count", 1}}}}});
-  int64_t id = stack.create_ticket({{"subject", "storm"}, {"group_id", 114001}, {"status", "open"}});
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 40s));
-  std::this_thread::sleep_for(3s);  // let retries that were still queued show themselves
-  auto notes = stack.tierd_notes(id);
-  CHECK(notes.size() == 1);
-  CHECK(successful_writes(stack, id) <= 2);  // the escalation (+ the at-risk mark if it went alone)
-}
+// The vendor fault cases live in fault_drill_test.cpp.
 
-TEST_CASE("a 409 from a concurrent edit makes tierd re-read and decide again", "[integration][escalation][faults]") {
-  LiveStackOptions options;
-  options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "1s"},
-                                  {"name": "tier2", "groups": [114002]}])");
-  LiveStack stack(options);
-  stack.start_sim();
-  stack.seed_org();
-  stack.start_tierd();
-  stack.sim("POST", "/sim/faults",
-            {{"faults", {{{"method", "PUT"}, {"path_prefix", "/api/v2/tickets"}, {"status", 409}, {"count", 2}}}}});
-  int64_t id = stack.create_ticket({{"subject", "collision"}, {"group_id", 114001}, {"status", "open"}});
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 15s));
-  std::this_thread::sleep_for(1s);
-  CHECK(stack.tierd_notes(id).size() == 1);
-}
-
-TEST_CASE("kill -9 at random points loses no event and writes nothing twice", "[integration][escalation][crash]") {
+TEST_CASE("kill -9 at random points loses no event and writes nothing twice",
+          "[integration][escalation][crash]") {
   LiveStackOptions options;
   options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "2s"},
                                   {"name": "tier2", "groups": [114002]}])");
@@ -227,7 +184,8 @@ TEST_CASE("kill -9 at random points loses no event and writes nothing twice", "[
   for (int round = 0; round < 6; ++round) {
     for (int i = 0; i < 4; ++i) {
       tickets.push_back(stack.create_ticket(
-          {{"subject", "crash " + std::to_string(round) + "/" + std::to_string(i)}, {"group_id", 114001},
+          {{"subject", "crash " + std::to_string(round) + "/" + std::to_string(i)},
+           {"group_id", 114001},
            {"status", "open"}}));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1500 + rng() % 1500));
@@ -260,12 +218,15 @@ TEST_CASE("many tickets escalating at once go out as bulk jobs, each written onc
   // The first escalation PUT is answered 429 with a pause long enough for
   // every clock to run out meanwhile, so the writes fall due together.
   stack.sim("POST", "/sim/faults",
-            {{"method", "PUT"}, {"path_prefix", "/api/v2/tickets/"}, {"status", 429}, {"retry_after", 5},
+            {{"method", "PUT"},
+             {"path_prefix", "/api/v2/tickets/"},
+             {"status", 429},
+             {"retry_after", 5},
              {"count", 1}});
   std::vector<int64_t> tickets;
   for (int i = 0; i < 24; ++i) {
-    tickets.push_back(stack.create_ticket({{"subject", "bulk " + std::to_string(i)}, {"group_id", 114001},
-                                           {"status", "open"}}));
+    tickets.push_back(stack.create_ticket(
+        {{"subject", "bulk " + std::to_string(i)}, {"group_id", 114001}, {"status", "open"}}));
   }
   for (int64_t id : tickets) {
     INFO("ticket " << id);
@@ -276,8 +237,10 @@ TEST_CASE("many tickets escalating at once go out as bulk jobs, each written onc
   const json log = stack.sim("GET", "/sim/requests");
   for (const auto& r : log.at("requests")) {
     std::string path = r.value("path", "");
-    if (path.find("/api/v2/tickets/update_many") == 0) ++bulk_jobs;
-    else if (r.value("method", "") == "PUT" && path.find("/api/v2/tickets/") == 0) ++single_puts;
+    if (path.find("/api/v2/tickets/update_many") == 0)
+      ++bulk_jobs;
+    else if (r.value("method", "") == "PUT" && path.find("/api/v2/tickets/") == 0)
+      ++single_puts;
   }
   CHECK(bulk_jobs >= 1);
   CHECK(bulk_jobs + single_puts < static_cast<int>(tickets.size()));  // fewer calls than tickets
