@@ -381,7 +381,17 @@ void fold_event(Step& st, const TicketEvent& e) {
     s.deleted = false;
   }
   auto request_before = forward_request(s, st.policy);
-  if (e.has_snapshot) {
+  // The helpdesk stamps updated_at in whole seconds, so a change event
+  // stamped in the same second as the mirror may describe the ticket before
+  // or after tierd's own write of that second (a delivery can come late).
+  // Its one change is safe either way; its full snapshot is not.
+  const bool same_second = e.has_snapshot && s.known && e.ticket.updated_at &&
+                           s.ticket.updated_at && *e.ticket.updated_at == *s.ticket.updated_at;
+  const bool change_kind = e.kind != EventKind::kCreated && e.kind != EventKind::kSnapshot &&
+                           e.kind != EventKind::kUnknown;
+  if (same_second && change_kind) {
+    fold_snapshot(st, snapshot_from_change(s, e), at, Origin::kEvent, e.actor_id);
+  } else if (e.has_snapshot) {
     fold_snapshot(st, e.ticket, at,
                   e.kind == EventKind::kCreated ? Origin::kCreated : Origin::kEvent, e.actor_id);
     // Event details carry no custom fields; the change itself does.

@@ -370,10 +370,47 @@ TEST_CASE("an echo of tierd's own write in the same second as the mirror changes
   for (const auto& a : echo.audit) ignored = ignored || a.kind == "stale_ignored";
   CHECK(ignored);
 
-  // An agent's change in that same second is news and is applied.
+  // An agent's move in that same second is news and is applied.
   Driver other = d;
-  other.on(event(EventKind::kGroupChanged, at_risk, kT0 + 15min, 500), kT0 + 15min + 500ms);
+  TicketEvent moved = event(EventKind::kGroupChanged, at_risk, kT0 + 15min, 500);
+  moved.previous = "102";
+  moved.current = "101";
+  other.on(moved, kT0 + 15min + 500ms);
   CHECK(other.state.stay.tier == 0);
+}
+
+TEST_CASE("a late webhook of an agent's change in the same second applies only that change",
+          "[decide]") {
+  Driver d;
+  TicketSnapshot t = ticket(101, TicketStatus::kOpen, kT0);
+  d.on(event(EventKind::kCreated, t, kT0), kT0);
+  d.tick(kT0 + 12min);
+  const Decision& risk = d.history.back();
+  REQUIRE(risk.writes.size() == 1);
+  TicketSnapshot at_risk = after_write(t, risk.writes[0], kT0 + 12min);
+  d.confirm(risk.writes[0], at_risk, kT0 + 12min + 100ms);
+  const Decision& up = d.tick(kT0 + 15min);
+  REQUIRE(up.writes.size() == 1);
+  d.confirm(up.writes[0], after_write(at_risk, up.writes[0], kT0 + 15min), kT0 + 15min + 300ms);
+  REQUIRE(d.state.stay.tier == 1);
+
+  // An agent tagged the ticket just before the escalation landed, in the same
+  // second; its webhook comes after the escalation's confirmation and still
+  // shows the old group.
+  TicketSnapshot before_move = at_risk;
+  before_move.tags = normalize_tags({"tierd_at_risk", "tierd_tier1", "vip"});
+  TicketEvent tagged = event(EventKind::kTagsChanged, before_move, kT0 + 15min, 500);
+  tagged.tags_added = {"vip"};
+  const Decision& late = d.on(tagged, kT0 + 15min + 800ms);
+  CHECK(late.writes.empty());
+  CHECK(d.state.stay.tier == 1);
+  CHECK(d.state.ticket.group_id == 102);
+  CHECK(d.state.ticket.has_tag("vip"));
+  // And it is not escalated into tier 2 a second time.
+  for (int i = 1; i <= 3; ++i) {
+    for (const auto& w : d.tick(kT0 + 15min + i * 1min).writes)
+      CHECK_FALSE(w.set_group.has_value());
+  }
 }
 
 TEST_CASE("after an escalation is dead-lettered, the escalate tag asks for nothing more",
