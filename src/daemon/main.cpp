@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/backup.h"
 #include "daemon/check_config.h"
 #include "daemon/explain.h"
 #include "daemon/export_events.h"
@@ -92,6 +93,12 @@ int main(int argc, char** argv) {
        [](const Options& o) {
          return tierd::run_export_events(o.config, o.since, o.from, o.to, o.out);
        }},
+      {"backup", "copy the SQLite store consistently while tierd runs",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         app.add_option("--out", o.out, "the copy to write")->required();
+       },
+       [](const Options& o) { return tierd::run_backup(o.config, o.out, std::cout, std::cerr); }},
       {"version", "print the version", [](CLI::App&, Options&) {},
        [](const Options&) {
          std::cout << "tierd " << TIERD_VERSION << "\n";

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cerrno>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -313,9 +314,26 @@ int run_serve(const std::string& config_path) {
                                           std::to_string(config->admin_listen->port)
                                     : std::string());
 
+  // The audit log is kept for audit.retention; older records go at start and
+  // then hourly, on this thread, between signals.
+  const Duration retention = config->audit.retention;
+  auto prune_audit = [&] {
+    auto removed = (*store)->prune_audit(clock.now() - retention);
+    if (!removed.ok()) {
+      spdlog::warn("audit: pruning records older than {} failed: {}", format_duration(retention),
+                   removed.status().to_string());
+    } else if (*removed > 0) {
+      spdlog::info("audit: pruned {} records older than {}", *removed, format_duration(retention));
+    }
+  };
+  prune_audit();
   while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
+    timespec hour{3600, 0};
+    int sig = sigtimedwait(&signals, nullptr, &hour);
+    if (sig < 0) {
+      if (errno == EAGAIN) prune_audit();
+      continue;
+    }
     if (sig == SIGHUP) {
       reload(config_path, engine, reconciler.get(), current_policy, **listener);
       continue;

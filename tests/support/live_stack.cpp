@@ -24,15 +24,21 @@ LiveStack::~LiveStack() {
 }
 
 void LiveStack::start_sim() {
-  std::vector<std::string> argv = {ZENDESK_SIM_BINARY,
-                                   "--port", "0",
-                                   "--token", kApiToken,
-                                   "--webhook-secret", kWebhookSecret,
-                                   "--webhook-url",
-                                   "http://127.0.0.1:" + std::to_string(tierd_port_) + "/webhooks/zendesk",
-                                   "--export-exclusion-seconds", "0"};
+  std::vector<std::string> argv = {
+      ZENDESK_SIM_BINARY,
+      "--port",
+      "0",
+      "--token",
+      kApiToken,
+      "--webhook-secret",
+      kWebhookSecret,
+      "--webhook-url",
+      "http://127.0.0.1:" + std::to_string(tierd_port_) + "/webhooks/zendesk",
+      "--export-exclusion-seconds",
+      "0"};
   argv.insert(argv.end(), options_.sim_args.begin(), options_.sim_args.end());
-  sim_ = std::make_unique<Subprocess>(argv, std::map<std::string, std::string>{}, dir_.file("sim.log"));
+  sim_ = std::make_unique<Subprocess>(argv, std::map<std::string, std::string>{},
+                                      dir_.file("sim.log"));
   auto port = wait_for_listening_port(*sim_, std::chrono::seconds(10));
   if (!port) throw std::runtime_error("zendesk-sim did not start:\n" + sim_->log());
   sim_port_ = *port;
@@ -57,7 +63,8 @@ void LiveStack::start_tierd() {
   ++tierd_starts_;
   tierd_ = std::make_unique<Subprocess>(
       std::vector<std::string>{TIERD_BINARY, "serve", "--config", config_path_},
-      std::map<std::string, std::string>{{"LIVE_STACK_TOKEN", kApiToken}, {"LIVE_STACK_SECRET", kWebhookSecret}},
+      std::map<std::string, std::string>{{"LIVE_STACK_TOKEN", kApiToken},
+                                         {"LIVE_STACK_SECRET", kWebhookSecret}},
       dir_.file("tierd.log"));
   if (!wait_for_http(tierd_port_, "/healthz", std::chrono::seconds(15))) {
     throw std::runtime_error("tierd did not become ready:\n" + tierd_->log());
@@ -70,11 +77,20 @@ void LiveStack::stop_tierd(int signal) {
   tierd_->wait(std::chrono::seconds(30));
 }
 
-bool LiveStack::tierd_running() { return tierd_ && tierd_->running(); }
+void LiveStack::signal_tierd(int signal) {
+  if (tierd_) tierd_->signal(signal);
+}
 
-std::string LiveStack::tierd_log() const { return tierd_ ? tierd_->log() : ""; }
+bool LiveStack::tierd_running() {
+  return tierd_ && tierd_->running();
+}
 
-nlohmann::json LiveStack::sim(const std::string& method, const std::string& path, const nlohmann::json& body) {
+std::string LiveStack::tierd_log() const {
+  return tierd_ ? tierd_->log() : "";
+}
+
+nlohmann::json LiveStack::sim(const std::string& method, const std::string& path,
+                              const nlohmann::json& body) {
   httplib::Client client("127.0.0.1", sim_port_);
   client.set_read_timeout(std::chrono::seconds(10));
   std::string payload = body.is_null() ? "" : body.dump();
@@ -87,17 +103,20 @@ nlohmann::json LiveStack::sim(const std::string& method, const std::string& path
   httplib::Result res = send();
   if (!res) throw std::runtime_error("sim " + method + " " + path + ": no answer");
   if (res->status >= 300) {
-    throw std::runtime_error("sim " + method + " " + path + ": HTTP " + std::to_string(res->status) + " " + res->body);
+    throw std::runtime_error("sim " + method + " " + path + ": HTTP " +
+                             std::to_string(res->status) + " " + res->body);
   }
   return res->body.empty() ? nlohmann::json() : nlohmann::json::parse(res->body);
 }
 
 void LiveStack::seed_org() {
-  sim("POST", "/sim/groups", {{"groups", {{{"id", 114000}, {"name", "Review"}},
-                                          {{"id", 114001}, {"name", "Tier 1"}},
-                                          {{"id", 114002}, {"name", "Tier 2"}},
-                                          {{"id", 114003}, {"name", "Tier 3"}},
-                                          {{"id", 114009}, {"name", "Review leads"}}}}});
+  sim("POST", "/sim/groups",
+      {{"groups",
+        {{{"id", 114000}, {"name", "Review"}},
+         {{"id", 114001}, {"name", "Tier 1"}},
+         {{"id", 114002}, {"name", "Tier 2"}},
+         {{"id", 114003}, {"name", "Tier 3"}},
+         {{"id", 114009}, {"name", "Review leads"}}}}});
   nlohmann::json users = nlohmann::json::array();
   for (int64_t id : {500120, 500121, 500122, 500123, 500124, 500125, 500777}) {
     users.push_back({{"id", id}, {"name", "Agent " + std::to_string(id)}, {"role", "agent"}});
@@ -107,14 +126,16 @@ void LiveStack::seed_org() {
   const std::pair<int64_t, int64_t> pairs[] = {{500120, 114001}, {500121, 114001}, {500122, 114002},
                                                {500123, 114002}, {500124, 114003}, {500125, 114003},
                                                {500777, 114000}};
-  for (const auto& [user, group] : pairs) memberships.push_back({{"user_id", user}, {"group_id", group}});
+  for (const auto& [user, group] : pairs)
+    memberships.push_back({{"user_id", user}, {"group_id", group}});
   sim("POST", "/sim/memberships", {{"memberships", memberships}});
 }
 
 int64_t LiveStack::create_ticket(const nlohmann::json& fields) {
   nlohmann::json ticket = fields;
   // Like Zendesk, the simulator needs the first comment (the description).
-  if (!ticket.contains("comment")) ticket["comment"] = {{"body", "Please help: " + ticket.value("subject", "")}};
+  if (!ticket.contains("comment"))
+    ticket["comment"] = {{"body", "Please help: " + ticket.value("subject", "")}};
   auto answer = sim("POST", "/sim/tickets", {{"ticket", ticket}});
   return answer.at("ticket").at("id").get<int64_t>();
 }
@@ -123,7 +144,9 @@ void LiveStack::agent_update(int64_t id, const nlohmann::json& fields, int64_t a
   sim("PUT", "/sim/tickets/" + std::to_string(id), {{"ticket", fields}, {"actor_id", agent}});
 }
 
-nlohmann::json LiveStack::ticket(int64_t id) { return sim("GET", "/sim/tickets/" + std::to_string(id)).at("ticket"); }
+nlohmann::json LiveStack::ticket(int64_t id) {
+  return sim("GET", "/sim/tickets/" + std::to_string(id)).at("ticket");
+}
 
 std::vector<std::string> LiveStack::tierd_notes(int64_t id) {
   std::vector<std::string> notes;

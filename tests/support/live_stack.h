@@ -35,8 +35,9 @@ class LiveStack {
   ~LiveStack();
 
   void start_sim();
-  void start_tierd();  // waits for /healthz
-  void stop_tierd(int signal);  // SIGTERM: clean; SIGKILL: crash
+  void start_tierd();             // waits for /healthz
+  void stop_tierd(int signal);    // SIGTERM: clean; SIGKILL: crash
+  void signal_tierd(int signal);  // e.g. SIGHUP: reload; does not wait
   bool tierd_running();
   std::string tierd_log() const;
   const std::string& config_path() const { return config_path_; }
