@@ -39,7 +39,8 @@ int64_t group_of(LiveStack& stack, int64_t id) {
 
 int ticket_writes(LiveStack& stack) {
   int writes = 0;
-  for (const auto& r : stack.sim("GET", "/sim/requests").at("requests")) {
+  const json log = stack.sim("GET", "/sim/requests");
+  for (const auto& r : log.at("requests")) {
     const std::string path = r.value("path", "");
     if (r.value("method", "") == "PUT" && path.rfind("/api/v2/tickets", 0) == 0) ++writes;
   }
