@@ -61,11 +61,6 @@ std::string bearer() {
   return std::string("Bearer ") + kToken;
 }
 
-int64_t group_of(LiveStack& stack, int64_t id) {
-  auto g = stack.ticket(id).at("group_id");
-  return g.is_null() ? 0 : g.get<int64_t>();
-}
-
 // What Chromium shows for `url` after running the page, as its DOM.
 std::string browser_dom(const std::string& url, const TempDir& dir) {
   const std::string out = dir.file("dom.html");
@@ -116,7 +111,7 @@ TEST_CASE("the admin API explains a ticket and shows queues by tier", "[integrat
   stack.start_tierd();
   int64_t escalated =
       stack.create_ticket({{"subject", "will move up"}, {"group_id", 114001}, {"status", "open"}});
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, escalated) == 114002; }, 15s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(escalated) == 114002; }, 15s));
   int64_t waiting = stack.create_ticket(
       {{"subject", "stays in tier 1"}, {"group_id", 114001}, {"status", "pending"}});
   REQUIRE(LiveStack::eventually(
@@ -177,7 +172,7 @@ TEST_CASE("the status page renders in a browser with queues, clocks and the funn
   stack.start_tierd();
   int64_t id =
       stack.create_ticket({{"subject", "to tier 2"}, {"group_id", 114001}, {"status", "open"}});
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 15s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 15s));
 
   const std::string url = "http://admin:" + std::string(kToken) +
                           "@127.0.0.1:" + std::to_string(stack.tierd_port()) + "/";

@@ -22,11 +22,6 @@ bool has_tag(const json& ticket, const std::string& tag) {
   return false;
 }
 
-int64_t group_of(LiveStack& stack, int64_t id) {
-  auto g = stack.ticket(id).at("group_id");
-  return g.is_null() ? 0 : g.get<int64_t>();
-}
-
 std::string run_command(const std::string& command) {
   std::string out;
   FILE* pipe = popen(command.c_str(), "r");
@@ -51,7 +46,7 @@ TEST_CASE("a ticket climbs tier 1 -> 2 -> 3 with notes, tags and the old assigne
                                     {"status", "new"},
                                     {"priority", "normal"},
                                     {"assignee_id", 500120}});
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 10s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 10s));
   json t = stack.ticket(id);
   CHECK(has_tag(t, "tierd_tier2"));
   CHECK(has_tag(t, "tierd_escalated"));
@@ -61,7 +56,7 @@ TEST_CASE("a ticket climbs tier 1 -> 2 -> 3 with notes, tags and the old assigne
   for (const auto& f : t.at("follower_ids")) follower = follower || f.get<int64_t>() == 500120;
   CHECK(follower);
 
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114003; }, 12s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114003; }, 12s));
   auto notes = stack.tierd_notes(id);
   REQUIRE(notes.size() == 2);
   CHECK(notes[0].find("Escalated from tier1 to tier2") != std::string::npos);
@@ -105,10 +100,10 @@ TEST_CASE("pending and on-hold pause the clock, which resumes with the time kept
   std::this_thread::sleep_for(2s);
   stack.agent_update(id, {{"status", "hold"}});
   std::this_thread::sleep_for(2s);
-  CHECK(group_of(stack, id) == 114001);  // 7s after creation, only ~3s counted
+  CHECK(stack.group_of(id) == 114001);  // 7s after creation, only ~3s counted
   stack.agent_update(id, {{"status", "open"}});
   auto resumed = std::chrono::steady_clock::now();
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 10s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 10s));
   auto waited = std::chrono::steady_clock::now() - resumed;
   // The ~3s left of the budget: neither at once nor a fresh 6s. Helpdesk
   // timestamps have whole-second resolution, hence the wide margins.
@@ -130,13 +125,13 @@ TEST_CASE("the escalate tag moves a ticket up at once and is removed",
       stack.create_ticket({{"subject", "hard one"}, {"group_id", 114001}, {"status", "open"}});
   std::this_thread::sleep_for(500ms);
   stack.agent_update(id, {{"additional_tags", {"tierd_escalate"}}});
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 5s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 5s));
   REQUIRE(LiveStack::eventually([&] { return !has_tag(stack.ticket(id), "tierd_escalate"); }, 5s));
   auto notes = stack.tierd_notes(id);
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].find("because an agent added the tag tierd_escalate") != std::string::npos);
   std::this_thread::sleep_for(1s);
-  CHECK(group_of(stack, id) == 114002);  // moved once, not twice
+  CHECK(stack.group_of(id) == 114002);  // moved once, not twice
 }
 
 TEST_CASE("an agent moving a ticket by hand restarts the clock in the new tier",
@@ -155,8 +150,8 @@ TEST_CASE("an agent moving a ticket by hand restarts the clock in the new tier",
   stack.agent_update(id, {{"group_id", 114002}}, 500121);
   auto moved = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(2s);
-  CHECK(group_of(stack, id) == 114002);  // tier 1's clock would have run out by now
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114003; }, 6s));
+  CHECK(stack.group_of(id) == 114002);  // tier 1's clock would have run out by now
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114003; }, 6s));
   // A carried-over tier-1 clock would have fired ~1s after the move; helpdesk
   // timestamps have whole-second resolution.
   CHECK(std::chrono::steady_clock::now() - moved >= 1900ms);
@@ -196,7 +191,7 @@ TEST_CASE("kill -9 at random points loses no event and writes nothing twice",
   }
   for (int64_t id : tickets) {
     INFO("ticket " << id);
-    REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 30s));
+    REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 30s));
   }
   std::this_thread::sleep_for(2s);
   for (int64_t id : tickets) {
@@ -230,7 +225,7 @@ TEST_CASE("many tickets escalating at once go out as bulk jobs, each written onc
   }
   for (int64_t id : tickets) {
     INFO("ticket " << id);
-    REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 30s));
+    REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 30s));
   }
   std::this_thread::sleep_for(1s);
   int bulk_jobs = 0, single_puts = 0;

@@ -18,11 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-int64_t group_of(LiveStack& stack, int64_t id) {
-  auto g = stack.ticket(id).at("group_id");
-  return g.is_null() ? 0 : g.get<int64_t>();
-}
-
 std::string explain(LiveStack& stack, int64_t id, const TempDir& dir) {
   Subprocess p({TIERD_BINARY, "explain", "--config", stack.config_path(), std::to_string(id)}, {},
                dir.file("explain.log"));
@@ -50,9 +45,9 @@ TEST_CASE("explain tells a paused, twice escalated, solved ticket's story in ord
   std::this_thread::sleep_for(500ms);
   stack.agent_update(id, {{"status", "pending"}});
   std::this_thread::sleep_for(2500ms);  // longer than tier1's budget: paused, so no escalation
-  REQUIRE(group_of(stack, id) == 114001);
+  REQUIRE(stack.group_of(id) == 114001);
   stack.agent_update(id, {{"status", "open"}});
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114003; }, 15s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114003; }, 15s));
   stack.agent_update(id, {{"status", "solved"}}, 500122);
   std::this_thread::sleep_for(1s);
 
@@ -80,7 +75,7 @@ TEST_CASE("/metrics names the series the operations guide documents", "[integrat
   stack.start_tierd();
   int64_t id = stack.create_ticket(
       {{"subject", "for the metrics"}, {"group_id", 114001}, {"status", "open"}});
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 15s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 15s));
 
   httplib::Client client("127.0.0.1", stack.tierd_port());
   auto res = client.Get("/metrics");

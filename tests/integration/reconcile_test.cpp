@@ -30,11 +30,6 @@ LiveStackOptions reconcile_options(const json& tiers) {
   return options;
 }
 
-int64_t group_of(LiveStack& stack, int64_t id) {
-  auto g = stack.ticket(id).at("group_id");
-  return g.is_null() ? 0 : g.get<int64_t>();
-}
-
 // One unlabelled sample from tierd's /metrics; nullopt when absent.
 std::optional<double> metric(LiveStack& stack, const std::string& name) {
   httplib::Client client("127.0.0.1", stack.tierd_port());
@@ -147,7 +142,7 @@ TEST_CASE("tickets whose webhooks were lost are reconciled and escalate on time,
       stack.create_ticket({{"subject", "lost two"}, {"group_id", 114001}, {"status", "new"}});
 
   REQUIRE(LiveStack::eventually(
-      [&] { return group_of(stack, a) == 114002 && group_of(stack, b) == 114002; }, 30s));
+      [&] { return stack.group_of(a) == 114002 && stack.group_of(b) == 114002; }, 30s));
   CHECK_FALSE(delivered_any(stack, a));
   CHECK_FALSE(delivered_any(stack, b));
 
@@ -233,7 +228,7 @@ TEST_CASE("the reconciler waits out a 429's Retry-After and retries a 503",
   stack.start_tierd();
 
   // The budget ran out before tierd heard of the ticket: it moves at once.
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 40s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 40s));
   auto requests = export_requests(stack);
   REQUIRE(requests.size() >= 3);
   CHECK(requests[0].value("status", 0) == 429);

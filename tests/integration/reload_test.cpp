@@ -15,14 +15,7 @@ using namespace tierd::testing;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-namespace {
-
-int64_t group_of(LiveStack& stack, int64_t id) {
-  auto g = stack.ticket(id).at("group_id");
-  return g.is_null() ? 0 : g.get<int64_t>();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("SIGHUP applies a shorter budget to a running clock and refuses a broken config",
           "[integration][reload]") {
@@ -36,7 +29,7 @@ TEST_CASE("SIGHUP applies a shorter budget to a running clock and refuses a brok
   int64_t id =
       stack.create_ticket({{"subject", "waits an hour"}, {"group_id", 114001}, {"status", "open"}});
   std::this_thread::sleep_for(1500ms);
-  REQUIRE(group_of(stack, id) == 114001);
+  REQUIRE(stack.group_of(id) == 114001);
 
   // A broken config is refused: the log says why and tierd keeps running.
   const std::string good = read_file(stack.config_path());
@@ -48,7 +41,7 @@ TEST_CASE("SIGHUP applies a shorter budget to a running clock and refuses a brok
       },
       5s));
   CHECK(stack.tierd_running());
-  CHECK(group_of(stack, id) == 114001);
+  CHECK(stack.group_of(id) == 114001);
 
   // tier1's budget becomes 3 s: the time already used counts, so the ticket
   // moves up within a few seconds of the reload.
@@ -56,7 +49,7 @@ TEST_CASE("SIGHUP applies a shorter budget to a running clock and refuses a brok
   config["tiers"][0]["escalate_after"] = "3s";
   write_file(stack.config_path(), config.dump(2));
   stack.signal_tierd(SIGHUP);
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 10s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 10s));
   CHECK(stack.tierd_log().find("reload: applied") != std::string::npos);
   CHECK(stack.tierd_notes(id).size() == 1);
 }

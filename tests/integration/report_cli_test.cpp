@@ -100,11 +100,6 @@ const json& tier(const json& report, const std::string& name) {
   throw std::logic_error("unreachable");
 }
 
-int64_t group_of(LiveStack& stack, int64_t id) {
-  auto g = stack.ticket(id).at("group_id");
-  return g.is_null() ? 0 : g.get<int64_t>();
-}
-
 }  // namespace
 
 TEST_CASE("simulate --json prints each decision and then the summary", "[integration][simulate]") {
@@ -167,9 +162,9 @@ TEST_CASE("report counts a live run's tiers and export-events replays it for sim
   int64_t reached_3 =
       stack.create_ticket({{"subject", "hardest"}, {"group_id", 114001}, {"status", "open"}});
   stack.agent_update(solved_in_1, {{"status", "solved"}}, 500120);
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, solved_in_2) == 114002; }, 10s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(solved_in_2) == 114002; }, 10s));
   stack.agent_update(solved_in_2, {{"status", "solved"}}, 500121);
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, reached_3) == 114003; }, 15s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(reached_3) == 114003; }, 15s));
   std::this_thread::sleep_for(1s);  // the last echoes reach the inbox
   stack.stop_tierd(SIGTERM);
 

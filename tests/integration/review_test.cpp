@@ -51,10 +51,6 @@ int64_t id_or_zero(const json& v) {
   return v.is_null() ? 0 : v.get<int64_t>();
 }
 
-int64_t group_of(LiveStack& stack, int64_t id) {
-  return id_or_zero(stack.ticket(id).at("group_id"));
-}
-
 bool any_note_contains(LiveStack& stack, int64_t id, const std::string& text) {
   for (const auto& note : stack.tierd_notes(id)) {
     if (note.find(text) != std::string::npos) return true;
@@ -83,7 +79,7 @@ void forward_by_tag(LiveStack& stack, int64_t id, const std::string& route) {
 
 // Waits until the ticket left review for `group` and returns its assignee (0: none).
 int64_t forwarded_assignee(LiveStack& stack, int64_t id, int64_t group) {
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == group; }, 10s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == group; }, 10s));
   return id_or_zero(stack.ticket(id).at("assignee_id"));
 }
 
@@ -112,7 +108,7 @@ TEST_CASE(
   stack.seed_org();
   stack.start_tierd();
   int64_t id = reviewed_ticket(stack);
-  CHECK(group_of(stack, id) == kReviewGroup);
+  CHECK(stack.group_of(id) == kReviewGroup);
 
   int64_t invoice = stack.create_ticket(
       {{"subject", "Wrong invoice total"}, {"group_id", kReviewGroup}, {"status", "new"}});
@@ -138,7 +134,7 @@ TEST_CASE("a reviewer forwards by tag; the agent gets it and the tier clock esca
   CHECK(any_note_contains(stack, id, "Forwarded to the route billing by reviewer user 500777"));
 
   // tier1's budget is 2 s in the test stack: the forwarded ticket moves on to tier 2.
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 10s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 10s));
   CHECK(any_note_contains(stack, id, "Escalated from tier1 to tier2"));
 }
 
@@ -258,7 +254,7 @@ TEST_CASE("a ticket left in review past its budget goes to the review leads",
   stack.seed_org();
   stack.start_tierd();
   int64_t id = reviewed_ticket(stack);
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114009; }, 10s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114009; }, 10s));
   json t = stack.ticket(id);
   CHECK_FALSE(has_tag(t, "tierd_review"));
   CHECK_FALSE(has_tag(t, "tierd_at_risk"));

@@ -32,11 +32,6 @@ ToolRun run_tierd(const std::vector<std::string>& args, const TempDir& dir,
   return {*status, p.log()};
 }
 
-int64_t group_of(LiveStack& stack, int64_t id) {
-  auto g = stack.ticket(id).at("group_id");
-  return g.is_null() ? 0 : g.get<int64_t>();
-}
-
 int ticket_writes(LiveStack& stack) {
   int writes = 0;
   const json log = stack.sim("GET", "/sim/requests");
@@ -74,7 +69,7 @@ TEST_CASE("shadow mode decides and explains escalations but writes nothing",
   // tier1's budget is 2 s and tier2's 3 s: both would have been used up.
   std::this_thread::sleep_for(6s);
   CHECK(ticket_writes(stack) == 0);
-  CHECK(group_of(stack, id) == 114001);
+  CHECK(stack.group_of(id) == 114001);
   CHECK(stack.tierd_notes(id).empty());
 
   TempDir dir;
@@ -94,7 +89,7 @@ TEST_CASE("tierd backup copies a running instance's store consistently", "[integ
   stack.start_tierd();
   int64_t id =
       stack.create_ticket({{"subject", "backed up"}, {"group_id", 114001}, {"status", "open"}});
-  REQUIRE(LiveStack::eventually([&] { return group_of(stack, id) == 114002; }, 15s));
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 15s));
 
   TempDir dir;
   const std::string copy = dir.file("copy.db");

@@ -81,6 +81,11 @@ void LiveStack::signal_tierd(int signal) {
   if (tierd_) tierd_->signal(signal);
 }
 
+int64_t LiveStack::group_of(int64_t id) {
+  auto g = ticket(id).at("group_id");
+  return g.is_null() ? 0 : g.get<int64_t>();
+}
+
 bool LiveStack::tierd_running() {
   return tierd_ && tierd_->running();
 }

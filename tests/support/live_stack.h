@@ -55,6 +55,8 @@ class LiveStack {
   void agent_update(int64_t id, const nlohmann::json& fields, int64_t agent = 500120);
   // The simulator's full view of a ticket (fields, comments, follower_ids).
   nlohmann::json ticket(int64_t id);
+  // The ticket's group id in the simulator, 0 when it has none.
+  int64_t group_of(int64_t id);
   // Internal notes tierd wrote on the ticket (comments containing a tierd marker).
   std::vector<std::string> tierd_notes(int64_t id);
 
