@@ -10,6 +10,7 @@
 #include "core/ticket_state.h"
 #include "daemon/explain.h"
 #include "daemon/report.h"
+#include "vendor/zendesk/webhook_signature.h"
 
 namespace tierd {
 namespace {
@@ -21,34 +22,15 @@ bool same_secret(const std::string& given, const std::string& expected) {
          CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }
 
-std::string base64_decode(const std::string& in) {
-  static const std::string chars =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -8;
-  for (unsigned char c : in) {
-    if (c == '=') break;
-    auto pos = chars.find(static_cast<char>(c));
-    if (pos == std::string::npos) return "";
-    val = (val << 6) + static_cast<int>(pos);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
 // True when the request carries the token, as a bearer token or as the
 // password of HTTP Basic (what a browser sends after its prompt).
 bool authorized(const httplib::Request& req, const std::string& token) {
   const std::string header = req.get_header_value("Authorization");
   if (header.rfind("Bearer ", 0) == 0) return same_secret(header.substr(7), token);
   if (header.rfind("Basic ", 0) == 0) {
-    const std::string pair = base64_decode(header.substr(6));
-    auto colon = pair.find(':');
-    return colon != std::string::npos && same_secret(pair.substr(colon + 1), token);
+    const auto pair = zendesk::base64_decode(header.substr(6));
+    auto colon = pair ? pair->find(':') : std::string::npos;
+    return colon != std::string::npos && same_secret(pair->substr(colon + 1), token);
   }
   return false;
 }

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "vendor/zendesk/webhook_signature.h"
+
 namespace tierd::sim {
 
 struct Credentials {
@@ -17,8 +19,8 @@ struct Credentials {
   std::string oauth_token;  // "" = OAuth disabled
 };
 
-// Standard base64 (padding optional); nullopt on bad characters.
-std::optional<std::string> base64_decode(std::string_view text);
+// The simulator decodes with the same base64 as the webhook signer encodes.
+using zendesk::base64_decode;
 
 // True when `authorization` (the header value, may be empty) matches.
 bool is_authorized(std::string_view authorization, const Credentials& creds);

@@ -1,8 +1,8 @@
 #include "vendor/zendesk/webhook_signature.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/params.h>
 
 #include <chrono>
@@ -18,6 +18,32 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
+std::optional<std::string> base64_decode(std::string_view text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v = value(c);
+    if (v < 0) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
 std::string compute_signature(std::string_view secret, std::string_view timestamp,
                               std::string_view body) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -25,9 +51,8 @@ std::string compute_signature(std::string_view secret, std::string_view timestam
   // One-shot HMAC over the concatenation without copying the body.
   EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   EVP_MAC_CTX* mctx = EVP_MAC_CTX_new(mac);
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string("digest", const_cast<char*>("SHA256"), 0),
-      OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", const_cast<char*>("SHA256"), 0),
+                         OSSL_PARAM_construct_end()};
   size_t out_len = 0;
   EVP_MAC_init(mctx, reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), params);
   EVP_MAC_update(mctx, reinterpret_cast<const unsigned char*>(timestamp.data()), timestamp.size());
@@ -41,18 +66,23 @@ std::string compute_signature(std::string_view secret, std::string_view timestam
 
 const char* signature_check_name(SignatureCheck c) {
   switch (c) {
-    case SignatureCheck::kValid: return "valid";
-    case SignatureCheck::kMissing: return "missing";
-    case SignatureCheck::kBadTimestamp: return "bad_timestamp";
-    case SignatureCheck::kStale: return "stale";
-    case SignatureCheck::kMismatch: return "mismatch";
+    case SignatureCheck::kValid:
+      return "valid";
+    case SignatureCheck::kMissing:
+      return "missing";
+    case SignatureCheck::kBadTimestamp:
+      return "bad_timestamp";
+    case SignatureCheck::kStale:
+      return "stale";
+    case SignatureCheck::kMismatch:
+      return "mismatch";
   }
   return "mismatch";
 }
 
-SignatureCheck verify_signature(const std::vector<std::string>& secrets,
-                                std::string_view signature, std::string_view timestamp,
-                                std::string_view body, Instant now, Duration tolerance) {
+SignatureCheck verify_signature(const std::vector<std::string>& secrets, std::string_view signature,
+                                std::string_view timestamp, std::string_view body, Instant now,
+                                Duration tolerance) {
   if (signature.empty() || timestamp.empty()) return SignatureCheck::kMissing;
   auto ts = parse_instant(timestamp);
   if (!ts.ok()) return SignatureCheck::kBadTimestamp;

@@ -11,6 +11,7 @@
 // adapts them. Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +25,12 @@ inline constexpr std::string_view kSignatureHeader = "X-Zendesk-Webhook-Signatur
 inline constexpr std::string_view kTimestampHeader = "X-Zendesk-Webhook-Signature-Timestamp";
 // Zendesk signs "Test webhook" requests for webhooks not yet created with this
 // static secret.
-inline constexpr std::string_view kTestSigningSecret = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
+inline constexpr std::string_view kTestSigningSecret =
+    "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
 
 std::string base64_encode(std::string_view bytes);
+// Standard base64 (padding optional); nullopt on bad characters.
+std::optional<std::string> base64_decode(std::string_view text);
 
 // base64(HMAC-SHA256(secret, timestamp + body)).
 std::string compute_signature(std::string_view secret, std::string_view timestamp,
@@ -34,10 +38,10 @@ std::string compute_signature(std::string_view secret, std::string_view timestam
 
 enum class SignatureCheck {
   kValid,
-  kMissing,        // no signature or no timestamp header
-  kBadTimestamp,   // the timestamp is not an ISO-8601 instant
-  kStale,          // the timestamp is further than the tolerance from now
-  kMismatch,       // no configured secret produces this signature
+  kMissing,       // no signature or no timestamp header
+  kBadTimestamp,  // the timestamp is not an ISO-8601 instant
+  kStale,         // the timestamp is further than the tolerance from now
+  kMismatch,      // no configured secret produces this signature
 };
 const char* signature_check_name(SignatureCheck c);
 
@@ -45,8 +49,8 @@ const char* signature_check_name(SignatureCheck c);
 // rotation), comparing in constant time. `now` is the receiver's clock;
 // a timestamp more than `tolerance` before or after it is kStale even when
 // the signature matches, which bounds replays.
-SignatureCheck verify_signature(const std::vector<std::string>& secrets,
-                                std::string_view signature, std::string_view timestamp,
-                                std::string_view body, Instant now, Duration tolerance);
+SignatureCheck verify_signature(const std::vector<std::string>& secrets, std::string_view signature,
+                                std::string_view timestamp, std::string_view body, Instant now,
+                                Duration tolerance);
 
 }  // namespace tierd::zendesk
