@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 
 #include "core/review.h"
 
@@ -57,7 +58,7 @@ Duration used_at(const TicketState& s, const Policy& p, Instant t) {
 // A write that moves the ticket to another group is on its way.
 bool moving(const TicketState& s) {
   return s.has_pending("escalate") || s.has_pending("deescalate") || s.has_pending("forward") ||
-         s.has_pending("review_escalate");
+         s.has_pending("review_escalate") || s.has_pending("go_live");
 }
 
 bool clock_should_run(const TicketState& s, const Policy& p) {
@@ -389,7 +390,25 @@ void fold_event(Step& st, const TicketEvent& e) {
                            s.ticket.updated_at && *e.ticket.updated_at == *s.ticket.updated_at;
   const bool change_kind = e.kind != EventKind::kCreated && e.kind != EventKind::kSnapshot &&
                            e.kind != EventKind::kUnknown;
-  if (same_second && change_kind) {
+  // After shadow mode the mirror shows the ticket as tierd's unwritten
+  // writes would have left it. A full snapshot from the helpdesk would undo
+  // them, as if an agent had moved the ticket back; take only what changed.
+  const bool virtual_mirror = s.known && !s.shadow_writes.empty();
+  if (virtual_mirror && change_kind) {
+    TicketSnapshot t = snapshot_from_change(s, e);
+    if (e.has_snapshot && e.ticket.updated_at &&
+        (!t.updated_at || *e.ticket.updated_at > *t.updated_at)) {
+      t.updated_at = e.ticket.updated_at;
+    }
+    fold_snapshot(st, t, at, Origin::kEvent, e.actor_id);
+  } else if (virtual_mirror && e.has_snapshot) {
+    TicketSnapshot t = e.ticket;
+    t.group_id = s.ticket.group_id;
+    t.assignee_id = s.ticket.assignee_id;
+    t.tags = s.ticket.tags;
+    t.tags_known = s.ticket.tags_known;
+    fold_snapshot(st, t, at, Origin::kEvent, e.actor_id);
+  } else if (same_second && change_kind) {
     fold_snapshot(st, snapshot_from_change(s, e), at, Origin::kEvent, e.actor_id);
   } else if (e.has_snapshot) {
     fold_snapshot(st, e.ticket, at,
@@ -451,11 +470,34 @@ void drop_pending(Step& st, const std::vector<std::string>& keys, bool cancelled
   }
 }
 
+bool pending_kind_among(const TicketState& s, const std::vector<std::string>& keys,
+                        std::string_view kind) {
+  return std::any_of(s.pending.begin(), s.pending.end(), [&](const PendingWrite& p) {
+    return p.kind == kind && std::find(keys.begin(), keys.end(), p.key) != keys.end();
+  });
+}
+
+// The helpdesk refused the going-live write because the ticket changed.
+// Its fresh copy is the base for the next try, except for what the backlog
+// would have changed (group, assignee): the mirror keeps those, so the stay
+// is not taken for an agent's move.
+void rebase_virtual_mirror(Step& st, const TicketSnapshot& fresh) {
+  TicketState& s = st.s;
+  TicketSnapshot t = fresh;
+  t.group_id = s.ticket.group_id;
+  t.assignee_id = s.ticket.assignee_id;
+  merge_snapshot(s.ticket, t);
+  st.audit("go_live_rebased",
+           {{"updated_at", fresh.updated_at ? json(format_instant(*fresh.updated_at)) : json()}});
+}
+
 void fold_write_outcome(Step& st, const Input& in) {
   TicketState& s = st.s;
   switch (in.kind) {
     case InputKind::kWriteConfirmed:
       st.audit("write_confirmed", {{"keys", in.write_keys}, {"detail", in.detail}});
+      // The helpdesk now has what the shadow backlog asked for.
+      if (pending_kind_among(s, in.write_keys, "go_live")) s.shadow_writes.clear();
       if (in.vendor_ticket) {
         fold_snapshot(st, *in.vendor_ticket, st.now, Origin::kOwnWrite, std::nullopt);
       } else {
@@ -463,14 +505,22 @@ void fold_write_outcome(Step& st, const Input& in) {
       }
       drop_pending(st, in.write_keys, /*cancelled=*/false);
       break;
-    case InputKind::kWriteConflict:
+    case InputKind::kWriteConflict: {
       st.audit("write_conflict", {{"keys", in.write_keys}, {"detail", in.detail}});
+      bool going_live = pending_kind_among(s, in.write_keys, "go_live");
       drop_pending(st, in.write_keys, /*cancelled=*/true);
-      if (in.vendor_ticket)
+      if (in.vendor_ticket && going_live) {
+        rebase_virtual_mirror(st, *in.vendor_ticket);
+      } else if (in.vendor_ticket) {
         fold_snapshot(st, *in.vendor_ticket, st.now, Origin::kReread, std::nullopt);
+      }
       break;
+    }
     case InputKind::kWriteDead:
       st.audit("write_dead", {{"keys", in.write_keys}, {"detail", in.detail}});
+      // The operator sees the dead letter; the mirror stays as the backlog
+      // left it, and nothing asks for it again.
+      if (pending_kind_among(s, in.write_keys, "go_live")) s.shadow_writes.clear();
       for (const auto& key : in.write_keys) {
         for (const auto& p : s.pending) {
           if (p.key == key && (p.kind == "escalate" || p.kind == "deescalate")) {
@@ -753,9 +803,167 @@ bool check_review_budget(Step& st) {
   return false;
 }
 
+void evaluate(Step& st);
+
+// The net effect of the shadow backlog that the helpdesk still lacks, as
+// one write; nullopt when nothing of it is still due.
+std::optional<TicketWrite> backlog_write(Step& st) {
+  TicketState& s = st.s;
+  TicketWrite w;
+  // The mirror already shows the backlog's group and assignee unless a
+  // person changed them since; only a backlog value still shown is due.
+  for (auto it = s.shadow_writes.rbegin(); it != s.shadow_writes.rend(); ++it) {
+    if (!it->set_group) continue;
+    if (it->set_group == s.ticket.group_id) w.set_group = it->set_group;
+    break;
+  }
+  for (auto it = s.shadow_writes.rbegin(); it != s.shadow_writes.rend(); ++it) {
+    if (!it->sets_assignee) continue;
+    if (it->to_assignee == s.ticket.assignee_id) {
+      if (it->to_assignee) {
+        w.set_assignee = it->to_assignee;
+      } else {
+        w.clear_assignee = true;
+      }
+    }
+    break;
+  }
+  // Tags: each write's adds and removes in order; a later one wins.
+  std::map<std::string, bool> tag_wanted;
+  for (const auto& b : s.shadow_writes) {
+    for (const auto& t : b.add_tags) tag_wanted[t] = true;
+    for (const auto& t : b.remove_tags) tag_wanted[t] = false;
+    for (UserId f : b.add_followers) {
+      if (std::find(w.add_followers.begin(), w.add_followers.end(), f) == w.add_followers.end())
+        w.add_followers.push_back(f);
+    }
+    for (int64_t field : b.clear_custom_fields) {
+      if (std::find(w.clear_custom_fields.begin(), w.clear_custom_fields.end(), field) ==
+          w.clear_custom_fields.end())
+        w.clear_custom_fields.push_back(field);
+    }
+  }
+  // A tier tag of another tier than the ticket's would mislead a view.
+  for (const auto& [tag, wanted] : tag_wanted) {
+    int tagged = st.policy.tier_of_tag(tag);
+    if (wanted && tagged >= 0 && tagged != s.stay.tier) continue;
+    if (wanted && st.policy.review && tag == st.policy.review->tag && !s.review.active) continue;
+    if (wanted && tag == st.policy.tags.at_risk && !s.stay.at_risk && !s.review.at_risk) continue;
+    (wanted ? w.add_tags : w.remove_tags).push_back(tag);
+  }
+  if (!w.set_group && !w.set_assignee && !w.clear_assignee && w.add_tags.empty() &&
+      w.remove_tags.empty() && w.add_followers.empty() && w.clear_custom_fields.empty()) {
+    return std::nullopt;
+  }
+  return w;
+}
+
+// Live after shadow mode: the helpdesk never saw the backlog's writes. What
+// is still due goes out as one write, with a note listing the decisions it
+// carries out; nothing is due on a solved ticket. Returns true when the
+// write was asked for (other decisions wait for it to land).
+bool go_live(Step& st) {
+  TicketState& s = st.s;
+  if (st.policy.shadow || s.shadow_writes.empty() || s.has_pending("go_live")) return false;
+  const size_t decided = s.shadow_writes.size();
+  if (s.ticket.status == TicketStatus::kSolved) {
+    st.audit("go_live",
+             {{"due", false},
+              {"shadow_writes", decided},
+              {"reason", "the ticket is solved: nothing decided in shadow mode is due"}});
+    s.shadow_writes.clear();
+    return false;
+  }
+  auto net = backlog_write(st);
+  if (!net) {
+    st.audit("go_live", {{"due", false},
+                         {"shadow_writes", decided},
+                         {"reason", "the ticket already is where the shadow decisions put it"}});
+    s.shadow_writes.clear();
+    return false;
+  }
+  TicketWrite w = new_write(st, "go_live");
+  w.set_group = net->set_group;
+  w.set_assignee = net->set_assignee;
+  w.clear_assignee = net->clear_assignee;
+  w.add_tags = std::move(net->add_tags);
+  w.remove_tags = std::move(net->remove_tags);
+  w.add_followers = std::move(net->add_followers);
+  w.clear_custom_fields = std::move(net->clear_custom_fields);
+  std::string note =
+      "tierd now writes to the helpdesk after running in shadow mode. This update carries out what "
+      "it decided then and is still due:";
+  json decisions = json::array();
+  for (const auto& b : s.shadow_writes) {
+    note += "\n- " + format_instant(b.decided_at) + ": " + (b.summary.empty() ? b.kind : b.summary);
+    decisions.push_back({{"kind", b.kind}, {"at", format_instant(b.decided_at)}});
+  }
+  w.note = note + "\n" + write_marker(w.idempotency_key);
+  json detail{{"due", true},
+              {"shadow_writes", decided},
+              {"decisions", std::move(decisions)},
+              {"add_tags", w.add_tags},
+              {"remove_tags", w.remove_tags},
+              {"key", w.idempotency_key}};
+  if (w.set_group) detail["to_group"] = *w.set_group;
+  if (w.set_group) detail["to"] = st.tier_name(s.stay.tier);
+  st.audit("go_live", std::move(detail));
+  std::optional<GroupId> to_group = w.set_group;
+  push_write(st, std::move(w), to_group, to_group ? s.stay.tier : -1);
+  return true;
+}
+
+// Shadow mode: nothing is written. Each write is settled at once as if the
+// helpdesk had confirmed it, so the clocks go on as they would have, and is
+// kept in the backlog. A settled move can make the next decision due (the
+// new tier's stay starts), hence the rounds.
+void settle_in_shadow(Step& st) {
+  for (int round = 0; !st.d.writes.empty(); ++round) {
+    std::vector<TicketWrite> writes = std::move(st.d.writes);
+    st.d.writes.clear();
+    std::vector<std::string> keys;
+    for (auto& w : writes) {
+      st.audit("shadow_write", to_json(w));
+      ShadowWrite b;
+      b.key = w.idempotency_key;
+      b.kind = w.kind;
+      b.decided_at = st.now;
+      b.set_group = w.set_group;
+      b.sets_assignee = w.set_assignee.has_value() || w.clear_assignee;
+      b.to_assignee = w.set_assignee;
+      b.add_tags = w.add_tags;
+      b.remove_tags = w.remove_tags;
+      b.add_followers = w.add_followers;
+      b.clear_custom_fields = w.clear_custom_fields;
+      if (w.note) {
+        std::string marker = write_marker(w.idempotency_key);
+        std::string text = *w.note;
+        if (auto at = text.rfind(marker); at != std::string::npos) text.erase(at);
+        while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.pop_back();
+        b.summary = std::move(text);
+      }
+      keys.push_back(w.idempotency_key);
+      st.s.shadow_writes.push_back(std::move(b));
+    }
+    fold_write_outcome(st, Input::WriteOutcome(InputKind::kWriteConfirmed, std::move(keys),
+                                               std::nullopt, "shadow mode"));
+    // A ticket's decisions chain only a few deep; the bound guards a loop.
+    if (round < 8) evaluate(st);
+  }
+}
+
 void evaluate(Step& st) {
   TicketState& s = st.s;
+  if (s.deleted || s.ticket.status == TicketStatus::kClosed) {
+    if (!s.shadow_writes.empty()) {
+      st.audit("shadow_backlog_dropped",
+               {{"writes", s.shadow_writes.size()},
+                {"reason", s.deleted ? "the ticket was deleted" : "the ticket is closed"}});
+      s.shadow_writes.clear();
+    }
+  }
   if (!s.known || s.deleted) return;
+  if (go_live(st)) return;
   const TagNames& tags = st.policy.tags;
   if (!moving(s) && handle_forward_request(st)) return;
   if (s.review.active && st.policy.review) {
@@ -944,6 +1152,7 @@ Decision decide(const TicketState& state, const Input& input, Instant now, const
       break;
   }
   evaluate(st);
+  if (policy.shadow) settle_in_shadow(st);
   d.next_deadline = next_deadline(d.state, policy);
   return d;
 }

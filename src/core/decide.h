@@ -30,6 +30,13 @@
 //    the request and the review tag and notes who forwarded; an unknown route
 //    gets a note and the request is dropped. The tier of the route's group
 //    starts its clock when the move lands.
+//  * Shadow mode (Policy::shadow): no write goes out. Each is settled at once
+//    as if it had landed and kept in the ticket's shadow backlog; while there
+//    is a backlog, the helpdesk's reports change only what they say changed
+//    (its copy of the group would undo the unwritten moves). Live again, the
+//    backlog becomes one "go_live" write of what is still due, with a note
+//    listing the decisions: nothing on a solved or closed ticket, no group
+//    an agent has changed since; a conflict retries on the fresh ticket.
 //  * A write is asked for once; until the vendor confirms it, refuses it
 //    (conflict: decide again on the fresh ticket) or dead-letters it, the same
 //    write is not asked for again. Echoes of tierd's own writes change nothing.

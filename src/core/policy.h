@@ -119,6 +119,11 @@ struct Policy {
   // The integration's own API user: changes it makes are tierd's own writes
   // coming back, never an agent's manual move.
   std::optional<UserId> api_user_id;
+  // Shadow mode: decide and audit as usual, but write nothing to the
+  // helpdesk. Each write is settled at once as if it had landed and kept in
+  // the ticket's shadow backlog, which going live turns into one write of
+  // what is still due (see decide.h).
+  bool shadow = false;
 
   // Index of the tier that owns `group`, or -1.
   int tier_of_group(std::optional<GroupId> group) const;

@@ -45,17 +45,35 @@ nlohmann::json to_json(const TicketState& s) {
       {"at_risk", s.review.at_risk},      {"escalation_blocked", s.review.escalation_blocked}};
   if (s.review.running_since) review["running_since"] = to_unix_ms(*s.review.running_since);
   if (s.review.suggested_route) review["suggested_route"] = *s.review.suggested_route;
-  return {{"id", s.id},
-          {"known", s.known},
-          {"deleted", s.deleted},
-          {"ticket", to_json(s.ticket)},
-          {"stay", std::move(stay)},
-          {"pending", std::move(pending)},
-          {"next_write_seq", s.next_write_seq},
-          {"review", std::move(review)},
-          {"forward_actor", s.forward_actor ? nlohmann::json(*s.forward_actor) : nlohmann::json()},
-          {"consumed_forward_field", s.consumed_forward_field},
-          {"forward_blocked", s.forward_blocked}};
+  nlohmann::json shadow = nlohmann::json::array();
+  for (const auto& w : s.shadow_writes) {
+    nlohmann::json wj{{"key", w.key},
+                      {"kind", w.kind},
+                      {"decided_at", to_unix_ms(w.decided_at)},
+                      {"add_tags", w.add_tags},
+                      {"remove_tags", w.remove_tags},
+                      {"add_followers", w.add_followers},
+                      {"clear_custom_fields", w.clear_custom_fields},
+                      {"summary", w.summary}};
+    if (w.set_group) wj["set_group"] = *w.set_group;
+    if (w.sets_assignee)
+      wj["to_assignee"] = w.to_assignee ? nlohmann::json(*w.to_assignee) : nlohmann::json();
+    shadow.push_back(std::move(wj));
+  }
+  nlohmann::json out{
+      {"id", s.id},
+      {"known", s.known},
+      {"deleted", s.deleted},
+      {"ticket", to_json(s.ticket)},
+      {"stay", std::move(stay)},
+      {"pending", std::move(pending)},
+      {"next_write_seq", s.next_write_seq},
+      {"review", std::move(review)},
+      {"forward_actor", s.forward_actor ? nlohmann::json(*s.forward_actor) : nlohmann::json()},
+      {"consumed_forward_field", s.consumed_forward_field},
+      {"forward_blocked", s.forward_blocked}};
+  if (!shadow.empty()) out["shadow_writes"] = std::move(shadow);
+  return out;
 }
 
 Result<TicketState> ticket_state_from_json(const nlohmann::json& j) {
@@ -110,6 +128,25 @@ Result<TicketState> ticket_state_from_json(const nlohmann::json& j) {
       s.forward_actor = it->get<UserId>();
     s.consumed_forward_field = j.value("consumed_forward_field", std::string());
     s.forward_blocked = j.value("forward_blocked", false);
+    if (auto it = j.find("shadow_writes"); it != j.end()) {
+      for (const auto& wj : *it) {
+        ShadowWrite w;
+        w.key = wj.at("key").get<std::string>();
+        w.kind = wj.at("kind").get<std::string>();
+        w.decided_at = from_unix_ms(wj.at("decided_at").get<int64_t>());
+        if (wj.contains("set_group")) w.set_group = wj["set_group"].get<GroupId>();
+        if (wj.contains("to_assignee")) {
+          w.sets_assignee = true;
+          if (!wj["to_assignee"].is_null()) w.to_assignee = wj["to_assignee"].get<UserId>();
+        }
+        w.add_tags = wj.value("add_tags", std::vector<std::string>{});
+        w.remove_tags = wj.value("remove_tags", std::vector<std::string>{});
+        w.add_followers = wj.value("add_followers", std::vector<UserId>{});
+        w.clear_custom_fields = wj.value("clear_custom_fields", std::vector<int64_t>{});
+        w.summary = wj.value("summary", std::string());
+        s.shadow_writes.push_back(std::move(w));
+      }
+    }
     return s;
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidArgument(std::string("ticket state: ") + e.what());

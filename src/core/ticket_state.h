@@ -61,6 +61,24 @@ struct PendingWrite {
   bool operator==(const PendingWrite&) const = default;
 };
 
+// A write decided in shadow mode. It was settled at once as if the helpdesk
+// had applied it (so the clocks go on as they would have), and is kept until
+// going live reconciles the helpdesk with it: see decide.h.
+struct ShadowWrite {
+  std::string key;
+  std::string kind;
+  Instant decided_at{};
+  std::optional<GroupId> set_group;
+  bool sets_assignee = false;         // sets (or clears) the assignee ...
+  std::optional<UserId> to_assignee;  // ... to this agent (nullopt: unassigned)
+  std::vector<std::string> add_tags;
+  std::vector<std::string> remove_tags;
+  std::vector<UserId> add_followers;
+  std::vector<int64_t> clear_custom_fields;
+  std::string summary;  // the note it would have written, without its marker
+  bool operator==(const ShadowWrite&) const = default;
+};
+
 struct TicketState {
   TicketId id = 0;
   bool known = false;  // false until the first snapshot of the ticket
@@ -76,6 +94,10 @@ struct TicketState {
   // while the helpdesk still shows it.
   std::string consumed_forward_field;
   bool forward_blocked = false;  // a forward write was refused for good; wait for a new request
+  // Writes decided in shadow mode, oldest first. While there are any, the
+  // mirror shows the ticket as they would have left it, not as the helpdesk
+  // has it.
+  std::vector<ShadowWrite> shadow_writes;
 
   bool has_pending(std::string_view kind) const;
   bool pending_removes_tag(std::string_view tag) const;

@@ -40,16 +40,27 @@ std::string Engine::cursor_meta_key(const std::string& pool) {
 }
 
 Status Engine::load_roster() {
-  Status s = store_.for_each_ticket([this](const TicketRow& row) {
+  size_t shadow_backlogs = 0;
+  Status s = store_.for_each_ticket([this, &shadow_backlogs](const TicketRow& row) {
     auto parsed = nlohmann::json::parse(row.state_json, nullptr, false);
     if (parsed.is_discarded()) return;
     auto state = ticket_state_from_json(parsed);
     if (!state.ok()) return;
     if (auto agent = open_assignee(*state)) ++roster_.open_tickets[*agent];
     if (state->stay.running_since) clock_tier_[row.id] = state->stay.tier;
+    if (!state->shadow_writes.empty()) ++shadow_backlogs;
   });
   if (!s.ok()) return s;
   load_cursors(*policy());
+  if (shadow_backlogs > 0 && !policy()->shadow) {
+    // Started live after a shadow run: every ticket gets a look at once, so
+    // what the shadow decisions left due is written now, not at the
+    // ticket's next event.
+    spdlog::info("engine: {} tickets have decisions from shadow mode; writing what is still due",
+                 shadow_backlogs);
+    std::lock_guard lock(mutex_);
+    replan_ = true;
+  }
   return Status::Ok();
 }
 
@@ -234,32 +245,18 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
   std::optional<UserId> counted_before = open_assignee(*state);
   Decision d = decide(*state, input, now, *policy, roster_);
 
-  if (options_.shadow && !d.writes.empty()) {
-    // Nothing is written in shadow mode: settle the writes at once so the
-    // clocks go on as if they had landed, and say what would have been done.
-    std::vector<std::string> keys;
-    for (const auto& w : d.writes) keys.push_back(w.idempotency_key);
-    for (const auto& w : d.writes) {
-      c.audit.push_back({0, id, now, "shadow_write", event_id, to_json(w).dump()});
-    }
-    auto settle =
-        Input::WriteOutcome(InputKind::kWriteConfirmed, keys, std::nullopt, "shadow mode");
-    Decision settled = decide(d.state, settle, now, *policy);
-    d.state = settled.state;
-    d.next_deadline = settled.next_deadline;
-    for (auto& note : settled.audit) d.audit.push_back(std::move(note));
-  } else {
-    for (const auto& w : d.writes) {
-      OutboxRecord r;
-      r.ticket_id = id;
-      r.kind = w.kind;
-      r.payload_json = to_json(w).dump();
-      r.idempotency_key = w.idempotency_key;
-      r.created_at = now;
-      r.not_before = now;
-      c.new_outbox.push_back(std::move(r));
-      batch.queued_writes = true;
-    }
+  // In shadow mode decide() settles its writes itself (they come back as
+  // "shadow_write" audit notes), so there is nothing to queue.
+  for (const auto& w : d.writes) {
+    OutboxRecord r;
+    r.ticket_id = id;
+    r.kind = w.kind;
+    r.payload_json = to_json(w).dump();
+    r.idempotency_key = w.idempotency_key;
+    r.created_at = now;
+    r.not_before = now;
+    c.new_outbox.push_back(std::move(r));
+    batch.queued_writes = true;
   }
 
   if (input.kind == InputKind::kWriteConfirmed) c.outbox_done = outcome_ids;

@@ -14,6 +14,12 @@
 // decisions and stored in the same transaction as the ticket), and group
 // membership and away marks (pushed by the AvailabilityRefresher).
 //
+// Shadow mode is the policy's (Policy::shadow): decide() then writes nothing
+// and keeps a backlog per ticket. When a new policy turns it off, the re-plan
+// that every policy change runs gives each ticket a Tick, and decide() turns
+// the backlog into one write of what is still due; a start in live mode with
+// backlogs in the store does the same.
+//
 // Threads: start()/stop()/set_policy() from the owner; notify_inbox() from
 // ingest threads; post_outcome() from the sender; update_availability() from
 // the availability refresher. Everything else runs on the
@@ -55,7 +61,6 @@ struct WriteOutcome {
 
 struct EngineOptions {
   size_t batch_size = 256;                         // inputs per store transaction
-  bool shadow = false;                             // decide and audit, but queue no writes
   Duration retry_pause = std::chrono::seconds(1);  // after a store failure
   // Called on the engine thread with each timer's lateness (fired - due);
   // for benchmarks and tests. The metrics histogram gets it regardless.

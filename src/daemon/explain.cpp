@@ -54,6 +54,17 @@ std::string describe(const AuditRecord& r, const nlohmann::json& d) {
   if (k == "retag") return "fixing tier tags after a move by hand";
   if (k == "refused") return "did not act on " + d.value("tag", "?") + ": " + d.value("reason", "");
   if (k == "shadow_write") return "shadow mode: would write " + d.value("kind", "?");
+  if (k == "go_live") {
+    if (!d.value("due", false))
+      return "live after shadow mode: nothing due (" + d.value("reason", "") + ")";
+    std::string text = "live after shadow mode: writing what is still due of " +
+                       std::to_string(d.value("shadow_writes", 0)) + " shadow decisions";
+    if (d.contains("to")) text += ", moving the ticket to " + d.value("to", "?");
+    return text;
+  }
+  if (k == "go_live_rebased")
+    return "live after shadow mode: the ticket changed meanwhile, trying again";
+  if (k == "shadow_backlog_dropped") return "shadow decisions dropped: " + d.value("reason", "");
   return k + " " + d.dump();
 }
 

@@ -37,6 +37,7 @@ Result<std::shared_ptr<const Policy>> build_policy(const Config& config) {
   policy->tags.at_risk = config.tags.at_risk;
   policy->tags.forward_prefix = config.tags.forward_prefix;
   policy->api_user_id = config.zendesk.api_user_id;
+  policy->shadow = config.mode == RunMode::kShadow;
 
   if (config.review) {
     const ReviewConfig& r = *config.review;

@@ -96,7 +96,7 @@ std::optional<UserId> discover_api_user(HelpdeskApi& api) {
 
 // `reconciler` is null when reconcile.enabled was false at start.
 void reload(const std::string& path, Engine& engine, Reconciler* reconciler, CurrentPolicy& current,
-            HttpListener& listener) {
+            HttpListener& listener, bool can_write) {
   auto config = load_config_file(path);
   if (!config.ok()) {
     spdlog::error("reload: the new config was refused; the running one stays:\n{}",
@@ -109,8 +109,20 @@ void reload(const std::string& path, Engine& engine, Reconciler* reconciler, Cur
                   policy.status().message());
     return;
   }
+  bool was_shadow = current.get()->shadow;
+  if (was_shadow && !(*policy)->shadow && !can_write) {
+    spdlog::error(
+        "reload: the new config was refused; the running one stays: mode \"live\" needs the "
+        "helpdesk API credentials (zendesk.email and an API token, or an OAuth token), which "
+        "were not set when tierd started; set them and restart");
+    return;
+  }
   setup_logging(config->log);
   auto next = with_api_user(*policy, current.get()->api_user_id);
+  if (was_shadow != next->shadow) {
+    spdlog::info(next->shadow ? "reload: mode shadow: decisions are audited, nothing is written"
+                              : "reload: mode live: writing what the shadow decisions left due");
+  }
   engine.set_policy(next);
   current.set(next);
   if (reconciler) reconciler->set_interval(config->reconcile.interval);
@@ -171,6 +183,8 @@ int run_serve(const std::string& config_path) {
   SystemClock clock;
   Metrics metrics;
   bool shadow = config->mode == RunMode::kShadow;
+  const bool can_write = !secrets->zendesk_oauth_token.empty() ||
+                         (!config->zendesk.email.empty() && !secrets->zendesk_api_token.empty());
 
   ZendeskApiOptions api_options;
   api_options.base_url = config->zendesk.base_url;
@@ -189,7 +203,6 @@ int run_serve(const std::string& config_path) {
   current_policy.set(*policy);
 
   EngineOptions engine_options;
-  engine_options.shadow = shadow;
   Engine engine(**store, clock, metrics, *policy, engine_options);
 
   // Review-and-forward: who can receive forwarded tickets, re-read every availability.refresh.
@@ -228,7 +241,9 @@ int run_serve(const std::string& config_path) {
     spdlog::critical("engine: cannot start: {}", s.to_string());
     return 1;
   }
-  if (!shadow) sender.start();
+  // Also in shadow mode: the outbox is empty then, and a reload to live
+  // needs the sender running.
+  sender.start();
   inbox.start();
   if (reconciler) reconciler->start();
 
@@ -335,7 +350,7 @@ int run_serve(const std::string& config_path) {
       continue;
     }
     if (sig == SIGHUP) {
-      reload(config_path, engine, reconciler.get(), current_policy, **listener);
+      reload(config_path, engine, reconciler.get(), current_policy, **listener, can_write);
       continue;
     }
     spdlog::info("shutdown: signal {} received; stopping", sig);

@@ -392,7 +392,12 @@ namespace {
 Result<std::shared_ptr<const Policy>> load_policy(const std::string& path) {
   auto config = load_config_file(path);
   if (!config.ok()) return config.status();
-  return build_policy(*config);
+  auto policy = build_policy(*config);
+  if (!policy.ok() || !(*policy)->shadow) return policy;
+  // A replay shows the decisions themselves, whichever mode the config runs in.
+  auto live = std::make_shared<Policy>(**policy);
+  live->shadow = false;
+  return std::shared_ptr<const Policy>(std::move(live));
 }
 
 json run_json(const SimRun& run) {

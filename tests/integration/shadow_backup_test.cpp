@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <csignal>
 #include <string>
 #include <thread>
 #include <vector>
@@ -80,6 +82,49 @@ TEST_CASE("shadow mode decides and explains escalations but writes nothing",
   CHECK(explain.output.find("shadow mode: would write escalate") != std::string::npos);
   CHECK(explain.output.find("tier2") != std::string::npos);
   CHECK(explain.output.find("tier3") != std::string::npos);
+}
+
+TEST_CASE("a reload from shadow to live writes only what is still due", "[integration][shadow]") {
+  LiveStackOptions options;
+  options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "2s"},
+                                  {"name": "tier2", "groups": [114002], "escalate_after": "1h"},
+                                  {"name": "tier3", "groups": [114003]}])");
+  options.extra_config = {{"mode", "shadow"}};
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+  int64_t open =
+      stack.create_ticket({{"subject", "still open"}, {"group_id", 114001}, {"status", "open"}});
+  int64_t solved = stack.create_ticket(
+      {{"subject", "solved meanwhile"}, {"group_id", 114001}, {"status", "open"}});
+  // Both would have been escalated; then an agent solves one of them.
+  std::this_thread::sleep_for(3500ms);
+  stack.agent_update(solved, {{"status", "solved"}});
+  std::this_thread::sleep_for(1000ms);
+  REQUIRE(ticket_writes(stack) == 0);
+
+  json config = json::parse(read_file(stack.config_path()));
+  config["mode"] = "live";
+  write_file(stack.config_path(), config.dump(2));
+  stack.signal_tierd(SIGHUP);
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(open) == 114002; }, 15s));
+  CHECK(stack.tierd_log().find("reload: mode live") != std::string::npos);
+  auto notes = stack.tierd_notes(open);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("shadow mode") != std::string::npos);
+  CHECK(notes[0].find("from tier1 to tier2") != std::string::npos);
+  json tags = stack.ticket(open).at("tags");
+  CHECK(std::find(tags.begin(), tags.end(), "tierd_tier2") != tags.end());
+
+  // The solved ticket needs nothing: it is left as the agent left it.
+  std::this_thread::sleep_for(1500ms);
+  CHECK(stack.group_of(solved) == 114001);
+  CHECK(stack.tierd_notes(solved).empty());
+  json solved_tags = stack.ticket(solved).at("tags");
+  CHECK(std::find(solved_tags.begin(), solved_tags.end(), "tierd_tier2") == solved_tags.end());
+  // And the open ticket got exactly one write.
+  CHECK(ticket_writes(stack) == 1);
 }
 
 TEST_CASE("tierd backup copies a running instance's store consistently", "[integration][backup]") {
