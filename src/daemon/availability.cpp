@@ -33,14 +33,34 @@ AvailabilityOptions availability_options(const Config& config) {
 
 AvailabilityRefresher::AvailabilityRefresher(HelpdeskApi& api, AvailabilityOptions options,
                                              std::function<void(AvailabilitySnapshot)> on_refresh)
-    : api_(api), options_(std::move(options)), on_refresh_(std::move(on_refresh)) {}
+    : api_(api), on_refresh_(std::move(on_refresh)), options_(std::move(options)) {}
+
+AvailabilityOptions AvailabilityRefresher::options() const {
+  std::lock_guard lock(mutex_);
+  return options_;
+}
+
+void AvailabilityRefresher::set_options(AvailabilityOptions options) {
+  bool start_thread = false;
+  {
+    std::lock_guard lock(mutex_);
+    options_ = std::move(options);
+    refresh_now_ = true;
+    start_thread = !thread_.joinable() && !options_.groups.empty() && !stopping_;
+  }
+  if (start_thread) {
+    thread_ = std::thread([this] { run(); });
+  } else {
+    wake_.notify_all();
+  }
+}
 
 AvailabilityRefresher::~AvailabilityRefresher() {
   stop();
 }
 
 void AvailabilityRefresher::start() {
-  if (options_.groups.empty() || thread_.joinable()) return;
+  if (options().groups.empty() || thread_.joinable()) return;
   // A failed first read is logged inside; the thread tries again later.
   (void)refresh_once();
   thread_ = std::thread([this] { run(); });
@@ -58,7 +78,9 @@ void AvailabilityRefresher::stop() {
 void AvailabilityRefresher::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (wake_.wait_for(lock, options_.refresh, [this] { return stopping_; })) break;
+    wake_.wait_for(lock, options_.refresh, [this] { return stopping_ || refresh_now_; });
+    if (stopping_) break;
+    refresh_now_ = false;
     lock.unlock();
     try {
       (void)refresh_once();  // failures are logged inside
@@ -70,9 +92,13 @@ void AvailabilityRefresher::run() {
 }
 
 Status AvailabilityRefresher::refresh_once() {
+  const AvailabilityOptions watch = options();
   Status first_failure = Status::Ok();
   AvailabilitySnapshot next = last_;
-  for (GroupId group : options_.groups) {
+  std::erase_if(next.members, [&](const auto& entry) {
+    return std::find(watch.groups.begin(), watch.groups.end(), entry.first) == watch.groups.end();
+  });
+  for (GroupId group : watch.groups) {
     auto members = api_.group_memberships(group);
     if (!members.ok()) {
       spdlog::warn("availability: group={} members not read, keeping the last known: {}", group,
@@ -84,8 +110,8 @@ Status AvailabilityRefresher::refresh_once() {
     set.clear();
     for (const auto& m : *members) set.insert(m.user_id);
   }
-  if (!options_.users.empty()) {
-    auto users = api_.users_by_ids(options_.users);
+  if (!watch.users.empty()) {
+    auto users = api_.users_by_ids(watch.users);
     if (!users.ok()) {
       spdlog::warn("availability: users not read, keeping the last away marks: {}",
                    users.status().to_string());
@@ -93,8 +119,8 @@ Status AvailabilityRefresher::refresh_once() {
     } else {
       next.away.clear();
       for (const auto& u : *users) {
-        bool tagged = options_.away_user_tag &&
-                      std::binary_search(u.tags.begin(), u.tags.end(), *options_.away_user_tag);
+        bool tagged = watch.away_user_tag &&
+                      std::binary_search(u.tags.begin(), u.tags.end(), *watch.away_user_tag);
         if (tagged || !u.active) next.away.insert(u.id);
       }
     }

@@ -9,7 +9,10 @@
 // When a read fails, the group or the away marks keep their last known value:
 // a helpdesk hiccup must not make everybody unavailable.
 //
-// Threads: start()/stop() from the owner; on_refresh is called on the
+// A config reload hands the new watch list to set_options(), which refreshes
+// at once, so that a route added by the reload finds its agents.
+//
+// Threads: start()/stop()/set_options() from the owner; on_refresh is called on the
 // refresher's thread (and once on the caller's, inside start()). Nothing
 // escapes the thread; failures are logged and retried at the next refresh.
 #pragma once
@@ -61,6 +64,10 @@ class AvailabilityRefresher {
   void start();
   // Wakes and joins the thread. Idempotent.
   void stop();
+  // Watches `options` from now on: refreshes at once (on the refresher's
+  // thread, starting it if there was nothing to watch before). Groups no
+  // longer watched leave the snapshot.
+  void set_options(AvailabilityOptions options);
   // One refresh; delivers the snapshot. Returns OK when every read
   // succeeded, else the first failure (the snapshot is still delivered).
   Status refresh_once();
@@ -68,9 +75,10 @@ class AvailabilityRefresher {
  private:
   void run();
 
+  AvailabilityOptions options() const;
+
   // Set at construction.
   HelpdeskApi& api_;
-  const AvailabilityOptions options_;
   const std::function<void(AvailabilitySnapshot)> on_refresh_;
 
   // Refresher thread (or start()'s caller before the thread exists).
@@ -78,8 +86,10 @@ class AvailabilityRefresher {
   std::thread thread_;
 
   // Guarded by mutex_.
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
+  AvailabilityOptions options_;
+  bool refresh_now_ = false;
   bool stopping_ = false;
 };
 

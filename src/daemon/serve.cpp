@@ -95,8 +95,9 @@ std::optional<UserId> discover_api_user(HelpdeskApi& api) {
 }
 
 // `reconciler` is null when reconcile.enabled was false at start.
-void reload(const std::string& path, Engine& engine, Reconciler* reconciler, CurrentPolicy& current,
-            HttpListener& listener, bool can_write) {
+void reload(const std::string& path, Engine& engine, Reconciler* reconciler,
+            AvailabilityRefresher& availability, CurrentPolicy& current, HttpListener& listener,
+            bool can_write) {
   auto config = load_config_file(path);
   if (!config.ok()) {
     spdlog::error("reload: the new config was refused; the running one stays:\n{}",
@@ -126,6 +127,7 @@ void reload(const std::string& path, Engine& engine, Reconciler* reconciler, Cur
   engine.set_policy(next);
   current.set(next);
   if (reconciler) reconciler->set_interval(config->reconcile.interval);
+  availability.set_options(availability_options(*config));
   if (auto tls = tls_files(*config); tls && listener.tls()) {
     // Renewed certificates apply to new connections; a bad pair keeps the old one.
     if (Status s = listener.reload_certificate(*tls); !s.ok()) {
@@ -350,7 +352,8 @@ int run_serve(const std::string& config_path) {
       continue;
     }
     if (sig == SIGHUP) {
-      reload(config_path, engine, reconciler.get(), current_policy, **listener, can_write);
+      reload(config_path, engine, reconciler.get(), availability, current_policy, **listener,
+             can_write);
       continue;
     }
     spdlog::info("shutdown: signal {} received; stopping", sig);

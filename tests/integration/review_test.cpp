@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "support/live_stack.h"
+#include "support/process_harness.h"
 
 using namespace tierd::testing;
 using namespace std::chrono_literals;
@@ -260,4 +261,27 @@ TEST_CASE("a ticket left in review past its budget goes to the review leads",
   CHECK_FALSE(has_tag(t, "tierd_at_risk"));
   CHECK(t.at("assignee_id").is_null());
   CHECK(any_note_contains(stack, id, "Moved to the review leads (group 114009)"));
+}
+
+TEST_CASE("a route added by a reload finds its agents without waiting for the next refresh",
+          "[integration][review][reload]") {
+  LiveStackOptions options = review_options();
+  options.extra_config["availability"]["refresh"] = "1h";
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+
+  json config = json::parse(read_file(stack.config_path()));
+  config["routes"].push_back(
+      {{"name", "vip"}, {"group", 114003}, {"agents", {500124}}, {"assign", "round_robin"}});
+  write_file(stack.config_path(), config.dump(2));
+  stack.signal_tierd(SIGHUP);
+  REQUIRE(LiveStack::eventually(
+      [&] { return stack.tierd_log().find("reload: applied") != std::string::npos; }, 5s));
+
+  int64_t id = reviewed_ticket(stack);
+  // The group of the new route was read at the reload: its agent is available.
+  forward_by_tag(stack, id, "vip");
+  CHECK(forwarded_assignee(stack, id, 114003) == 500124);
 }
