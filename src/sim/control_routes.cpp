@@ -161,6 +161,7 @@ SimResponse SimService::handle_control(const SimRequest& request, const std::str
   if (path == "/sim/groups" && m == "POST") return seed_groups(body);
   if (path == "/sim/memberships" && m == "POST") return seed_memberships(body);
   if (path == "/sim/tickets" && m == "POST") return create_ticket_as_requester(body);
+  if (path == "/sim/ticket_fields" && m == "POST") return seed_ticket_fields(body);
   const std::string tickets_prefix = "/sim/tickets/";
   if (path.rfind(tickets_prefix, 0) == 0) {
     int64_t id = 0;

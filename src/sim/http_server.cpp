@@ -84,8 +84,11 @@ Result<int> SimHttpServer::start(const std::string& host, int port, int threads)
     }
     res.status = response.status;
     for (const auto& [k, v] : response.headers) res.set_header(k, v);
-    res.set_content(response.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                    "application/json; charset=utf-8");
+    // 204 No Content answers carry no body.
+    if (response.status != 204) {
+      res.set_content(response.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                      "application/json; charset=utf-8");
+    }
   };
   server_->Get(".*", handler);
   server_->Post(".*", handler);

@@ -45,6 +45,10 @@ SimReply SimClient::get(const std::string& path) {
 SimReply SimClient::post(const std::string& path, const json& body) {
   return send("POST", path, body);
 }
+SimReply SimClient::patch(const std::string& path, const nlohmann::json& body) {
+  return send("PATCH", path, body);
+}
+
 SimReply SimClient::put(const std::string& path, const json& body) {
   return send("PUT", path, body);
 }
@@ -63,6 +67,8 @@ SimReply SimClient::send(const std::string& method, const std::string& path, con
     res = client_->Post(path.c_str(), headers, text, "application/json");
   } else if (method == "PUT") {
     res = client_->Put(path.c_str(), headers, text, "application/json");
+  } else if (method == "PATCH") {
+    res = client_->Patch(path.c_str(), headers, text, "application/merge-patch+json");
   } else {
     res = client_->Delete(path.c_str(), headers, text, "application/json");
   }

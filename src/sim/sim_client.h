@@ -42,6 +42,7 @@ class SimClient {
   SimReply get(const std::string& path_and_query);
   SimReply post(const std::string& path, const nlohmann::json& body);
   SimReply put(const std::string& path, const nlohmann::json& body);
+  SimReply patch(const std::string& path, const nlohmann::json& body);
   SimReply del(const std::string& path, const nlohmann::json& body = nullptr);
 
  private:

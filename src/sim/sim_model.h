@@ -1,5 +1,6 @@
 // The simulator's in-memory helpdesk account: users, groups, memberships,
-// tickets with their comments, and the counters that hand out ids.
+// tickets with their comments, API-created webhooks, ticket fields, and the
+// counters that hand out ids.
 //
 // Plain data. SimState is owned by SimService, which guards it with its mutex;
 // the free functions here never lock and never read a clock (`now` is passed
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/time.h"
+#include "sim/account_model.h"
 
 namespace tierd::sim {
 
@@ -88,11 +90,15 @@ struct SimState {
   std::map<int64_t, SimGroup> groups;
   std::map<int64_t, SimMembership> memberships;
   std::map<int64_t, SimTicket> tickets;
+  std::map<std::string, SimWebhook> webhooks;  // by id; ids sort in creation order
+  std::map<int64_t, SimTicketField> ticket_fields;
   int64_t next_ticket_id = 1;
   int64_t next_comment_id = 31000000001;
   int64_t next_audit_id = 22000000001;
   int64_t next_membership_id = 360000000001;
   int64_t change_seq = 0;
+  int64_t next_ticket_field_id = 360010000001;
+  int64_t next_field_option_id = 360020000001;
 
   const SimUser* find_user(int64_t id) const;
   const SimUser* find_user_by_email(const std::string& email) const;

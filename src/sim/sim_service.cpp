@@ -63,6 +63,9 @@ SimService::SimService(SimOptions options)
       kDefaultRequesterId, "Alex Customer", "alex@customer.example", "end-user", true, {}, 770010};
   state_.users[api_user.id] = api_user;
   state_.users[customer.id] = customer;
+  for (auto& field : system_ticket_fields(360000000101, whole_seconds(now()))) {
+    state_.ticket_fields[field.id] = std::move(field);
+  }
 }
 
 SimService::~SimService() {
@@ -220,6 +223,8 @@ SimResponse SimService::route_api(const SimRequest& request, const std::vector<s
       m == "GET") {
     return api_export(request);
   }
+  if (!p.empty() && p[0] == "webhooks") return api_webhooks(request, p, body);
+  if (!p.empty() && p[0] == "ticket_fields") return api_ticket_fields(request, p, body);
   if (!p.empty() && p[0] == "users" && m == "GET") return api_users(p, request);
   if (!p.empty() && (p[0] == "groups" || p[0] == "group_memberships") && m == "GET") {
     return api_groups(p, request);
@@ -234,6 +239,12 @@ void SimService::emit_events_locked(int64_t ticket_id, const TicketChanges& chan
   EventContext ctx{options_.account_id, options_.status_case, now()};
   for (const auto& event : build_ticket_events(state_, ticket, changes, actor_id, ctx, rng_)) {
     webhooks_.enqueue(event);
+    const std::string type = event.value("type", "");
+    for (const auto& [id, w] : state_.webhooks) {
+      if (w.status == "active" && w.subscribed_to(type)) {
+        webhooks_.enqueue_to({w.endpoint, w.signing_secret, w.id}, event);
+      }
+    }
   }
 }
 

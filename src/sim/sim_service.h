@@ -3,6 +3,24 @@
 // It answers the Zendesk API subset tierd uses (/api/v2/...), the control API
 // for tests and the demo (/sim/...), and /healthz, as transport-free
 // SimRequest -> SimResponse calls; src/sim/http_server.h adapts them to HTTP.
+//
+// Zendesk API (auth, rate limits and faults apply; ".json" suffix optional):
+//   POST /tickets  GET|PUT /tickets/{id}  GET /tickets/{id}/comments
+//   PUT|POST|DELETE /tickets/{id}/tags  PUT /tickets/update_many
+//   GET /job_statuses/{id}  GET /incremental/tickets/cursor
+//   GET /users (role=)  GET /users/{id|me}  GET /users/show_many?ids=
+//   GET /groups  GET /groups/{id}  GET /groups/{id}/memberships  GET /group_memberships
+//   GET|POST /webhooks                   list (filter[name_contains], page[size],
+//                                        page[after]; meta.has_more/after_cursor,
+//                                        links.next) | create -> 201 {"webhook"}
+//   GET|PUT|PATCH|DELETE /webhooks/{id}  PUT/PATCH/DELETE answer 204
+//   GET|POST /webhooks/{id}/signing_secret  show | reset -> {"signing_secret":
+//                                        {"algorithm":"SHA256","secret"}}
+//   GET|POST /ticket_fields  GET|PUT /ticket_fields/{id}   (offset paging;
+//                                        system fields Subject..Assignee exist)
+// Every event goes to --webhook-url (signed with --webhook-secret) and also to
+// each active API-created webhook subscribed to its type, signed with that
+// webhook's own secret.
 // It owns the account state (guarded by one mutex), the rate limiters, the
 // fault queue, the request log, a worker thread that runs update_many jobs
 // and the webhook sender thread.
@@ -19,6 +37,8 @@
 //   GET|DELETE /sim/webhooks             {"deliveries":[{event_id,type,ticket_id,invocation_id,
 //                                        http_status,attempts,outcome,error}],"paused"}
 //   POST /sim/webhooks/pause|resume
+//   POST /sim/ticket_fields              seed one field ({"ticket_field":{...}} as
+//                                        POST /api/v2/ticket_fields; "id" may be given)
 //
 // handle() may be called from many threads at once; it blocks for injected
 // delays. start() and stop() are called by the owner's thread.
@@ -111,6 +131,7 @@ class SimService {
   SimResponse seed_memberships(const nlohmann::json& body);
   SimResponse create_ticket_as_requester(const nlohmann::json& body);
   SimResponse update_ticket_as_agent(int64_t id, const nlohmann::json& body);
+  SimResponse seed_ticket_fields(const nlohmann::json& body);
 
   const SimOptions& options() const { return options_; }
 
@@ -140,6 +161,13 @@ class SimService {
   SimResponse api_export(const SimRequest& request);
   SimResponse api_users(const std::vector<std::string>& parts, const SimRequest& request);
   SimResponse api_groups(const std::vector<std::string>& parts, const SimRequest& request);
+  // Account admin (account_admin_routes.cpp).
+  SimResponse api_webhooks(const SimRequest& request, const std::vector<std::string>& parts,
+                           const nlohmann::json& body);
+  SimResponse api_ticket_fields(const SimRequest& request, const std::vector<std::string>& parts,
+                                const nlohmann::json& body);
+  // Caller holds mutex_. `id` nullopt: the next free id.
+  SimResponse create_ticket_field_locked(const nlohmann::json& body, std::optional<int64_t> id);
 
   // Stores events for a change; caller holds mutex_.
   void emit_events_locked(int64_t ticket_id, const TicketChanges& changes, int64_t actor_id);

@@ -11,10 +11,15 @@ namespace tierd::sim {
 using nlohmann::json;
 
 json delivery_json(const WebhookDelivery& d) {
-  return {{"event_id", d.event_id},       {"type", d.type},
-          {"ticket_id", d.ticket_id},     {"invocation_id", d.invocation_id},
-          {"http_status", d.http_status}, {"attempts", d.attempts},
-          {"outcome", d.outcome},         {"error", d.error}};
+  return {{"event_id", d.event_id},
+          {"type", d.type},
+          {"ticket_id", d.ticket_id},
+          {"invocation_id", d.invocation_id},
+          {"webhook_id", d.webhook_id},
+          {"http_status", d.http_status},
+          {"attempts", d.attempts},
+          {"outcome", d.outcome},
+          {"error", d.error}};
 }
 
 bool split_url(const std::string& url, std::string& origin, std::string& path) {
@@ -32,7 +37,11 @@ bool split_url(const std::string& url, std::string& origin, std::string& path) {
 }
 
 WebhookSender::WebhookSender(WebhookSenderOptions options) : options_(std::move(options)) {
-  if (!options_.url.empty() && !split_url(options_.url, origin_, path_)) {
+  default_target_.secret = options_.secret;
+  default_target_.webhook_id = options_.webhook_id;
+  if (!options_.url.empty() &&
+      !split_url(options_.url, default_target_.origin, default_target_.path)) {
+    default_target_.origin.clear();
     spdlog::error("event=webhook_config_invalid url_has_no_scheme=true");
   }
 }
@@ -58,7 +67,19 @@ void WebhookSender::stop() {
 }
 
 void WebhookSender::enqueue(const json& event) {
+  enqueue_resolved(default_target_, event, "no webhook url");
+}
+
+void WebhookSender::enqueue_to(const WebhookTarget& target, const json& event) {
+  Resolved resolved{"", "", target.secret, target.webhook_id};
+  if (!split_url(target.url, resolved.origin, resolved.path)) resolved.origin.clear();
+  enqueue_resolved(resolved, event, "webhook endpoint has no scheme");
+}
+
+void WebhookSender::enqueue_resolved(const Resolved& target, const json& event,
+                                     const char* undeliverable_reason) {
   WebhookDelivery d;
+  d.webhook_id = target.webhook_id;
   d.event_id = event.value("id", "");
   d.type = event.value("type", "");
   if (event.contains("detail") && event["detail"].contains("id")) {
@@ -67,14 +88,14 @@ void WebhookSender::enqueue(const json& event) {
   std::string body = event.dump(-1, ' ', false, json::error_handler_t::replace);
   std::lock_guard lock(mutex_);
   d.invocation_id = std::to_string(next_invocation_++);
-  if (paused_ || origin_.empty()) {
+  if (paused_ || target.origin.empty()) {
     d.outcome = "dropped";
-    d.error = paused_ ? "webhooks paused" : "no webhook url";
+    d.error = paused_ ? "webhooks paused" : undeliverable_reason;
     deliveries_.push_back(std::move(d));
     return;
   }
   deliveries_.push_back(std::move(d));
-  queue_.push_back({deliveries_.size() - 1, std::move(body)});
+  queue_.push_back({deliveries_.size() - 1, std::move(body), target});
   wake_.notify_all();
 }
 
@@ -105,9 +126,9 @@ void WebhookSender::clear() {
   if (queue_.empty() && !in_flight_) deliveries_.clear();
 }
 
-int WebhookSender::send_once(const std::string& body, const std::string& invocation_id,
-                             std::string& error) {
-  httplib::Client client(origin_);
+int WebhookSender::send_once(const Resolved& target, const std::string& body,
+                             const std::string& invocation_id, std::string& error) {
+  httplib::Client client(target.origin);
   client.set_tcp_nodelay(true);
   client.set_follow_location(false);
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(options_.timeout);
@@ -121,12 +142,12 @@ int WebhookSender::send_once(const std::string& body, const std::string& invocat
   httplib::Headers headers = {
       {"User-Agent", "Zendesk Webhook"},
       {"x-zendesk-account-id", std::to_string(options_.account_id)},
-      {"x-zendesk-webhook-id", options_.webhook_id},
+      {"x-zendesk-webhook-id", target.webhook_id},
       {"x-zendesk-webhook-invocation-id", invocation_id},
-      {"x-zendesk-webhook-signature", zendesk::compute_signature(options_.secret, timestamp, body)},
+      {"x-zendesk-webhook-signature", zendesk::compute_signature(target.secret, timestamp, body)},
       {"x-zendesk-webhook-signature-timestamp", timestamp},
   };
-  auto res = client.Post(path_.c_str(), headers, body, "application/json");
+  auto res = client.Post(target.path.c_str(), headers, body, "application/json");
   if (!res) {
     error = httplib::to_string(res.error());
     return 0;
@@ -147,7 +168,7 @@ void WebhookSender::run() {
     for (int attempt = 1; attempt <= 1 + options_.max_retries; ++attempt) {
       lock.unlock();
       std::string error;
-      int status = send_once(item.body, invocation_id, error);
+      int status = send_once(item.target, item.body, invocation_id, error);
       lock.lock();
       WebhookDelivery& d = deliveries_[item.index];
       d.attempts = attempt;

@@ -1,7 +1,12 @@
-// Delivers webhook events to one endpoint the way Zendesk does: POST with a
-// JSON body, signed (x-zendesk-webhook-signature over timestamp + body), one
-// at a time in order, retrying timeouts, 409, 429 and 5xx a few times with a
-// short back-off before giving up.
+// Delivers webhook events the way Zendesk does: POST with a JSON body, signed
+// (x-zendesk-webhook-signature over timestamp + body), one at a time in order,
+// retrying timeouts, 409, 429 and 5xx a few times with a short back-off
+// before giving up.
+//
+// Every event goes to the default target (the --webhook-url given at start,
+// with its secret); enqueue_to() also sends it to another target (an
+// API-created webhook with its own url, secret and id). All targets share the
+// one queue and thread, so deliveries keep the order events were enqueued in.
 //
 // Owns one sender thread. enqueue(), pause(), deliveries() are safe from any
 // thread; the destructor (or stop()) drains nothing: pending events are
@@ -21,6 +26,13 @@
 
 namespace tierd::sim {
 
+// Where one delivery goes and how it is signed.
+struct WebhookTarget {
+  std::string url;  // "http://127.0.0.1:8080/webhooks/zendesk"
+  std::string secret;
+  std::string webhook_id;  // the x-zendesk-webhook-id header
+};
+
 struct WebhookSenderOptions {
   std::string url;  // "http://127.0.0.1:8080/webhooks/zendesk"; empty = no delivery
   std::string secret;
@@ -37,7 +49,8 @@ struct WebhookDelivery {
   std::string type;
   int64_t ticket_id = 0;
   std::string invocation_id;
-  int http_status = 0;  // last answer; 0 when none (refused, timeout, not tried)
+  std::string webhook_id;  // the target's
+  int http_status = 0;     // last answer; 0 when none (refused, timeout, not tried)
   int attempts = 0;
   std::string outcome = "pending";  // pending | delivered | failed | dropped
   std::string error;
@@ -62,6 +75,9 @@ class WebhookSender {
   // Queues one event (its JSON envelope) for delivery; dropped and recorded
   // as such while paused or when no URL is configured.
   void enqueue(const nlohmann::json& event);
+  // Queues one event for another target; dropped and recorded as such while
+  // paused or when the target's URL has no scheme.
+  void enqueue_to(const WebhookTarget& target, const nlohmann::json& event);
   // Paused: new and queued events are dropped, as when the endpoint stayed
   // down past Zendesk's retries.
   void set_paused(bool paused);
@@ -70,18 +86,27 @@ class WebhookSender {
   void clear();
 
  private:
+  struct Resolved {
+    std::string origin;  // "http://host:port"; empty = not deliverable
+    std::string path;
+    std::string secret;
+    std::string webhook_id;
+  };
   struct Pending {
     size_t index;  // into deliveries_
     std::string body;
+    Resolved target;
   };
+  void enqueue_resolved(const Resolved& target, const nlohmann::json& event,
+                        const char* undeliverable_reason);
   void run();
   // Sends one attempt; returns the HTTP status or 0 with `error` set.
-  int send_once(const std::string& body, const std::string& invocation_id, std::string& error);
+  int send_once(const Resolved& target, const std::string& body, const std::string& invocation_id,
+                std::string& error);
 
   // Set at construction.
   const WebhookSenderOptions options_;
-  std::string origin_;
-  std::string path_;
+  Resolved default_target_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -14,6 +14,7 @@
 
 #include "sim/sim_client.h"
 #include "support/process_harness.h"
+#include "support/webhook_receiver.h"
 #include "vendor/zendesk/webhook_signature.h"
 
 using nlohmann::json;
@@ -23,59 +24,6 @@ using namespace tierd::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Received {
-  json body;
-  std::string raw;
-  httplib::Headers headers;
-};
-
-// Collects deliveries; answers `fail_first` requests with 503 first.
-class Receiver {
- public:
-  explicit Receiver(int fail_first = 0) : fail_first_(fail_first) {
-    server_.set_tcp_nodelay(true);
-    server_.Post("/hooks/zendesk", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mutex_);
-      if (fail_first_ > 0) {
-        --fail_first_;
-        res.status = 503;
-        return;
-      }
-      received_.push_back({json::parse(req.body, nullptr, false), req.body, req.headers});
-      res.status = 200;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~Receiver() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks/zendesk"; }
-
-  // Waits until at least `n` deliveries arrived; returns them.
-  std::vector<Received> wait_for(size_t n) {
-    for (int i = 0; i < 250; ++i) {
-      {
-        std::lock_guard lock(mutex_);
-        if (received_.size() >= n) return received_;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    std::lock_guard lock(mutex_);
-    return received_;
-  }
-
- private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mutex_;
-  int fail_first_;
-  std::vector<Received> received_;
-};
 
 class SimWithHooks {
  public:
@@ -127,7 +75,7 @@ int64_t create_ticket(SimClient& control) {
 
 TEST_CASE("webhooks are signed, carry Zendesk's headers and one event per changed aspect",
           "[sim][webhooks]") {
-  Receiver receiver;
+  WebhookReceiver receiver;
   SimWithHooks sim(receiver.url(), {"--webhook-secret", "s3cret"});
   SimClient control(sim.port());
   SimClient api(sim.port());
@@ -157,7 +105,7 @@ TEST_CASE("webhooks are signed, carry Zendesk's headers and one event per change
   std::set<int> positions;
   const std::string sequence = all[1].body["event"]["meta"]["sequence"]["id"];
   for (size_t i = 0; i < all.size(); ++i) {
-    const Received& r = all[i];
+    const ReceivedDelivery& r = all[i];
     INFO(r.raw);
     // Signature over timestamp + raw body with the configured secret.
     const std::string ts = header(r.headers, "x-zendesk-webhook-signature-timestamp");
@@ -236,7 +184,7 @@ TEST_CASE(
     "an agent's change through the control API carries that agent as actor, in the "
     "chosen case",
     "[sim][webhooks]") {
-  Receiver receiver;
+  WebhookReceiver receiver;
   SimWithHooks sim(receiver.url(), {"--status-case", "title"});
   SimClient control(sim.port());
   const int64_t id = create_ticket(control);
@@ -257,7 +205,7 @@ TEST_CASE(
 }
 
 TEST_CASE("a failing endpoint is retried and the attempts are recorded", "[sim][webhooks]") {
-  Receiver receiver(/*fail_first=*/2);
+  WebhookReceiver receiver(/*fail_first=*/2);
   SimWithHooks sim(receiver.url());
   SimClient control(sim.port());
   create_ticket(control);
@@ -291,7 +239,7 @@ TEST_CASE("an unreachable endpoint is given up after three retries", "[sim][webh
 }
 
 TEST_CASE("paused webhooks drop events until resumed", "[sim][webhooks]") {
-  Receiver receiver;
+  WebhookReceiver receiver;
   SimWithHooks sim(receiver.url());
   SimClient control(sim.port());
   REQUIRE(control.post("/sim/webhooks/pause", json::object()).status == 200);
