@@ -16,6 +16,7 @@
 #include "daemon/logging.h"
 #include "daemon/report.h"
 #include "daemon/serve.h"
+#include "daemon/setup.h"
 #include "daemon/simulate.h"
 
 namespace {
@@ -31,6 +32,9 @@ struct Options {
   std::string events;
   std::string until;
   std::string diff;
+  bool apply = false;
+  bool show_secret = false;
+  std::string env_file;
 };
 
 struct Subcommand {
@@ -99,6 +103,23 @@ int main(int argc, char** argv) {
          app.add_option("--out", o.out, "the copy to write")->required();
        },
        [](const Options& o) { return tierd::run_backup(o.config, o.out, std::cout, std::cerr); }},
+      {"setup",
+       "check the helpdesk account and create or update tierd's webhook and forward field "
+       "(dry run unless --apply)",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         app.add_flag("--apply", o.apply, "carry out the planned actions");
+         app.add_flag("--json", o.json, "print one JSON object instead of text");
+         app.add_flag("--show-secret", o.show_secret,
+                      "print the webhook signing secret when it goes to an environment variable");
+         app.add_option("--env-file", o.env_file,
+                        "a systemd EnvironmentFile (VAR=value lines): read the API token from it "
+                        "and write the webhook secret's variable into it");
+       },
+       [](const Options& o) {
+         return tierd::run_setup({o.config, o.apply, o.json, o.show_secret, o.env_file}, std::cout,
+                                 std::cerr);
+       }},
       {"version", "print the version", [](CLI::App&, Options&) {},
        [](const Options&) {
          std::cout << "tierd " << TIERD_VERSION << "\n";

@@ -65,6 +65,16 @@ class ZendeskApiClient : public HelpdeskApi {
   // GET /api/v2/users/show_many.json?ids=..., 100 ids per request.
   Result<std::vector<UserInfo>> users_by_ids(const std::vector<UserId>& ids) override;
 
+  // One request to any /api/v2 path, for callers beyond HelpdeskApi (account
+  // administration). `method` is GET, POST, PUT or DELETE; `body` may be null.
+  // Returns the parsed JSON answer of a 2xx ({} when it has no body), else the
+  // Status status_from_http() maps the answer to (or Unavailable/
+  // DeadlineExceeded for transport failures).
+  Result<nlohmann::json> request(const std::string& method, const std::string& path,
+                                 const nlohmann::json* body) {
+    return call(method, path, body);
+  }
+
  private:
   // Sends one request; returns the parsed JSON answer of a 2xx, else the
   // mapped Status.

@@ -1,5 +1,7 @@
 #include "vendor/zendesk/webhook_payload.h"
 
+#include <algorithm>
+
 #include <openssl/evp.h>
 
 #include <nlohmann/json.hpp>
@@ -466,21 +468,28 @@ int json_nesting_depth(std::string_view body) {
   bool in_string = false, escaped = false;
   for (char c : body) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if (c == ']' || c == '}') --depth;
+    if (c == '"')
+      in_string = true;
+    else if (c == '[' || c == '{')
+      deepest = std::max(deepest, ++depth);
+    else if (c == ']' || c == '}')
+      --depth;
   }
   return deepest;
 }
 
 Result<ParsedDelivery> parse_webhook_delivery(std::string_view body, const DeliveryMeta& meta) {
   if (json_nesting_depth(body) > kMaxJsonNesting) {
-    return Status::InvalidArgument("body nests deeper than " + std::to_string(kMaxJsonNesting) + " levels");
+    return Status::InvalidArgument("body nests deeper than " + std::to_string(kMaxJsonNesting) +
+                                   " levels");
   }
   // The mapping reads through non-throwing accessors; this is the module edge
   // for anything nlohmann::json (or an allocation) might still throw.
@@ -515,6 +524,16 @@ std::string sha256_hex_prefix(std::string_view bytes, size_t hex_chars) {
   }
   if (out.size() > hex_chars) out.resize(hex_chars);
   return out;
+}
+
+std::vector<std::string> acted_on_ticket_event_types() {
+  std::vector<std::string> types;
+  for (const auto& [name, kind] : kTicketEventKinds) {
+    if (kind != EventKind::kOtherChange)
+      types.push_back(std::string(kTicketTypePrefix) + std::string(name));
+  }
+  std::sort(types.begin(), types.end());
+  return types;
 }
 
 }  // namespace tierd::zendesk

@@ -37,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "core/ticket_event.h"
@@ -79,6 +80,12 @@ struct ParsedDelivery {
 inline constexpr int kMaxJsonNesting = 64;
 
 Result<ParsedDelivery> parse_webhook_delivery(std::string_view body, const DeliveryMeta& meta);
+
+// The full type names ("zen:event-type:ticket.status_changed", sorted) of
+// the ticket events tierd acts on: every documented one that maps to a kind
+// other than EventKind::kOtherChange. `tierd setup` subscribes the webhook
+// to these.
+std::vector<std::string> acted_on_ticket_event_types();
 
 // Cuts `text` to at most `max_bytes` without splitting a UTF-8 sequence.
 std::string truncate_utf8(std::string_view text, size_t max_bytes);
