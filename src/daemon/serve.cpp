@@ -94,14 +94,30 @@ std::optional<UserId> discover_api_user(HelpdeskApi& api) {
   return std::nullopt;
 }
 
+// The signing secrets a delivery may be signed with: the current one, and
+// the previous one while it is rotated.
+std::vector<std::string> webhook_secrets(const Secrets& secrets) {
+  std::vector<std::string> out{secrets.webhook_secret};
+  if (!secrets.webhook_secret_previous.empty()) out.push_back(secrets.webhook_secret_previous);
+  return out;
+}
+
 // `reconciler` is null when reconcile.enabled was false at start.
 void reload(const std::string& path, Engine& engine, Reconciler* reconciler,
-            AvailabilityRefresher& availability, CurrentPolicy& current, HttpListener& listener,
-            bool can_write) {
+            AvailabilityRefresher& availability, WebhookHandler& webhooks, CurrentPolicy& current,
+            HttpListener& listener, bool can_write) {
   auto config = load_config_file(path);
   if (!config.ok()) {
     spdlog::error("reload: the new config was refused; the running one stays:\n{}",
                   config.status().message());
+    return;
+  }
+  // The webhook signing secrets are re-read too: a rotation, or a secret
+  // `tierd setup` wrote, applies without a restart.
+  auto secrets = load_secrets(*config);
+  if (!secrets.ok()) {
+    spdlog::error("reload: the new config was refused; the running one stays:\n{}",
+                  secrets.status().message());
     return;
   }
   auto policy = build_policy(*config);
@@ -128,6 +144,7 @@ void reload(const std::string& path, Engine& engine, Reconciler* reconciler,
   current.set(next);
   if (reconciler) reconciler->set_interval(config->reconcile.interval);
   availability.set_options(availability_options(*config));
+  webhooks.set_secrets(webhook_secrets(*secrets));
   if (auto tls = tls_files(*config); tls && listener.tls()) {
     // Renewed certificates apply to new connections; a bad pair keeps the old one.
     if (Status s = listener.reload_certificate(*tls); !s.ok()) {
@@ -250,9 +267,7 @@ int run_serve(const std::string& config_path) {
   if (reconciler) reconciler->start();
 
   WebhookHandlerOptions handler_options;
-  handler_options.secrets.push_back(secrets->webhook_secret);
-  if (!secrets->webhook_secret_previous.empty())
-    handler_options.secrets.push_back(secrets->webhook_secret_previous);
+  handler_options.secrets = webhook_secrets(*secrets);
   handler_options.timestamp_tolerance = config->webhook.timestamp_tolerance;
   handler_options.max_body_bytes = static_cast<size_t>(config->webhook.max_body_bytes);
   WebhookHandler handler(handler_options, clock, inbox, metrics);
@@ -352,8 +367,8 @@ int run_serve(const std::string& config_path) {
       continue;
     }
     if (sig == SIGHUP) {
-      reload(config_path, engine, reconciler.get(), availability, current_policy, **listener,
-             can_write);
+      reload(config_path, engine, reconciler.get(), availability, handler, current_policy,
+             **listener, can_write);
       continue;
     }
     spdlog::info("shutdown: signal {} received; stopping", sig);

@@ -99,7 +99,22 @@ bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) con
 
 WebhookHandler::WebhookHandler(WebhookHandlerOptions options, const Clock& clock,
                                InboxWriter& inbox, Metrics& metrics)
-    : options_(std::move(options)), clock_(clock), inbox_(inbox), metrics_(metrics) {}
+    : options_(std::move(options)),
+      clock_(clock),
+      inbox_(inbox),
+      metrics_(metrics),
+      secrets_(std::make_shared<const std::vector<std::string>>(options_.secrets)) {}
+
+void WebhookHandler::set_secrets(std::vector<std::string> secrets) {
+  auto next = std::make_shared<const std::vector<std::string>>(std::move(secrets));
+  std::lock_guard lock(secrets_mutex_);
+  secrets_ = std::move(next);
+}
+
+std::shared_ptr<const std::vector<std::string>> WebhookHandler::secrets() const {
+  std::lock_guard lock(secrets_mutex_);
+  return secrets_;
+}
 
 WebhookResponse WebhookHandler::handle(const WebhookRequest& request) {
   const auto started = Steady::now();
@@ -128,10 +143,10 @@ WebhookResponse WebhookHandler::handle_checked(const WebhookRequest& request,
   }
 
   const Instant now = clock_.now();
-  auto check = zendesk::verify_signature(options_.secrets,
-                                         header(request.headers, zendesk::kSignatureHeader),
-                                         header(request.headers, zendesk::kTimestampHeader),
-                                         request.body, now, options_.timestamp_tolerance);
+  auto check =
+      zendesk::verify_signature(*secrets(), header(request.headers, zendesk::kSignatureHeader),
+                                header(request.headers, zendesk::kTimestampHeader), request.body,
+                                now, options_.timestamp_tolerance);
   if (check != zendesk::SignatureCheck::kValid) {
     // The log says what failed; the answer does not.
     return finish(

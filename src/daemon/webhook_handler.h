@@ -25,6 +25,8 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,6 +79,10 @@ class WebhookHandler {
   WebhookResponse handle(const WebhookRequest& request);
 
   size_t max_body_bytes() const { return options_.max_body_bytes; }
+  // Replaces the signing secrets (a SIGHUP after the secret was rotated or
+  // written by `tierd setup`); deliveries already being checked finish with
+  // the old ones.
+  void set_secrets(std::vector<std::string> secrets);
 
  private:
   WebhookResponse handle_checked(const WebhookRequest& request,
@@ -86,11 +92,16 @@ class WebhookHandler {
                          std::string_view type, std::optional<int64_t> ticket_id,
                          std::string_view detail);
 
-  // Set at construction.
+  std::shared_ptr<const std::vector<std::string>> secrets() const;
+
+  // Set at construction (options_.secrets only seeds secrets_).
   const WebhookHandlerOptions options_;
   const Clock& clock_;
   InboxWriter& inbox_;
   Metrics& metrics_;
+
+  mutable std::mutex secrets_mutex_;
+  std::shared_ptr<const std::vector<std::string>> secrets_;  // guarded by secrets_mutex_
 };
 
 // Mounts POST /webhooks/zendesk on `server`, and sets the server-wide options

@@ -53,3 +53,37 @@ TEST_CASE("SIGHUP applies a shorter budget to a running clock and refuses a brok
   CHECK(stack.tierd_log().find("reload: applied") != std::string::npos);
   CHECK(stack.tierd_notes(id).size() == 1);
 }
+
+TEST_CASE("SIGHUP re-reads the webhook signing secret", "[integration][reload]") {
+  TempDir dir;
+  const std::string secret_file = dir.file("webhook-secret");
+  write_file(secret_file, "not-the-secret\n");
+  LiveStackOptions options;
+  options.extra_config = {
+      {"zendesk", {{"webhook_secret_env", nullptr}, {"webhook_secret_file", secret_file}}}};
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+
+  // Signed with the account's secret, which tierd does not have yet.
+  stack.create_ticket({{"subject", "refused"}, {"group_id", 114001}, {"status", "open"}});
+  REQUIRE(LiveStack::eventually(
+      [&] {
+        const json log = stack.sim("GET", "/sim/webhooks");
+        for (const auto& d : log.at("deliveries")) {
+          if (d.value("http_status", 0) == 401) return true;
+        }
+        return false;
+      },
+      10s));
+
+  // `tierd setup` (or an admin) writes the right secret; a reload picks it up.
+  write_file(secret_file, "live-stack-secret\n");
+  stack.signal_tierd(SIGHUP);
+  REQUIRE(LiveStack::eventually(
+      [&] { return stack.tierd_log().find("reload: applied") != std::string::npos; }, 5s));
+  int64_t id =
+      stack.create_ticket({{"subject", "accepted"}, {"group_id", 114001}, {"status", "open"}});
+  CHECK(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 15s));
+}
