@@ -175,8 +175,29 @@ TicketWrite new_write(Step& st, std::string kind) {
   return w;
 }
 
+// How many tags tierd remembers having removed on purpose, per ticket.
+constexpr size_t kOwnRemovedTagsKept = 32;
+
+void remember_own_removal(TicketState& s, const std::string& tag) {
+  if (tag.empty()) return;
+  std::erase(s.own_removed_tags, tag);
+  s.own_removed_tags.push_back(tag);
+  if (s.own_removed_tags.size() > kOwnRemovedTagsKept) {
+    s.own_removed_tags.erase(
+        s.own_removed_tags.begin(),
+        s.own_removed_tags.end() - static_cast<std::ptrdiff_t>(kOwnRemovedTagsKept));
+  }
+}
+
 void push_write(Step& st, TicketWrite w, std::optional<GroupId> to_group = std::nullopt,
                 int to_tier = -1) {
+  for (const auto& tag : w.remove_tags) remember_own_removal(st.s, tag);
+  // Clearing a dropdown removes the tag of its value too.
+  for (int64_t field : w.clear_custom_fields) {
+    for (const auto& f : st.s.ticket.custom_fields) {
+      if (f.id == field) remember_own_removal(st.s, ascii_lower(f.value));
+    }
+  }
   PendingWrite p;
   p.key = w.idempotency_key;
   p.kind = w.kind;
@@ -370,10 +391,70 @@ TicketSnapshot snapshot_from_change(const TicketState& s, const TicketEvent& e) 
   return t;
 }
 
+// A tag tierd sets or removes itself.
+bool managed_tag(const Policy& p, const std::string& tag) {
+  const TagNames& t = p.tags;
+  if (p.tier_of_tag(tag) >= 0 || tag == t.escalated || tag == t.at_risk || tag == t.escalate ||
+      tag == t.deescalate) {
+    return true;
+  }
+  if (tag.size() > t.forward_prefix.size() &&
+      tag.compare(0, t.forward_prefix.size(), t.forward_prefix) == 0)
+    return true;
+  return p.review && tag == p.review->tag;
+}
+
+// tierd sends a ticket's whole tag list with a safe-update stamp, which has
+// whole seconds: an agent's tag added in the same second as the version
+// tierd based its write on passes the check and is overwritten. The
+// helpdesk's echo of that write shows it: tierd "removed" a tag it never
+// removes. Such tags are put back by evaluate(). Only the lost direction is
+// repaired; nothing tierd does removes an agent's tag on purpose, so this
+// cannot loop.
+void note_overwritten_tags(Step& st, const TicketEvent& e) {
+  TicketState& s = st.s;
+  std::vector<std::string> lost;
+  for (const auto& tag : e.tags_removed) {
+    if (managed_tag(st.policy, tag)) continue;
+    if (std::find(s.own_removed_tags.begin(), s.own_removed_tags.end(), tag) !=
+        s.own_removed_tags.end())
+      continue;
+    lost.push_back(tag);
+    add_unique(s.tags_to_restore, tag);
+  }
+  if (!lost.empty()) st.audit("tags_overwritten", {{"tags", lost}});
+}
+
+// Asks for the overwritten tags back, once at a time; a refused write
+// (conflict) is asked for again on the fresh ticket.
+void restore_tags(Step& st) {
+  TicketState& s = st.s;
+  if (s.tags_to_restore.empty() || s.has_pending("restore_tags")) return;
+  if (s.ticket.tags_known) {
+    std::erase_if(s.tags_to_restore, [&](const std::string& t) { return s.ticket.has_tag(t); });
+  }
+  if (s.tags_to_restore.empty()) return;
+  TicketWrite w = new_write(st, "restore_tags");
+  w.add_tags = s.tags_to_restore;
+  std::string names;
+  for (const auto& tag : w.add_tags) names += (names.empty() ? "" : ", ") + tag;
+  const bool one = w.add_tags.size() == 1;
+  w.note = "tierd put back the tag" + std::string(one ? " " : "s ") + names +
+           ": its own previous update, made in the same second as a change that added " +
+           (one ? "it" : "them") + ", had overwritten the ticket's tags. " +
+           write_marker(w.idempotency_key);
+  st.audit("tags_restored", {{"tags", w.add_tags}, {"key", w.idempotency_key}});
+  push_write(st, std::move(w));
+}
+
 void fold_event(Step& st, const TicketEvent& e) {
   TicketState& s = st.s;
   Instant at = e.time.time_since_epoch().count() == 0 ? st.now : std::min(e.time, st.now);
   if (e.kind == EventKind::kUnknown) return;
+  const bool own = e.actor_id && st.policy.api_user_id && *e.actor_id == *st.policy.api_user_id;
+  if (own && e.kind == EventKind::kTagsChanged && s.known && !s.deleted) {
+    note_overwritten_tags(st, e);
+  }
   if (s.id == 0) s.id = e.ticket_id;
   if (e.kind == EventKind::kDeleted) {
     s.deleted = true;
@@ -498,6 +579,7 @@ void fold_write_outcome(Step& st, const Input& in) {
       st.audit("write_confirmed", {{"keys", in.write_keys}, {"detail", in.detail}});
       // The helpdesk now has what the shadow backlog asked for.
       if (pending_kind_among(s, in.write_keys, "go_live")) s.shadow_writes.clear();
+      if (pending_kind_among(s, in.write_keys, "restore_tags")) s.tags_to_restore.clear();
       if (in.vendor_ticket) {
         fold_snapshot(st, *in.vendor_ticket, st.now, Origin::kOwnWrite, std::nullopt);
       } else {
@@ -521,6 +603,7 @@ void fold_write_outcome(Step& st, const Input& in) {
       // The operator sees the dead letter; the mirror stays as the backlog
       // left it, and nothing asks for it again.
       if (pending_kind_among(s, in.write_keys, "go_live")) s.shadow_writes.clear();
+      if (pending_kind_among(s, in.write_keys, "restore_tags")) s.tags_to_restore.clear();
       for (const auto& key : in.write_keys) {
         for (const auto& p : s.pending) {
           if (p.key == key && (p.kind == "escalate" || p.kind == "deescalate")) {
@@ -964,6 +1047,7 @@ void evaluate(Step& st) {
   }
   if (!s.known || s.deleted) return;
   if (go_live(st)) return;
+  restore_tags(st);
   const TagNames& tags = st.policy.tags;
   if (!moving(s) && handle_forward_request(st)) return;
   if (s.review.active && st.policy.review) {

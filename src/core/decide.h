@@ -37,6 +37,10 @@
 //    backlog becomes one "go_live" write of what is still due, with a note
 //    listing the decisions: nothing on a solved or closed ticket, no group
 //    an agent has changed since; a conflict retries on the fresh ticket.
+//  * tierd's whole-list tag writes are stamped in whole seconds, so one can
+//    overwrite an agent's tag added in the same second. When the helpdesk's
+//    echo of tierd's own write shows a tag removed that tierd neither
+//    manages nor removed on purpose, a "restore_tags" write puts it back.
 //  * A write is asked for once; until the vendor confirms it, refuses it
 //    (conflict: decide again on the fresh ticket) or dead-letters it, the same
 //    write is not asked for again. Echoes of tierd's own writes change nothing.

@@ -73,6 +73,8 @@ nlohmann::json to_json(const TicketState& s) {
       {"consumed_forward_field", s.consumed_forward_field},
       {"forward_blocked", s.forward_blocked}};
   if (!shadow.empty()) out["shadow_writes"] = std::move(shadow);
+  if (!s.own_removed_tags.empty()) out["own_removed_tags"] = s.own_removed_tags;
+  if (!s.tags_to_restore.empty()) out["tags_to_restore"] = s.tags_to_restore;
   return out;
 }
 
@@ -128,6 +130,8 @@ Result<TicketState> ticket_state_from_json(const nlohmann::json& j) {
       s.forward_actor = it->get<UserId>();
     s.consumed_forward_field = j.value("consumed_forward_field", std::string());
     s.forward_blocked = j.value("forward_blocked", false);
+    s.own_removed_tags = j.value("own_removed_tags", std::vector<std::string>{});
+    s.tags_to_restore = j.value("tags_to_restore", std::vector<std::string>{});
     if (auto it = j.find("shadow_writes"); it != j.end()) {
       for (const auto& wj : *it) {
         ShadowWrite w;

@@ -94,6 +94,14 @@ struct TicketState {
   // while the helpdesk still shows it.
   std::string consumed_forward_field;
   bool forward_blocked = false;  // a forward write was refused for good; wait for a new request
+  // Tags tierd's own recent writes removed on purpose, including the tag of
+  // a dropdown value it cleared (newest last, a few dozen at most): an echo
+  // removing any other tag that tierd does not manage shows an agent's tag
+  // overwritten (see decide.h).
+  std::vector<std::string> own_removed_tags;
+  // Agents' tags that a write of tierd's overwrote, to be put back (kept
+  // until a write putting them back lands).
+  std::vector<std::string> tags_to_restore;
   // Writes decided in shadow mode, oldest first. While there are any, the
   // mirror shows the ticket as they would have left it, not as the helpdesk
   // has it.

@@ -64,6 +64,15 @@ std::string describe(const AuditRecord& r, const nlohmann::json& d) {
   }
   if (k == "go_live_rebased")
     return "live after shadow mode: the ticket changed meanwhile, trying again";
+  if (k == "tags_overwritten" || k == "tags_restored") {
+    std::string tags;
+    for (const auto& t : d.value("tags", nlohmann::json::array())) {
+      tags += (tags.empty() ? "" : ", ") + t.get<std::string>();
+    }
+    return k == "tags_overwritten"
+               ? "tierd's previous update overwrote an agent's tags (same second): " + tags
+               : "putting back the overwritten tags: " + tags;
+  }
   if (k == "shadow_backlog_dropped") return "shadow decisions dropped: " + d.value("reason", "");
   return k + " " + d.dump();
 }
