@@ -173,22 +173,32 @@ TEST_CASE(
     auto keys = note_keys(notes);
     std::set<std::string> unique(keys.begin(), keys.end());
     CHECK(unique.size() == keys.size());
+    const int escalation_notes = count_containing(notes, "from tier1 to tier2") +
+                                 count_containing(notes, "from tier2 to tier3");
     CHECK(count_containing(notes, "from tier1 to tier2") == 1);
     CHECK(count_containing(notes, "from tier2 to tier3") == 1);
-    CHECK(notes.size() == 2);
+    // Besides the escalations, only a note putting back an agent's tag that a
+    // write of tierd's overwrote, on a ticket an agent tagged. (Writes that
+    // go out together share one comment.)
+    for (const auto& note : notes) {
+      INFO(note);
+      CHECK((note.find(" from tier") != std::string::npos ||
+             note.find("tierd put back the tag") != std::string::npos));
+    }
+    const int restore_notes = count_containing(notes, "tierd put back the tag");
+    CHECK((restore_notes == 0 || agent_tagged.count(id) == 1));
     const bool tags_follow_tier =
         has_tag(t, "tierd_tier3") && !has_tag(t, "tierd_tier2") && !has_tag(t, "tierd_at_risk");
     const std::string timeline =
-        tags_follow_tier && notes.size() == 2 ? "" : explain_ticket(stack, id);
+        tags_follow_tier && escalation_notes == 2 ? "" : explain_ticket(stack, id);
     INFO("tierd explain:\n" << timeline);
     CHECK(has_tag(t, "tierd_tier3"));
     CHECK_FALSE(has_tag(t, "tierd_tier2"));
     CHECK_FALSE(has_tag(t, "tierd_at_risk"));
-    // Known bug, reproduced on its own by the drill "an agent's tag added in
-    // the same second ...": tierd sends whole tag lists, so an agent's tag
-    // that tierd has not heard of yet can be overwritten. Counted, reported.
+    // See the drill "an agent's tag added in the same second ...": counted,
+    // reported (an echo lost while tierd was down leaves a tag lost).
     if (agent_tagged.count(id) && !has_tag(t, kAgentTag)) ++agent_tags_lost;
-    escalations_checked += static_cast<int>(notes.size());
+    escalations_checked += escalation_notes;
   }
   const auto states = outbox_states(db);
   CHECK(states.count("dead") == 0);
