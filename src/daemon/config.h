@@ -264,6 +264,11 @@ struct Secrets {
   std::string postgres_url;             // empty unless the store is PostgreSQL
 };
 
+// The secret held in `file`: its content minus trailing whitespace (the
+// newline editors and `echo` add). Unavailable, with the reason, when the
+// file cannot be read or is larger than 64 KiB.
+Result<std::string> read_secret_file(const std::string& file);
+
 // Looks up an environment variable; nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 

@@ -25,35 +25,13 @@ struct SecretRequest {
   std::string& out;
 };
 
-std::optional<std::string> read_secret_file(const std::string& file, std::string& error) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    error = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string content = text.str();
-  if (in.bad() || content.size() > kMaxSecretBytes) {
-    error = in.bad() ? "read error" : "larger than 64 KiB";
-    return std::nullopt;
-  }
-  // Files written by editors and `echo` end with a newline that is not part
-  // of the secret.
-  while (!content.empty() && (content.back() == '\n' || content.back() == '\r' ||
-                              content.back() == ' ' || content.back() == '\t')) {
-    content.pop_back();
-  }
-  return content;
-}
-
 void load_one(const SecretRequest& request, const EnvLookup& getenv, ConfigProblems& problems) {
   const SecretSource& source = request.source;
   if (!source.file.empty()) {
-    std::string error;
-    auto value = read_secret_file(source.file, error);
-    if (!value) {
-      problems.add(request.path + "_file", "cannot read \"" + source.file + "\": " + error);
+    auto value = read_secret_file(source.file);
+    if (!value.ok()) {
+      problems.add(request.path + "_file",
+                   "cannot read \"" + source.file + "\": " + value.status().message());
     } else if (value->empty() && request.required) {
       problems.add(request.path + "_file",
                    "\"" + source.file + "\" is empty (required " + request.why_required + ")");
@@ -74,6 +52,24 @@ void load_one(const SecretRequest& request, const EnvLookup& getenv, ConfigProbl
 }
 
 }  // namespace
+
+Result<std::string> read_secret_file(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::Unavailable(std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string content = text.str();
+  if (in.bad() || content.size() > kMaxSecretBytes) {
+    return Status::Unavailable(in.bad() ? "read error" : "larger than 64 KiB");
+  }
+  // Files written by editors and `echo` end with a newline that is not part
+  // of the secret.
+  while (!content.empty() && (content.back() == '\n' || content.back() == '\r' ||
+                              content.back() == ' ' || content.back() == '\t')) {
+    content.pop_back();
+  }
+  return content;
+}
 
 Result<Secrets> load_secrets(const Config& config, const EnvLookup& getenv) {
   Secrets secrets;

@@ -11,7 +11,6 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <vector>
 
 #include "daemon/config.h"
@@ -84,20 +83,6 @@ Result<AccountFacts> read_facts(const Config& config, ZendeskAccountClient& clie
     facts.webhooks = std::move(*hooks);
   }
   return facts;
-}
-
-std::string read_trimmed(const std::string& path, bool& exists) {
-  std::ifstream in(path, std::ios::binary);
-  exists = static_cast<bool>(in);
-  if (!in) return "";
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string s = text.str();
-  while (!s.empty() &&
-         (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) {
-    s.pop_back();
-  }
-  return s;
 }
 
 // Writes `content` + "\n" to `path` with mode 0600, through a temp file in
@@ -342,8 +327,8 @@ int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err)
     const SecretSource& dest = config->zendesk.webhook_secret;
     json secret_doc = {{"webhook_id", *webhook_id}};
     if (!dest.file.empty()) {
-      bool exists = false;
-      const bool same = read_trimmed(dest.file, exists) == *secret && exists;
+      auto current = read_secret_file(dest.file);
+      const bool same = current.ok() && *current == *secret;
       secret_doc["file"] = dest.file;
       secret_doc["written"] = !same;
       if (same) {
