@@ -23,9 +23,9 @@
 #include <spdlog/spdlog.h>
 
 #include "core/decide.h"
-#include "daemon/clock.h"
-#include "daemon/engine.h"
-#include "daemon/metrics.h"
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "metrics/metrics.h"
 #include "store/sqlite/sqlite_store.h"
 
 using namespace tierd;

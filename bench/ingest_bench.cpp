@@ -27,12 +27,12 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/clock.h"
-#include "daemon/inbox_writer.h"
-#include "daemon/metrics.h"
-#include "daemon/webhook_handler.h"
+#include "engine/clock.h"
+#include "engine/inbox_writer.h"
+#include "metrics/metrics.h"
+#include "http/webhook_handler.h"
 #include "store/sqlite/sqlite_store.h"
-#include "vendor/zendesk/webhook_signature.h"
+#include "zendesk/webhook_signature.h"
 
 namespace {
 

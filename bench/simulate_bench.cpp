@@ -15,9 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/export_events.h"
-#include "daemon/report.h"
-#include "daemon/simulate.h"
+#include "reports/export_events.h"
+#include "reports/report.h"
+#include "reports/replay.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     std::ofstream out(file);
     // Per ticket: created, pending, open, tags changed, solved; a ticket's
     // events are minutes apart, tickets start anywhere in the week. Lines are
-    // written ticket by ticket, so simulate() has to sort them.
+    // written ticket by ticket, so replay() has to sort them.
     int64_t seq = 0;
     for (int64_t ticket = 1; seq < events; ++ticket) {
       Instant t = week + std::chrono::minutes(rng() % (7 * 24 * 60));
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
 
   Policy policy = bench_policy();
   auto sim_start = std::chrono::steady_clock::now();
-  SimRun run = simulate(std::move(lines.events), policy, {});
+  ReplayRun run = replay(std::move(lines.events), policy, {});
   double sim_s = seconds_since(sim_start);
 
   auto report_start = std::chrono::steady_clock::now();

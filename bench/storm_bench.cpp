@@ -39,13 +39,13 @@
 
 #include "core/decide.h"
 #include "core/ticket_state.h"
-#include "daemon/clock.h"
-#include "daemon/engine.h"
-#include "daemon/metrics.h"
-#include "daemon/outbox_sender.h"
-#include "sim/sim_client.h"
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "metrics/metrics.h"
+#include "engine/outbox_sender.h"
+#include "sim/zendesk/sim_client.h"
 #include "store/sqlite/sqlite_store.h"
-#include "vendor/zendesk/api_client.h"
+#include "zendesk/api_client.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;

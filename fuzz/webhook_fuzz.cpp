@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "vendor/zendesk/fuzz_entry.h"
+#include "zendesk/fuzz_entry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string broken = tierd::zendesk::check_webhook_input(data, size);

@@ -1,0 +1,206 @@
+// SimService: the simulated Zendesk account behind zendesk-sim's HTTP port.
+//
+// It answers the Zendesk API subset tierd uses (/api/v2/...), the control API
+// for tests and the demo (/sim/...), and /healthz, as transport-free
+// SimRequest -> SimResponse calls; src/sim/http_server.h adapts them to HTTP.
+//
+// Zendesk API (auth, rate limits and faults apply; ".json" suffix optional):
+//   POST /tickets  GET|PUT /tickets/{id}  GET /tickets/{id}/comments
+//   PUT|POST|DELETE /tickets/{id}/tags  PUT /tickets/update_many
+//   GET /job_statuses/{id}  GET /incremental/tickets/cursor
+//   GET /users (role=)  GET /users/{id|me}  GET /users/show_many?ids=
+//   GET /groups  GET /groups/{id}  GET /groups/{id}/memberships  GET /group_memberships
+//   GET|POST /webhooks                   list (filter[name_contains], page[size],
+//                                        page[after]; meta.has_more/after_cursor,
+//                                        links.next) | create -> 201 {"webhook"}
+//   GET|PUT|PATCH|DELETE /webhooks/{id}  PUT/PATCH/DELETE answer 204
+//   GET|POST /webhooks/{id}/signing_secret  show | reset -> {"signing_secret":
+//                                        {"algorithm":"SHA256","secret"}}
+//   GET|POST /ticket_fields  GET|PUT /ticket_fields/{id}   (offset paging;
+//                                        system fields Subject..Assignee exist)
+// Every event goes to --webhook-url (signed with --webhook-secret) and also to
+// each active API-created webhook subscribed to its type, signed with that
+// webhook's own secret.
+// It owns the account state (guarded by one mutex), the rate limiters, the
+// fault queue, the request log, a worker thread that runs update_many jobs
+// and the webhook sender thread.
+//
+// Control API (no auth, no limits; answers JSON):
+//   POST /sim/users|groups|memberships   seed ({"users":[...]}, one object, or an array)
+//   POST /sim/tickets                    create as the requester -> 201 {"ticket"}
+//   PUT  /sim/tickets/{id}               {"ticket":{...},"actor_id":N} change as that person
+//   GET  /sim/tickets/{id}               {"ticket":{... "comments":[...]}}
+//   POST|GET|DELETE /sim/faults          {"method","path_prefix","status","retry_after",
+//                                        "delay_ms","drop_connection","count"}
+//   POST /sim/token {"valid":bool}       DELETE /sim/rate_limits (reset the windows)
+//   GET|DELETE /sim/requests             {"requests":[{seq,method,path,query,status,body?,time}]}
+//   GET|DELETE /sim/webhooks             {"deliveries":[{event_id,type,ticket_id,invocation_id,
+//                                        http_status,attempts,outcome,error}],"paused"}
+//   POST /sim/webhooks/pause|resume
+//   POST /sim/ticket_fields              seed one field ({"ticket_field":{...}} as
+//                                        POST /api/v2/ticket_fields; "id" may be given)
+//
+// handle() may be called from many threads at once; it blocks for injected
+// delays. start() and stop() are called by the owner's thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/zendesk/auth.h"
+#include "sim/zendesk/fault_queue.h"
+#include "sim/zendesk/rate_limiter.h"
+#include "sim/zendesk/sim_model.h"
+#include "sim/zendesk/ticket_change.h"
+#include "sim/zendesk/webhook_events.h"
+#include "sim/zendesk/webhook_sender.h"
+
+namespace tierd::sim {
+
+struct SimOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: any free port
+  std::string email = "admin@example.com";
+  std::string api_token = "sim-token";
+  std::string oauth_token;  // "" = bearer tokens are refused
+  std::string webhook_url;
+  std::string webhook_secret;  // "" = Zendesk's static test secret
+  EnumCase status_case = EnumCase::kUpper;
+  int64_t account_id = 12514403;
+  int account_limit_per_minute = 700;
+  int update_limit_per_minute = 100;  // Update Ticket, per account
+  int ticket_update_limit = 30;       // Update Ticket, per ticket per 10 minutes
+  int export_limit_per_minute = 10;
+  int export_exclusion_seconds = 60;
+  int max_queued_jobs = 30;
+  std::chrono::milliseconds job_delay{200};
+  std::chrono::milliseconds webhook_timeout{10000};
+  std::chrono::milliseconds webhook_retry_backoff{500};
+  int http_threads = 32;
+};
+
+// The API user every authenticated request acts as.
+inline constexpr int64_t kApiUserId = 400001;
+// An end user who requests control-API tickets that name no requester.
+inline constexpr int64_t kDefaultRequesterId = 902001;
+
+struct SimRequest {
+  std::string method;  // upper-case
+  std::string path;    // decoded, without the query
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;  // names lower-case
+  std::string body;
+};
+
+struct SimResponse {
+  int status = 200;
+  nlohmann::json body = nlohmann::json::object();
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool drop_connection = false;  // close the socket without answering
+};
+
+class SimService {
+ public:
+  explicit SimService(SimOptions options);
+  ~SimService();
+  SimService(const SimService&) = delete;
+  SimService& operator=(const SimService&) = delete;
+
+  // `base_url` ("http://127.0.0.1:PORT") is used in url fields. Starts the
+  // job worker and the webhook sender.
+  void start(const std::string& base_url);
+  void stop();
+
+  SimResponse handle(const SimRequest& request);
+
+  // Control operations, also used by the demo driver in-process.
+  SimResponse seed_users(const nlohmann::json& body);
+  SimResponse seed_groups(const nlohmann::json& body);
+  SimResponse seed_memberships(const nlohmann::json& body);
+  SimResponse create_ticket_as_requester(const nlohmann::json& body);
+  SimResponse update_ticket_as_agent(int64_t id, const nlohmann::json& body);
+  SimResponse seed_ticket_fields(const nlohmann::json& body);
+
+  const SimOptions& options() const { return options_; }
+
+ private:
+  struct Job {
+    std::string id;
+    std::string status = "queued";
+    WriteForm form = WriteForm::kBulk;
+    std::vector<std::pair<int64_t, nlohmann::json>> items;
+    nlohmann::json results = nlohmann::json::array();
+    int progress = 0;
+  };
+  using Clock = std::chrono::steady_clock;
+
+  SimResponse handle_api(const SimRequest& request, const std::string& path);
+  SimResponse route_api(const SimRequest& request, const std::vector<std::string>& parts);
+  SimResponse handle_control(const SimRequest& request, const std::string& path);
+
+  // API handlers (api_routes.cpp).
+  SimResponse api_get_ticket(int64_t id);
+  SimResponse api_create_ticket(const nlohmann::json& body);
+  SimResponse api_update_ticket(int64_t id, const nlohmann::json& body);
+  SimResponse api_comments(int64_t id, const SimRequest& request);
+  SimResponse api_tags(int64_t id, const std::string& method, const nlohmann::json& body);
+  SimResponse api_update_many(const SimRequest& request, const nlohmann::json& body);
+  SimResponse api_job_status(const std::string& id);
+  SimResponse api_export(const SimRequest& request);
+  SimResponse api_users(const std::vector<std::string>& parts, const SimRequest& request);
+  SimResponse api_groups(const std::vector<std::string>& parts, const SimRequest& request);
+  // Account admin (account_admin_routes.cpp).
+  SimResponse api_webhooks(const SimRequest& request, const std::vector<std::string>& parts,
+                           const nlohmann::json& body);
+  SimResponse api_ticket_fields(const SimRequest& request, const std::vector<std::string>& parts,
+                                const nlohmann::json& body);
+  // Caller holds mutex_. `id` nullopt: the next free id.
+  SimResponse create_ticket_field_locked(const nlohmann::json& body, std::optional<int64_t> id);
+
+  // Stores events for a change; caller holds mutex_.
+  void emit_events_locked(int64_t ticket_id, const TicketChanges& changes, int64_t actor_id);
+  nlohmann::json job_json_locked(const Job& job) const;
+  void run_jobs();
+  void record_request(const SimRequest& request, int status);
+  Instant now() const;
+
+  // Set at construction.
+  const SimOptions options_;
+  const Credentials base_credentials_;
+
+  RateLimiter account_limiter_;
+  RateLimiter update_limiter_;
+  RateLimiter ticket_update_limiter_;
+  RateLimiter export_limiter_;
+  FaultQueue faults_;
+  WebhookSender webhooks_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable jobs_wake_;
+  // Guarded by mutex_.
+  std::string base_url_;
+  SimState state_;
+  bool token_valid_ = true;
+  std::mt19937_64 rng_;
+  std::map<std::string, Job> jobs_;
+  std::deque<std::string> job_queue_;
+  bool stopping_ = false;
+  nlohmann::json request_log_ = nlohmann::json::array();
+  int64_t next_request_seq_ = 1;
+
+  std::thread job_thread_;
+};
+
+}  // namespace tierd::sim

@@ -1,0 +1,136 @@
+// tierd: tiered-support escalation for a hosted helpdesk.
+//
+// The subcommands, in one table: each has a name, a one-line description and
+// a handler (src/cli/commands.h). Everything else lives in the libraries.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/logging.h"
+
+namespace {
+
+struct Options {
+  std::string config;
+  int64_t ticket = 0;
+  bool json = false;
+  std::string since;  // a duration back from now: "7d"
+  std::string from;   // ISO instants
+  std::string to;
+  std::string out;
+  std::string events;
+  std::string until;
+  std::string diff;
+  bool apply = false;
+  bool show_secret = false;
+  std::string env_file;
+};
+
+struct Subcommand {
+  const char* name;
+  const char* description;
+  std::function<void(CLI::App&, Options&)> add_options;
+  std::function<int(const Options&)> run;
+};
+
+void config_option(CLI::App& app, Options& o) {
+  app.add_option("--config", o.config, "the config file (JSON, // comments allowed)")->required();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Logs go to stderr from the start; stdout carries command output.
+  tierd::setup_logging(tierd::LogConfig{});
+  Options options;
+  const std::vector<Subcommand> commands = {
+      {"serve", "run the daemon", config_option,
+       [](const Options& o) { return tierd::run_serve(o.config); }},
+      {"check-config", "validate the config and exit (0: valid)", config_option,
+       [](const Options& o) { return tierd::run_check_config(o.config, std::cout, std::cerr); }},
+      {"explain", "print a ticket's timeline: events, clock, actions and why",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         app.add_option("TICKET_ID", o.ticket, "the ticket id")->required();
+         app.add_flag("--json", o.json, "print JSON instead of text");
+       },
+       [](const Options& o) { return tierd::run_explain(o.config, o.ticket, o.json); }},
+      {"report", "tier and agent analytics from the audit log",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         app.add_option("--since", o.since, "how far back, e.g. 7d, 24h")->default_val("7d");
+         app.add_flag("--json", o.json, "print JSON instead of tables");
+       },
+       [](const Options& o) { return tierd::run_report(o.config, o.since, o.json); }},
+      {"simulate", "replay recorded webhook events through the policy on a virtual clock",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         app.add_option("--events", o.events, "JSONL file: one webhook body per line")->required();
+         app.add_flag("--json", o.json, "one JSON object per decision, then a summary object");
+         app.add_option("--until", o.until, "stop the virtual clock here (ISO time)");
+         app.add_option("--diff", o.diff, "a second config: print what it would change");
+       },
+       [](const Options& o) {
+         return tierd::run_simulate({o.config, o.events, o.json, o.until, o.diff}, std::cout,
+                                    std::cerr);
+       }},
+      {"export-events", "write the received webhooks of a time range as a JSONL file for simulate",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         auto* since = app.add_option("--since", o.since, "how far back, e.g. 7d (default 7d)");
+         auto* from =
+             app.add_option("--from", o.from, "start of the range (ISO time)")->excludes(since);
+         app.add_option("--to", o.to, "end of the range (ISO time; default now)")->needs(from);
+         app.add_option("--out", o.out, "output file (default: standard output)");
+       },
+       [](const Options& o) {
+         return tierd::run_export_events(o.config, o.since, o.from, o.to, o.out);
+       }},
+      {"backup", "copy the SQLite store consistently while tierd runs",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         app.add_option("--out", o.out, "the copy to write")->required();
+       },
+       [](const Options& o) { return tierd::run_backup(o.config, o.out, std::cout, std::cerr); }},
+      {"setup",
+       "check the helpdesk account and create or update tierd's webhook and forward field "
+       "(dry run unless --apply)",
+       [](CLI::App& app, Options& o) {
+         config_option(app, o);
+         app.add_flag("--apply", o.apply, "carry out the planned actions");
+         app.add_flag("--json", o.json, "print one JSON object instead of text");
+         app.add_flag("--show-secret", o.show_secret,
+                      "print the webhook signing secret when it goes to an environment variable");
+         app.add_option("--env-file", o.env_file,
+                        "a systemd EnvironmentFile (VAR=value lines): read the API token from it "
+                        "and write the webhook secret's variable into it");
+       },
+       [](const Options& o) {
+         return tierd::run_setup({o.config, o.apply, o.json, o.show_secret, o.env_file}, std::cout,
+                                 std::cerr);
+       }},
+      {"version", "print the version", [](CLI::App&, Options&) {},
+       [](const Options&) {
+         std::cout << "tierd " << TIERD_VERSION << "\n";
+         return 0;
+       }},
+  };
+
+  CLI::App app{"tierd: tiered support for a hosted helpdesk"};
+  app.require_subcommand(1);
+  std::vector<CLI::App*> parsed;
+  for (const auto& c : commands) {
+    CLI::App* sub = app.add_subcommand(c.name, c.description);
+    c.add_options(*sub, options);
+    parsed.push_back(sub);
+  }
+  CLI11_PARSE(app, argc, argv);
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (parsed[i]->parsed()) return commands[i].run(options);
+  }
+  return 1;
+}

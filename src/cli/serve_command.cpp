@@ -1,0 +1,392 @@
+#include "cli/commands.h"
+
+#include <signal.h>
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cerrno>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "http/admin_api.h"
+#include "engine/clock.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "http/http_listener.h"
+#include "engine/inbox_writer.h"
+#include "cli/logging.h"
+#include "metrics/metrics.h"
+#include "engine/outbox_sender.h"
+#include "config/policy_builder.h"
+#include "engine/reconciler.h"
+#include "cli/store_factory.h"
+#include "http/webhook_handler.h"
+#include "zendesk/api_client.h"
+
+namespace tierd {
+namespace {
+
+// Zendesk's limit for the incremental export endpoints.
+constexpr double kExportRequestsPerMinute = 10;
+
+sigset_t daemon_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+// The policy in force, for the admin pages (the engine keeps its own copy).
+class CurrentPolicy {
+ public:
+  explicit CurrentPolicy(std::shared_ptr<const Policy> p) : policy_(std::move(p)) {}
+  std::shared_ptr<const Policy> get() const {
+    std::lock_guard lock(mutex_);
+    return policy_;
+  }
+  void set(std::shared_ptr<const Policy> p) {
+    std::lock_guard lock(mutex_);
+    policy_ = std::move(p);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Policy> policy_;
+};
+
+std::optional<TlsFiles> tls_files(const Config& config) {
+  if (!config.listen.tls) return std::nullopt;
+  return TlsFiles{config.listen.tls->cert_file, config.listen.tls->key_file};
+}
+
+// `policy` with its api_user_id set to `user` when it has none.
+std::shared_ptr<const Policy> with_api_user(std::shared_ptr<const Policy> policy,
+                                            std::optional<UserId> user) {
+  if (policy->api_user_id || !user) return policy;
+  auto copy = std::make_shared<Policy>(*policy);
+  copy->api_user_id = user;
+  return copy;
+}
+
+// The id of the user tierd's credentials belong to, or nullopt (with a
+// warning) when the helpdesk cannot be asked now.
+std::optional<UserId> discover_api_user(HelpdeskApi& api) {
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto me = api.current_user();
+    if (me.ok()) {
+      spdlog::info("zendesk: tierd writes as user {} (set zendesk.api_user_id to skip this lookup)",
+                   me->id);
+      return me->id;
+    }
+    if (me.status().code() == StatusCode::kUnauthenticated) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
+  }
+  spdlog::warn(
+      "zendesk: could not read tierd's own user; set zendesk.api_user_id so that echoes of "
+      "tierd's writes are not taken for an agent's changes");
+  return std::nullopt;
+}
+
+// The signing secrets a delivery may be signed with: the current one, and
+// the previous one while it is rotated.
+std::vector<std::string> webhook_secrets(const Secrets& secrets) {
+  std::vector<std::string> out{secrets.webhook_secret};
+  if (!secrets.webhook_secret_previous.empty()) out.push_back(secrets.webhook_secret_previous);
+  return out;
+}
+
+// `reconciler` is null when reconcile.enabled was false at start.
+void reload(const std::string& path, Engine& engine, Reconciler* reconciler,
+            AvailabilityRefresher& availability, WebhookHandler& webhooks, CurrentPolicy& current,
+            HttpListener& listener, bool can_write) {
+  auto config = load_config_file(path);
+  if (!config.ok()) {
+    spdlog::error("reload: the new config was refused; the running one stays:\n{}",
+                  config.status().message());
+    return;
+  }
+  // The webhook signing secrets are re-read too: a rotation, or a secret
+  // `tierd setup` wrote, applies without a restart.
+  auto secrets = load_secrets(*config);
+  if (!secrets.ok()) {
+    spdlog::error("reload: the new config was refused; the running one stays:\n{}",
+                  secrets.status().message());
+    return;
+  }
+  auto policy = build_policy(*config);
+  if (!policy.ok()) {
+    spdlog::error("reload: the new config was refused; the running one stays: {}",
+                  policy.status().message());
+    return;
+  }
+  bool was_shadow = current.get()->shadow;
+  if (was_shadow && !(*policy)->shadow && !can_write) {
+    spdlog::error(
+        "reload: the new config was refused; the running one stays: mode \"live\" needs the "
+        "helpdesk API credentials (zendesk.email and an API token, or an OAuth token), which "
+        "were not set when tierd started; set them and restart");
+    return;
+  }
+  setup_logging(config->log);
+  auto next = with_api_user(*policy, current.get()->api_user_id);
+  if (was_shadow != next->shadow) {
+    spdlog::info(next->shadow ? "reload: mode shadow: decisions are audited, nothing is written"
+                              : "reload: mode live: writing what the shadow decisions left due");
+  }
+  engine.set_policy(next);
+  current.set(next);
+  if (reconciler) reconciler->set_interval(config->reconcile.interval);
+  availability.set_options(availability_options(*config));
+  webhooks.set_secrets(webhook_secrets(*secrets));
+  if (auto tls = tls_files(*config); tls && listener.tls()) {
+    // Renewed certificates apply to new connections; a bad pair keeps the old one.
+    if (Status s = listener.reload_certificate(*tls); !s.ok()) {
+      spdlog::error("reload: the TLS certificate was not replaced: {}", s.message());
+    } else {
+      spdlog::info("reload: TLS certificate reloaded from {}", tls->cert_file);
+    }
+  } else if (tls.has_value() != listener.tls()) {
+    spdlog::warn("reload: turning TLS on or off takes effect at the next start");
+  }
+  if ((reconciler != nullptr) != config->reconcile.enabled) {
+    spdlog::warn("reload: reconcile.enabled changes take effect at the next start");
+  }
+  spdlog::info("reload: applied {}; deadlines are being re-planned", path);
+}
+
+}  // namespace
+
+int run_serve(const std::string& config_path) {
+  auto config = load_config_file(config_path);
+  if (!config.ok()) {
+    std::cerr << config.status().message() << "\n";
+    return 2;
+  }
+  setup_logging(config->log);
+  for (const auto& w : config->warnings) spdlog::warn("config: {}", w);
+  auto secrets = load_secrets(*config);
+  if (!secrets.ok()) {
+    std::cerr << secrets.status().message() << "\n";
+    return 2;
+  }
+  auto policy = build_policy(*config);
+  if (!policy.ok()) {
+    std::cerr << policy.status().message() << "\n";
+    return 2;
+  }
+
+  // Before any thread starts: a certificate that does not load stops tierd here.
+  auto listener = HttpListener::create(tls_files(*config));
+  if (!listener.ok()) {
+    std::cerr << listener.status().message() << "\n";
+    return 2;
+  }
+  CurrentPolicy current_policy(*policy);
+
+  // Every thread started from here on inherits the blocked signals.
+  sigset_t signals = daemon_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto store = open_store(*config, *secrets);
+  if (!store.ok()) {
+    spdlog::critical("store: cannot open: {}", store.status().to_string());
+    return 1;
+  }
+  SystemClock clock;
+  Metrics metrics;
+  bool shadow = config->mode == RunMode::kShadow;
+  const bool can_write = !secrets->zendesk_oauth_token.empty() ||
+                         (!config->zendesk.email.empty() && !secrets->zendesk_api_token.empty());
+
+  ZendeskApiOptions api_options;
+  api_options.base_url = config->zendesk.base_url;
+  api_options.email = config->zendesk.email;
+  api_options.api_token = secrets->zendesk_api_token;
+  api_options.oauth_token = secrets->zendesk_oauth_token;
+  api_options.timeout = config->zendesk.timeout;
+  api_options.ca_file = config->zendesk.ca_file;
+  ZendeskApiClient api(api_options);
+
+  // tierd must know its own API user to tell the webhooks its writes cause
+  // from an agent's changes; ask the helpdesk when the config does not say.
+  std::optional<UserId> api_user = config->zendesk.api_user_id;
+  if (!api_user) api_user = discover_api_user(api);
+  policy = with_api_user(*policy, api_user);
+  current_policy.set(*policy);
+
+  EngineOptions engine_options;
+  Engine engine(**store, clock, metrics, *policy, engine_options);
+
+  // Review-and-forward: who can receive forwarded tickets, re-read every availability.refresh.
+  AvailabilityRefresher availability(api, availability_options(*config),
+                                     [&engine](AvailabilitySnapshot snapshot) {
+                                       engine.update_availability(std::move(snapshot));
+                                     });
+  availability.start();
+
+  OutboxSenderOptions sender_options;
+  sender_options.requests_per_minute =
+      config->zendesk.requests_per_minute * config->zendesk.rate_share;
+  sender_options.updates_per_minute =
+      config->zendesk.updates_per_minute * config->zendesk.rate_share;
+  // A write a killed predecessor left in flight may still be applied by the
+  // helpdesk for up to a request timeout; look for its marker only after that.
+  sender_options.unknown_outcome_settle = config->zendesk.timeout;
+  OutboxSender sender(**store, api, engine, clock, metrics, sender_options);
+  engine.set_outbox_listener([&sender] { sender.wake(); });
+
+  InboxWriter inbox(**store, InboxWriterOptions{}, [&engine](size_t) { engine.notify_inbox(); });
+
+  // Its own connection, so a slow export never holds up the sender's writes.
+  ZendeskApiClient reconcile_api(api_options);
+  ReconcilerOptions reconcile_options;
+  reconcile_options.interval = config->reconcile.interval;
+  reconcile_options.requests_per_minute = kExportRequestsPerMinute * config->zendesk.rate_share;
+  std::unique_ptr<Reconciler> reconciler;
+  if (config->reconcile.enabled) {
+    reconciler = std::make_unique<Reconciler>(
+        **store, reconcile_api, clock, metrics, [&engine] { engine.notify_inbox(); },
+        reconcile_options);
+  }
+
+  if (Status s = engine.start(); !s.ok()) {
+    spdlog::critical("engine: cannot start: {}", s.to_string());
+    return 1;
+  }
+  // Also in shadow mode: the outbox is empty then, and a reload to live
+  // needs the sender running.
+  sender.start();
+  inbox.start();
+  if (reconciler) reconciler->start();
+
+  WebhookHandlerOptions handler_options;
+  handler_options.secrets = webhook_secrets(*secrets);
+  handler_options.timestamp_tolerance = config->webhook.timestamp_tolerance;
+  handler_options.max_body_bytes = static_cast<size_t>(config->webhook.max_body_bytes);
+  WebhookHandler handler(handler_options, clock, inbox, metrics);
+
+  httplib::Server& server = (*listener)->server();
+  int threads = config->listen.threads;
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  server.set_tcp_nodelay(true);
+  // Zendesk keeps connections open across deliveries; httplib's default of
+  // closing after 5 requests costs a reconnect (and a stall under load).
+  server.set_keep_alive_max_count(1000);
+  server.set_keep_alive_timeout(30);
+  register_webhook_route(server, handler);
+  std::atomic<bool> ready{false};
+  auto health = [&](const httplib::Request&, httplib::Response& res) {
+    if (ready) {
+      res.set_content(R"({"status":"ok"})", "application/json");
+    } else {
+      res.status = 503;
+      res.set_content(R"({"status":"starting"})", "application/json");
+    }
+  };
+  auto scrape = [&](const httplib::Request&, httplib::Response& res) {
+    auto depth = (*store)->inbox_depth();
+    if (depth.ok()) metrics.inbox_depth().Set(static_cast<double>(*depth));
+    if (reconciler) reconciler->refresh_lag_metric();
+    res.set_content(metrics.exposition(), "text/plain; version=0.0.4");
+  };
+  AdminApiOptions admin_options;
+  admin_options.token = secrets->admin_token;
+  register_admin_routes(
+      server, **store, [&current_policy] { return current_policy.get(); }, clock, admin_options);
+  server.Get("/healthz", health);
+  // With admin_listen, monitoring has its own loopback port and /metrics
+  // leaves the public one.
+  httplib::Server admin_server;
+  if (config->admin_listen) {
+    admin_server.Get("/healthz", health);
+    admin_server.Get("/metrics", scrape);
+  } else {
+    server.Get("/metrics", scrape);
+  }
+
+  int port = config->listen.port;
+  if (port == 0) {
+    port = server.bind_to_any_port(config->listen.host);
+  } else if (!server.bind_to_port(config->listen.host, port)) {
+    port = -1;
+  }
+  bool admin_bound = !config->admin_listen || admin_server.bind_to_port(config->admin_listen->host,
+                                                                        config->admin_listen->port);
+  if (!admin_bound) {
+    spdlog::critical("admin_listen: cannot bind {}:{}", config->admin_listen->host,
+                     config->admin_listen->port);
+  }
+  if (port <= 0 || !admin_bound) {
+    if (port <= 0)
+      spdlog::critical("listen: cannot bind {}:{}", config->listen.host, config->listen.port);
+    if (reconciler) reconciler->stop();
+    inbox.stop();
+    sender.stop();
+    engine.stop();
+    return 1;
+  }
+  std::thread http([&server] { server.listen_after_bind(); });
+  std::thread admin_http;
+  if (config->admin_listen)
+    admin_http = std::thread([&admin_server] { admin_server.listen_after_bind(); });
+  ready = true;
+  spdlog::info("tierd listening on {}:{} ({}) mode={} tiers={}{}", config->listen.host, port,
+               (*listener)->tls() ? "https" : "http", shadow ? "shadow" : "live",
+               config->tiers.size(),
+               config->admin_listen ? " admin=" + config->admin_listen->host + ":" +
+                                          std::to_string(config->admin_listen->port)
+                                    : std::string());
+
+  // The audit log is kept for audit.retention; older records go at start and
+  // then hourly, on this thread, between signals.
+  const Duration retention = config->audit.retention;
+  auto prune_audit = [&] {
+    auto removed = (*store)->prune_audit(clock.now() - retention);
+    if (!removed.ok()) {
+      spdlog::warn("audit: pruning records older than {} failed: {}", format_duration(retention),
+                   removed.status().to_string());
+    } else if (*removed > 0) {
+      spdlog::info("audit: pruned {} records older than {}", *removed, format_duration(retention));
+    }
+  };
+  prune_audit();
+  while (true) {
+    timespec hour{3600, 0};
+    int sig = sigtimedwait(&signals, nullptr, &hour);
+    if (sig < 0) {
+      if (errno == EAGAIN) prune_audit();
+      continue;
+    }
+    if (sig == SIGHUP) {
+      reload(config_path, engine, reconciler.get(), availability, handler, current_policy,
+             **listener, can_write);
+      continue;
+    }
+    spdlog::info("shutdown: signal {} received; stopping", sig);
+    break;
+  }
+  ready = false;
+  server.stop();
+  http.join();
+  if (admin_http.joinable()) {
+    admin_server.stop();
+    admin_http.join();
+  }
+  if (reconciler) reconciler->stop();  // the page in hand is committed or re-read next time
+  inbox.stop();                        // every acknowledged delivery is committed
+  sender.stop();  // the write in flight finishes and its outcome reaches the engine
+  engine.stop();  // commits what it holds
+  spdlog::info("shutdown: done");
+  return 0;
+}
+
+}  // namespace tierd

@@ -1,0 +1,40 @@
+#include "cli/store_factory.h"
+
+#include "store/sqlite/sqlite_store.h"
+#ifdef TIERD_HAVE_POSTGRES
+#include "store/postgres/postgres_store.h"
+#endif
+
+namespace tierd {
+
+Result<std::unique_ptr<Store>> open_store(const Config& config, const Secrets& secrets) {
+  if (config.store.sqlite) {
+    SqliteOptions options;
+    options.path = config.store.sqlite->path;
+    options.synchronous_full = config.store.sqlite->synchronous == SqliteSynchronous::kFull;
+    return open_sqlite_store(options);
+  }
+#ifdef TIERD_HAVE_POSTGRES
+  if (config.store.postgres) return open_postgres_store(secrets.postgres_url);
+#else
+  (void)secrets;
+#endif
+  return Status::InvalidArgument("store: this build supports only store.sqlite");
+}
+
+std::unique_ptr<Store> open_store_for_tool(const Config& config, const std::string& command,
+                                           std::ostream& err) {
+  Secrets secrets;
+  if (config.store.postgres) {
+    auto loaded = load_secrets(config);
+    if (loaded.ok()) secrets = *loaded;
+  }
+  auto store = open_store(config, secrets);
+  if (!store.ok()) {
+    err << command << ": cannot open the store: " << store.status().to_string() << "\n";
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
+}  // namespace tierd

@@ -1,0 +1,196 @@
+// parse_config / load_config_file: JSON syntax (with comments and duplicate
+// key detection), then every section, then the cross-section checks.
+#include "config/config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/config_sections.h"
+
+namespace tierd {
+namespace {
+
+using config_detail::ConfigProblems;
+using config_detail::json;
+
+constexpr size_t kMaxConfigBytes = 4 << 20;
+
+// Tracks where the parser is so that a key given twice in one object (the
+// last one would silently win) can be reported with its JSON path.
+class DuplicateKeyFinder {
+ public:
+  explicit DuplicateKeyFinder(ConfigProblems& problems) : problems_(problems) {}
+
+  bool on_event(json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        frames_.push_back(
+            {event == json::parse_event_t::array_start, next_child_path(), {}, 0, {}});
+        break;
+      case json::parse_event_t::key: {
+        Frame& top = frames_.back();
+        top.last_key = parsed.get<std::string>();
+        if (!top.keys.insert(top.last_key).second) {
+          problems_.add(config_detail::child_path(top.path, top.last_key),
+                        "duplicate key (each key may appear once per object)");
+        }
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool is_array;
+    std::string path;
+    std::set<std::string> keys;
+    size_t next_index;
+    std::string last_key;
+  };
+
+  std::string next_child_path() const {
+    if (frames_.empty()) return "";
+    const Frame& top = frames_.back();
+    return top.is_array ? config_detail::index_path(top.path, top.next_index)
+                        : config_detail::child_path(top.path, top.last_key);
+  }
+  void element_done() {
+    if (!frames_.empty() && frames_.back().is_array) ++frames_.back().next_index;
+  }
+
+  ConfigProblems& problems_;
+  std::vector<Frame> frames_;
+};
+
+// nlohmann messages start with "[json.exception.parse_error.101] parse error at
+// line 3, column 5: ..."; keep the part a person needs.
+std::string syntax_error_text(const std::string& what) {
+  std::string text = what;
+  if (auto close = text.find("] ");
+      text.rfind("[json.exception", 0) == 0 && close != std::string::npos) {
+    text = text.substr(close + 2);
+  }
+  if (text.rfind("parse error at ", 0) == 0) text = text.substr(15);
+  return text;
+}
+
+Config build_config(const json& root, ConfigProblems& problems) {
+  using namespace config_detail;
+  Config config;
+  ObjectReader r(&root, "", problems);
+  if (!r.is_object()) return config;
+  r.allow("$schema");  // editors use it to find the JSON schema
+  read_mode(r.get("mode"), config, problems);
+  read_listen(r.get("listen"), config, problems);
+  read_admin_listen(r.get("admin_listen"), config, problems);
+  read_public_url(r.get("public_url"), config, problems);
+  read_store(r.require("store"), config, problems);
+  read_zendesk(r.require("zendesk"), config, problems);
+  read_webhook(r.get("webhook"), config, problems);
+  read_at_risk(r.get("at_risk"), config, problems);
+  read_tiers(r.require("tiers"), config, problems);
+  read_tags(r.get("tags"), config, problems);
+  read_review(r.get("review"), config, problems);
+  read_routes(r.get("routes"), config, problems);
+  read_routing_rules(r.get("routing_rules"), config, problems);
+  read_availability(r.get("availability"), config, problems);
+  read_calendars(r.get("calendars"), config, problems);
+  read_reconcile(r.get("reconcile"), config, problems);
+  read_audit(r.get("audit"), config, problems);
+  read_log(r.get("log"), config, problems);
+  read_admin(r.get("admin"), config, problems);
+  r.finish();
+  validate_references(config, problems);
+  return config;
+}
+
+}  // namespace
+
+std::optional<size_t> Config::tier_index_of_group(GroupId group) const {
+  for (size_t i = 0; i < tiers.size(); ++i) {
+    const auto& groups = tiers[i].groups;
+    if (std::find(groups.begin(), groups.end(), group) != groups.end()) return i;
+  }
+  return std::nullopt;
+}
+
+bool Config::is_review_group(GroupId group) const {
+  return review &&
+         std::find(review->groups.begin(), review->groups.end(), group) != review->groups.end();
+}
+
+const RouteConfig* Config::find_route(std::string_view name) const {
+  for (const auto& route : routes) {
+    if (route.name == name) return &route;
+  }
+  return nullptr;
+}
+
+Result<Config> parse_config(std::string_view json_text, const std::string& source_name) {
+  ConfigProblems problems;
+  try {
+    json root;
+    {
+      DuplicateKeyFinder duplicates(problems);
+      try {
+        root = json::parse(
+            json_text,
+            [&duplicates](int, json::parse_event_t event, json& parsed) {
+              return duplicates.on_event(event, parsed);
+            },
+            /*allow_exceptions=*/true, /*ignore_comments=*/true);
+      } catch (const json::parse_error& e) {
+        return Status::InvalidArgument(source_name +
+                                       ": invalid JSON: " + syntax_error_text(e.what()));
+      }
+    }
+    Config config = build_config(root, problems);
+    if (!problems.empty()) return Status::InvalidArgument(problems.joined());
+    config.source_name = source_name;
+    return config;
+  } catch (const std::exception& e) {
+    // Every value is type-checked before use; this is a bug, not bad input.
+    return Status::Internal(source_name + ": config loader failed: " + e.what());
+  }
+}
+
+Result<Config> load_config_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Status::Unavailable("cannot read config file \"" + path + "\": is a directory");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int error = errno;
+    std::string reason = error != 0 ? std::strerror(error) : "cannot open";
+    auto code = error == ENOENT ? StatusCode::kNotFound : StatusCode::kUnavailable;
+    return Status(code, "cannot read config file \"" + path + "\": " + reason);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    return Status::Unavailable("cannot read config file \"" + path + "\": read error");
+  }
+  std::string content = text.str();
+  if (content.size() > kMaxConfigBytes) {
+    return Status::InvalidArgument(path + ": larger than " + std::to_string(kMaxConfigBytes >> 20) +
+                                   " MiB; is this the right file?");
+  }
+  return parse_config(content, path);
+}
+
+}  // namespace tierd

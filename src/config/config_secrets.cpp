@@ -1,0 +1,113 @@
+// load_secrets: reads the secret values a Config points at from the
+// environment or from files. Messages name the variable or the file, never
+// the value.
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "config/config.h"
+#include "config/config_reader.h"
+
+namespace tierd {
+namespace {
+
+using config_detail::ConfigProblems;
+
+constexpr size_t kMaxSecretBytes = 64 * 1024;
+
+struct SecretRequest {
+  const SecretSource& source;
+  std::string path;  // JSON path of the "<base>" key, e.g. "zendesk.api_token"
+  bool required;
+  const char* why_required;  // completes "required ..." in messages
+  std::string& out;
+};
+
+void load_one(const SecretRequest& request, const EnvLookup& getenv, ConfigProblems& problems) {
+  const SecretSource& source = request.source;
+  if (!source.file.empty()) {
+    auto value = read_secret_file(source.file);
+    if (!value.ok()) {
+      problems.add(request.path + "_file",
+                   "cannot read \"" + source.file + "\": " + value.status().message());
+    } else if (value->empty() && request.required) {
+      problems.add(request.path + "_file",
+                   "\"" + source.file + "\" is empty (required " + request.why_required + ")");
+    } else {
+      request.out = *value;
+    }
+    return;
+  }
+  if (source.env.empty()) return;
+  auto value = getenv(source.env);
+  if (value && !value->empty()) {
+    request.out = *value;
+  } else if (request.required) {
+    problems.add(request.path + "_env", "environment variable " + source.env +
+                                            (value ? " is empty" : " is not set") + " (required " +
+                                            request.why_required + ")");
+  }
+}
+
+}  // namespace
+
+Result<std::string> read_secret_file(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::Unavailable(std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string content = text.str();
+  if (in.bad() || content.size() > kMaxSecretBytes) {
+    return Status::Unavailable(in.bad() ? "read error" : "larger than 64 KiB");
+  }
+  // Files written by editors and `echo` end with a newline that is not part
+  // of the secret.
+  while (!content.empty() && (content.back() == '\n' || content.back() == '\r' ||
+                              content.back() == ' ' || content.back() == '\t')) {
+    content.pop_back();
+  }
+  return content;
+}
+
+Result<Secrets> load_secrets(const Config& config, const EnvLookup& getenv) {
+  Secrets secrets;
+  ConfigProblems problems;
+  const bool live = config.mode == RunMode::kLive;
+  const bool oauth = config.zendesk.oauth_token.configured();
+  const SecretRequest requests[] = {
+      {config.zendesk.webhook_secret, "zendesk.webhook_secret", true, "to verify webhooks",
+       secrets.webhook_secret},
+      {config.zendesk.webhook_secret_previous, "zendesk.webhook_secret_previous", false, "",
+       secrets.webhook_secret_previous},
+      {config.zendesk.api_token, "zendesk.api_token", live && !oauth, "in live mode",
+       secrets.zendesk_api_token},
+      {config.zendesk.oauth_token, "zendesk.oauth_token", live, "in live mode",
+       secrets.zendesk_oauth_token},
+      {config.admin.token, "admin.token", false, "", secrets.admin_token},
+  };
+  for (const auto& request : requests) {
+    // With OAuth configured the API token is not used, so its default
+    // variable is not consulted at all.
+    if (oauth && &request.out == &secrets.zendesk_api_token) continue;
+    load_one(request, getenv, problems);
+  }
+  if (config.store.postgres) {
+    load_one({config.store.postgres->url, "store.postgres.url", true, "for the PostgreSQL store",
+              secrets.postgres_url},
+             getenv, problems);
+  }
+  if (!problems.empty()) return Status::InvalidArgument(problems.joined());
+  return secrets;
+}
+
+Result<Secrets> load_secrets(const Config& config) {
+  return load_secrets(config, [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  });
+}
+
+}  // namespace tierd

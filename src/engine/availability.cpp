@@ -1,0 +1,137 @@
+#include "engine/availability.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "config/config.h"
+
+namespace tierd {
+namespace {
+
+template <typename T>
+void add_unique(std::vector<T>& v, T x) {
+  if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
+}  // namespace
+
+AvailabilityOptions availability_options(const Config& config) {
+  AvailabilityOptions o;
+  if (config.review) {
+    for (GroupId g : config.review->groups) add_unique(o.groups, g);
+    for (UserId u : config.review->reviewers) add_unique(o.users, u);
+  }
+  for (const auto& route : config.routes) {
+    add_unique(o.groups, route.group);
+    for (UserId u : route.agents) add_unique(o.users, u);
+  }
+  o.away_user_tag = config.availability.away_user_tag;
+  o.refresh = config.availability.refresh;
+  return o;
+}
+
+AvailabilityRefresher::AvailabilityRefresher(HelpdeskApi& api, AvailabilityOptions options,
+                                             std::function<void(AvailabilitySnapshot)> on_refresh)
+    : api_(api), on_refresh_(std::move(on_refresh)), options_(std::move(options)) {}
+
+AvailabilityOptions AvailabilityRefresher::options() const {
+  std::lock_guard lock(mutex_);
+  return options_;
+}
+
+void AvailabilityRefresher::set_options(AvailabilityOptions options) {
+  bool start_thread = false;
+  {
+    std::lock_guard lock(mutex_);
+    options_ = std::move(options);
+    refresh_now_ = true;
+    start_thread = !thread_.joinable() && !options_.groups.empty() && !stopping_;
+  }
+  if (start_thread) {
+    thread_ = std::thread([this] { run(); });
+  } else {
+    wake_.notify_all();
+  }
+}
+
+AvailabilityRefresher::~AvailabilityRefresher() {
+  stop();
+}
+
+void AvailabilityRefresher::start() {
+  if (options().groups.empty() || thread_.joinable()) return;
+  // A failed first read is logged inside; the thread tries again later.
+  (void)refresh_once();
+  thread_ = std::thread([this] { run(); });
+}
+
+void AvailabilityRefresher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AvailabilityRefresher::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, options_.refresh, [this] { return stopping_ || refresh_now_; });
+    if (stopping_) break;
+    refresh_now_ = false;
+    lock.unlock();
+    try {
+      (void)refresh_once();  // failures are logged inside
+    } catch (const std::exception& e) {
+      spdlog::error("availability: refresh failed: {}", e.what());
+    }
+    lock.lock();
+  }
+}
+
+Status AvailabilityRefresher::refresh_once() {
+  const AvailabilityOptions watch = options();
+  Status first_failure = Status::Ok();
+  AvailabilitySnapshot next = last_;
+  std::erase_if(next.members, [&](const auto& entry) {
+    return std::find(watch.groups.begin(), watch.groups.end(), entry.first) == watch.groups.end();
+  });
+  for (GroupId group : watch.groups) {
+    auto members = api_.group_memberships(group);
+    if (!members.ok()) {
+      spdlog::warn("availability: group={} members not read, keeping the last known: {}", group,
+                   members.status().to_string());
+      if (first_failure.ok()) first_failure = members.status();
+      continue;
+    }
+    std::set<UserId>& set = next.members[group];
+    set.clear();
+    for (const auto& m : *members) set.insert(m.user_id);
+  }
+  if (!watch.users.empty()) {
+    auto users = api_.users_by_ids(watch.users);
+    if (!users.ok()) {
+      spdlog::warn("availability: users not read, keeping the last away marks: {}",
+                   users.status().to_string());
+      if (first_failure.ok()) first_failure = users.status();
+    } else {
+      next.away.clear();
+      for (const auto& u : *users) {
+        bool tagged = watch.away_user_tag &&
+                      std::binary_search(u.tags.begin(), u.tags.end(), *watch.away_user_tag);
+        if (tagged || !u.active) next.away.insert(u.id);
+      }
+    }
+  }
+  size_t member_count = 0;
+  for (const auto& [group, set] : next.members) member_count += set.size();
+  spdlog::debug("availability: groups={} members={} away={}", next.members.size(), member_count,
+                next.away.size());
+  last_ = next;
+  if (on_refresh_) on_refresh_(std::move(next));
+  return first_failure;
+}
+
+}  // namespace tierd

@@ -1,0 +1,96 @@
+// AvailabilityRefresher: keeps the engine's picture of who can receive
+// forwarded tickets current. A thread reads, every `refresh`, the members of
+// the review and route groups (HelpdeskApi::group_memberships) and the
+// reviewers' and route agents' user records (HelpdeskApi::users_by_ids): an
+// agent is away when their user carries the away tag or is deactivated. Each
+// refresh hands a complete AvailabilitySnapshot to `on_refresh` (the engine's
+// update_availability). Working-hour schedules are policy, applied by decide().
+//
+// When a read fails, the group or the away marks keep their last known value:
+// a helpdesk hiccup must not make everybody unavailable.
+//
+// A config reload hands the new watch list to set_options(), which refreshes
+// at once, so that a route added by the reload finds its agents.
+//
+// Threads: start()/stop()/set_options() from the owner; on_refresh is called on the
+// refresher's thread (and once on the caller's, inside start()). Nothing
+// escapes the thread; failures are logged and retried at the next refresh.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+#include "core/ticket.h"
+#include "core/time.h"
+#include "helpdesk/helpdesk_api.h"
+
+namespace tierd {
+
+struct Config;
+
+struct AvailabilitySnapshot {
+  std::map<GroupId, std::set<UserId>> members;  // per watched group
+  std::set<UserId> away;                        // watched users marked away or deactivated
+};
+
+struct AvailabilityOptions {
+  std::vector<GroupId> groups;  // review groups and route groups
+  std::vector<UserId> users;    // reviewers and route agents
+  std::optional<std::string> away_user_tag;
+  Duration refresh = std::chrono::minutes(5);
+};
+
+// What a config asks to watch: review and route groups, reviewers and route agents.
+AvailabilityOptions availability_options(const Config& config);
+
+class AvailabilityRefresher {
+ public:
+  AvailabilityRefresher(HelpdeskApi& api, AvailabilityOptions options,
+                        std::function<void(AvailabilitySnapshot)> on_refresh);
+  ~AvailabilityRefresher();
+  AvailabilityRefresher(const AvailabilityRefresher&) = delete;
+  AvailabilityRefresher& operator=(const AvailabilityRefresher&) = delete;
+
+  // Refreshes once (so the first tickets already see who is available), then
+  // starts the thread. Does nothing when there is nothing to watch.
+  void start();
+  // Wakes and joins the thread. Idempotent.
+  void stop();
+  // Watches `options` from now on: refreshes at once (on the refresher's
+  // thread, starting it if there was nothing to watch before). Groups no
+  // longer watched leave the snapshot.
+  void set_options(AvailabilityOptions options);
+  // One refresh; delivers the snapshot. Returns OK when every read
+  // succeeded, else the first failure (the snapshot is still delivered).
+  Status refresh_once();
+
+ private:
+  void run();
+
+  AvailabilityOptions options() const;
+
+  // Set at construction.
+  HelpdeskApi& api_;
+  const std::function<void(AvailabilitySnapshot)> on_refresh_;
+
+  // Refresher thread (or start()'s caller before the thread exists).
+  AvailabilitySnapshot last_;
+  std::thread thread_;
+
+  // Guarded by mutex_.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  AvailabilityOptions options_;
+  bool refresh_now_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace tierd

@@ -1,0 +1,473 @@
+#include "engine/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "core/ticket_event.h"
+
+namespace tierd {
+
+struct Engine::Batch {
+  std::vector<EngineCommit> commits;
+  std::unordered_map<TicketId, TicketState> states;  // latest state of each ticket touched
+  std::vector<std::pair<TicketId, Instant>> fired;   // timers popped, re-armed if the commit fails
+  std::vector<WriteOutcome> outcomes;                // re-queued if the commit fails
+  std::vector<std::pair<std::string, std::string>> escalations;
+  std::vector<std::string> actions;
+  std::vector<std::string> unassigned_routes;  // forwards that found nobody
+  std::optional<Roster> roster_before;         // restored if the commit fails
+  int64_t max_inbox_seq = 0;
+  bool queued_writes = false;
+};
+
+Engine::Engine(Store& store, const Clock& clock, Metrics& metrics,
+               std::shared_ptr<const Policy> policy, EngineOptions options)
+    : store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      options_(options),
+      policy_(std::move(policy)) {}
+
+Engine::~Engine() {
+  stop();
+}
+
+std::string Engine::cursor_meta_key(const std::string& pool) {
+  return "roster.cursor." + pool;
+}
+
+Status Engine::load_roster() {
+  size_t shadow_backlogs = 0;
+  Status s = store_.for_each_ticket([this, &shadow_backlogs](const TicketRow& row) {
+    auto parsed = nlohmann::json::parse(row.state_json, nullptr, false);
+    if (parsed.is_discarded()) return;
+    auto state = ticket_state_from_json(parsed);
+    if (!state.ok()) return;
+    if (auto agent = open_assignee(*state)) ++roster_.open_tickets[*agent];
+    if (state->stay.running_since) clock_tier_[row.id] = state->stay.tier;
+    if (!state->shadow_writes.empty()) ++shadow_backlogs;
+  });
+  if (!s.ok()) return s;
+  load_cursors(*policy());
+  if (shadow_backlogs > 0 && !policy()->shadow) {
+    // Started live after a shadow run: every ticket gets a look at once, so
+    // what the shadow decisions left due is written now, not at the
+    // ticket's next event.
+    spdlog::info("engine: {} tickets have decisions from shadow mode; writing what is still due",
+                 shadow_backlogs);
+    std::lock_guard lock(mutex_);
+    replan_ = true;
+  }
+  return Status::Ok();
+}
+
+void Engine::load_cursors(const Policy& policy) {
+  std::vector<std::string> pools;
+  if (policy.review) pools.emplace_back(review_cursor_key());
+  for (const auto& route : policy.routes) pools.push_back(route_cursor_key(route.name));
+  for (const auto& pool : pools) {
+    if (roster_.cursors.count(pool) != 0) continue;
+    auto value = store_.get_meta(cursor_meta_key(pool));
+    if (!value.ok()) {
+      spdlog::warn("engine: cursor {} not read, starting the pool from its first agent: {}", pool,
+                   value.status().to_string());
+      continue;
+    }
+    if (!value->has_value()) continue;
+    try {
+      roster_.cursors[pool] = std::stoll(**value);
+    } catch (const std::exception&) {
+      spdlog::warn("engine: cursor {} unreadable, starting the pool from its first agent", pool);
+    }
+  }
+}
+
+void Engine::update_availability(AvailabilitySnapshot snapshot) {
+  {
+    std::lock_guard lock(mutex_);
+    availability_ = std::move(snapshot);
+  }
+}
+
+void Engine::take_availability() {
+  std::optional<AvailabilitySnapshot> snapshot;
+  {
+    std::lock_guard lock(mutex_);
+    snapshot.swap(availability_);
+  }
+  if (!snapshot) return;
+  roster_.members = std::move(snapshot->members);
+  roster_.away = std::move(snapshot->away);
+}
+
+Status Engine::start() {
+  Status s = store_.for_each_deadline([this](TicketId id, Instant t) { timers_.set(id, t); });
+  if (!s.ok()) return s;
+  s = load_roster();
+  if (!s.ok()) return s;
+  take_availability();
+  publish_running_clocks();
+  {
+    std::lock_guard lock(mutex_);
+    running_clocks_ = timers_.size();
+  }
+  spdlog::info("engine: started with {} running clocks", timers_.size());
+  thread_ = std::thread([this] { run(); });
+  return Status::Ok();
+}
+
+void Engine::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Engine::notify_inbox() {
+  {
+    std::lock_guard lock(mutex_);
+    inbox_signal_ = true;
+    idle_ = false;
+  }
+  wake_.notify_one();
+}
+
+void Engine::post_outcome(WriteOutcome outcome) {
+  {
+    std::lock_guard lock(mutex_);
+    outcomes_.push_back(std::move(outcome));
+    idle_ = false;
+  }
+  wake_.notify_one();
+}
+
+void Engine::set_policy(std::shared_ptr<const Policy> policy) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!replaced_policy_) replaced_policy_ = policy_;
+    policy_ = std::move(policy);
+    replan_ = true;
+    idle_ = false;
+  }
+  wake_.notify_one();
+}
+
+std::shared_ptr<const Policy> Engine::policy() const {
+  std::lock_guard lock(mutex_);
+  return policy_;
+}
+
+size_t Engine::running_clocks() const {
+  std::lock_guard lock(mutex_);
+  return running_clocks_;
+}
+
+bool Engine::idle() const {
+  std::lock_guard lock(mutex_);
+  return idle_ && outcomes_.empty() && !inbox_signal_;
+}
+
+void Engine::run() {
+  while (true) {
+    bool worked = false;
+    try {
+      worked = step();
+    } catch (const std::exception& e) {
+      // decide() and the codecs do not throw; this guards the thread regardless.
+      spdlog::error("engine: unexpected error: {}", e.what());
+    }
+    std::unique_lock lock(mutex_);
+    running_clocks_ = timers_.size();
+    if (stopping_) {
+      // Commit the write outcomes already reported, so a clean stop leaves
+      // nothing for the next start to re-check.
+      bool more = !outcomes_.empty();
+      lock.unlock();
+      if (more) step();
+      break;
+    }
+    if (worked) continue;
+    idle_ = outcomes_.empty() && !inbox_signal_ && !replan_;
+    auto next = timers_.next();
+    auto ready = [this] { return stopping_ || !outcomes_.empty() || inbox_signal_ || replan_; };
+    if (next) {
+      // Sleep until the deadline by the wall clock; never wake early for it.
+      auto wait_for = *next - clock_.now();
+      if (wait_for > Duration(0)) wake_.wait_for(lock, wait_for, ready);
+    } else {
+      wake_.wait(lock, ready);
+    }
+  }
+}
+
+Result<TicketState> Engine::load_state(Batch& batch, TicketId id) {
+  auto cached = batch.states.find(id);
+  if (cached != batch.states.end()) return cached->second;
+  auto row = store_.load_ticket(id);
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) {
+    TicketState fresh;
+    fresh.id = id;
+    return fresh;
+  }
+  auto parsed = nlohmann::json::parse((*row)->state_json, nullptr, false);
+  if (parsed.is_discarded())
+    return Status::Internal("stored state of ticket " + std::to_string(id) + " is not JSON");
+  return ticket_state_from_json(parsed);
+}
+
+void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
+                     std::optional<int64_t> inbox_seq, const std::string& event_id,
+                     const std::vector<int64_t>& outcome_ids) {
+  auto policy = this->policy();
+  EngineCommit c;
+  c.ticket_id = id;
+  c.inbox_seq_done = inbox_seq;
+  if (input.event) {
+    c.audit.push_back({0, id, now, "event", event_id, event_audit_detail(*input.event).dump()});
+  }
+
+  auto state = load_state(batch, id);
+  if (!state.ok()) {
+    // Unreadable state must not block the queue: record it and start afresh.
+    spdlog::error("engine: ticket={} state unreadable, starting afresh: {}", id,
+                  state.status().to_string());
+    TicketState fresh;
+    fresh.id = id;
+    state = fresh;
+  }
+  std::optional<UserId> counted_before = open_assignee(*state);
+  Decision d = decide(*state, input, now, *policy, roster_);
+
+  // In shadow mode decide() settles its writes itself (they come back as
+  // "shadow_write" audit notes), so there is nothing to queue.
+  for (const auto& w : d.writes) {
+    OutboxRecord r;
+    r.ticket_id = id;
+    r.kind = w.kind;
+    r.payload_json = to_json(w).dump();
+    r.idempotency_key = w.idempotency_key;
+    r.created_at = now;
+    r.not_before = now;
+    c.new_outbox.push_back(std::move(r));
+    batch.queued_writes = true;
+  }
+
+  if (input.kind == InputKind::kWriteConfirmed) c.outbox_done = outcome_ids;
+  if (!d.cancelled_writes.empty()) {
+    for (size_t i = 0; i < input.write_keys.size() && i < outcome_ids.size(); ++i) {
+      if (std::find(d.cancelled_writes.begin(), d.cancelled_writes.end(), input.write_keys[i]) !=
+          d.cancelled_writes.end()) {
+        c.outbox_cancelled.push_back(outcome_ids[i]);
+      }
+    }
+  }
+  for (auto& note : d.audit) {
+    if (note.kind == "escalate" || note.kind == "deescalate") {
+      batch.escalations.emplace_back(note.detail.value("from", ""), note.detail.value("to", ""));
+    }
+    c.audit.push_back({0, id, now, note.kind, event_id, note.detail.dump()});
+  }
+  for (const auto& w : d.writes) {
+    batch.actions.push_back(w.kind);
+    spdlog::info("ticket={} event={} action={} key={}", id, event_id.empty() ? "-" : event_id,
+                 w.kind, w.idempotency_key);
+  }
+  // Keep the Roster in step at once: the next ticket of this batch may be
+  // assigned from it.
+  std::optional<UserId> counted_after = open_assignee(d.state);
+  if (counted_before != counted_after) {
+    if (counted_before && --roster_.open_tickets[*counted_before] <= 0)
+      roster_.open_tickets.erase(*counted_before);
+    if (counted_after) ++roster_.open_tickets[*counted_after];
+  }
+  for (const auto& [pool, agent] : d.cursor_updates) {
+    roster_.cursors[pool] = agent;
+    c.meta.emplace_back(cursor_meta_key(pool), std::to_string(agent));
+  }
+  for (const auto& note : d.audit) {
+    if (note.kind != "unassigned") continue;
+    std::string route = note.detail.value("route", "");
+    batch.unassigned_routes.push_back(route);
+    spdlog::warn("ticket={} event={} action=forward route={} assignee=none reason=\"{}\"", id,
+                 event_id.empty() ? "-" : event_id, route, note.detail.value("reason", ""));
+  }
+  c.state_json = to_json(d.state).dump();
+  c.deadline = d.next_deadline;
+  batch.states[id] = std::move(d.state);
+  batch.commits.push_back(std::move(c));
+}
+
+bool Engine::commit(Batch& batch) {
+  Status s = store_.commit(batch.commits);
+  if (!s.ok()) {
+    spdlog::error("engine: store commit of {} inputs failed, will retry: {}", batch.commits.size(),
+                  s.to_string());
+    for (const auto& [id, t] : batch.fired) timers_.set(id, t);
+    if (batch.roster_before) roster_ = std::move(*batch.roster_before);
+    std::lock_guard lock(mutex_);
+    for (auto it = batch.outcomes.rbegin(); it != batch.outcomes.rend(); ++it)
+      outcomes_.push_front(*it);
+    inbox_signal_ = true;
+    return false;
+  }
+  for (const auto& c : batch.commits) {
+    if (c.deadline) {
+      timers_.set(c.ticket_id, *c.deadline);
+    } else {
+      timers_.erase(c.ticket_id);
+    }
+  }
+  if (batch.max_inbox_seq > inbox_cursor_) inbox_cursor_ = batch.max_inbox_seq;
+  for (const auto& [id, state] : batch.states) {
+    if (state.stay.running_since && state.stay.tier >= 0) {
+      clock_tier_[id] = state.stay.tier;
+    } else {
+      clock_tier_.erase(id);
+    }
+  }
+  publish_running_clocks();
+  for (const auto& [from, to] : batch.escalations) metrics_.escalations(from, to).Increment();
+  for (const auto& a : batch.actions) metrics_.engine_decisions(a).Increment();
+  for (const auto& route : batch.unassigned_routes) metrics_.unassigned_forwards(route).Increment();
+  if (batch.queued_writes && outbox_listener_) outbox_listener_();
+  return true;
+}
+
+void Engine::publish_running_clocks() {
+  // Counted from the tickets' states, not from the timers: a clock on the
+  // last tier runs without a deadline.
+  auto current = policy();
+  std::vector<double> counts(current->tiers.size(), 0);
+  for (const auto& [id, tier] : clock_tier_) {
+    if (tier >= 0 && static_cast<size_t>(tier) < counts.size()) ++counts[static_cast<size_t>(tier)];
+  }
+  std::vector<std::string> names;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    names.push_back(current->tiers[i].name);
+    metrics_.running_clocks(names.back()).Set(counts[i]);
+  }
+  for (const auto& old : published_tiers_) {
+    if (std::find(names.begin(), names.end(), old) == names.end())
+      metrics_.running_clocks(old).Set(0);
+  }
+  published_tiers_ = std::move(names);
+}
+
+bool Engine::step() {
+  Instant now = clock_.now();
+  Batch batch;
+  bool read_inbox = false;
+  bool replan = false;
+  std::shared_ptr<const Policy> old_policy;
+  {
+    std::lock_guard lock(mutex_);
+    while (!outcomes_.empty() && batch.outcomes.size() < options_.batch_size) {
+      batch.outcomes.push_back(std::move(outcomes_.front()));
+      outcomes_.pop_front();
+    }
+    read_inbox = inbox_signal_;
+    inbox_signal_ = false;
+    replan = replan_;
+    replan_ = false;
+    old_policy = std::move(replaced_policy_);
+    replaced_policy_.reset();
+  }
+  if (replan) replan_all(old_policy);
+  take_availability();
+  batch.roster_before = roster_;
+
+  for (const auto& o : batch.outcomes) {
+    process(batch, o.ticket_id, Input::WriteOutcome(o.kind, o.keys, o.ticket, o.detail), now,
+            std::nullopt, "", o.outbox_ids);
+  }
+
+  if (read_inbox) {
+    auto pending = store_.pending_inbox(inbox_cursor_, options_.batch_size);
+    if (!pending.ok()) {
+      spdlog::error("engine: reading the inbox failed, will retry: {}",
+                    pending.status().to_string());
+      std::lock_guard lock(mutex_);
+      inbox_signal_ = true;
+    } else {
+      for (const auto& rec : *pending) {
+        batch.max_inbox_seq = std::max(batch.max_inbox_seq, rec.seq);
+        auto parsed = nlohmann::json::parse(rec.event_json, nullptr, false);
+        auto event = parsed.is_discarded()
+                         ? Result<TicketEvent>(Status::InvalidArgument("not JSON"))
+                         : ticket_event_from_json(parsed);
+        if (!event.ok()) {
+          spdlog::error("engine: event={} unreadable, skipped: {}", rec.event_id,
+                        event.status().to_string());
+          EngineCommit skip;
+          skip.ticket_id = rec.ticket_id;
+          skip.set_deadline = false;
+          skip.inbox_seq_done = rec.seq;
+          skip.audit.push_back({0, rec.ticket_id, now, "unreadable_event", rec.event_id,
+                                nlohmann::json{{"error", event.status().message()}}.dump()});
+          batch.commits.push_back(std::move(skip));
+          continue;
+        }
+        process(batch, rec.ticket_id, Input::Event(std::move(event).value()), now, rec.seq,
+                rec.event_id, {});
+      }
+      if (pending->size() == options_.batch_size) {
+        std::lock_guard lock(mutex_);
+        inbox_signal_ = true;  // more to read
+      }
+    }
+  }
+
+  size_t room =
+      options_.batch_size > batch.commits.size() ? options_.batch_size - batch.commits.size() : 0;
+  for (const auto& [id, deadline] : timers_.pop_due(now, std::max<size_t>(room, 1))) {
+    batch.fired.emplace_back(id, deadline);
+    metrics_.timer_lateness_seconds().Observe(
+        std::chrono::duration<double>(now - deadline).count());
+    if (options_.on_timer_fired) options_.on_timer_fired(now - deadline);
+    process(batch, id, Input::Tick(), now, std::nullopt, "", {});
+  }
+
+  if (batch.commits.empty()) return false;
+  if (!commit(batch)) {
+    std::this_thread::sleep_for(options_.retry_pause);
+  }
+  return true;
+}
+
+void Engine::replan_all(const std::shared_ptr<const Policy>& old_policy) {
+  // Re-plan every stored ticket's deadline under the new policy: the time
+  // used so far is banked under the old policy's calendars, then a Tick
+  // decides with the new budgets and calendars.
+  auto policy = this->policy();
+  load_cursors(*policy);
+  std::vector<TicketId> ids;
+  Status s = store_.for_each_ticket([&](const TicketRow& row) { ids.push_back(row.id); });
+  if (!s.ok()) {
+    spdlog::error("engine: re-planning after a policy change failed: {}", s.to_string());
+    return;
+  }
+  size_t done = 0;
+  for (size_t i = 0; i < ids.size(); i += options_.batch_size) {
+    Batch batch;
+    batch.roster_before = roster_;
+    Instant now = clock_.now();
+    for (size_t j = i; j < std::min(ids.size(), i + options_.batch_size); ++j) {
+      if (old_policy) {
+        auto state = load_state(batch, ids[j]);
+        if (state.ok()) batch.states[ids[j]] = rebase_clock(*state, now, *old_policy);
+      }
+      process(batch, ids[j], Input::Tick(), now, std::nullopt, "", {});
+    }
+    if (commit(batch)) done += batch.commits.size();
+  }
+  spdlog::info("engine: re-planned {} tickets under the new policy", done);
+}
+
+}  // namespace tierd

@@ -1,0 +1,149 @@
+// Engine: the one thread that owns ticket state.
+//
+// It takes, in order of arrival, (1) the outcomes of tierd's own writes
+// reported by the OutboxSender, (2) inbox events committed by ingest, and
+// (3) timer deadlines that have come; for each it loads the ticket's state,
+// asks the pure decide() what to do, and commits — in one store transaction
+// per batch — the new state, the next deadline, the consumed inbox entry, the
+// writes asked for (outbox), and the audit trail. Then it updates the
+// in-memory TimerIndex and wakes the sender.
+//
+// It also keeps the Roster decide() assigns from: open tickets per agent
+// (counted from the mirror at start, then kept in step with every commit),
+// round-robin cursors (read from the store's meta at start, advanced by
+// decisions and stored in the same transaction as the ticket), and group
+// membership and away marks (pushed by the AvailabilityRefresher).
+//
+// Shadow mode is the policy's (Policy::shadow): decide() then writes nothing
+// and keeps a backlog per ticket. When a new policy turns it off, the re-plan
+// that every policy change runs gives each ticket a Tick, and decide() turns
+// the backlog into one write of what is still due; a start in live mode with
+// backlogs in the store does the same.
+//
+// Threads: start()/stop()/set_policy() from the owner; notify_inbox() from
+// ingest threads; post_outcome() from the sender; update_availability() from
+// the availability refresher. Everything else runs on the
+// engine thread. A store failure is logged and retried after a pause; nothing
+// is marked done unless its commit succeeded, so a crash at any point replays
+// from the store.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/decide.h"
+#include "core/roster.h"
+#include "engine/availability.h"
+#include "engine/clock.h"
+#include "metrics/metrics.h"
+#include "engine/timer_index.h"
+#include "store/store.h"
+
+namespace tierd {
+
+// What the sender learned about a group of outbox records of one ticket.
+struct WriteOutcome {
+  TicketId ticket_id = 0;
+  InputKind kind = InputKind::kWriteConfirmed;  // confirmed, conflict or dead
+  std::vector<int64_t> outbox_ids;
+  std::vector<std::string> keys;
+  std::optional<TicketSnapshot> ticket;  // the vendor's ticket after the write, or re-read
+  std::string detail;                    // "HTTP 200", "HTTP 409 UpdateConflict", ...
+};
+
+struct EngineOptions {
+  size_t batch_size = 256;                         // inputs per store transaction
+  Duration retry_pause = std::chrono::seconds(1);  // after a store failure
+  // Called on the engine thread with each timer's lateness (fired - due);
+  // for benchmarks and tests. The metrics histogram gets it regardless.
+  std::function<void(Duration)> on_timer_fired;
+};
+
+class Engine {
+ public:
+  Engine(Store& store, const Clock& clock, Metrics& metrics, std::shared_ptr<const Policy> policy,
+         EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Loads every stored deadline into the timer index and starts the thread.
+  // Returns the store's error if the deadlines cannot be read.
+  Status start();
+  // Finishes the batch in hand, then joins. Idempotent.
+  void stop();
+
+  void notify_inbox();
+  void post_outcome(WriteOutcome outcome);
+  // Called after each commit that queued writes (set before start()).
+  void set_outbox_listener(std::function<void()> listener) {
+    outbox_listener_ = std::move(listener);
+  }
+  // Swaps the policy; every ticket's deadline is re-planned on the engine thread.
+  void set_policy(std::shared_ptr<const Policy> policy);
+  // Who is in which group and who is away, as last read from the helpdesk;
+  // used from the next batch on.
+  void update_availability(AvailabilitySnapshot snapshot);
+
+  // For tests and the status page: counts as of the last loop iteration.
+  size_t running_clocks() const;
+  bool idle() const;  // nothing queued, no inbox backlog seen at the last look
+  // The meta key under which a round-robin pool's cursor is stored.
+  static std::string cursor_meta_key(const std::string& pool);
+
+ private:
+  struct Batch;
+  void run();
+  bool step();  // one batch; false when there was nothing to do
+  void process(Batch& batch, TicketId id, const Input& input, Instant now,
+               std::optional<int64_t> inbox_seq, const std::string& event_id,
+               const std::vector<int64_t>& outcome_ids);
+  Result<TicketState> load_state(Batch& batch, TicketId id);
+  bool commit(Batch& batch);
+  void publish_running_clocks();
+  void replan_all(const std::shared_ptr<const Policy>& old_policy);
+  Status load_roster();                     // open counts and cursors, at start
+  void load_cursors(const Policy& policy);  // cursors of pools not loaded yet
+  void take_availability();                 // applies a pushed snapshot to roster_
+  std::shared_ptr<const Policy> policy() const;
+
+  // Set at construction.
+  Store& store_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  const EngineOptions options_;
+  std::function<void()> outbox_listener_;
+
+  // Engine thread only.
+  TimerIndex timers_;
+  // Tier index of each ticket whose handling clock runs (-1: none), for the
+  // tierd_running_clocks{tier} gauge; and the tier names last published.
+  std::unordered_map<TicketId, int> clock_tier_;
+  std::vector<std::string> published_tiers_;
+  int64_t inbox_cursor_ = 0;
+  Roster roster_;
+  std::thread thread_;
+
+  // Guarded by mutex_.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<WriteOutcome> outcomes_;
+  std::shared_ptr<const Policy> policy_;
+  std::shared_ptr<const Policy> replaced_policy_;  // the one before set_policy(), until re-planned
+  std::optional<AvailabilitySnapshot> availability_;  // pushed, not yet taken by the engine thread
+  bool inbox_signal_ = true;
+  bool replan_ = false;
+  bool stopping_ = false;
+  bool idle_ = false;
+  size_t running_clocks_ = 0;
+};
+
+}  // namespace tierd

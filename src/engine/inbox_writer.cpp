@@ -1,0 +1,137 @@
+#include "engine/inbox_writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <utility>
+#include <vector>
+
+namespace tierd {
+
+InboxWriter::InboxWriter(Store& store, InboxWriterOptions options, CommittedCallback on_committed)
+    : store_(store), options_(options), on_committed_(std::move(on_committed)) {}
+
+InboxWriter::~InboxWriter() {
+  stop();
+}
+
+void InboxWriter::start() {
+  std::lock_guard lock(mutex_);
+  if (running_) return;
+  running_ = true;
+  stopping_ = false;
+  committer_ = std::thread([this] { run(); });
+}
+
+void InboxWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_ || stopping_) return;
+    stopping_ = true;
+  }
+  work_cv_.notify_one();
+  if (committer_.joinable()) committer_.join();
+  std::lock_guard lock(mutex_);
+  running_ = false;
+}
+
+size_t InboxWriter::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+bool InboxWriter::accepting() const {
+  std::lock_guard lock(mutex_);
+  return running_ && !stopping_;
+}
+
+Result<AppendOutcome> InboxWriter::append(InboxRecord record) {
+  Waiter waiter;
+  waiter.record = std::move(record);
+  std::unique_lock lock(mutex_);
+  if (!running_ || stopping_) return Status::Unavailable("inbox: writer is not running");
+  if (queue_.size() >= options_.max_queue) return Status::Unavailable("inbox: queue is full");
+  queue_.push_back(&waiter);
+  work_cv_.notify_one();
+  waiter.cv.wait(lock, [&] { return waiter.done; });
+  if (!waiter.status.ok()) return waiter.status;
+  return waiter.outcome;
+}
+
+void InboxWriter::run() {
+  std::vector<Waiter*> batch;
+  batch.reserve(options_.max_batch);
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      // Stopping still drains: every queued caller gets a real answer.
+      if (queue_.empty()) return;
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    commit_batch(batch);
+    batch.clear();
+  }
+}
+
+void InboxWriter::commit_batch(std::vector<Waiter*>& batch) {
+  std::vector<InboxRecord> records;
+  records.reserve(batch.size());
+  for (Waiter* w : batch) records.push_back(std::move(w->record));
+
+  Status failure;
+  std::vector<AppendOutcome> outcomes;
+  try {
+    auto result = store_.append_inbox(records);
+    if (!result.ok()) {
+      failure = Status::Unavailable("store: " + result.status().message());
+    } else if (result->size() != records.size()) {
+      failure =
+          Status::Unavailable("store: append_inbox returned " + std::to_string(result->size()) +
+                              " outcomes for " + std::to_string(records.size()) + " records");
+    } else {
+      outcomes = std::move(result).value();
+    }
+  } catch (const std::exception& e) {
+    failure = Status::Unavailable(std::string("store: ") + e.what());
+  } catch (...) {
+    failure = Status::Unavailable("store: unknown exception");
+  }
+  if (!failure.ok()) {
+    spdlog::error("inbox event=append_failed batch={} error=\"{}\"", batch.size(),
+                  failure.message());
+  }
+
+  size_t accepted = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Waiter* w = batch[i];
+      if (failure.ok()) {
+        w->outcome = outcomes[i];
+        if (outcomes[i] == AppendOutcome::kAccepted) ++accepted;
+      } else {
+        w->status = failure;
+      }
+      w->done = true;
+      // Notify under the lock: the waiter (and its cv) may vanish as soon as
+      // it can re-acquire the mutex.
+      w->cv.notify_one();
+    }
+  }
+
+  if (accepted > 0 && on_committed_) {
+    try {
+      on_committed_(accepted);
+    } catch (const std::exception& e) {
+      spdlog::error("inbox event=on_committed_failed error=\"{}\"", e.what());
+    } catch (...) {
+      spdlog::error("inbox event=on_committed_failed error=unknown");
+    }
+  }
+}
+
+}  // namespace tierd

@@ -1,0 +1,138 @@
+// OutboxSender: the thread that carries the outbox to the helpdesk API.
+//
+// Each loop it reads the due outbox records, groups them by ticket (keeping
+// their order), merges each ticket's records into one update
+// (update_merge.h) and sends it within the rate limits (write_pacing.h) —
+// one PUT per ticket, or bulk update_many jobs of up to 100 tickets when many
+// tickets are due at once. What the vendor answered goes to the Engine, which
+// commits the outcome with the ticket's state:
+//   200          -> confirmed (the mirror follows the vendor's answer)
+//   409          -> the ticket is re-read and the engine decides again
+//   429          -> every write waits for Retry-After
+//   5xx, timeout -> retried with exponential back-off and jitter; before a
+//                   retry of a write whose outcome is unknown, the ticket's
+//                   comments are searched for the write's marker so that a
+//                   write that did apply is confirmed, not sent twice. The
+//                   helpdesk may still be working on a request tierd gave up
+//                   on, and its updated_stamp check has whole-second
+//                   resolution, so the marker is looked for only after the
+//                   request could have landed: no sooner than twice as long
+//                   as it was outstanding, and, for writes a previous process
+//                   left in flight (a crash), not before unknown_outcome_settle
+//                   has passed since this process started
+//   401          -> writing stops (an alert in the log and metrics) and resumes
+//                   once the credentials work again; nothing is dropped. The
+//                   credentials are probed after 1 s, then at doubling
+//                   intervals up to auth_probe_interval, so a quickly fixed
+//                   token resumes writing within seconds
+//   other 4xx    -> dead-lettered, logged and counted
+//
+// Threads: start()/stop()/wake() from the owner and the engine; the rest runs
+// on the sender thread. The HelpdeskApi must be safe to call from it.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "metrics/metrics.h"
+#include "engine/write_pacing.h"
+#include "store/store.h"
+#include "helpdesk/helpdesk_api.h"
+
+namespace tierd {
+
+struct OutboxSenderOptions {
+  double requests_per_minute = 560;  // account-wide budget (limit x share)
+  double updates_per_minute = 80;    // Update Ticket endpoint budget (limit x share)
+  int per_ticket_limit = 30;         // per ticket per 10 minutes
+  size_t bulk_threshold = 8;         // tickets due at once before bulk jobs are used
+  Duration backoff_base = std::chrono::seconds(1);
+  Duration backoff_cap = std::chrono::minutes(5);
+  Duration auth_probe_first = std::chrono::seconds(1);      // first probe after a 401
+  Duration auth_probe_interval = std::chrono::seconds(30);  // the longest gap between probes
+  Duration job_poll_interval = std::chrono::milliseconds(500);
+  Duration job_timeout = std::chrono::minutes(2);
+  // How long a write left in flight by a previous process may still land;
+  // the helpdesk client's timeout is the natural value.
+  Duration unknown_outcome_settle = std::chrono::seconds(10);
+};
+
+class OutboxSender {
+ public:
+  OutboxSender(Store& store, HelpdeskApi& api, Engine& engine, const Clock& clock, Metrics& metrics,
+               OutboxSenderOptions options);
+  ~OutboxSender();
+  OutboxSender(const OutboxSender&) = delete;
+  OutboxSender& operator=(const OutboxSender&) = delete;
+
+  void start();
+  void stop();  // finishes the update in flight, then joins
+  void wake();  // new records were queued
+
+  bool auth_failed() const;
+
+ private:
+  struct TicketBatch {
+    TicketId ticket_id = 0;
+    std::vector<OutboxRecord> records;
+    std::vector<TicketWrite> writes;
+  };
+  void run();
+  bool send_due();  // false when nothing was due
+  void send_one(TicketBatch& batch);
+  void send_bulk(std::vector<TicketBatch>& batches);
+  bool already_applied(const TicketBatch& batch);
+  void report(const TicketBatch& batch, InputKind kind, std::optional<TicketSnapshot> ticket,
+              const std::string& detail);
+  // `outstanding`: how long the failed request was waiting for its answer.
+  void handle_failure(const TicketBatch& batch, const Status& status,
+                      Duration outstanding = Duration(0));
+  // True while `r` is a write a previous process may have left in flight.
+  bool inherited_in_flight(const OutboxRecord& r, Instant now);
+  void dead_letter(const TicketBatch& batch, const std::string& why);
+  bool wait_for_tokens(TicketId ticket, bool update_endpoint);
+  bool sleep_for(Duration d);  // false when stopping
+  void count_answer(const Status& s);
+
+  // Set at construction.
+  Store& store_;
+  HelpdeskApi& api_;
+  Engine& engine_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  const OutboxSenderOptions options_;
+
+  // Sender thread only.
+  TokenBucket account_;
+  TokenBucket updates_;
+  TicketWindow per_ticket_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  // Outbox ids reported to the engine and not yet committed by it.
+  std::unordered_map<int64_t, Instant> reported_;
+  // Back-off for records whose last attempt had an unknown outcome (they stay
+  // pending with maybe_sent set in the store).
+  std::unordered_map<int64_t, Instant> retry_at_;
+  Instant paused_until_{};
+  Duration auth_probe_wait_{};  // the gap before the next credentials probe
+  // Until then, maybe-sent records this process has not attempted itself are
+  // held (see unknown_outcome_settle); attempted_here_ is emptied after it.
+  Instant inherited_hold_until_{};
+  std::unordered_set<int64_t> attempted_here_;
+  bool inherited_hold_logged_ = false;
+  std::thread thread_;
+
+  // Guarded by mutex_.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool signal_ = true;
+  bool stopping_ = false;
+  bool auth_failed_ = false;
+};
+
+}  // namespace tierd

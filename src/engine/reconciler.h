@@ -1,0 +1,168 @@
+// Reconciler: makes tierd converge on the helpdesk's state when webhooks are
+// lost (tierd down longer than the vendor retries, a tripped circuit breaker,
+// a deploy).
+//
+// Once at start and then every `interval`, it reads the tickets changed since
+// its durable cursor from the vendor's incremental ticket export, one page at
+// a time, and appends each ticket to the store's inbox as a snapshot event
+// (source "reconcile", event id "reconcile:<ticket>:<updated_at unix ms>"),
+// then wakes the engine through `notify`. Going through the inbox makes the
+// snapshot durable, deduplicated against itself, processed in order by the one
+// engine (which drops snapshots older than its mirror) and audited like any
+// webhook. The cursor is stored in the store's meta ("reconcile.cursor") only
+// after the page's inbox records are committed, so a crash re-reads at most
+// one page.
+//
+// Requests are paced by a token bucket (the export endpoint allows 10
+// requests per minute); a 429 waits for Retry-After, 5xx and timeouts are
+// retried with back-off, a 401 ends the run (logged as an error; the next
+// interval tries again), and a cursor the vendor refuses is dropped so the
+// next run starts over from the look-back window.
+//
+// Ownership: borrows the Store, the HelpdeskApi, the Clock and the Metrics,
+// which must outlive it. The HelpdeskApi should be an instance of its own, so
+// a slow export never holds up the outbox sender's writes.
+//
+// Threads: start()/stop()/set_interval() from the owner; run_once() from any
+// thread (runs are serialised; tests call it directly); refresh_lag_metric()
+// from any thread (the /metrics handler). The reconciler's own thread catches
+// everything; no exception escapes it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "core/status.h"
+#include "core/ticket.h"
+#include "core/time.h"
+#include "engine/clock.h"
+#include "metrics/metrics.h"
+#include "engine/write_pacing.h"
+#include "store/store.h"
+#include "helpdesk/helpdesk_api.h"
+
+namespace tierd {
+
+// The meta key of the durable export cursor ("" or absent: no cursor).
+inline constexpr const char* kReconcileCursorKey = "reconcile.cursor";
+// Zendesk wants an export's start_time at least a minute in the past (its
+// export leaves out the last minute anyway).
+inline constexpr Duration kExportMinStartAge = std::chrono::minutes(1);
+
+struct ReconcilerOptions {
+  Duration interval = std::chrono::minutes(5);
+  Duration lookback = std::chrono::hours(1);  // how far back the first run (no cursor) reads
+  double requests_per_minute = 10;            // the export endpoint's limit
+  int max_attempts = 5;                       // per page request, before the run gives up
+  Duration backoff_base = std::chrono::seconds(2);
+  Duration backoff_cap = std::chrono::minutes(1);
+  Duration default_retry_after = std::chrono::minutes(1);  // a 429 without Retry-After
+  int max_pages_per_run = 1000;                            // the rest waits for the next run
+};
+
+// What one run did.
+struct ReconcileRun {
+  int pages = 0;          // pages read and committed
+  int requests = 0;       // export requests sent, failed ones included
+  size_t tickets = 0;     // tickets in those pages
+  size_t new_events = 0;  // inbox records accepted (not duplicates)
+  bool end_of_stream = false;
+  Status status;  // OK when the run read what it could without an error
+};
+
+// The first export's start_time: `lookback` before now, but at least
+// kExportMinStartAge old and not before the Unix epoch.
+Instant export_start_time(Instant now, Duration lookback);
+
+// "reconcile:<ticket id>:<updated_at unix ms>": one inbox record per ticket
+// version, so re-reading a page adds nothing.
+std::string reconcile_event_id(TicketId id, Instant updated_at);
+
+// The inbox record for one exported ticket; nullopt when the ticket has no
+// updated_at (the engine could not order it against what it knows).
+std::optional<InboxRecord> reconcile_inbox_record(const TicketSnapshot& ticket,
+                                                  Instant received_at);
+
+// How to go on after a failed export request: retry after `wait`, or give up
+// the run. `attempt` is 1 for the first failure; `jitter` in [0, 1).
+struct ExportRetry {
+  bool retry = false;
+  Duration wait{0};
+};
+ExportRetry plan_export_retry(const Status& failure, int attempt, const ReconcilerOptions& options,
+                              double jitter);
+
+class Reconciler {
+ public:
+  Reconciler(Store& store, HelpdeskApi& api, const Clock& clock, Metrics& metrics,
+             std::function<void()> notify, ReconcilerOptions options);
+  ~Reconciler();
+  Reconciler(const Reconciler&) = delete;
+  Reconciler& operator=(const Reconciler&) = delete;
+
+  // Starts the thread: one run at once, then one every interval. Calling it
+  // twice is harmless.
+  void start();
+  // Interrupts any wait (pacing, Retry-After, back-off, the interval), lets
+  // the request in flight finish and joins. Later run_once() calls return at
+  // once. Idempotent.
+  void stop();
+  // Takes effect for the wait in progress (SIGHUP reload).
+  void set_interval(Duration interval);
+
+  // Reads the export from the stored cursor to its end (or to
+  // max_pages_per_run). Returns what it did; `status` is not OK when a
+  // request failed for good, the store failed, or stop() interrupted it.
+  ReconcileRun run_once();
+
+  // Sets tierd_reconcile_lag_seconds from the time the export is known
+  // complete up to; leaves it alone before the first successful page.
+  void refresh_lag_metric();
+
+ private:
+  void run();
+  ReconcileRun run_locked();
+  // One page request with pacing and retries; `run` counts the requests.
+  Result<ExportPage> fetch_page(const std::string& cursor, Instant start_time, ReconcileRun& run);
+  // Appends the page to the inbox and then moves the cursor.
+  Status commit_page(const ExportPage& page, std::string& cursor, ReconcileRun& run);
+  // Sleeps up to `d`; false when stop() was called.
+  bool pause(Duration d);
+  bool stopping() const;
+  void advance_watermark(Instant complete_up_to);
+
+  // Set at construction.
+  Store& store_;
+  HelpdeskApi& api_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  const std::function<void()> notify_;
+  const ReconcilerOptions options_;
+
+  // Guarded by run_mutex_ (one run at a time).
+  std::mutex run_mutex_;
+  TokenBucket bucket_;
+  std::mt19937_64 rng_;
+
+  // Unix ms the export is known complete up to; 0 = not yet.
+  std::atomic<int64_t> watermark_ms_{0};
+
+  // Guarded by mutex_.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  Duration interval_;
+  bool stopping_ = false;
+  bool started_ = false;
+
+  std::thread thread_;
+};
+
+}  // namespace tierd

@@ -1,0 +1,23 @@
+// merge_writes(): folds one ticket's pending TicketWrites, oldest first, into
+// the single vendor update the OutboxSender sends. Pure.
+//
+// The tag list is the first write's base with every write's adds and removes
+// applied in order; the update is stamped with the first write's base
+// updated_at (safe update), so a concurrent change anywhere on the ticket
+// makes the vendor refuse the whole update rather than overwrite it. Group
+// and assignee: the last write that sets them wins. Followers and custom
+// fields to clear: the union.
+// Notes: joined by a blank line, each keeping its marker.
+#pragma once
+
+#include <vector>
+
+#include "core/ticket_write.h"
+#include "helpdesk/helpdesk_api.h"
+
+namespace tierd {
+
+// Returns InvalidArgument for an empty list or writes of different tickets.
+Result<TicketUpdate> merge_writes(const std::vector<TicketWrite>& writes);
+
+}  // namespace tierd

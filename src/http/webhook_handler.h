@@ -1,0 +1,111 @@
+// WebhookHandler: POST /webhooks/zendesk — verify, parse, store durably, ack.
+//
+// handle() takes plain data (headers, body) and returns plain data (status,
+// JSON body), so the whole response table is unit-tested without HTTP;
+// register_webhook_route() is the thin httplib adapter. Checks, in order:
+//   body larger than max_body_bytes              → 413 {"error":"payload too large"}
+//   Content-Type not application/json (params ok) → 415 {"error":"unsupported media type"}
+//   signature/timestamp missing, malformed,
+//     outside the tolerance, or matching no secret → 401 {"error":"invalid signature"}
+//     (checked before the body is parsed; the answer never says which part failed)
+//   body not a mappable delivery                  → 400 {"error":"malformed payload: <reason>"}
+//   a type tierd does not act on                  → 200 {"status":"ignored"} (not stored)
+//   stored in the inbox                           → 200 {"status":"accepted"}
+//   event id already stored                       → 200 {"status":"duplicate"}
+//   store failure or anything unexpected          → 503 {"error":"store unavailable, retry"}
+// The 200 is sent only after the inbox commit is durable (InboxWriter). Each
+// delivery produces one log line (event=, type=, ticket=, outcome=, latency_ms=)
+// and one tierd_webhook_deliveries_total{outcome} increment.
+//
+// Ownership: borrows the Clock, InboxWriter and Metrics, which must outlive
+// the handler. Threads: handle() is called concurrently by HTTP worker
+// threads; the handler keeps no mutable state of its own.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+#include "engine/clock.h"
+#include "engine/inbox_writer.h"
+#include "metrics/metrics.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace tierd {
+
+// ASCII case-insensitive ordering: HTTP header names are case-insensitive.
+struct CaseInsensitiveLess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const;
+};
+using HeaderMap = std::map<std::string, std::string, CaseInsensitiveLess>;
+
+struct WebhookRequest {
+  HeaderMap headers;  // including Content-Type and the x-zendesk-* headers
+  std::string body;   // exactly as received: the signature covers these bytes
+};
+
+struct WebhookResponse {
+  int status = 200;
+  std::string body;  // always a JSON object
+  std::string content_type = "application/json";
+  std::optional<int> retry_after_seconds;  // set on 503
+};
+
+struct WebhookHandlerOptions {
+  std::vector<std::string> secrets;  // 1, or 2 while a signing secret is rotated
+  Duration timestamp_tolerance = std::chrono::minutes(5);
+  size_t max_body_bytes = 256 * 1024;
+};
+
+class WebhookHandler {
+ public:
+  WebhookHandler(WebhookHandlerOptions options, const Clock& clock, InboxWriter& inbox,
+                 Metrics& metrics);
+
+  // Never throws; see the table above.
+  WebhookResponse handle(const WebhookRequest& request);
+
+  size_t max_body_bytes() const { return options_.max_body_bytes; }
+  // Replaces the signing secrets (a SIGHUP after the secret was rotated or
+  // written by `tierd setup`); deliveries already being checked finish with
+  // the old ones.
+  void set_secrets(std::vector<std::string> secrets);
+
+ private:
+  WebhookResponse handle_checked(const WebhookRequest& request,
+                                 std::chrono::steady_clock::time_point started);
+  WebhookResponse finish(std::string_view outcome, WebhookResponse response,
+                         std::chrono::steady_clock::time_point started, std::string_view event_id,
+                         std::string_view type, std::optional<int64_t> ticket_id,
+                         std::string_view detail);
+
+  std::shared_ptr<const std::vector<std::string>> secrets() const;
+
+  // Set at construction (options_.secrets only seeds secrets_).
+  const WebhookHandlerOptions options_;
+  const Clock& clock_;
+  InboxWriter& inbox_;
+  Metrics& metrics_;
+
+  mutable std::mutex secrets_mutex_;
+  std::shared_ptr<const std::vector<std::string>> secrets_;  // guarded by secrets_mutex_
+};
+
+// Mounts POST /webhooks/zendesk on `server`, and sets the server-wide options
+// the route relies on: payload_max_length = max_body_bytes + 1 (larger bodies
+// are refused with 413 by httplib before they are buffered, so they do not
+// reach handle() or the delivery metrics) and TCP_NODELAY.
+void register_webhook_route(httplib::Server& server, WebhookHandler& handler);
+
+}  // namespace tierd

@@ -1,0 +1,113 @@
+#include "reports/explain.h"
+
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+
+namespace tierd {
+namespace {
+
+std::string ms(const nlohmann::json& d, const char* key) {
+  return d.contains(key) ? format_duration(Duration(d[key].get<int64_t>())) : "?";
+}
+
+// One readable line for an audit record.
+std::string describe(const AuditRecord& r, const nlohmann::json& d) {
+  const std::string& k = r.kind;
+  if (k == "event") {
+    std::string s = "received " + d.value("type", "event");
+    if (d.contains("status")) s += " (status " + d["status"].get<std::string>();
+    if (d.contains("group")) s += ", group " + std::to_string(d["group"].get<int64_t>());
+    if (d.contains("status")) s += ")";
+    return s;
+  }
+  if (k == "tier_entered")
+    return "entered " + d.value("tier", "?") + " (" + d.value("how", "?") + ")";
+  if (k == "tier_left")
+    return "left " + d.value("tier", "?") + " after " + ms(d, "used_ms") + " of handling time";
+  if (k == "clock_running")
+    return "clock running in " + d.value("tier", "?") + " (" + ms(d, "used_ms") + " used so far)";
+  if (k == "clock_paused")
+    return "clock paused in " + d.value("tier", "?") + ": status " + d.value("status", "?") + ", " +
+           ms(d, "used_ms") + " used";
+  if (k == "at_risk")
+    return "at risk: " + ms(d, "used_ms") + " of " + ms(d, "budget_ms") + " used in " +
+           d.value("tier", "?");
+  if (k == "escalate" || k == "deescalate") {
+    std::string why = d.value("reason", "") == "budget"
+                          ? "budget " + ms(d, "budget_ms") + " used up (" + ms(d, "used_ms") +
+                                ", policy " + d.value("policy", "?") + ")"
+                          : "an agent added the tag " + d.value("tag", "?");
+    return (k == "escalate" ? "escalate " : "move back ") + d.value("from", "?") + " -> " +
+           d.value("to", "?") + ": " + why;
+  }
+  if (k == "write_confirmed") return "write confirmed by the helpdesk: " + d.value("detail", "");
+  if (k == "write_conflict")
+    return "write refused (ticket changed meanwhile), deciding again: " + d.value("detail", "");
+  if (k == "write_dead") return "write dead-lettered: " + d.value("detail", "");
+  if (k == "stale_ignored")
+    return "ignored an out-of-date event (updated " + d.value("updated_at", "?") + ")";
+  if (k == "retag") return "fixing tier tags after a move by hand";
+  if (k == "refused") return "did not act on " + d.value("tag", "?") + ": " + d.value("reason", "");
+  if (k == "shadow_write") return "shadow mode: would write " + d.value("kind", "?");
+  if (k == "go_live") {
+    if (!d.value("due", false))
+      return "live after shadow mode: nothing due (" + d.value("reason", "") + ")";
+    std::string text = "live after shadow mode: writing what is still due of " +
+                       std::to_string(d.value("shadow_writes", 0)) + " shadow decisions";
+    if (d.contains("to")) text += ", moving the ticket to " + d.value("to", "?");
+    return text;
+  }
+  if (k == "go_live_rebased")
+    return "live after shadow mode: the ticket changed meanwhile, trying again";
+  if (k == "tags_overwritten" || k == "tags_restored") {
+    std::string tags;
+    for (const auto& t : d.value("tags", nlohmann::json::array())) {
+      tags += (tags.empty() ? "" : ", ") + t.get<std::string>();
+    }
+    return k == "tags_overwritten"
+               ? "tierd's previous update overwrote an agent's tags (same second): " + tags
+               : "putting back the overwritten tags: " + tags;
+  }
+  if (k == "shadow_backlog_dropped") return "shadow decisions dropped: " + d.value("reason", "");
+  return k + " " + d.dump();
+}
+
+}  // namespace
+
+int print_explanation(Store& store, TicketId ticket, bool json, std::ostream& out,
+                      std::ostream& err) {
+  auto records = store.audit_for_ticket(ticket);
+  if (!records.ok()) {
+    err << "explain: " << records.status().to_string() << "\n";
+    return 1;
+  }
+  if (records->empty()) {
+    err << "explain: tierd has no record of ticket " << ticket << "\n";
+    return 3;
+  }
+  if (json) {
+    nlohmann::json timeline = nlohmann::json::array();
+    for (const auto& r : *records) {
+      auto d = nlohmann::json::parse(r.detail_json, nullptr, false);
+      timeline.push_back({{"at", format_instant(r.at)},
+                          {"kind", r.kind},
+                          {"event_id", r.event_id},
+                          {"detail", d}});
+    }
+    out << nlohmann::json{{"ticket", ticket}, {"timeline", timeline}}.dump(2) << "\n";
+    return 0;
+  }
+  out << "Ticket " << ticket << "\n";
+  for (const auto& r : *records) {
+    auto d = nlohmann::json::parse(r.detail_json, nullptr, false);
+    if (d.is_discarded()) d = nlohmann::json::object();
+    out << "  " << format_instant(r.at) << "  " << describe(r, d) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace tierd

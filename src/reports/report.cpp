@@ -1,0 +1,486 @@
+#include "reports/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "config/policy_builder.h"
+
+namespace tierd {
+namespace {
+
+using nlohmann::json;
+
+std::optional<int64_t> int_field(const json& d, const char* key) {
+  auto it = d.find(key);
+  if (it == d.end()) return std::nullopt;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
+  if (it->is_string()) {
+    try {
+      size_t used = 0;
+      const std::string& text = it->get_ref<const std::string&>();
+      int64_t v = std::stoll(text, &used);
+      if (used == text.size()) return v;
+    } catch (const std::exception&) {
+    }
+  }
+  return std::nullopt;
+}
+
+std::string string_field(const json& d, const char* key) {
+  auto it = d.find(key);
+  return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::optional<Instant> instant_field(const json& d, const char* key) {
+  std::string text = string_field(d, key);
+  if (text.empty()) return std::nullopt;
+  auto t = parse_instant(text);
+  if (!t.ok()) return std::nullopt;
+  return *t;
+}
+
+bool is_solved_status(const std::string& status) {
+  return status == "solved" || status == "closed";
+}
+
+// The status an event record says the ticket has after it, lower-case; "" when
+// the record does not say.
+std::string event_status(const json& d) {
+  std::string status = string_field(d, "status");
+  if (status.empty() && string_field(d, "kind") == "status_changed")
+    status = string_field(d, "current");
+  return ascii_lower(status);
+}
+
+struct TicketTrack {
+  std::optional<Instant> first_seen;  // the first tier or review entry in the window
+  int tier = -1;                      // index into State::tier_names; -1: none / unknown
+  std::optional<Instant> stay_since;  // when the current stay began, if seen
+  Duration stay_used{0};              // the current stay's clock, as last reported
+  std::optional<UserId> assignee;
+  std::vector<UserId> followers;  // previous assignees kept on by escalations
+  std::string status;
+  bool solved = false;
+  Instant solved_at{};
+  int solved_tier = -1;
+  std::optional<UserId> solver;
+  std::optional<Instant> review_since;
+};
+
+}  // namespace
+
+struct ReportBuilder::State {
+  const Policy& policy;
+  Instant since;
+  Instant now;
+  std::vector<std::string> tier_names;
+  std::vector<std::set<TicketId>> entered;
+  std::vector<std::set<TicketId>> escalated_out;
+  std::vector<std::vector<Duration>> time_in_tier;
+  std::vector<std::vector<Duration>> handling;
+  std::unordered_map<TicketId, TicketTrack> tickets;
+  std::map<UserId, AgentLine> agents;
+  std::map<UserId, std::set<TicketId>> reviewed;
+  std::map<UserId, std::vector<Duration>> forward_times;
+  std::map<UserId, int64_t> forwards;
+  ReviewSummary review;
+
+  State(const Policy& p, Instant s, Instant n) : policy(p), since(s), now(n) {
+    for (const auto& t : p.tiers) add_tier(t.name);
+  }
+
+  int add_tier(const std::string& name) {
+    tier_names.push_back(name);
+    entered.emplace_back();
+    escalated_out.emplace_back();
+    time_in_tier.emplace_back();
+    handling.emplace_back();
+    return static_cast<int>(tier_names.size()) - 1;
+  }
+
+  int tier_index(const std::string& name) {
+    if (name.empty() || name == "none") return -1;
+    auto it = std::find(tier_names.begin(), tier_names.end(), name);
+    if (it != tier_names.end()) return static_cast<int>(it - tier_names.begin());
+    return add_tier(name);
+  }
+
+  AgentLine& agent(UserId id) {
+    AgentLine& a = agents[id];
+    a.id = id;
+    return a;
+  }
+
+  void seen(TicketTrack& t, Instant at) {
+    if (!t.first_seen) t.first_seen = at;
+  }
+
+  void on_event(TicketTrack& t, const AuditRecord& r, const json& d) {
+    if (auto assignee = int_field(d, "assignee")) t.assignee = *assignee;
+    if (string_field(d, "kind") == "assignee_changed") {
+      auto current = int_field(d, "current");
+      t.assignee = current;
+    }
+    if (t.tier < 0 && !t.stay_since) {
+      // A ticket whose stay began before the window: its group still says where it is.
+      if (auto group = int_field(d, "group")) {
+        int index = policy.tier_of_group(*group);
+        if (index >= 0) t.tier = index;
+      }
+    }
+    std::string status = event_status(d);
+    if (status.empty()) return;
+    bool was_solved = is_solved_status(t.status);
+    t.status = status;
+    if (is_solved_status(status) && !was_solved) {
+      t.solved = true;
+      t.solved_at = r.at;
+      t.solved_tier = t.tier;
+      auto actor = int_field(d, "actor");
+      t.solver = actor && *actor > 0 ? actor : t.assignee;
+    } else if (!is_solved_status(status)) {
+      t.solved = false;  // reopened
+    }
+  }
+
+  void add(const AuditRecord& r) {
+    if (r.at < since) return;
+    json d = json::parse(r.detail_json, nullptr, false);
+    if (!d.is_object()) d = json::object();
+    TicketTrack& t = tickets[r.ticket_id];
+    const std::string& k = r.kind;
+    if (k == "event") {
+      on_event(t, r, d);
+    } else if (k == "tier_entered") {
+      Instant at = instant_field(d, "at").value_or(r.at);
+      seen(t, at);
+      t.tier = tier_index(string_field(d, "tier"));
+      t.stay_since = at;
+      t.stay_used = Duration(0);
+      if (t.tier >= 0) entered[static_cast<size_t>(t.tier)].insert(r.ticket_id);
+    } else if (k == "tier_left") {
+      int from = tier_index(string_field(d, "tier"));
+      int to = tier_index(string_field(d, "to"));
+      if (from >= 0) {
+        if (to > from) escalated_out[static_cast<size_t>(from)].insert(r.ticket_id);
+        if (auto stay = int_field(d, "stay_ms")) {
+          time_in_tier[static_cast<size_t>(from)].push_back(Duration(*stay));
+        }
+        if (auto used = int_field(d, "used_ms"))
+          handling[static_cast<size_t>(from)].push_back(Duration(*used));
+      }
+      t.tier = -1;
+      t.stay_since.reset();
+      t.stay_used = Duration(0);
+    } else if (k == "clock_paused") {
+      if (auto used = int_field(d, "used_ms")) t.stay_used = Duration(*used);
+    } else if (k == "escalate") {
+      if (auto follower = int_field(d, "follower")) {
+        if (std::find(t.followers.begin(), t.followers.end(), *follower) == t.followers.end()) {
+          t.followers.push_back(*follower);
+        }
+      }
+    } else if (k == "review_entered") {
+      seen(t, r.at);
+      t.review_since = r.at;
+      ++review.entered;
+    } else if (k == "reviewer_assigned") {
+      if (auto reviewer = int_field(d, "reviewer_id")) reviewed[*reviewer].insert(r.ticket_id);
+    } else if (k == "forwarded") {
+      bool by_rule = string_field(d, "by") == "rule";
+      ++(by_rule ? review.forwarded_by_rule : review.forwarded_by_reviewer);
+      auto reviewer = int_field(d, "reviewer_id");
+      if (!by_rule && reviewer) {
+        reviewed[*reviewer].insert(r.ticket_id);
+        ++forwards[*reviewer];
+        if (t.review_since && r.at >= *t.review_since) {
+          forward_times[*reviewer].push_back(r.at - *t.review_since);
+        }
+      }
+      if (auto assignee = int_field(d, "assignee_id")) {
+        ++agent(*assignee).received_forwards;
+        t.assignee = *assignee;
+      }
+      t.review_since.reset();
+    } else if (k == "forward_unknown_route") {
+      ++review.unknown_route;
+      if (auto reviewer = int_field(d, "reviewer_id")) reviewed[*reviewer].insert(r.ticket_id);
+    } else if (k == "review_escalated") {
+      ++review.escalated;
+    } else if (k == "unassigned") {
+      ++review.unassigned;
+    }
+  }
+};
+
+Percentiles percentiles_of(std::vector<Duration> samples) {
+  Percentiles p;
+  p.count = samples.size();
+  if (samples.empty()) return p;
+  std::sort(samples.begin(), samples.end());
+  auto rank = [&](double q) {
+    size_t n = samples.size();
+    size_t r = static_cast<size_t>(std::ceil(q * static_cast<double>(n)));
+    return samples[std::clamp<size_t>(r, 1, n) - 1];
+  };
+  p.p50 = rank(0.5);
+  p.p90 = rank(0.9);
+  return p;
+}
+
+ReportBuilder::ReportBuilder(const Policy& policy, Instant since, Instant now)
+    : state_(std::make_unique<State>(policy, since, now)) {}
+
+ReportBuilder::~ReportBuilder() = default;
+
+void ReportBuilder::add(const AuditRecord& record) {
+  state_->add(record);
+}
+
+TierReport ReportBuilder::finish() const {
+  const State& s = *state_;
+  TierReport r;
+  r.since = s.since;
+  r.now = s.now;
+  size_t n = s.tier_names.size();
+  std::vector<int64_t> solved_in(n, 0);
+  std::vector<std::vector<Duration>> time_in_tier = s.time_in_tier;
+  std::vector<std::vector<Duration>> handling = s.handling;
+  std::vector<std::vector<Duration>> to_solve(n);
+  std::map<UserId, AgentLine> agents = s.agents;
+  auto agent = [&](UserId id) -> AgentLine& {
+    AgentLine& a = agents[id];
+    a.id = id;
+    return a;
+  };
+
+  for (const auto& [id, t] : s.tickets) {
+    if (t.first_seen) ++r.tickets;
+    if (!t.solved) continue;
+    ++r.solved;
+    if (t.solver) ++agent(*t.solver).solved;
+    for (UserId f : t.followers) {
+      if (!t.solver || f != *t.solver) ++agent(f).followed_solves;
+    }
+    if (t.solved_tier < 0) continue;
+    auto tier = static_cast<size_t>(t.solved_tier);
+    ++solved_in[tier];
+    if (t.tier == t.solved_tier && t.stay_since) {
+      time_in_tier[tier].push_back(t.solved_at - *t.stay_since);
+      handling[tier].push_back(t.stay_used);
+    }
+    if (t.first_seen && t.solved_at >= *t.first_seen)
+      to_solve[tier].push_back(t.solved_at - *t.first_seen);
+  }
+
+  for (size_t i = 0; i < n; ++i) {
+    TierLine line;
+    line.name = s.tier_names[i];
+    line.entered = static_cast<int64_t>(s.entered[i].size());
+    line.solved_in_tier = solved_in[i];
+    line.escalated_out = static_cast<int64_t>(s.escalated_out[i].size());
+    if (r.tickets > 0) {
+      line.share = static_cast<double>(line.entered) / static_cast<double>(r.tickets);
+      line.solved_share = static_cast<double>(line.solved_in_tier) / static_cast<double>(r.tickets);
+    }
+    line.time_in_tier = percentiles_of(std::move(time_in_tier[i]));
+    line.handling_time = percentiles_of(std::move(handling[i]));
+    line.time_to_solve = percentiles_of(std::move(to_solve[i]));
+    r.tiers.push_back(std::move(line));
+  }
+
+  for (const auto& [id, tickets] : s.reviewed)
+    agent(id).reviewed = static_cast<int64_t>(tickets.size());
+  for (const auto& [id, count] : s.forwards) {
+    agent(id).forwarded = count;
+    ReviewerLine line;
+    line.id = id;
+    line.forwarded = count;
+    auto times = s.forward_times.find(id);
+    if (times != s.forward_times.end()) line.time_to_forward = percentiles_of(times->second);
+    r.reviewers.push_back(std::move(line));
+  }
+  for (auto& [id, a] : agents) r.agents.push_back(a);
+  r.review = s.review;
+  return r;
+}
+
+TierReport build_report(const std::vector<AuditRecord>& records, const Policy& policy,
+                        Instant since, Instant now) {
+  ReportBuilder builder(policy, since, now);
+  for (const auto& r : records) builder.add(r);
+  return builder.finish();
+}
+
+Result<TierReport> build_report(Store& store, const Policy& policy, Instant since, Instant now) {
+  ReportBuilder builder(policy, since, now);
+  Status s = store.for_each_audit_since(since, [&](const AuditRecord& r) { builder.add(r); });
+  if (!s.ok()) return s;
+  return builder.finish();
+}
+
+namespace {
+
+json percentiles_json(const Percentiles& p) {
+  json j{{"count", p.count}, {"p50_ms", nullptr}, {"p90_ms", nullptr}};
+  if (p.p50) j["p50_ms"] = p.p50->count();
+  if (p.p90) j["p90_ms"] = p.p90->count();
+  return j;
+}
+
+double rounded(double share) {
+  return std::round(share * 10000.0) / 10000.0;
+}
+
+std::string percent(double share) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", share * 100.0);
+  return buf;
+}
+
+std::string p50_p90(const Percentiles& p) {
+  if (!p.p50 || !p.p90) return "-";
+  return format_duration(*p.p50) + " / " + format_duration(*p.p90);
+}
+
+// A text table: the first column left-aligned, the others right-aligned.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) return;
+  std::vector<size_t> width(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], row[c].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) {
+      std::string pad(width[c] - row[c].size(), ' ');
+      if (c == 0) {
+        line += row[c] + pad;
+      } else {
+        line += "  " + pad + row[c];
+      }
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << "  " << line << "\n";
+  }
+}
+
+}  // namespace
+
+json to_json(const TierReport& report) {
+  json tiers = json::array();
+  for (const auto& t : report.tiers) {
+    tiers.push_back({{"name", t.name},
+                     {"entered", t.entered},
+                     {"solved_in_tier", t.solved_in_tier},
+                     {"escalated_out", t.escalated_out},
+                     {"share", rounded(t.share)},
+                     {"solved_share", rounded(t.solved_share)},
+                     {"time_in_tier", percentiles_json(t.time_in_tier)},
+                     {"handling_time", percentiles_json(t.handling_time)},
+                     {"time_to_solve", percentiles_json(t.time_to_solve)}});
+  }
+  json agents = json::array();
+  for (const auto& a : report.agents) {
+    agents.push_back({{"id", a.id},
+                      {"solved", a.solved},
+                      {"reviewed", a.reviewed},
+                      {"forwarded", a.forwarded},
+                      {"received_forwards", a.received_forwards},
+                      {"followed_solves", a.followed_solves}});
+  }
+  json reviewers = json::array();
+  for (const auto& r : report.reviewers) {
+    reviewers.push_back({{"id", r.id},
+                         {"forwarded", r.forwarded},
+                         {"time_to_forward", percentiles_json(r.time_to_forward)}});
+  }
+  json benchmark = json::object();
+  if (!report.tiers.empty()) {
+    benchmark["solved_at_first_tier"] = {{"tier", report.tiers[0].name},
+                                         {"actual", rounded(report.tiers[0].solved_share)},
+                                         {"expected", kBenchmarkSolvedAtFirstTier}};
+  }
+  if (report.tiers.size() >= 3) {
+    benchmark["reaching_third_tier"] = {{"tier", report.tiers[2].name},
+                                        {"actual", rounded(report.tiers[2].share)},
+                                        {"expected_min", kBenchmarkReachThirdTierMin},
+                                        {"expected_max", kBenchmarkReachThirdTierMax}};
+  }
+  const ReviewSummary& rv = report.review;
+  return {{"since", format_instant(report.since)},
+          {"now", format_instant(report.now)},
+          {"tickets", report.tickets},
+          {"solved", report.solved},
+          {"tiers", std::move(tiers)},
+          {"agents", std::move(agents)},
+          {"reviewers", std::move(reviewers)},
+          {"review",
+           {{"entered", rv.entered},
+            {"forwarded_by_reviewer", rv.forwarded_by_reviewer},
+            {"forwarded_by_rule", rv.forwarded_by_rule},
+            {"unknown_route", rv.unknown_route},
+            {"escalated", rv.escalated},
+            {"unassigned", rv.unassigned}}},
+          {"benchmark", std::move(benchmark)}};
+}
+
+void print_report(const TierReport& report, std::ostream& out) {
+  out << "Tiers, " << format_instant(report.since) << " .. " << format_instant(report.now) << ": "
+      << report.tickets << " tickets, " << report.solved << " solved\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"tier", "entered", "share", "solved here", "solved share", "escalated out",
+       "time in tier p50/p90", "time to solve p50/p90", "benchmark"}};
+  for (size_t i = 0; i < report.tiers.size(); ++i) {
+    const TierLine& t = report.tiers[i];
+    std::string benchmark;
+    if (i == 0) benchmark = "~80% solved here";
+    if (i == 2) benchmark = "5-10% reach it";
+    rows.push_back({t.name, std::to_string(t.entered), percent(t.share),
+                    std::to_string(t.solved_in_tier), percent(t.solved_share),
+                    std::to_string(t.escalated_out), p50_p90(t.time_in_tier),
+                    p50_p90(t.time_to_solve), benchmark});
+  }
+  print_table(out, rows);
+
+  if (!report.agents.empty()) {
+    out << "\nAgents\n";
+    std::vector<std::vector<std::string>> agent_rows = {
+        {"agent", "solved", "reviewed", "forwarded", "got forwards", "solves as follower"}};
+    for (const auto& a : report.agents) {
+      agent_rows.push_back({std::to_string(a.id), std::to_string(a.solved),
+                            std::to_string(a.reviewed), std::to_string(a.forwarded),
+                            std::to_string(a.received_forwards),
+                            std::to_string(a.followed_solves)});
+    }
+    print_table(out, agent_rows);
+  }
+
+  const ReviewSummary& rv = report.review;
+  if (!report.reviewers.empty() || rv.entered > 0 || rv.forwarded_by_rule > 0) {
+    out << "\nReview: " << rv.entered << " entered, " << rv.forwarded_by_reviewer
+        << " forwarded by reviewers, " << rv.forwarded_by_rule << " by rules, " << rv.unknown_route
+        << " unknown routes, " << rv.escalated << " escalated to the lead, " << rv.unassigned
+        << " left unassigned\n";
+    std::vector<std::vector<std::string>> reviewer_rows = {
+        {"reviewer", "forwarded", "time to forward p50/p90"}};
+    for (const auto& r : report.reviewers) {
+      reviewer_rows.push_back(
+          {std::to_string(r.id), std::to_string(r.forwarded), p50_p90(r.time_to_forward)});
+    }
+    if (reviewer_rows.size() > 1) print_table(out, reviewer_rows);
+  }
+}
+
+}  // namespace tierd

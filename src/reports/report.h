@@ -1,0 +1,130 @@
+// Tier and agent analytics from the audit log: `tierd report`, and the
+// summary that ends a `tierd simulate` run.
+//
+// ReportBuilder folds audit records (store/store.h AuditRecord, in the order
+// the engine wrote them) into a TierReport. The audit trail has no single
+// "solved" or "who solved" record, so the builder derives them:
+//  * entered        — distinct tickets with a `tier_entered` note for the tier.
+//  * escalated_out  — distinct tickets that left the tier for a later tier
+//                     (`tier_left` whose `to` comes later in the policy order).
+//  * solved         — an `event` record whose status (detail.status, or
+//                     detail.current of a status change) is solved or closed,
+//                     not undone by a later reopen. The tier the ticket was in
+//                     then is the tier it was solved in; the solver is the
+//                     event's actor when that is a user (> 0), else the
+//                     assignee tierd last saw.
+//  * collaboration  — the previous assignees that escalations kept as
+//                     followers (`escalate` detail.follower); each gets a
+//                     "followed solve" when someone else solves the ticket.
+//  * review         — `review_entered`, `reviewer_assigned`, `forwarded`,
+//                     `forward_unknown_route`, `review_escalated`, `unassigned`.
+// Percentiles are nearest-rank over the samples of the window.
+//
+// Pure apart from the Store overload; not thread-safe (one builder per
+// report). Any thread may call these functions.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/policy.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "store/store.h"
+
+namespace tierd {
+
+// Nearest-rank percentiles of a set of durations; empty when count == 0.
+struct Percentiles {
+  size_t count = 0;
+  std::optional<Duration> p50;
+  std::optional<Duration> p90;
+};
+Percentiles percentiles_of(std::vector<Duration> samples);
+
+struct TierLine {
+  std::string name;
+  int64_t entered = 0;         // distinct tickets
+  int64_t solved_in_tier = 0;  // distinct tickets solved while in this tier
+  int64_t escalated_out = 0;   // distinct tickets moved on to a later tier
+  double share = 0;            // entered / all tickets
+  double solved_share = 0;     // solved_in_tier / all tickets
+  Percentiles time_in_tier;    // wall time of finished stays (left, or solved in the tier)
+  Percentiles handling_time;   // clock time of the same stays
+  Percentiles time_to_solve;   // tierd first seeing the ticket -> solved, for tickets solved here
+};
+
+struct AgentLine {
+  UserId id = 0;
+  int64_t solved = 0;
+  int64_t reviewed = 0;           // distinct tickets they were reviewer of
+  int64_t forwarded = 0;          // forwards they made as a reviewer
+  int64_t received_forwards = 0;  // forwards that assigned a ticket to them
+  int64_t followed_solves = 0;    // solves by others on tickets they followed after an escalation
+};
+
+struct ReviewerLine {
+  UserId id = 0;
+  int64_t forwarded = 0;
+  Percentiles time_to_forward;  // review_entered -> forwarded
+};
+
+struct ReviewSummary {
+  int64_t entered = 0;
+  int64_t forwarded_by_reviewer = 0;
+  int64_t forwarded_by_rule = 0;
+  int64_t unknown_route = 0;
+  int64_t escalated = 0;   // review budget used up, sent to the lead group
+  int64_t unassigned = 0;  // forwarded with nobody available
+};
+
+struct TierReport {
+  Instant since{};
+  Instant now{};
+  int64_t tickets = 0;  // distinct tickets that entered a tier or the review queue
+  int64_t solved = 0;
+  std::vector<TierLine> tiers;          // policy order, then tier names the policy no longer has
+  std::vector<AgentLine> agents;        // by id
+  std::vector<ReviewerLine> reviewers;  // by id
+  ReviewSummary review;
+};
+
+// The seeds' benchmark the human report prints beside the actual shares.
+inline constexpr double kBenchmarkSolvedAtFirstTier = 0.80;
+inline constexpr double kBenchmarkReachThirdTierMin = 0.05;
+inline constexpr double kBenchmarkReachThirdTierMax = 0.10;
+
+class ReportBuilder {
+ public:
+  ReportBuilder(const Policy& policy, Instant since, Instant now);
+  ~ReportBuilder();
+  ReportBuilder(const ReportBuilder&) = delete;
+  ReportBuilder& operator=(const ReportBuilder&) = delete;
+
+  // Records before `since` are skipped; records with unreadable detail count
+  // with an empty detail.
+  void add(const AuditRecord& record);
+  TierReport finish() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+TierReport build_report(const std::vector<AuditRecord>& records, const Policy& policy,
+                        Instant since, Instant now);
+// Streams Store::for_each_audit_since(since). Returns the report, or the
+// store's error.
+Result<TierReport> build_report(Store& store, const Policy& policy, Instant since, Instant now);
+
+nlohmann::json to_json(const TierReport& report);
+// The human tables: tiers with the benchmark beside, agents, reviewers.
+void print_report(const TierReport& report, std::ostream& out);
+
+}  // namespace tierd

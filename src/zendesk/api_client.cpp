@@ -1,0 +1,459 @@
+#include "zendesk/api_client.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "zendesk/webhook_signature.h"
+
+namespace tierd::zendesk {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kDescriptionLimit = 4096;
+constexpr int kMaxPages = 100;  // bound on next_page walks
+
+std::optional<int64_t> id_value(const json& v) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_unsigned()) return static_cast<int64_t>(v.get<uint64_t>());
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s.empty() || s.size() > 19) return std::nullopt;
+    size_t start = s[0] == '-' ? 1 : 0;
+    if (start == s.size()) return std::nullopt;
+    for (size_t i = start; i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    }
+    return std::stoll(s);
+  }
+  return std::nullopt;
+}
+
+// An optional id field: absent, null, "" and 0-like "none" are all nullopt.
+std::optional<int64_t> optional_id(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::nullopt;
+  return id_value(*it);
+}
+
+std::optional<Instant> optional_instant(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string()) return std::nullopt;
+  auto t = parse_instant(it->get<std::string>());
+  return t.ok() ? std::optional<Instant>(*t) : std::nullopt;
+}
+
+// Cuts at 4 KiB without splitting a UTF-8 sequence.
+std::string truncate_utf8(std::string s, size_t limit) {
+  if (s.size() <= limit) return s;
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+  return s;
+}
+
+std::string percent_encode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+json update_fields(const TicketUpdate& u) {
+  json t = json::object();
+  if (u.group_id) t["group_id"] = *u.group_id;
+  if (u.set_assignee) t["assignee_id"] = u.assignee_id ? json(*u.assignee_id) : json(nullptr);
+  if (u.tags) t["tags"] = *u.tags;
+  if (!u.add_followers.empty()) {
+    json followers = json::array();
+    for (UserId id : u.add_followers) followers.push_back({{"user_id", id}, {"action", "put"}});
+    t["followers"] = followers;
+  }
+  if (u.internal_note) t["comment"] = {{"body", *u.internal_note}, {"public", false}};
+  if (!u.clear_custom_fields.empty()) {
+    json fields = json::array();
+    for (int64_t id : u.clear_custom_fields) fields.push_back({{"id", id}, {"value", nullptr}});
+    t["custom_fields"] = fields;
+  }
+  if (u.updated_stamp) {
+    t["safe_update"] = true;
+    t["updated_stamp"] = format_instant(*u.updated_stamp);
+  }
+  return t;
+}
+
+}  // namespace
+
+Result<TicketSnapshot> parse_zendesk_ticket(const json& t) {
+  if (!t.is_object()) return Status::InvalidArgument("zendesk ticket: expected an object");
+  try {
+    TicketSnapshot s;
+    auto id = t.contains("id") ? id_value(t.at("id")) : std::nullopt;
+    if (!id || *id <= 0) return Status::InvalidArgument("zendesk ticket: no usable id");
+    s.id = *id;
+    if (auto it = t.find("status"); it != t.end() && it->is_string()) {
+      s.status = parse_ticket_status(it->get<std::string>());
+    }
+    if (auto it = t.find("priority"); it != t.end()) {
+      if (it->is_null()) {
+        s.priority = Priority::kNone;
+      } else if (it->is_string()) {
+        s.priority = parse_priority(it->get<std::string>());
+      }
+    }
+    s.group_id = optional_id(t, "group_id");
+    s.assignee_id = optional_id(t, "assignee_id");
+    if (auto it = t.find("tags"); it != t.end()) {
+      std::vector<std::string> tags;
+      if (it->is_array()) {
+        for (const auto& tag : *it) {
+          if (tag.is_string()) tags.push_back(tag.get<std::string>());
+        }
+      } else if (it->is_string()) {
+        std::string word;
+        for (char c : it->get<std::string>() + " ") {
+          if (c == ' ') {
+            if (!word.empty()) tags.push_back(word);
+            word.clear();
+          } else {
+            word += c;
+          }
+        }
+      }
+      s.tags = normalize_tags(std::move(tags));
+      s.tags_known = it->is_array() || it->is_string();
+    }
+    s.created_at = optional_instant(t, "created_at");
+    s.updated_at = optional_instant(t, "updated_at");
+    s.requester_id = optional_id(t, "requester_id");
+    s.organization_id = optional_id(t, "organization_id");
+    s.form_id = optional_id(t, "ticket_form_id");
+    if (!s.form_id) s.form_id = optional_id(t, "form_id");
+    s.brand_id = optional_id(t, "brand_id");
+    if (auto it = t.find("via"); it != t.end()) {
+      if (it->is_object() && it->contains("channel") && it->at("channel").is_string()) {
+        s.channel = it->at("channel").get<std::string>();
+      } else if (it->is_string()) {
+        s.channel = it->get<std::string>();
+      }
+    }
+    if (auto it = t.find("subject"); it != t.end() && it->is_string())
+      s.subject = it->get<std::string>();
+    if (auto it = t.find("description"); it != t.end() && it->is_string()) {
+      s.description = truncate_utf8(it->get<std::string>(), kDescriptionLimit);
+    }
+    if (auto it = t.find("custom_fields"); it != t.end() && it->is_array()) {
+      for (const auto& f : *it) {
+        if (!f.is_object()) continue;
+        auto fid = f.contains("id") ? id_value(f.at("id")) : std::nullopt;
+        if (!fid || !f.contains("value") || f.at("value").is_null()) continue;
+        const json& v = f.at("value");
+        s.custom_fields.push_back({*fid, v.is_string() ? v.get<std::string>() : v.dump()});
+      }
+    }
+    return s;
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument(std::string("zendesk ticket: ") + e.what());
+  }
+}
+
+Status status_from_http(int http_status, const std::string& retry_after, const std::string& what) {
+  if (http_status >= 200 && http_status < 300) return Status::Ok();
+  std::string message = what + ": HTTP " + std::to_string(http_status);
+  StatusCode code = StatusCode::kInvalidArgument;
+  if (http_status == 401)
+    code = StatusCode::kUnauthenticated;
+  else if (http_status == 403)
+    code = StatusCode::kPermissionDenied;
+  else if (http_status == 404)
+    code = StatusCode::kNotFound;
+  else if (http_status == 409)
+    code = StatusCode::kConflict;
+  else if (http_status == 429)
+    code = StatusCode::kResourceExhausted;
+  else if (http_status >= 500)
+    code = StatusCode::kUnavailable;
+  Status s(code, message);
+  if (!retry_after.empty()) {
+    char* end = nullptr;
+    double seconds = std::strtod(retry_after.c_str(), &end);
+    if (end != retry_after.c_str() && seconds >= 0) {
+      s.set_retry_after(std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
+    }
+  }
+  return s;
+}
+
+ZendeskApiClient::ZendeskApiClient(ZendeskApiOptions options) : options_(std::move(options)) {
+  std::string base = options_.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  client_ = std::make_unique<httplib::Client>(base);
+  client_->set_tcp_nodelay(true);
+  client_->set_keep_alive(true);
+  client_->set_follow_location(false);
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(options_.timeout);
+  const auto usecs = std::chrono::duration_cast<std::chrono::microseconds>(options_.timeout - secs);
+  client_->set_connection_timeout(secs.count(), usecs.count());
+  client_->set_read_timeout(secs.count(), usecs.count());
+  client_->set_write_timeout(secs.count(), usecs.count());
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+  if (!options_.ca_file.empty()) client_->set_ca_cert_path(options_.ca_file.c_str());
+  client_->enable_server_certificate_verification(true);
+#endif
+  authorization_ = options_.oauth_token.empty()
+                       ? "Basic " + base64_encode(options_.email + "/token:" + options_.api_token)
+                       : "Bearer " + options_.oauth_token;
+}
+
+ZendeskApiClient::~ZendeskApiClient() = default;
+
+std::string ZendeskApiClient::path_of(const std::string& url) const {
+  auto pos = url.find("/api/v2/");
+  return pos == std::string::npos ? url : url.substr(pos);
+}
+
+Result<json> ZendeskApiClient::call(const std::string& method, const std::string& path,
+                                    const json* body) {
+  const httplib::Headers headers = {{"Authorization", authorization_},
+                                    {"Accept", "application/json"}};
+  const std::string text = body ? body->dump(-1, ' ', false, json::error_handler_t::replace) : "";
+  const auto started = std::chrono::steady_clock::now();
+  httplib::Result res(nullptr, httplib::Error::Unknown);
+  if (method == "GET") {
+    res = client_->Get(path.c_str(), headers);
+  } else if (method == "PUT") {
+    res = client_->Put(path.c_str(), headers, text, "application/json");
+  } else if (method == "POST") {
+    res = client_->Post(path.c_str(), headers, text, "application/json");
+  } else {
+    res = client_->Delete(path.c_str(), headers, text, "application/json");
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  const std::string what = "zendesk " + method + " " + path.substr(0, path.find('?'));
+  if (!res) {
+    const httplib::Error err = res.error();
+    // httplib reports a read timeout and a closed connection alike; the
+    // time spent tells them apart.
+    const bool timed_out =
+        err == httplib::Error::Read && elapsed >= options_.timeout - std::chrono::milliseconds(50);
+    spdlog::debug("event=zendesk_request_failed path={} error={}", what, httplib::to_string(err));
+    if (err == httplib::Error::SSLServerVerification) {
+      // Never retried without verification: the write is refused for good
+      // and the operator sees why.
+      spdlog::error(
+          "event=zendesk_tls_refused path={} the helpdesk's TLS certificate failed "
+          "verification (check zendesk.base_url and zendesk.ca_file)",
+          what);
+      return Status(StatusCode::kPermissionDenied,
+                    what + ": the server's TLS certificate failed verification");
+    }
+    if (timed_out) {
+      return Status(StatusCode::kDeadlineExceeded, what + ": no answer within the timeout");
+    }
+    return Status::Unavailable(what + ": " + httplib::to_string(err));
+  }
+  spdlog::debug("event=zendesk_request path={} status={}", what, res->status);
+  Status s = status_from_http(res->status, res->get_header_value("Retry-After"), what);
+  if (!s.ok()) return s;
+  if (res->body.empty()) return json::object();
+  json parsed = json::parse(res->body, nullptr, false);
+  if (parsed.is_discarded()) return Status::Unavailable(what + ": the answer is not JSON");
+  return parsed;
+}
+
+Result<TicketSnapshot> ZendeskApiClient::get_ticket(TicketId id) {
+  auto answer = call("GET", "/api/v2/tickets/" + std::to_string(id) + ".json", nullptr);
+  if (!answer.ok()) return answer.status();
+  if (!answer->contains("ticket")) return Status::Unavailable("zendesk: answer without a ticket");
+  return parse_zendesk_ticket(answer->at("ticket"));
+}
+
+Result<TicketSnapshot> ZendeskApiClient::update_ticket(const TicketUpdate& update) {
+  const json body = {{"ticket", update_fields(update)}};
+  auto answer = call("PUT", "/api/v2/tickets/" + std::to_string(update.ticket_id) + ".json", &body);
+  if (!answer.ok()) return answer.status();
+  if (!answer->contains("ticket")) return Status::Unavailable("zendesk: answer without a ticket");
+  return parse_zendesk_ticket(answer->at("ticket"));
+}
+
+Result<std::string> ZendeskApiClient::update_many(const std::vector<TicketUpdate>& updates) {
+  if (updates.empty() || updates.size() > 100) {
+    return Status::InvalidArgument("zendesk update_many: 1 to 100 updates per job");
+  }
+  json tickets = json::array();
+  for (const auto& u : updates) {
+    json t = update_fields(u);
+    t["id"] = u.ticket_id;
+    tickets.push_back(std::move(t));
+  }
+  const json body = {{"tickets", tickets}};
+  auto answer = call("PUT", "/api/v2/tickets/update_many.json", &body);
+  if (!answer.ok()) return answer.status();
+  const json& job = answer->value("job_status", json::object());
+  if (!job.contains("id") || !job["id"].is_string()) {
+    return Status::Unavailable("zendesk update_many: answer without a job id");
+  }
+  return job["id"].get<std::string>();
+}
+
+Result<JobStatus> ZendeskApiClient::job_status(const std::string& job_id) {
+  auto answer = call("GET", "/api/v2/job_statuses/" + percent_encode(job_id) + ".json", nullptr);
+  if (!answer.ok()) return answer.status();
+  const json job = answer->value("job_status", json::object());
+  JobStatus out;
+  out.id = job.value("id", job_id);
+  out.status = job.value("status", "");
+  if (auto it = job.find("results"); it != job.end() && it->is_array()) {
+    for (const auto& r : *it) {
+      if (!r.is_object()) continue;
+      BulkItemResult item;
+      item.ticket_id = r.contains("id") ? id_value(r["id"]).value_or(0) : 0;
+      const bool has_error = r.contains("error") && !r["error"].is_null();
+      item.success = r.contains("success") && r["success"].is_boolean() ? r["success"].get<bool>()
+                                                                        : !has_error;
+      if (has_error) {
+        item.error = r["error"].is_string() ? r["error"].get<std::string>() : r["error"].dump();
+        if (r.contains("details") && r["details"].is_string()) {
+          item.error += ": " + r["details"].get<std::string>();
+        }
+      }
+      out.results.push_back(std::move(item));
+    }
+  }
+  return out;
+}
+
+Result<bool> ZendeskApiClient::has_comment_containing(TicketId id, const std::string& marker) {
+  std::string path =
+      "/api/v2/tickets/" + std::to_string(id) + "/comments.json?sort_order=desc&per_page=100";
+  for (int page = 0; page < kMaxPages && !path.empty(); ++page) {
+    auto answer = call("GET", path, nullptr);
+    if (!answer.ok()) return answer.status();
+    for (const auto& c : answer->value("comments", json::array())) {
+      for (const char* key : {"body", "html_body", "plain_body"}) {
+        if (c.contains(key) && c[key].is_string() &&
+            c[key].get<std::string>().find(marker) != std::string::npos) {
+          return true;
+        }
+      }
+    }
+    const json next = answer->value("next_page", json(nullptr));
+    path = next.is_string() ? path_of(next.get<std::string>()) : "";
+  }
+  return false;
+}
+
+Result<ExportPage> ZendeskApiClient::export_tickets(const std::string& cursor, Instant start_time) {
+  std::string path = "/api/v2/incremental/tickets/cursor.json?";
+  if (cursor.empty()) {
+    const int64_t seconds = to_unix_ms(start_time) / 1000;
+    path += "start_time=" + std::to_string(std::max<int64_t>(0, seconds));
+  } else {
+    path += "cursor=" + percent_encode(cursor);
+  }
+  auto answer = call("GET", path, nullptr);
+  if (!answer.ok()) return answer.status();
+  // The answer's shape is checked field by field: a malformed page must come
+  // back as a Status, never as a json exception out of the caller's thread.
+  if (!answer->is_object()) {
+    return Status::Unavailable("zendesk export: the answer is not an object");
+  }
+  ExportPage page;
+  if (auto it = answer->find("tickets"); it != answer->end() && !it->is_null()) {
+    if (!it->is_array()) return Status::Unavailable("zendesk export: tickets is not an array");
+    for (const auto& t : *it) {
+      auto snapshot = parse_zendesk_ticket(t);
+      if (!snapshot.ok()) {
+        spdlog::warn("event=export_ticket_skipped error=\"{}\"", snapshot.status().message());
+        continue;
+      }
+      page.tickets.push_back(std::move(*snapshot));
+    }
+  }
+  auto after = answer->find("after_cursor");
+  page.after_cursor =
+      after != answer->end() && after->is_string() ? after->get<std::string>() : cursor;
+  // Without a usable end_of_stream the page is taken as the last one, so a
+  // malformed answer cannot make the caller page forever.
+  auto end = answer->find("end_of_stream");
+  page.end_of_stream = end == answer->end() || !end->is_boolean() || end->get<bool>();
+  return page;
+}
+
+Result<std::vector<GroupMember>> ZendeskApiClient::group_memberships(GroupId group) {
+  std::vector<GroupMember> members;
+  std::string path = "/api/v2/groups/" + std::to_string(group) + "/memberships.json?per_page=100";
+  for (int page = 0; page < kMaxPages && !path.empty(); ++page) {
+    auto answer = call("GET", path, nullptr);
+    if (!answer.ok()) return answer.status();
+    for (const auto& m : answer->value("group_memberships", json::array())) {
+      auto user = optional_id(m, "user_id");
+      auto g = optional_id(m, "group_id");
+      if (user) members.push_back({*user, g.value_or(group)});
+    }
+    const json next = answer->value("next_page", json(nullptr));
+    path = next.is_string() ? path_of(next.get<std::string>()) : "";
+  }
+  return members;
+}
+
+Result<UserInfo> ZendeskApiClient::current_user() {
+  auto answer = call("GET", "/api/v2/users/me.json", nullptr);
+  if (!answer.ok()) return answer.status();
+  const json user = answer->value("user", json::object());
+  auto id = optional_id(user, "id");
+  if (!id) return Status::Unavailable("zendesk users/me: answer without a user id");
+  UserInfo info;
+  info.id = *id;
+  info.name = user.value("name", "");
+  info.role = user.value("role", "");
+  info.active = user.value("active", true);
+  return info;
+}
+
+Result<std::vector<UserInfo>> ZendeskApiClient::users_by_ids(const std::vector<UserId>& ids) {
+  constexpr size_t kIdsPerRequest = 100;  // the endpoint's limit
+  std::vector<UserInfo> users;
+  for (size_t begin = 0; begin < ids.size(); begin += kIdsPerRequest) {
+    std::string list;
+    for (size_t i = begin; i < std::min(ids.size(), begin + kIdsPerRequest); ++i) {
+      list += (list.empty() ? "" : ",") + std::to_string(ids[i]);
+    }
+    auto answer = call("GET", "/api/v2/users/show_many.json?ids=" + percent_encode(list), nullptr);
+    if (!answer.ok()) return answer.status();
+    try {
+      for (const auto& u : answer->value("users", json::array())) {
+        auto id = optional_id(u, "id");
+        if (!id) continue;
+        UserInfo info;
+        info.id = *id;
+        info.name = u.value("name", "");
+        info.role = u.value("role", "");
+        info.active = u.value("active", true);
+        std::vector<std::string> tags;
+        for (const auto& t : u.value("tags", json::array())) {
+          if (t.is_string()) tags.push_back(t.get<std::string>());
+        }
+        info.tags = normalize_tags(std::move(tags));
+        users.push_back(std::move(info));
+      }
+    } catch (const json::exception& e) {
+      return Status::Unavailable(std::string("zendesk users/show_many: unexpected answer: ") +
+                                 e.what());
+    }
+  }
+  return users;
+}
+
+}  // namespace tierd::zendesk

@@ -1,0 +1,97 @@
+// ZendeskApiClient: HelpdeskApi over Zendesk's REST API (/api/v2).
+//
+// One keep-alive HTTP(S) connection (cpp-httplib, TCP_NODELAY, no
+// redirects, connect/read/write timeouts = options.timeout). Requests are
+// serialised on that connection, so the client is safe to call from several
+// threads at once. Answers map to Status codes as src/vendor/helpdesk_api.h
+// documents; a Retry-After header becomes Status::retry_after(). Credentials
+// go only into the Authorization header and are never logged.
+//
+// parse_zendesk_ticket() maps the REST ticket shape (also used by the
+// incremental export) to a TicketSnapshot.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+#include "core/ticket.h"
+#include "core/time.h"
+#include "helpdesk/helpdesk_api.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace tierd::zendesk {
+
+struct ZendeskApiOptions {
+  std::string base_url;  // "https://acme.zendesk.com" (http:// for loopback tests)
+  std::string email;
+  std::string api_token;    // used when oauth_token is empty
+  std::string oauth_token;  // "Bearer" auth when set
+  Duration timeout = std::chrono::seconds(10);
+  std::string ca_file;  // empty: the system CA store
+};
+
+// Parses a REST ticket object. Ids may be numbers or numeric strings, enums
+// any case. Returns InvalidArgument when the object has no usable id or a
+// field has the wrong type.
+Result<TicketSnapshot> parse_zendesk_ticket(const nlohmann::json& ticket);
+
+// Maps an HTTP status (with the Retry-After header value, may be empty) to
+// the Status the HelpdeskApi contract promises; OK for 2xx.
+Status status_from_http(int http_status, const std::string& retry_after, const std::string& what);
+
+class ZendeskApiClient : public HelpdeskApi {
+ public:
+  explicit ZendeskApiClient(ZendeskApiOptions options);
+  ~ZendeskApiClient() override;
+  ZendeskApiClient(const ZendeskApiClient&) = delete;
+  ZendeskApiClient& operator=(const ZendeskApiClient&) = delete;
+
+  Result<TicketSnapshot> get_ticket(TicketId id) override;
+  Result<TicketSnapshot> update_ticket(const TicketUpdate& update) override;
+  Result<std::string> update_many(const std::vector<TicketUpdate>& updates) override;
+  Result<JobStatus> job_status(const std::string& job_id) override;
+  Result<bool> has_comment_containing(TicketId id, const std::string& marker) override;
+  Result<ExportPage> export_tickets(const std::string& cursor, Instant start_time) override;
+  Result<std::vector<GroupMember>> group_memberships(GroupId group) override;
+  Result<UserInfo> current_user() override;
+  // GET /api/v2/users/show_many.json?ids=..., 100 ids per request.
+  Result<std::vector<UserInfo>> users_by_ids(const std::vector<UserId>& ids) override;
+
+  // One request to any /api/v2 path, for callers beyond HelpdeskApi (account
+  // administration). `method` is GET, POST, PUT or DELETE; `body` may be null.
+  // Returns the parsed JSON answer of a 2xx ({} when it has no body), else the
+  // Status status_from_http() maps the answer to (or Unavailable/
+  // DeadlineExceeded for transport failures).
+  Result<nlohmann::json> request(const std::string& method, const std::string& path,
+                                 const nlohmann::json* body) {
+    return call(method, path, body);
+  }
+
+ private:
+  // Sends one request; returns the parsed JSON answer of a 2xx, else the
+  // mapped Status.
+  Result<nlohmann::json> call(const std::string& method, const std::string& path,
+                              const nlohmann::json* body);
+  // "https://x.zendesk.com/api/v2/..." -> "/api/v2/..." (next_page links).
+  std::string path_of(const std::string& url) const;
+
+  // Set at construction.
+  const ZendeskApiOptions options_;
+  std::string authorization_;
+  std::unique_ptr<httplib::Client> client_;  // serialises its own requests
+};
+
+}  // namespace tierd::zendesk
+
+namespace tierd {
+using zendesk::ZendeskApiClient;
+using zendesk::ZendeskApiOptions;
+}  // namespace tierd

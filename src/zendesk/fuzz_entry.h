@@ -1,0 +1,94 @@
+// The webhook fuzz target's body, shared by the libFuzzer binary
+// (fuzz/webhook_fuzz.cpp) and the corpus replay test
+// (tests/unit/webhook_fuzz_corpus_test.cpp), so a corpus file that once broke
+// an invariant stays a regression test in the ordinary suite.
+//
+// Input layout: the bytes up to the first '\n' are the signature timestamp
+// header; everything after it is the request body (no '\n' at all: empty
+// timestamp, the whole input is the body).
+//
+// Header-only and pure; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/ticket_event.h"
+#include "core/time.h"
+#include "zendesk/webhook_payload.h"
+#include "zendesk/webhook_signature.h"
+
+namespace tierd::zendesk {
+
+// Runs signature verification, payload mapping and the TicketEvent JSON
+// round trip on one input. Returns "" when every invariant held, otherwise a
+// description of the first one broken.
+inline std::string check_webhook_input(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  size_t newline = input.find('\n');
+  std::string_view timestamp =
+      newline == std::string_view::npos ? std::string_view() : input.substr(0, newline);
+  std::string_view body = newline == std::string_view::npos ? input : input.substr(newline + 1);
+
+  // Signatures: the right one verifies exactly when the timestamp is usable;
+  // a altered one never does.
+  const std::vector<std::string> secrets = {"previous-secret", std::string(kTestSigningSecret)};
+  auto parsed_ts = parse_instant(timestamp);
+  const Instant now = parsed_ts.ok() ? *parsed_ts : from_unix_ms(1741598561000);
+  const Duration tolerance = std::chrono::minutes(5);
+  std::string signature = compute_signature(kTestSigningSecret, timestamp, body);
+  SignatureCheck good = verify_signature(secrets, signature, timestamp, body, now, tolerance);
+  SignatureCheck expected = timestamp.empty() ? SignatureCheck::kMissing
+                            : parsed_ts.ok()  ? SignatureCheck::kValid
+                                              : SignatureCheck::kBadTimestamp;
+  if (good != expected) {
+    return std::string("signature check gave ") + signature_check_name(good) + ", expected " +
+           signature_check_name(expected);
+  }
+  std::string altered = signature;
+  altered[0] = altered[0] == 'A' ? 'B' : 'A';
+  if (verify_signature(secrets, altered, timestamp, body, now, tolerance) ==
+      SignatureCheck::kValid) {
+    return "an altered signature verified";
+  }
+
+  // Mapping: total, deterministic, and every event survives the inbox codec.
+  DeliveryMeta meta;
+  meta.invocation_id = std::string(timestamp.substr(0, 64));
+  meta.received_at = now;
+  auto first = parse_webhook_delivery(body, meta);
+  auto second = parse_webhook_delivery(body, meta);
+  if (first.ok() != second.ok()) return "mapping is not deterministic (ok differs)";
+  if (!first.ok()) {
+    if (first.status().code() != StatusCode::kInvalidArgument) {
+      return "mapping failed with " + first.status().to_string();
+    }
+    return "";
+  }
+  if (first->event != second->event) return "mapping is not deterministic (event differs)";
+  if (first->outcome == DeliveryOutcome::kIgnored) {
+    return first->event ? "an ignored delivery carries an event" : "";
+  }
+  if (!first->event) return "a ticket event delivery has no event";
+  const TicketEvent& event = *first->event;
+  if (event.event_id.empty()) return "event without an event id";
+  if (event.ticket_id <= 0) return "event without a positive ticket id";
+  if (event.ticket.description.size() > kMaxDescriptionBytes) return "description not truncated";
+
+  try {
+    std::string text = to_json(event).dump();
+    auto back = ticket_event_from_json(nlohmann::json::parse(text));
+    if (!back.ok()) return "codec rejected its own output: " + back.status().message();
+    if (*back != event) return "codec round trip changed the event";
+  } catch (const std::exception& e) {
+    return std::string("codec threw: ") + e.what();
+  }
+  return "";
+}
+
+}  // namespace tierd::zendesk

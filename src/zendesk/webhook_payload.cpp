@@ -1,0 +1,539 @@
+#include "zendesk/webhook_payload.h"
+
+#include <algorithm>
+
+#include <openssl/evp.h>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace tierd::zendesk {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kEventTypePrefix = "zen:event-type:";
+constexpr std::string_view kTicketTypePrefix = "zen:event-type:ticket.";
+constexpr std::string_view kTicketSubjectPrefix = "zen:ticket:";
+// Nested values deeper than this are not rendered as text: they are not
+// something a ticket field holds, and rendering is recursive.
+constexpr int kMaxRenderDepth = 16;
+// An invocation id is a short token; anything else is not trusted as a key.
+constexpr size_t kMaxInvocationIdBytes = 128;
+
+// Every ticket event type Zendesk documents, by the name after
+// "zen:event-type:ticket.".
+constexpr std::array<std::pair<std::string_view, EventKind>, 37> kTicketEventKinds = {{
+    {"agent_assignment_changed", EventKind::kAssigneeChanged},
+    {"attachment_linked_to_comment", EventKind::kOtherChange},
+    {"attachment_redacted_from_comment", EventKind::kOtherChange},
+    {"brand_changed", EventKind::kOtherChange},
+    {"comment_added", EventKind::kCommentAdded},
+    {"comment_made_private", EventKind::kOtherChange},
+    {"comment_redacted", EventKind::kOtherChange},
+    {"created", EventKind::kCreated},
+    {"csat_received", EventKind::kOtherChange},
+    {"csat_requested", EventKind::kOtherChange},
+    {"custom_field_changed", EventKind::kCustomFieldChanged},
+    {"custom_status_changed", EventKind::kOtherChange},
+    {"description_changed", EventKind::kOtherChange},
+    {"email_ccs_changed", EventKind::kOtherChange},
+    {"external_id_changed", EventKind::kOtherChange},
+    {"followers_changed", EventKind::kFollowersChanged},
+    {"form_changed", EventKind::kOtherChange},
+    {"group_assignment_changed", EventKind::kGroupChanged},
+    {"marked_as_spam", EventKind::kDeleted},
+    {"merged", EventKind::kMerged},
+    {"next_sla_breach_changed", EventKind::kOtherChange},
+    {"ola_policy_changed", EventKind::kOtherChange},
+    {"organization_changed", EventKind::kOtherChange},
+    {"permanently_deleted", EventKind::kDeleted},
+    {"priority_changed", EventKind::kPriorityChanged},
+    {"problem_link_changed", EventKind::kOtherChange},
+    {"requester_changed", EventKind::kOtherChange},
+    {"schedule_changed", EventKind::kOtherChange},
+    {"sla_policy_changed", EventKind::kOtherChange},
+    {"soft_deleted", EventKind::kDeleted},
+    {"status_changed", EventKind::kStatusChanged},
+    {"subject_changed", EventKind::kOtherChange},
+    {"submitter_changed", EventKind::kOtherChange},
+    {"tags_changed", EventKind::kTagsChanged},
+    {"task_due_at_changed", EventKind::kOtherChange},
+    {"type_changed", EventKind::kOtherChange},
+    {"undeleted", EventKind::kUndeleted},
+}};
+
+std::optional<EventKind> ticket_event_kind(std::string_view name) {
+  for (const auto& [n, kind] : kTicketEventKinds) {
+    if (n == name) return kind;
+  }
+  return std::nullopt;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// The member `key` of `obj`, or nullptr when `obj` is not an object or lacks it.
+const json* member(const json* obj, const char* key) {
+  if (obj == nullptr || !obj->is_object()) return nullptr;
+  auto it = obj->find(key);
+  return it == obj->end() ? nullptr : &*it;
+}
+
+std::string string_or_empty(const json* v) {
+  return v != nullptr && v->is_string() ? v->get_ref<const std::string&>() : std::string();
+}
+
+std::optional<int64_t> parse_int64_text(std::string_view text) {
+  text = trim(text);
+  if (text.empty()) return std::nullopt;
+  int64_t out = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return out;
+}
+
+// An id given as a number or as a string of digits. "" and null mean none;
+// anything that is not a whole number in range is treated as none as well.
+std::optional<int64_t> parse_id(const json* v) {
+  if (v == nullptr) return std::nullopt;
+  if (v->is_number_unsigned()) {
+    uint64_t u = v->get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
+  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v->is_number_float()) {
+    double d = v->get<double>();
+    // 2^63 is exactly representable; anything at or above it does not fit.
+    if (!std::isfinite(d) || d != std::floor(d) || d >= 9223372036854775808.0 ||
+        d < -9223372036854775808.0) {
+      return std::nullopt;
+    }
+    return static_cast<int64_t>(d);
+  }
+  if (v->is_string()) return parse_int64_text(v->get_ref<const std::string&>());
+  return std::nullopt;
+}
+
+bool nesting_exceeds(const json& v, int budget) {
+  if (budget < 0) return true;
+  if (v.is_structured()) {
+    for (const auto& child : v) {
+      if (nesting_exceeds(child, budget - 1)) return true;
+    }
+  }
+  return false;
+}
+
+// A value as the text a ticket field would hold: strings as they are, numbers
+// and booleans in JSON spelling, {"value": X} as X, other structures as JSON.
+// null (or absence) is nullopt.
+std::optional<std::string> value_text(const json* v) {
+  // Unwrap {"value": ...} iteratively: a hostile body can nest it deeply.
+  for (int unwrapped = 0; v != nullptr && v->is_object() && unwrapped <= kMaxRenderDepth;
+       ++unwrapped) {
+    const json* inner = member(v, "value");
+    if (inner == nullptr) break;
+    v = inner;
+  }
+  if (v == nullptr || v->is_null() || v->is_discarded()) return std::nullopt;
+  if (v->is_string()) return v->get_ref<const std::string&>();
+  if (v->is_structured() && nesting_exceeds(*v, kMaxRenderDepth)) return std::string();
+  return v->dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::vector<std::string> tag_list(const json* v) {
+  std::vector<std::string> tags;
+  if (v == nullptr) return tags;
+  if (v->is_array()) {
+    for (const auto& t : *v) {
+      if (t.is_string()) tags.push_back(t.get<std::string>());
+    }
+  } else if (v->is_string()) {
+    const std::string& s = v->get_ref<const std::string&>();
+    size_t i = 0;
+    while (i < s.size()) {
+      while (i < s.size() && is_space(s[i])) ++i;
+      size_t start = i;
+      while (i < s.size() && !is_space(s[i])) ++i;
+      if (i > start) tags.emplace_back(s.substr(start, i - start));
+    }
+  }
+  return normalize_tags(std::move(tags));
+}
+
+bool is_tag_list(const json* v) {
+  return v != nullptr && (v->is_array() || v->is_string());
+}
+
+std::vector<UserId> user_list(const json* v) {
+  std::vector<UserId> users;
+  if (v == nullptr || !v->is_array()) return users;
+  for (const auto& u : *v) {
+    auto id = u.is_object() ? parse_id(member(&u, "id")) : parse_id(&u);
+    if (id) users.push_back(*id);
+  }
+  return users;
+}
+
+std::optional<Instant> instant_field(const json* v) {
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  auto t = parse_instant(v->get_ref<const std::string&>());
+  if (!t.ok()) return std::nullopt;
+  return *t;
+}
+
+// "Web Form" (trigger placeholder) and "web_form" (event detail) both become
+// "web_form".
+std::string normalize_channel(std::string_view text) {
+  std::string out = ascii_lower(trim(text));
+  for (char& c : out) {
+    if (c == ' ' || c == '-') c = '_';
+  }
+  return out;
+}
+
+std::optional<Priority> priority_field(const json* v) {
+  if (v == nullptr) return std::nullopt;
+  if (v->is_null()) return Priority::kNone;
+  if (!v->is_string()) return std::nullopt;
+  return parse_priority(trim(v->get_ref<const std::string&>()));
+}
+
+TicketStatus status_field(const json* v) {
+  if (v == nullptr || !v->is_string()) return TicketStatus::kUnknown;
+  return parse_ticket_status(trim(v->get_ref<const std::string&>()));
+}
+
+std::vector<CustomFieldValue> custom_field_list(const json* v) {
+  std::vector<CustomFieldValue> fields;
+  if (v == nullptr || !v->is_array()) return fields;
+  for (const auto& f : *v) {
+    auto id = parse_id(member(&f, "id"));
+    if (!id) continue;
+    fields.push_back({*id, value_text(member(&f, "value")).value_or("")});
+  }
+  return fields;
+}
+
+// Fields the event detail and the trigger body share (same names in both).
+void fill_common_snapshot(const json& t, TicketSnapshot& s) {
+  s.status = status_field(member(&t, "status"));
+  s.priority = priority_field(member(&t, "priority"));
+  s.group_id = parse_id(member(&t, "group_id"));
+  s.assignee_id = parse_id(member(&t, "assignee_id"));
+  if (is_tag_list(member(&t, "tags"))) {
+    s.tags = tag_list(member(&t, "tags"));
+    s.tags_known = true;
+  }
+  s.created_at = instant_field(member(&t, "created_at"));
+  s.updated_at = instant_field(member(&t, "updated_at"));
+  s.requester_id = parse_id(member(&t, "requester_id"));
+  s.organization_id = parse_id(member(&t, "organization_id"));
+  s.form_id = parse_id(member(&t, "form_id"));
+  s.brand_id = parse_id(member(&t, "brand_id"));
+  s.subject = string_or_empty(member(&t, "subject"));
+  s.description = truncate_utf8(string_or_empty(member(&t, "description")), kMaxDescriptionBytes);
+  s.custom_fields = custom_field_list(member(&t, "custom_fields"));
+}
+
+// A header value is used as a dedupe key only when it looks like a token, so
+// that nothing odd reaches the store, the logs or the JSON codec.
+bool usable_invocation_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxInvocationIdBytes) return false;
+  for (char c : id) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+std::optional<TicketId> ticket_id_from_subject(const json* subject) {
+  if (subject == nullptr || !subject->is_string()) return std::nullopt;
+  std::string_view s = subject->get_ref<const std::string&>();
+  if (!starts_with(s, kTicketSubjectPrefix)) return std::nullopt;
+  return parse_int64_text(s.substr(kTicketSubjectPrefix.size()));
+}
+
+std::optional<std::string> id_text(const json* v) {
+  if (v == nullptr) return std::nullopt;
+  if (v->is_string()) {
+    if (v->get_ref<const std::string&>().empty()) return std::nullopt;
+    return v->get<std::string>();
+  }
+  if (v->is_number_integer() || v->is_number_unsigned()) return v->dump();
+  return std::nullopt;
+}
+
+Result<ParsedDelivery> map_ticket_event(const json& root, std::string type, std::string_view body,
+                                        const DeliveryMeta& meta) {
+  ParsedDelivery out;
+  out.type = std::move(type);
+  std::string name = ascii_lower(std::string_view(out.type).substr(kTicketTypePrefix.size()));
+  auto kind = ticket_event_kind(name);
+  if (!kind) {
+    out.outcome = DeliveryOutcome::kIgnored;
+    out.reason = "unknown ticket event type";
+    return out;
+  }
+
+  const json* detail = member(&root, "detail");
+  const json* change = member(&root, "event");
+  auto ticket_id = parse_id(member(detail, "id"));
+  if (!ticket_id || *ticket_id <= 0) ticket_id = ticket_id_from_subject(member(&root, "subject"));
+  if (!ticket_id || *ticket_id <= 0) {
+    return Status::InvalidArgument("ticket event without a ticket id");
+  }
+
+  TicketEvent e;
+  e.source = std::string(kEventSourceName);
+  e.type = out.type;
+  e.kind = *kind;
+  e.ticket_id = *ticket_id;
+  if (auto id = id_text(member(&root, "id"))) {
+    e.event_id = std::move(*id);
+  } else if (usable_invocation_id(meta.invocation_id)) {
+    e.event_id = meta.invocation_id;
+  } else {
+    e.event_id = "event:" + std::to_string(*ticket_id) + ":" + sha256_hex_prefix(body, 16);
+  }
+
+  if (detail != nullptr && detail->is_object()) {
+    e.has_snapshot = true;
+    e.ticket.id = *ticket_id;
+    fill_common_snapshot(*detail, e.ticket);
+    e.ticket.channel = normalize_channel(string_or_empty(member(member(detail, "via"), "channel")));
+    e.actor_id = parse_id(member(detail, "actor_id"));
+  }
+  if (auto t = instant_field(member(&root, "time"))) {
+    e.time = *t;
+  } else if (e.ticket.updated_at) {
+    e.time = *e.ticket.updated_at;
+  } else {
+    e.time = meta.received_at;
+  }
+
+  e.previous = value_text(member(change, "previous"));
+  e.current = value_text(member(change, "current"));
+  switch (e.kind) {
+    case EventKind::kTagsChanged:
+      e.tags_added = tag_list(member(change, "tags_added"));
+      e.tags_removed = tag_list(member(change, "tags_removed"));
+      break;
+    case EventKind::kFollowersChanged:
+      e.users_added = user_list(member(change, "users_added"));
+      e.users_removed = user_list(member(change, "users_removed"));
+      break;
+    case EventKind::kCustomFieldChanged: {
+      const json* field = member(change, "custom_field");
+      if (auto id = parse_id(member(field, "id"))) {
+        auto value = value_text(member(field, "value"));
+        e.custom_field = CustomFieldValue{*id, value.value_or(e.current.value_or(""))};
+      }
+      break;
+    }
+    case EventKind::kMerged:
+      e.merge_target = parse_id(member(change, "target_ticket_id"));
+      break;
+    case EventKind::kCommentAdded: {
+      const json* comment = member(change, "comment");
+      if (comment != nullptr && comment->is_object()) {
+        EventComment c;
+        c.id = id_text(member(comment, "id")).value_or("");
+        const json* is_public = member(comment, "is_public");
+        c.is_public = is_public != nullptr && is_public->is_boolean() && is_public->get<bool>();
+        const json* author = member(comment, "author");
+        c.author_id = parse_id(member(author, "id"));
+        const json* staff = member(author, "is_staff");
+        c.author_is_staff = staff != nullptr && staff->is_boolean() && staff->get<bool>();
+        e.comment = std::move(c);
+      }
+      break;
+    }
+    default:
+      // email_ccs_changed is kOtherChange but carries the same lists as followers.
+      if (name == "email_ccs_changed") {
+        e.users_added = user_list(member(change, "users_added"));
+        e.users_removed = user_list(member(change, "users_removed"));
+      }
+      break;
+  }
+
+  out.outcome = DeliveryOutcome::kTicketEvent;
+  out.reason = event_kind_name(e.kind);
+  out.event = std::move(e);
+  return out;
+}
+
+Result<ParsedDelivery> map_trigger_body(const json& root, std::string_view body,
+                                        const DeliveryMeta& meta) {
+  const json* ticket = member(&root, "ticket");
+  if (ticket == nullptr || !ticket->is_object()) {
+    return Status::InvalidArgument("trigger body without a ticket object");
+  }
+  auto ticket_id = parse_id(member(ticket, "id"));
+  if (!ticket_id || *ticket_id <= 0) {
+    return Status::InvalidArgument("trigger body without a ticket id");
+  }
+
+  TicketEvent e;
+  e.source = std::string(kTriggerSourceName);
+  e.type = std::string(kTriggerSource);
+  e.kind = EventKind::kSnapshot;
+  e.ticket_id = *ticket_id;
+  e.has_snapshot = true;
+  e.ticket.id = *ticket_id;
+  fill_common_snapshot(*ticket, e.ticket);
+  e.ticket.channel = normalize_channel(string_or_empty(member(ticket, "via")));
+  if (e.ticket.subject.empty()) e.ticket.subject = string_or_empty(member(ticket, "title"));
+  e.actor_id = parse_id(member(&root, "current_user_id"));
+  e.time = e.ticket.updated_at.value_or(meta.received_at);
+
+  if (usable_invocation_id(meta.invocation_id)) {
+    e.event_id = meta.invocation_id;
+  } else {
+    e.event_id = "trigger:" + std::to_string(*ticket_id) + ":" +
+                 string_or_empty(member(ticket, "updated_at")) + ":" + sha256_hex_prefix(body, 16);
+  }
+
+  ParsedDelivery out;
+  out.outcome = DeliveryOutcome::kTicketEvent;
+  out.type = e.type;
+  out.reason = event_kind_name(e.kind);
+  out.event = std::move(e);
+  return out;
+}
+
+Result<ParsedDelivery> map_delivery(std::string_view body, const DeliveryMeta& meta) {
+  json root = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return Status::InvalidArgument("body is not valid JSON");
+  if (!root.is_object()) return Status::InvalidArgument("body is not a JSON object");
+
+  const json* source = member(&root, "source");
+  if (source != nullptr && source->is_string() &&
+      source->get_ref<const std::string&>() == kTriggerSource) {
+    return map_trigger_body(root, body, meta);
+  }
+
+  const json* type_field = member(&root, "type");
+  if (type_field == nullptr || !type_field->is_string()) {
+    ParsedDelivery out;
+    out.reason = "no event type";
+    return out;
+  }
+  std::string type = type_field->get<std::string>();
+  if (starts_with(ascii_lower(type), kTicketTypePrefix)) {
+    return map_ticket_event(root, std::move(type), body, meta);
+  }
+  ParsedDelivery out;
+  out.type = std::move(type);
+  out.reason = starts_with(out.type, kEventTypePrefix) ? "not a ticket event" : "unknown type";
+  return out;
+}
+
+}  // namespace
+
+const char* delivery_outcome_name(DeliveryOutcome o) {
+  switch (o) {
+    case DeliveryOutcome::kTicketEvent:
+      return "ticket_event";
+    case DeliveryOutcome::kIgnored:
+      return "ignored";
+  }
+  return "ignored";
+}
+
+// The deepest nesting of arrays and objects in `body`, strings skipped. JSON
+// values are built and destroyed recursively, so a hostile body nested
+// thousands deep could exhaust the stack; no helpdesk payload nests past a
+// handful of levels.
+int json_nesting_depth(std::string_view body) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"')
+      in_string = true;
+    else if (c == '[' || c == '{')
+      deepest = std::max(deepest, ++depth);
+    else if (c == ']' || c == '}')
+      --depth;
+  }
+  return deepest;
+}
+
+Result<ParsedDelivery> parse_webhook_delivery(std::string_view body, const DeliveryMeta& meta) {
+  if (json_nesting_depth(body) > kMaxJsonNesting) {
+    return Status::InvalidArgument("body nests deeper than " + std::to_string(kMaxJsonNesting) +
+                                   " levels");
+  }
+  // The mapping reads through non-throwing accessors; this is the module edge
+  // for anything nlohmann::json (or an allocation) might still throw.
+  try {
+    return map_delivery(body, meta);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("body could not be mapped: ") + e.what());
+  }
+}
+
+std::string truncate_utf8(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t cut = max_bytes;
+  // Back up over continuation bytes (10xxxxxx) so the cut lands on the start
+  // of a sequence, which is then dropped whole.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut));
+}
+
+std::string sha256_hex_prefix(std::string_view bytes, size_t hex_chars) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
+    return std::string();
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * len);
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0x0F]);
+  }
+  if (out.size() > hex_chars) out.resize(hex_chars);
+  return out;
+}
+
+std::vector<std::string> acted_on_ticket_event_types() {
+  std::vector<std::string> types;
+  for (const auto& [name, kind] : kTicketEventKinds) {
+    if (kind != EventKind::kOtherChange)
+      types.push_back(std::string(kTicketTypePrefix) + std::string(name));
+  }
+  std::sort(types.begin(), types.end());
+  return types;
+}
+
+}  // namespace tierd::zendesk

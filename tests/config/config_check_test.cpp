@@ -1,0 +1,100 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli/commands.h"
+
+using namespace tierd;
+
+namespace {
+
+// A config file in the temporary directory, removed when the test ends.
+class TempConfig {
+ public:
+  explicit TempConfig(const std::string& content) {
+    char name[] = "/tmp/tierd_config_XXXXXX";
+    int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    close(fd);
+    path_ = name;
+    std::ofstream(path_, std::ios::binary) << content;
+  }
+  ~TempConfig() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("check-config prints OK and warnings for a valid file", "[config]") {
+  TempConfig file(R"({
+    "listen": {"host": "0.0.0.0"},
+    "store": {"sqlite": {"path": "a.db"}},
+    "zendesk": {"base_url": "https://acme.zendesk.com", "email": "bot@acme.com",
+                "api_token_env": "TIERD_TEST_CHECK_UNSET_TOKEN_9C1",
+                "webhook_secret_env": "TIERD_TEST_CHECK_UNSET_SECRET_9C1"},
+    "tiers": [{"name": "tier1", "groups": [1]}]
+  })");
+  std::ostringstream out, err;
+  int code = run_check_config(file.path(), out, err);
+  INFO(out.str() << err.str());
+  CHECK(code == 0);
+  CHECK(err.str().empty());
+  auto lines = lines_of(out.str());
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0] == "config OK: " + file.path());
+  CHECK(lines[1].rfind("warning: listen: ", 0) == 0);
+  // Secrets `serve` would miss are warnings here, not failures.
+  CHECK(out.str().find("warning: zendesk.webhook_secret_env: environment variable "
+                       "TIERD_TEST_CHECK_UNSET_SECRET_9C1 is not set") != std::string::npos);
+  CHECK(out.str().find("warning: zendesk.api_token_env: environment variable "
+                       "TIERD_TEST_CHECK_UNSET_TOKEN_9C1 is not set") != std::string::npos);
+}
+
+TEST_CASE("check-config prints one line per problem and returns 1 for a bad file", "[config]") {
+  TempConfig file(R"({
+    "mode": "prod",
+    "store": {"sqlite": {"path": "a.db"}},
+    "zendesk": {"base_url": "http://acme.zendesk.com", "email": "bot@acme.com"},
+    "tiers": [{"name": "tier1", "groups": [1]}],
+    "foo": 1
+  })");
+  std::ostringstream out, err;
+  int code = run_check_config(file.path(), out, err);
+  CHECK(code == 1);
+  CHECK(out.str().empty());
+  auto lines = lines_of(err.str());
+  INFO(err.str());
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].rfind("mode: ", 0) == 0);
+  CHECK(lines[1].rfind("zendesk.base_url: http:// is allowed only for loopback hosts", 0) == 0);
+  CHECK(lines[2] == "foo: unknown key");
+}
+
+TEST_CASE("check-config returns 2 when the file cannot be read", "[config]") {
+  std::ostringstream out, err;
+  CHECK(run_check_config("/nonexistent/dir/tierd.json", out, err) == 2);
+  CHECK(out.str().empty());
+  CHECK(err.str().find("/nonexistent/dir/tierd.json") != std::string::npos);
+}
+
+TEST_CASE("check-config accepts the shipped demo config", "[config]") {
+  std::ostringstream out, err;
+  const std::string path = std::string(TIERD_SOURCE_DIR) + "/config/demo.json";
+  CHECK(run_check_config(path, out, err) == 0);
+  CHECK(out.str().rfind("config OK: " + path + "\n", 0) == 0);
+  CHECK(err.str().empty());
+}

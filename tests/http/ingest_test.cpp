@@ -1,0 +1,294 @@
+// Webhook ingest over loopback: an httplib::Server in this process running the
+// real route, handler, inbox writer and SQLite store (FULL sync) in a TempDir,
+// driven by real HTTP clients.
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "engine/clock.h"
+#include "engine/inbox_writer.h"
+#include "metrics/metrics.h"
+#include "http/webhook_handler.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/process_harness.h"
+#include "zendesk/webhook_payload.h"
+#include "zendesk/webhook_signature.h"
+
+using namespace tierd;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kVectorTimestamp = "2025-03-10T09:22:41Z";
+const std::string kSecret(zendesk::kTestSigningSecret);
+constexpr size_t kMaxBody = 256 * 1024;
+
+std::string payload(const std::string& name) {
+  return testing::read_file(std::string(TIERD_SHARED_DIR) + "/payloads/" + name);
+}
+
+// The ingest path as the daemon wires it, on a free loopback port.
+class IngestServer {
+ public:
+  IngestServer() : clock_(*parse_instant(kVectorTimestamp)) {
+    auto store = open_sqlite_store({.path = dir_.file("tierd.db"), .synchronous_full = true});
+    REQUIRE(store.ok());
+    store_ = std::move(store).value();
+    writer_ = std::make_unique<InboxWriter>(*store_, InboxWriterOptions{},
+                                            [this](size_t n) { committed_ += n; });
+    writer_->start();
+    WebhookHandlerOptions options;
+    options.secrets = {"rotated-away-secret", kSecret};
+    options.max_body_bytes = kMaxBody;
+    handler_ = std::make_unique<WebhookHandler>(options, clock_, *writer_, metrics_);
+    server_.new_task_queue = [] { return new httplib::ThreadPool(16); };
+    register_webhook_route(server_, *handler_);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    REQUIRE(port_ > 0);
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(2ms);
+    REQUIRE(server_.is_running());
+  }
+  ~IngestServer() {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+    writer_->stop();
+  }
+
+  int port() const { return port_; }
+  Store& store() { return *store_; }
+  InboxWriter& writer() { return *writer_; }
+  Metrics& metrics() { return metrics_; }
+  size_t committed() const { return committed_; }
+
+  std::vector<InboxRecord> inbox() {
+    auto records = store_->pending_inbox(0, 10000);
+    REQUIRE(records.ok());
+    return *records;
+  }
+
+ private:
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  Metrics metrics_;
+  ManualClock clock_;
+  std::atomic<size_t> committed_{0};
+  std::unique_ptr<InboxWriter> writer_;
+  std::unique_ptr<WebhookHandler> handler_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+std::unique_ptr<httplib::Client> client(int port) {
+  auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
+  c->set_tcp_nodelay(true);
+  c->set_keep_alive(true);
+  c->set_read_timeout(10, 0);
+  return c;
+}
+
+httplib::Headers signed_headers(const std::string& signature,
+                                const std::string& timestamp = kVectorTimestamp) {
+  return {{"X-Zendesk-Webhook-Signature", signature},
+          {"X-Zendesk-Webhook-Signature-Timestamp", timestamp},
+          {"X-Zendesk-Webhook-Id", "01F1KRFQ6BG29CNWFR60NK5FNY"},
+          {"User-Agent", "Zendesk Webhook"}};
+}
+
+httplib::Result post_signed(httplib::Client& c, const std::string& body,
+                            const std::string& timestamp = kVectorTimestamp,
+                            const std::string& content_type = "application/json") {
+  return c.Post(std::string(zendesk::kWebhookPath),
+                signed_headers(zendesk::compute_signature(kSecret, timestamp, body), timestamp),
+                body, content_type.c_str());
+}
+
+json response_json(const httplib::Result& r) {
+  REQUIRE(r);
+  CHECK(r->get_header_value("Content-Type") == "application/json");
+  return json::parse(r->body);
+}
+
+std::string status_changed_body(const std::string& event_id, int ticket) {
+  json body = json::parse(payload("02_ticket_status_changed.json"));
+  body["id"] = event_id;
+  body["detail"]["id"] = std::to_string(ticket);
+  return body.dump();
+}
+
+}  // namespace
+
+TEST_CASE("the published signature vectors are accepted over HTTP", "[ingest]") {
+  IngestServer server;
+  auto c = client(server.port());
+  struct Row {
+    const char* file;
+    const char* signature;
+  };
+  const Row rows[] = {
+      {"01_ticket_created.json", "4F32f9QVQ5beMJTUgS4SOAbJ1FvOVvqS3wY/7y/Gaos="},
+      {"02_ticket_status_changed.json", "eniBp8EuaG2AHZzAciQCxvrqYHMB4N+f69nRPv8b4iA="},
+      {"03_ticket_group_assignment_changed.json", "5iKjtQTnfesgj3FAUazWxJpXXS20VfygMyTN6DqvwKg="},
+      {"04_ticket_agent_assignment_changed.json", "nYo/maOAuyOcXZuSTSqimgewCuo7qzy2ZJA/mQBQ8Yc="},
+      {"05_ticket_tags_changed.json", "tVuNc12gv3MrgY6VT5p0hzOCcjrwdsIu6M6F2iD5oX8="},
+      {"06_ticket_comment_added_internal_note.json",
+       "2YXI9mRf1bWHaR2hcYc/we2OPYVcd7EXSd3RRb5GSBg="},
+      {"07_ticket_comment_added_public_requester.json",
+       "FYhjR12qzPaHWP4gJyaMwEa6QBbNhDZciJlRREUO57s="},
+      {"08_trigger_webhook_custom_body.json", "furJDLj9Lg6oAD/3298TMKGJL7pTy+nQSeREErDbzMQ="},
+  };
+  for (const auto& row : rows) {
+    INFO(row.file);
+    std::string body = payload(row.file);
+    auto headers = signed_headers(row.signature);
+    headers.emplace("X-Zendesk-Webhook-Invocation-Id", std::string("inv-") + row.file);
+    auto r = c->Post(std::string(zendesk::kWebhookPath), headers, body, "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(response_json(r) == json{{"status", "accepted"}});
+  }
+  // The empty-body vector verifies, but an empty body is not a delivery.
+  auto empty = c->Post(std::string(zendesk::kWebhookPath),
+                       signed_headers("U5w+UfdyYUQODsUS7KfakvJUOcfcC8RvUY1A2olnak4="), "",
+                       "application/json");
+  REQUIRE(empty);
+  CHECK(empty->status == 400);
+
+  auto inbox = server.inbox();
+  REQUIRE(inbox.size() == 8);
+  CHECK(inbox[0].event_id == "7f3c2a10-5b1e-4c8f-9d2a-0e6b1f4a9c01");
+  CHECK(inbox[0].raw_body == payload("01_ticket_created.json"));
+  CHECK(inbox[7].event_id == "inv-08_trigger_webhook_custom_body.json");
+  CHECK(inbox[7].type == "zendesk_trigger");
+  for (size_t i = 1; i < inbox.size(); ++i) CHECK(inbox[i].seq > inbox[i - 1].seq);
+}
+
+TEST_CASE("every refusal is answered over HTTP with its status", "[ingest]") {
+  IngestServer server;
+  auto c = client(server.port());
+  std::string body = payload("01_ticket_created.json");
+
+  SECTION("413 for a body one byte over the limit, answered by the handler") {
+    std::string big(kMaxBody + 1, ' ');
+    auto r = post_signed(*c, big);
+    REQUIRE(r);
+    CHECK(r->status == 413);
+    CHECK(response_json(r) == json{{"error", "payload too large"}});
+  }
+  SECTION("413 for a much larger body, refused before it is buffered") {
+    auto r = post_signed(*c, std::string(4 * kMaxBody, ' '));
+    REQUIRE(r);
+    CHECK(r->status == 413);
+  }
+  SECTION("415 for a form-encoded body") {
+    auto r = post_signed(*c, body, kVectorTimestamp, "application/x-www-form-urlencoded");
+    REQUIRE(r);
+    CHECK(r->status == 415);
+  }
+  SECTION("401 for a bad signature, a stale and a future timestamp") {
+    auto bad =
+        c->Post(std::string(zendesk::kWebhookPath), signed_headers("AAAA"), body, "application/json");
+    REQUIRE(bad);
+    CHECK(bad->status == 401);
+    CHECK(response_json(bad) == json{{"error", "invalid signature"}});
+    auto stale = post_signed(*c, body, "2025-03-10T09:12:41Z");
+    REQUIRE(stale);
+    CHECK(stale->status == 401);
+    auto future = post_signed(*c, body, "2025-03-10T09:32:41Z");
+    REQUIRE(future);
+    CHECK(future->status == 401);
+    CHECK(server.metrics().delivery("stale").Value() == 2);
+  }
+  SECTION("400 for a signed body that is not JSON") {
+    auto r = post_signed(*c, "{\"type\": ");
+    REQUIRE(r);
+    CHECK(r->status == 400);
+  }
+  SECTION("200 ignored for a user event") {
+    auto r = post_signed(*c, R"({"type":"zen:event-type:user.created","id":"u-1"})");
+    CHECK(response_json(r) == json{{"status", "ignored"}});
+  }
+  SECTION("503 with Retry-After when the inbox cannot take the delivery") {
+    server.writer().stop();
+    auto r = post_signed(*c, body);
+    REQUIRE(r);
+    CHECK(r->status == 503);
+    CHECK(r->get_header_value("Retry-After") == "5");
+    CHECK(response_json(r) == json{{"error", "store unavailable, retry"}});
+  }
+  CHECK(server.inbox().empty());
+}
+
+TEST_CASE("a redelivery is stored once", "[ingest]") {
+  IngestServer server;
+  auto c = client(server.port());
+  std::string body = payload("03_ticket_group_assignment_changed.json");
+  CHECK(response_json(post_signed(*c, body)) == json{{"status", "accepted"}});
+  CHECK(response_json(post_signed(*c, body)) == json{{"status", "duplicate"}});
+  // A retry signed at a later moment is still the same event.
+  CHECK(response_json(post_signed(*c, body, "2025-03-10T09:23:41Z")) ==
+        json{{"status", "duplicate"}});
+  CHECK(server.inbox().size() == 1);
+  CHECK(server.committed() == 1);
+}
+
+TEST_CASE("a burst of 200 concurrent deliveries is stored exactly once", "[ingest]") {
+  IngestServer server;
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < kThreads * kPerThread; ++i) {
+    bodies.push_back(status_changed_body("burst-" + std::to_string(i), 50000 + i));
+  }
+
+  auto run_burst = [&](std::vector<std::string>& statuses) {
+    statuses.assign(bodies.size(), "");
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        auto c = client(server.port());
+        for (int i = t * kPerThread; i < (t + 1) * kPerThread; ++i) {
+          auto r = post_signed(*c, bodies[i]);
+          if (r && r->status == 200) {
+            statuses[i] = json::parse(r->body).value("status", "");
+          } else {
+            statuses[i] = r ? "http " + std::to_string(r->status) : "no response";
+          }
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  };
+
+  std::vector<std::string> first;
+  run_burst(first);
+  for (size_t i = 0; i < first.size(); ++i) {
+    INFO("delivery " << i);
+    CHECK(first[i] == "accepted");
+  }
+  auto inbox = server.inbox();
+  CHECK(inbox.size() == bodies.size());
+  std::set<std::string> ids;
+  for (const auto& r : inbox) ids.insert(r.event_id);
+  CHECK(ids.size() == bodies.size());
+  for (size_t i = 0; i < bodies.size(); ++i) CHECK(ids.count("burst-" + std::to_string(i)) == 1);
+
+  // The vendor redelivers the whole burst: nothing new is stored.
+  std::vector<std::string> second;
+  run_burst(second);
+  for (const auto& s : second) CHECK(s == "duplicate");
+  CHECK(server.inbox().size() == bodies.size());
+  CHECK(server.committed() == bodies.size());
+  CHECK(server.metrics().delivery("accepted").Value() == 200);
+  CHECK(server.metrics().delivery("duplicate").Value() == 200);
+}

@@ -1,0 +1,327 @@
+// build_report() over hand-made audit streams shaped like the engine's.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/report.h"
+
+using namespace tierd;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+Instant at(const char* iso) {
+  return *parse_instant(iso);
+}
+
+Policy three_tiers() {
+  Policy p;
+  for (int i = 1; i <= 3; ++i) {
+    TierPolicy t;
+    t.name = "tier" + std::to_string(i);
+    t.groups = {114000 + i};
+    if (i < 3) t.budget = i == 1 ? Duration(15min) : Duration(30min);
+    p.tiers.push_back(t);
+  }
+  return p;
+}
+
+// An audit stream written the way the engine writes it.
+struct Stream {
+  std::vector<AuditRecord> records;
+
+  void add(TicketId ticket, const char* when, const std::string& kind, json detail) {
+    records.push_back(
+        {static_cast<int64_t>(records.size() + 1), ticket, at(when), kind, "", detail.dump()});
+  }
+  void created(TicketId ticket, const char* when, std::optional<UserId> assignee = std::nullopt) {
+    json e{{"type", "zen:event-type:ticket.created"},
+           {"kind", "created"},
+           {"status", "new"},
+           {"group", 114001}};
+    if (assignee) e["assignee"] = *assignee;
+    add(ticket, when, "event", e);
+    add(ticket, when, "tier_entered", {{"tier", "tier1"}, {"how", "created"}, {"at", when}});
+  }
+  void status(TicketId ticket, const char* when, const char* status, int64_t actor,
+              std::optional<UserId> assignee = std::nullopt) {
+    json e{{"type", "zen:event-type:ticket.status_changed"},
+           {"kind", "status_changed"},
+           {"status", status},
+           {"actor", actor}};
+    if (assignee) e["assignee"] = *assignee;
+    add(ticket, when, "event", e);
+  }
+  void escalate(TicketId ticket, const char* when, const char* from, const char* to,
+                int64_t stay_ms, std::optional<UserId> follower = std::nullopt) {
+    json e{{"from", from}, {"to", to}, {"reason", "budget"}};
+    if (follower) e["follower"] = *follower;
+    add(ticket, when, "escalate", e);
+    add(ticket, when, "write_confirmed", {{"keys", {"k"}}});
+    add(ticket, when, "tier_left",
+        {{"tier", from},
+         {"to", to},
+         {"stay_ms", stay_ms},
+         {"used_ms", stay_ms},
+         {"how", "escalation"}});
+    add(ticket, when, "tier_entered", {{"tier", to}, {"how", "escalation"}, {"at", when}});
+  }
+};
+
+const TierLine& tier(const TierReport& r, const std::string& name) {
+  for (const auto& t : r.tiers) {
+    if (t.name == name) return t;
+  }
+  FAIL("no tier " << name);
+  throw std::logic_error("unreachable");
+}
+
+const AgentLine* agent(const TierReport& r, UserId id) {
+  for (const auto& a : r.agents) {
+    if (a.id == id) return &a;
+  }
+  return nullptr;
+}
+
+// Three tickets: solved in tier 1; escalated once then solved; escalated twice.
+Stream three_tickets() {
+  Stream s;
+  s.created(1, "2025-03-10T09:00:00Z", 500120);
+  s.status(1, "2025-03-10T09:10:00Z", "solved", 500120, 500120);
+  s.created(2, "2025-03-10T09:00:00Z", 500121);
+  s.escalate(2, "2025-03-10T09:15:00Z", "tier1", "tier2", 15 * 60000, 500121);
+  s.status(2, "2025-03-10T09:45:00Z", "solved", 500122, 500122);
+  s.created(3, "2025-03-10T09:00:00Z");
+  s.escalate(3, "2025-03-10T09:15:00Z", "tier1", "tier2", 15 * 60000);
+  s.escalate(3, "2025-03-10T09:45:00Z", "tier2", "tier3", 30 * 60000);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the report counts tickets entered, solved in tier and escalated out of each tier",
+          "[report]") {
+  TierReport r = build_report(three_tickets().records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  CHECK(r.tickets == 3);
+  CHECK(r.solved == 2);
+  REQUIRE(r.tiers.size() == 3);
+  CHECK(r.tiers[0].name == "tier1");
+  CHECK(tier(r, "tier1").entered == 3);
+  CHECK(tier(r, "tier1").solved_in_tier == 1);
+  CHECK(tier(r, "tier1").escalated_out == 2);
+  CHECK(tier(r, "tier2").entered == 2);
+  CHECK(tier(r, "tier2").solved_in_tier == 1);
+  CHECK(tier(r, "tier2").escalated_out == 1);
+  CHECK(tier(r, "tier3").entered == 1);
+  CHECK(tier(r, "tier3").solved_in_tier == 0);
+  CHECK(tier(r, "tier3").escalated_out == 0);
+  CHECK(tier(r, "tier1").share == Approx(1.0));
+  CHECK(tier(r, "tier3").share == Approx(1.0 / 3));
+  CHECK(tier(r, "tier1").solved_share == Approx(1.0 / 3));
+}
+
+TEST_CASE("report time in tier and time to solve are nearest-rank percentiles of the stays",
+          "[report]") {
+  TierReport r = build_report(three_tickets().records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  // tier1 stays: 10m (solved there), 15m, 15m (escalated out).
+  CHECK(tier(r, "tier1").time_in_tier.count == 3);
+  CHECK(tier(r, "tier1").time_in_tier.p50 == Duration(15min));
+  CHECK(tier(r, "tier1").time_to_solve.count == 1);
+  CHECK(tier(r, "tier1").time_to_solve.p50 == Duration(10min));
+  // tier2: ticket 2 solved 30m after entering, 45m after creation; ticket 3 left after 30m.
+  CHECK(tier(r, "tier2").time_in_tier.count == 2);
+  CHECK(tier(r, "tier2").time_in_tier.p90 == Duration(30min));
+  CHECK(tier(r, "tier2").time_to_solve.p50 == Duration(45min));
+  CHECK(tier(r, "tier3").time_in_tier.count == 0);  // still there
+  CHECK_FALSE(tier(r, "tier3").time_in_tier.p50);
+
+  Percentiles p = percentiles_of({10min, 1min, 2min, 3min, 4min, 5min, 6min, 7min, 8min, 9min});
+  CHECK(p.count == 10);
+  CHECK(p.p50 == Duration(5min));
+  CHECK(p.p90 == Duration(9min));
+  Percentiles one = percentiles_of({7s});
+  CHECK(one.p50 == Duration(7s));
+  CHECK(one.p90 == Duration(7s));
+  CHECK_FALSE(percentiles_of({}).p50);
+}
+
+TEST_CASE("the report credits the solver and the previous assignee kept as follower", "[report]") {
+  TierReport r = build_report(three_tickets().records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  REQUIRE(agent(r, 500120));
+  CHECK(agent(r, 500120)->solved == 1);
+  CHECK(agent(r, 500120)->followed_solves == 0);
+  REQUIRE(agent(r, 500122));
+  CHECK(agent(r, 500122)->solved == 1);
+  REQUIRE(agent(r, 500121));
+  CHECK(agent(r, 500121)->solved == 0);
+  CHECK(agent(r, 500121)->followed_solves == 1);
+}
+
+TEST_CASE("the report counts a reopened ticket as solved only when solved again", "[report]") {
+  Stream s;
+  s.created(7, "2025-03-10T09:00:00Z", 500120);
+  s.status(7, "2025-03-10T09:05:00Z", "solved", 500120);
+  s.status(7, "2025-03-10T09:07:00Z", "open", 902001);
+  TierReport open = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                                 at("2025-03-11T00:00:00Z"));
+  CHECK(open.solved == 0);
+  CHECK(tier(open, "tier1").solved_in_tier == 0);
+
+  s.status(7, "2025-03-10T09:20:00Z", "closed", -1, 500120);  // closed by the system
+  TierReport closed = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                                   at("2025-03-11T00:00:00Z"));
+  CHECK(closed.solved == 1);
+  CHECK(tier(closed, "tier1").solved_in_tier == 1);
+  CHECK(tier(closed, "tier1").time_to_solve.p50 == Duration(20min));
+  REQUIRE(agent(closed, 500120));
+  CHECK(agent(closed, 500120)->solved == 1);  // the system closed it: the assignee gets the solve
+}
+
+TEST_CASE("the report reads status changes that carry no ticket from the event's current value",
+          "[report]") {
+  Stream s;
+  s.created(8, "2025-03-10T09:00:00Z", 500123);
+  s.add(8, "2025-03-10T09:03:00Z", "event",
+        {{"type", "zen:event-type:ticket.status_changed"},
+         {"kind", "status_changed"},
+         {"current", "SOLVED"},
+         {"previous", "OPEN"},
+         {"actor", 500123}});
+  TierReport r = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  CHECK(tier(r, "tier1").solved_in_tier == 1);
+  REQUIRE(agent(r, 500123));
+  CHECK(agent(r, 500123)->solved == 1);
+}
+
+TEST_CASE("the report leaves out records before the window and places an older ticket by its group",
+          "[report]") {
+  Stream s;
+  s.created(9, "2025-03-09T09:00:00Z");
+  s.escalate(9, "2025-03-09T09:15:00Z", "tier1", "tier2", 15 * 60000);
+  s.add(9, "2025-03-10T10:00:00Z", "event",
+        {{"kind", "status_changed"}, {"status", "solved"}, {"group", 114002}, {"actor", 500124}});
+  TierReport r = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  CHECK(tier(r, "tier1").entered == 0);
+  CHECK(tier(r, "tier1").escalated_out == 0);
+  CHECK(tier(r, "tier2").solved_in_tier == 1);
+  CHECK(tier(r, "tier2").time_to_solve.count == 0);  // its creation lies before the window
+  CHECK(r.tickets == 0);
+}
+
+TEST_CASE("the report counts review kinds: reviewers, forwards, time to forward, unknown routes",
+          "[report]") {
+  Stream s;
+  s.add(20, "2025-03-10T09:00:00Z", "review_entered", {{"group", 114000}, {"tag", "tierd_review"}});
+  s.add(20, "2025-03-10T09:00:00Z", "reviewer_assigned", {{"reviewer_id", 700}});
+  s.add(20, "2025-03-10T09:04:00Z", "forward_unknown_route",
+        {{"route", "biling"}, {"reviewer_id", 700}});
+  s.add(20, "2025-03-10T09:06:00Z", "forwarded",
+        {{"by", "reviewer"},
+         {"reviewer_id", 700},
+         {"route", "billing"},
+         {"to_group", 114001},
+         {"to_tier", "tier1"},
+         {"assignee_id", 500120}});
+  s.add(20, "2025-03-10T09:06:00Z", "tier_entered",
+        {{"tier", "tier1"}, {"how", "agent"}, {"at", "2025-03-10T09:06:00Z"}});
+  s.add(21, "2025-03-10T09:10:00Z", "review_entered", {{"group", 114000}, {"tag", "tierd_review"}});
+  s.add(21, "2025-03-10T09:12:00Z", "forwarded",
+        {{"by", "reviewer"},
+         {"reviewer_id", 700},
+         {"route", "setup"},
+         {"to_group", 114001},
+         {"to_tier", "tier1"},
+         {"assignee_id", nullptr}});
+  s.add(21, "2025-03-10T09:12:00Z", "unassigned",
+        {{"route", "setup"}, {"reason", "nobody available"}});
+  s.add(22, "2025-03-10T09:20:00Z", "review_entered", {{"group", 114000}, {"tag", "tierd_review"}});
+  s.add(22, "2025-03-10T09:20:00Z", "forwarded",
+        {{"by", "rule"},
+         {"reviewer_id", nullptr},
+         {"route", "billing"},
+         {"rule", "vat"},
+         {"to_group", 114001},
+         {"to_tier", "tier1"},
+         {"assignee_id", 500121}});
+  s.add(23, "2025-03-10T09:30:00Z", "review_entered", {{"group", 114000}, {"tag", "tierd_review"}});
+  s.add(23, "2025-03-10T09:40:00Z", "review_escalated",
+        {{"lead_group", 114009}, {"budget_ms", 600000}, {"used_ms", 600000}});
+
+  TierReport r = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  CHECK(r.tickets == 4);
+  CHECK(r.review.entered == 4);
+  CHECK(r.review.forwarded_by_reviewer == 2);
+  CHECK(r.review.forwarded_by_rule == 1);
+  CHECK(r.review.unknown_route == 1);
+  CHECK(r.review.escalated == 1);
+  CHECK(r.review.unassigned == 1);
+  REQUIRE(r.reviewers.size() == 1);
+  CHECK(r.reviewers[0].id == 700);
+  CHECK(r.reviewers[0].forwarded == 2);
+  CHECK(r.reviewers[0].time_to_forward.count == 2);
+  CHECK(r.reviewers[0].time_to_forward.p50 == Duration(2min));
+  CHECK(r.reviewers[0].time_to_forward.p90 == Duration(6min));
+  REQUIRE(agent(r, 700));
+  CHECK(agent(r, 700)->reviewed == 2);
+  CHECK(agent(r, 700)->forwarded == 2);
+  REQUIRE(agent(r, 500120));
+  CHECK(agent(r, 500120)->received_forwards == 1);
+  REQUIRE(agent(r, 500121));
+  CHECK(agent(r, 500121)->received_forwards == 1);
+  CHECK(tier(r, "tier1").entered == 1);
+}
+
+TEST_CASE("the report's JSON form uses the documented field names", "[report]") {
+  TierReport r = build_report(three_tickets().records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  json j = to_json(r);
+  REQUIRE(j.at("tiers").size() == 3);
+  CHECK(j["tiers"][0]["name"] == "tier1");
+  CHECK(j["tiers"][0]["entered"] == 3);
+  CHECK(j["tiers"][0]["solved_in_tier"] == 1);
+  CHECK(j["tiers"][0]["escalated_out"] == 2);
+  CHECK(j["tiers"][0]["time_in_tier"]["p50_ms"] == 15 * 60000);
+  CHECK(j["tiers"][2]["time_in_tier"]["p50_ms"].is_null());
+  bool found = false;
+  for (const auto& a : j.at("agents")) {
+    if (a.at("id") == 500122) found = a.at("solved") == 1;
+  }
+  CHECK(found);
+  CHECK(j["benchmark"]["solved_at_first_tier"]["expected"] == Approx(0.8));
+  CHECK(j["benchmark"]["reaching_third_tier"]["actual"] == Approx(0.3333));
+}
+
+TEST_CASE("the report table shows the benchmark beside the actual shares", "[report]") {
+  TierReport r = build_report(three_tickets().records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  std::ostringstream out;
+  print_report(r, out);
+  std::string text = out.str();
+  INFO(text);
+  CHECK(text.find("3 tickets, 2 solved") != std::string::npos);
+  CHECK(text.find("~80% solved here") != std::string::npos);
+  CHECK(text.find("5-10% reach it") != std::string::npos);
+  CHECK(text.find("33.3%") != std::string::npos);
+  CHECK(text.find("500121") != std::string::npos);
+}
+
+TEST_CASE("the report lists a tier name the policy no longer has after the policy's tiers",
+          "[report]") {
+  Stream s;
+  s.add(30, "2025-03-10T09:00:00Z", "tier_entered",
+        {{"tier", "legacy"}, {"how", "created"}, {"at", "2025-03-10T09:00:00Z"}});
+  TierReport r = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  REQUIRE(r.tiers.size() == 4);
+  CHECK(r.tiers[3].name == "legacy");
+  CHECK(r.tiers[3].entered == 1);
+}
