@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 jobs="${TIERD_JOBS:-2}"
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIERD_WERROR=ON
 cmake --build build -j"$jobs"
 ctest --test-dir build -j"$jobs" --output-on-failure
 # The crash harness's summary (kill cycles, events, escalations checked).
 grep -h "^crash harness: cycles=.*killing_took" build/Testing/Temporary/LastTest.log || true
 
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTIERD_SANITIZE=ON -DTIERD_BUILD_BENCH=OFF
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTIERD_SANITIZE=ON -DTIERD_BUILD_BENCH=OFF \
+  -DTIERD_WERROR=ON
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -j"$jobs" --output-on-failure
