@@ -20,9 +20,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <latch>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,51 +72,20 @@ struct RunResult {
   }
 };
 
-// The shape of /work/shared/payloads/02_ticket_status_changed.json (bench
-// binaries do not know where the shared folder is).
-constexpr const char* kTemplateBody = R"json({
-  "type": "zen:event-type:ticket.status_changed",
-  "account_id": 12514403,
-  "id": "1e8d4b77-0c2a-4f61-8a53-3c9e2b7d6a12",
-  "time": "2025-03-10T09:22:41Z",
-  "zendesk_event_version": "2022-11-06",
-  "subject": "zen:ticket:48213",
-  "detail": {
-    "actor_id": "500120",
-    "assignee_id": "500120",
-    "brand_id": "360001",
-    "created_at": "2025-03-10T09:00:04Z",
-    "custom_status": "18000002",
-    "description": "My invoice for March shows the wrong VAT rate.",
-    "external_id": "",
-    "form_id": "360002",
-    "group_id": "114001",
-    "id": "48213",
-    "is_public": true,
-    "organization_id": "770010",
-    "priority": "NORMAL",
-    "requester_id": "902001",
-    "status": "OPEN",
-    "subject": "Wrong VAT on March invoice",
-    "submitter_id": "902001",
-    "tags": ["billing", "tier1"],
-    "type": "QUESTION",
-    "updated_at": "2025-03-10T09:22:41Z",
-    "via": { "channel": "web_form" }
-  },
-  "event": {
-    "current": "OPEN",
-    "previous": "NEW",
-    "meta": { "sequence": { "id": "0F1E2D3C4B5A69788796A5B4C3D2E1F0", "position": 2 } }
-  }
-})json";
+// Every delivery is a variant of this fixture (a ticket.status_changed).
+std::string template_body() {
+  std::ifstream in(std::string(TIERD_FIXTURES_DIR) + "/zendesk/ticket_status_changed.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 // Distinct signed deliveries, made by the client threads as they go (the
 // same client-side cost for the bare server and for ingest). Thread-safe.
 class DeliveryFactory {
  public:
   DeliveryFactory() {
-    json body = json::parse(kTemplateBody);
+    json body = json::parse(template_body());
     body["id"] = "@ID@";
     std::string text = body.dump();
     size_t at = text.find("@ID@");

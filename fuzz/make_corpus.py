@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""Regenerates the seed corpus fuzz/corpus/webhook/ from the shared example payloads.
+"""Regenerates the seed corpus fuzz/corpus/webhook/ from the webhook fixtures.
 
-Each seed is "<signature timestamp>\n<body>" (the layout fuzz_entry.h splits).
-Usage: python3 fuzz/make_corpus.py [path/to/shared/payloads]
+Each seed is "<signature timestamp>\n<body>" (the layout fuzz_entry.h splits):
+every fixture of tests/fixtures/zendesk/, cut in half, with integer ids, with
+enum values in other cases and with unknown fields, plus hand-made edge cases.
+Usage: python3 fuzz/make_corpus.py  (rewrites fuzz/corpus/webhook/)
 """
 import json
 import os
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PAYLOADS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "shared", "payloads")
+PAYLOADS = os.path.join(HERE, "..", "tests", "fixtures", "zendesk")
 OUT = os.path.join(HERE, "corpus", "webhook")
 TS = "2025-03-10T09:22:41Z"
 ID_KEYS = ["actor_id", "assignee_id", "brand_id", "form_id", "group_id", "id",
@@ -38,7 +39,7 @@ for fname in sorted(os.listdir(PAYLOADS)):
     payloads[stem] = json.loads(raw)
 
 for stem, p in payloads.items():
-    if "detail" not in p:
+    if "detail" not in p or "event" not in p:
         continue
     ints = json.loads(json.dumps(p))
     for k in ID_KEYS:
@@ -60,13 +61,13 @@ for stem, p in payloads.items():
     extra["event"]["unknown_event"] = "x"
     write(stem + "_unknown_fields", dump(extra))
 
-base = payloads["01_ticket_created"]
+base = payloads["ticket_created"]
 na = json.loads(json.dumps(base))
 na["detail"]["subject"] = "Facture erronée — 日本語 😀"
 na["detail"]["description"] = "Ünïcödé " * 700
 write("non_ascii_subject", dump(na))
 
-trigger = payloads["08_trigger_webhook_custom_body"]
+trigger = payloads["trigger_body_rendered"]
 t2 = json.loads(json.dumps(trigger))
 t2["ticket"]["tags"] = ["billing", "Tier1", "tier1"]
 t2["ticket"]["status"] = "On-hold"
@@ -76,7 +77,7 @@ write("trigger_array_tags", dump(t2))
 t3 = json.loads(json.dumps(trigger))
 t3["ticket"]["id"] = "{{ticket.id}}"
 write("trigger_unrendered_id", dump(t3))
-write("trigger_template", open(os.path.join(PAYLOADS, "08_trigger_webhook_custom_body.template.json")).read())
+write("trigger_template", open(os.path.join(PAYLOADS, "trigger_body_template.json")).read())
 
 
 def envelope(kind, event, detail=None):

@@ -14,6 +14,7 @@
 
 #include "support/live_stack.h"
 #include "support/process_harness.h"
+#include "support/fixtures.h"
 
 using namespace tierd::testing;
 using namespace std::chrono_literals;
@@ -48,12 +49,6 @@ std::vector<json> json_lines(const std::string& output) {
   return out;
 }
 
-json payload(const std::string& name) {
-  std::ifstream in(std::string(TIERD_SHARED_DIR) + "/payloads/" + name);
-  REQUIRE(in);
-  return json::parse(in);
-}
-
 std::string offline_config(const TempDir& dir, const std::string& tier1_budget) {
   json config = {{"store", {{"sqlite", {{"path", dir.file("unused.db")}}}}},
                  {"zendesk", {{"base_url", "https://acme.zendesk.com"}, {"email", "bot@acme.com"}}},
@@ -68,7 +63,7 @@ std::string offline_config(const TempDir& dir, const std::string& tier1_budget) 
 
 // The issue's ticket as Zendesk delivers it: created 09:00, pending 09:05, open 09:20.
 std::string issue_events(const TempDir& dir) {
-  json created = payload("01_ticket_created.json");
+  json created = fixture_json("zendesk/ticket_created.json");
   created["time"] = "2025-03-10T09:00:00Z";
   created["detail"]["created_at"] = "2025-03-10T09:00:00Z";
   created["detail"]["updated_at"] = "2025-03-10T09:00:00Z";
@@ -77,7 +72,7 @@ std::string issue_events(const TempDir& dir) {
                               {"2025-03-10T09:20:00Z", "PENDING", "OPEN"}};
   int n = 0;
   for (const auto& c : changes) {
-    json p = payload("02_ticket_status_changed.json");
+    json p = fixture_json("zendesk/ticket_status_changed.json");
     p["id"] = "status-" + std::to_string(++n);
     p["time"] = c[0];
     p["detail"]["updated_at"] = c[0];

@@ -21,6 +21,7 @@
 #include "support/process_harness.h"
 #include "zendesk/webhook_payload.h"
 #include "zendesk/webhook_signature.h"
+#include "support/fixtures.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
@@ -31,10 +32,6 @@ namespace {
 constexpr const char* kVectorTimestamp = "2025-03-10T09:22:41Z";
 const std::string kSecret(zendesk::kTestSigningSecret);
 constexpr size_t kMaxBody = 256 * 1024;
-
-std::string payload(const std::string& name) {
-  return testing::read_file(std::string(TIERD_SHARED_DIR) + "/payloads/" + name);
-}
 
 // The ingest path as the daemon wires it, on a free loopback port.
 class IngestServer {
@@ -120,7 +117,7 @@ json response_json(const httplib::Result& r) {
 }
 
 std::string status_changed_body(const std::string& event_id, int ticket) {
-  json body = json::parse(payload("02_ticket_status_changed.json"));
+  json body = json::parse(testing::read_fixture("zendesk/ticket_status_changed.json"));
   body["id"] = event_id;
   body["detail"]["id"] = std::to_string(ticket);
   return body.dump();
@@ -128,7 +125,7 @@ std::string status_changed_body(const std::string& event_id, int ticket) {
 
 }  // namespace
 
-TEST_CASE("the published signature vectors are accepted over HTTP", "[ingest]") {
+TEST_CASE("the fixtures' signature vectors are accepted over HTTP", "[ingest]") {
   IngestServer server;
   auto c = client(server.port());
   struct Row {
@@ -136,20 +133,26 @@ TEST_CASE("the published signature vectors are accepted over HTTP", "[ingest]") 
     const char* signature;
   };
   const Row rows[] = {
-      {"01_ticket_created.json", "4F32f9QVQ5beMJTUgS4SOAbJ1FvOVvqS3wY/7y/Gaos="},
-      {"02_ticket_status_changed.json", "eniBp8EuaG2AHZzAciQCxvrqYHMB4N+f69nRPv8b4iA="},
-      {"03_ticket_group_assignment_changed.json", "5iKjtQTnfesgj3FAUazWxJpXXS20VfygMyTN6DqvwKg="},
-      {"04_ticket_agent_assignment_changed.json", "nYo/maOAuyOcXZuSTSqimgewCuo7qzy2ZJA/mQBQ8Yc="},
-      {"05_ticket_tags_changed.json", "tVuNc12gv3MrgY6VT5p0hzOCcjrwdsIu6M6F2iD5oX8="},
-      {"06_ticket_comment_added_internal_note.json",
-       "2YXI9mRf1bWHaR2hcYc/we2OPYVcd7EXSd3RRb5GSBg="},
-      {"07_ticket_comment_added_public_requester.json",
-       "FYhjR12qzPaHWP4gJyaMwEa6QBbNhDZciJlRREUO57s="},
-      {"08_trigger_webhook_custom_body.json", "furJDLj9Lg6oAD/3298TMKGJL7pTy+nQSeREErDbzMQ="},
+      {"zendesk/ticket_created.json",
+       "vJE4e0tdDdqhhk0SwGihH1c8olMYi4B7ANt7uMg2eb4="},
+      {"zendesk/ticket_status_changed.json",
+       "XBZB6Mdea2Oujqpy007fvA9jmrzpAfaf4beMrqUNlSE="},
+      {"zendesk/ticket_group_assignment_changed.json",
+       "znYnO5iRCyQVzJPfH4vn2ZNyO/u2gKYBlXfS2FN5IYk="},
+      {"zendesk/ticket_agent_assignment_changed.json",
+       "Ud794DNNZRo/60ogWD5VjDsvRHfqkfBjrWG8bK/ZJto="},
+      {"zendesk/ticket_tags_changed.json",
+       "q6aqUuAHfrqHtWDlVY40AlAiLQwY6DkAPZNHqvw6ty0="},
+      {"zendesk/ticket_comment_added_internal_note.json",
+       "tLr2thO3soaexCGtMTAIb1oahZ37xCD1p7UujA9PQQ0="},
+      {"zendesk/ticket_comment_added_public_reply.json",
+       "noUXddPjlTtUZ5JQo8RGqvT2drPTL3PNZzE/PwQ4kRI="},
+      {"zendesk/trigger_body_rendered.json",
+       "FD+sj2j/ryv2aK5bYRzn7/KJK9BhsFZGG7PJ2Xjkjgw="},
   };
   for (const auto& row : rows) {
     INFO(row.file);
-    std::string body = payload(row.file);
+    std::string body = testing::read_fixture(row.file);
     auto headers = signed_headers(row.signature);
     headers.emplace("X-Zendesk-Webhook-Invocation-Id", std::string("inv-") + row.file);
     auto r = c->Post(std::string(zendesk::kWebhookPath), headers, body, "application/json");
@@ -166,9 +169,9 @@ TEST_CASE("the published signature vectors are accepted over HTTP", "[ingest]") 
 
   auto inbox = server.inbox();
   REQUIRE(inbox.size() == 8);
-  CHECK(inbox[0].event_id == "7f3c2a10-5b1e-4c8f-9d2a-0e6b1f4a9c01");
-  CHECK(inbox[0].raw_body == payload("01_ticket_created.json"));
-  CHECK(inbox[7].event_id == "inv-08_trigger_webhook_custom_body.json");
+  CHECK(inbox[0].event_id == "5b0e7c1a-93d4-4f2e-b8a6-0c41d2e9f713");
+  CHECK(inbox[0].raw_body == testing::read_fixture("zendesk/ticket_created.json"));
+  CHECK(inbox[7].event_id == "inv-zendesk/trigger_body_rendered.json");
   CHECK(inbox[7].type == "zendesk_trigger");
   for (size_t i = 1; i < inbox.size(); ++i) CHECK(inbox[i].seq > inbox[i - 1].seq);
 }
@@ -176,7 +179,7 @@ TEST_CASE("the published signature vectors are accepted over HTTP", "[ingest]") 
 TEST_CASE("every refusal is answered over HTTP with its status", "[ingest]") {
   IngestServer server;
   auto c = client(server.port());
-  std::string body = payload("01_ticket_created.json");
+  std::string body = testing::read_fixture("zendesk/ticket_created.json");
 
   SECTION("413 for a body one byte over the limit, answered by the handler") {
     std::string big(kMaxBody + 1, ' ');
@@ -232,7 +235,7 @@ TEST_CASE("every refusal is answered over HTTP with its status", "[ingest]") {
 TEST_CASE("a redelivery is stored once", "[ingest]") {
   IngestServer server;
   auto c = client(server.port());
-  std::string body = payload("03_ticket_group_assignment_changed.json");
+  std::string body = testing::read_fixture("zendesk/ticket_group_assignment_changed.json");
   CHECK(response_json(post_signed(*c, body)) == json{{"status", "accepted"}});
   CHECK(response_json(post_signed(*c, body)) == json{{"status", "duplicate"}});
   // A retry signed at a later moment is still the same event.

@@ -12,6 +12,7 @@
 #include "core/ticket_event.h"
 #include "http/webhook_handler.h"
 #include "zendesk/webhook_signature.h"
+#include "support/fixtures.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
@@ -52,14 +53,6 @@ class MemoryInbox final : public tierd::testing::InboxOnlyStore {
   std::set<std::string> ids_;
   std::vector<InboxRecord> stored_;
 };
-
-std::string read_payload(const std::string& name) {
-  std::ifstream in(std::string(TIERD_SHARED_DIR) + "/payloads/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 constexpr const char* kNow = "2025-03-10T09:22:41Z";
 const std::string kCurrentSecret = "current-secret-2025";
@@ -109,13 +102,13 @@ void check_refused(const WebhookResponse& r, int status, const std::string& erro
 
 TEST_CASE("accepts a signed delivery and stores it before answering", "[webhook_handler]") {
   Fixture f;
-  std::string body = read_payload("02_ticket_status_changed.json");
+  std::string body = testing::read_fixture("zendesk/ticket_status_changed.json");
   WebhookResponse r = f.handler.handle(signed_request(body));
   CHECK(r.status == 200);
   CHECK(body_of(r) == json{{"status", "accepted"}});
   auto stored = f.store.stored();
   REQUIRE(stored.size() == 1);
-  CHECK(stored[0].event_id == "1e8d4b77-0c2a-4f61-8a53-3c9e2b7d6a12");
+  CHECK(stored[0].event_id == "a4d27e90-6c1b-4e58-9f03-7b2e1c5d8a46");
   CHECK(stored[0].ticket_id == 48213);
   CHECK(stored[0].type == "zen:event-type:ticket.status_changed");
   CHECK(stored[0].raw_body == body);
@@ -131,7 +124,7 @@ TEST_CASE("accepts a signed delivery and stores it before answering", "[webhook_
 
 TEST_CASE("a redelivery is acknowledged as a duplicate and stored once", "[webhook_handler]") {
   Fixture f;
-  std::string body = read_payload("01_ticket_created.json");
+  std::string body = testing::read_fixture("zendesk/ticket_created.json");
   CHECK(body_of(f.handler.handle(signed_request(body))) == json{{"status", "accepted"}});
   WebhookResponse again = f.handler.handle(signed_request(body));
   CHECK(again.status == 200);
@@ -154,7 +147,7 @@ TEST_CASE("a non-ticket event type is acknowledged as ignored and not stored",
 TEST_CASE("the trigger body uses the invocation id as its event id", "[webhook_handler]") {
   Fixture f;
   WebhookResponse r =
-      f.handler.handle(signed_request(read_payload("08_trigger_webhook_custom_body.json")));
+      f.handler.handle(signed_request(testing::read_fixture("zendesk/trigger_body_rendered.json")));
   CHECK(body_of(r) == json{{"status", "accepted"}});
   REQUIRE(f.store.stored().size() == 1);
   CHECK(f.store.stored()[0].event_id == "8350205582");
@@ -175,7 +168,7 @@ TEST_CASE("a body over the limit is refused with 413 before anything else", "[we
 
 TEST_CASE("content type must be application/json, parameters allowed", "[webhook_handler]") {
   Fixture f;
-  std::string body = read_payload("01_ticket_created.json");
+  std::string body = testing::read_fixture("zendesk/ticket_created.json");
 
   WebhookRequest missing = signed_request(body);
   missing.headers.erase("Content-Type");
@@ -197,7 +190,7 @@ TEST_CASE("content type must be application/json, parameters allowed", "[webhook
 
 TEST_CASE("missing, malformed and mismatching signatures get the same 401", "[webhook_handler]") {
   Fixture f;
-  std::string body = read_payload("01_ticket_created.json");
+  std::string body = testing::read_fixture("zendesk/ticket_created.json");
 
   WebhookRequest no_signature = signed_request(body);
   no_signature.headers.erase("X-Zendesk-Webhook-Signature");
@@ -223,7 +216,7 @@ TEST_CASE("missing, malformed and mismatching signatures get the same 401", "[we
 
 TEST_CASE("rejects a timestamp six minutes old or six minutes ahead", "[webhook_handler]") {
   Fixture f;
-  std::string body = read_payload("01_ticket_created.json");
+  std::string body = testing::read_fixture("zendesk/ticket_created.json");
   check_refused(f.handler.handle(signed_request(body, kCurrentSecret, "2025-03-10T09:16:41Z")), 401,
                 "invalid signature");
   check_refused(f.handler.handle(signed_request(body, kCurrentSecret, "2025-03-10T09:28:41Z")), 401,
@@ -241,10 +234,10 @@ TEST_CASE("rejects a timestamp six minutes old or six minutes ahead", "[webhook_
 TEST_CASE("during a rotation both the old and the new secret are valid", "[webhook_handler]") {
   Fixture f;
   CHECK(
-      f.handler.handle(signed_request(read_payload("01_ticket_created.json"), kOldSecret)).status ==
+      f.handler.handle(signed_request(testing::read_fixture("zendesk/ticket_created.json"), kOldSecret)).status ==
       200);
   CHECK(f.handler
-            .handle(signed_request(read_payload("02_ticket_status_changed.json"), kCurrentSecret))
+            .handle(signed_request(testing::read_fixture("zendesk/ticket_status_changed.json"), kCurrentSecret))
             .status == 200);
   CHECK(f.store.stored().size() == 2);
 }
@@ -271,25 +264,25 @@ TEST_CASE("a signed but malformed body is refused with 400", "[webhook_handler]"
 TEST_CASE("a store failure answers 503 with Retry-After", "[webhook_handler]") {
   Fixture f;
   f.store.set_fail(true);
-  WebhookResponse r = f.handler.handle(signed_request(read_payload("01_ticket_created.json")));
+  WebhookResponse r = f.handler.handle(signed_request(testing::read_fixture("zendesk/ticket_created.json")));
   check_refused(r, 503, "store unavailable, retry");
   CHECK(r.retry_after_seconds == 5);
   CHECK(f.count("store_unavailable") == 1);
   // The vendor's retry succeeds once the store is back.
   f.store.set_fail(false);
-  CHECK(f.handler.handle(signed_request(read_payload("01_ticket_created.json"))).status == 200);
+  CHECK(f.handler.handle(signed_request(testing::read_fixture("zendesk/ticket_created.json"))).status == 200);
 }
 
 TEST_CASE("a stopped inbox writer answers 503", "[webhook_handler]") {
   Fixture f;
   f.writer.stop();
-  check_refused(f.handler.handle(signed_request(read_payload("01_ticket_created.json"))), 503,
+  check_refused(f.handler.handle(signed_request(testing::read_fixture("zendesk/ticket_created.json"))), 503,
                 "store unavailable, retry");
 }
 
 TEST_CASE("header names are matched case-insensitively", "[webhook_handler]") {
   Fixture f;
-  std::string body = read_payload("08_trigger_webhook_custom_body.json");
+  std::string body = testing::read_fixture("zendesk/trigger_body_rendered.json");
   WebhookRequest r;
   r.body = body;
   r.headers["content-type"] = "application/json";
@@ -305,7 +298,7 @@ TEST_CASE("header names are matched case-insensitively", "[webhook_handler]") {
 
 TEST_CASE("the metrics exposition carries the delivery counters", "[webhook_handler]") {
   Fixture f;
-  (void)f.handler.handle(signed_request(read_payload("01_ticket_created.json")));
+  (void)f.handler.handle(signed_request(testing::read_fixture("zendesk/ticket_created.json")));
   std::string text = f.metrics.exposition();
   CHECK(text.find("tierd_webhook_deliveries_total{outcome=\"accepted\"} 1") != std::string::npos);
   CHECK(text.find("tierd_webhook_deliveries_total{outcome=\"store_unavailable\"} 0") !=

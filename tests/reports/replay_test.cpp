@@ -1,6 +1,7 @@
 // replay(): recorded Zendesk deliveries replayed through decide() on a
-// virtual clock. The lines are built from the example payloads in
-// /work/shared/payloads, changed only in ids, times and ticket fields.
+// virtual clock. The lines are built from the webhook fixtures in
+// tests/fixtures/zendesk, changed only in ids, times and ticket fields.
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "config/policy_builder.h"
 #include "reports/report.h"
 #include "reports/replay.h"
+#include "support/fixtures.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
@@ -24,25 +26,19 @@ Instant at(const char* iso) {
   return *parse_instant(iso);
 }
 
-json payload(const std::string& name) {
-  std::ifstream in(std::string(TIERD_SHARED_DIR) + "/payloads/" + name);
-  REQUIRE(in);
-  return json::parse(in);
-}
-
 // One event-subscribed delivery on one line, from an example payload.
 class Lines {
  public:
   Lines& created(int64_t ticket, const std::string& time, int64_t group,
                  const std::string& status = "NEW") {
-    json p = payload("01_ticket_created.json");
+    json p = testing::fixture_json("zendesk/ticket_created.json");
     set_ticket(p, ticket, time, group, status);
     p["detail"]["created_at"] = time;
     return add(p);
   }
   Lines& status(int64_t ticket, const std::string& time, int64_t group, const std::string& previous,
                 const std::string& current, int64_t actor = 500120) {
-    json p = payload("02_ticket_status_changed.json");
+    json p = testing::fixture_json("zendesk/ticket_status_changed.json");
     set_ticket(p, ticket, time, group, current);
     p["event"]["previous"] = previous;
     p["event"]["current"] = current;
@@ -51,7 +47,7 @@ class Lines {
   }
   Lines& group(int64_t ticket, const std::string& time, int64_t from, int64_t to, int64_t actor,
                const std::string& status = "OPEN", std::vector<std::string> tags = {"billing"}) {
-    json p = payload("03_ticket_group_assignment_changed.json");
+    json p = testing::fixture_json("zendesk/ticket_group_assignment_changed.json");
     set_ticket(p, ticket, time, to, status);
     p["event"]["previous"] = std::to_string(from);
     p["event"]["current"] = std::to_string(to);
@@ -61,7 +57,7 @@ class Lines {
   }
   Lines& tags(int64_t ticket, const std::string& time, int64_t group, std::vector<std::string> now,
               std::vector<std::string> added, int64_t actor) {
-    json p = payload("05_ticket_tags_changed.json");
+    json p = testing::fixture_json("zendesk/ticket_tags_changed.json");
     set_ticket(p, ticket, time, group, "OPEN");
     p["detail"]["tags"] = now;
     p["detail"]["actor_id"] = std::to_string(actor);
@@ -261,10 +257,10 @@ TEST_CASE("simulate takes events in time order and a redelivered event id only o
 
 TEST_CASE("simulate reads payload lines as Zendesk sends them and lists the bad ones",
           "[simulate]") {
-  json trigger = payload("08_trigger_webhook_custom_body.json");
-  json user_event = payload("01_ticket_created.json");
+  json trigger = testing::fixture_json("zendesk/trigger_body_rendered.json");
+  json user_event = testing::fixture_json("zendesk/ticket_created.json");
   user_event["type"] = "zen:event-type:user.created";
-  std::string text = payload("01_ticket_created.json").dump() + "\n\n" + "{not json\n" +
+  std::string text = testing::fixture_json("zendesk/ticket_created.json").dump() + "\n\n" + "{not json\n" +
                      trigger.dump() + "\n" + user_event.dump() + "\n";
   std::istringstream in(text);
   EventLines read = read_event_lines(in);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "sim/zendesk/webhook_events.h"
+#include "support/fixtures.h"
 
 using nlohmann::json;
 using namespace tierd;
@@ -37,19 +38,12 @@ SimState account_with_ticket() {
   return s;
 }
 
-json fixture(const std::string& name) {
-  std::ifstream in(std::string(TIERD_SHARED_DIR) + "/payloads/" + name);
-  std::stringstream text;
-  text << in.rdbuf();
-  return json::parse(text.str());
-}
-
 }  // namespace
 
 TEST_CASE("the detail snapshot has the fixture's fields with ids as strings", "[sim_webhook]") {
   SimState s = account_with_ticket();
   json detail = webhook_detail(s.tickets.at(48213), 500777, EnumCase::kUpper);
-  json expected = fixture("02_ticket_status_changed.json")["detail"];
+  json expected = testing::fixture_json("zendesk/ticket_status_changed.json")["detail"];
   for (const auto& [key, value] : expected.items()) {
     INFO(key);
     CHECK(detail.contains(key));

@@ -38,7 +38,7 @@ std::string check(const std::string& input) {
 TEST_CASE("every webhook fuzz corpus file keeps the fuzz invariants", "[webhook_fuzz]") {
   const fs::path corpus = fs::path(TIERD_SOURCE_DIR) / "fuzz" / "corpus" / "webhook";
   auto files = files_in(corpus);
-  // The seeds cover the shared payloads plus their variants.
+  // The seeds cover the webhook fixtures plus their variants.
   REQUIRE(files.size() >= 20);
   for (const auto& file : files) {
     INFO(file.filename().string());
@@ -46,8 +46,8 @@ TEST_CASE("every webhook fuzz corpus file keeps the fuzz invariants", "[webhook_
   }
 }
 
-TEST_CASE("the shared example payloads keep the fuzz invariants", "[webhook_fuzz]") {
-  for (const auto& file : files_in(fs::path(TIERD_SHARED_DIR) / "payloads")) {
+TEST_CASE("the project's webhook fixtures keep the fuzz invariants", "[webhook_fuzz]") {
+  for (const auto& file : files_in(fs::path(TIERD_FIXTURES_DIR) / "zendesk")) {
     if (file.extension() != ".json") continue;
     INFO(file.filename().string());
     CHECK(check("2025-03-10T09:22:41Z\n" + read_bytes(file)) == "");

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "zendesk/webhook_signature.h"
+#include "support/fixtures.h"
 
 using namespace tierd;
 using namespace tierd::zendesk;
@@ -11,19 +12,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string read_payload(const std::string& name) {
-  std::ifstream in(std::string(TIERD_SHARED_DIR) + "/payloads/" + name, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 constexpr const char* kVectorTimestamp = "2025-03-10T09:22:41Z";
 
 }  // namespace
 
-TEST_CASE("reproduces the published signature vectors", "[signature]") {
+TEST_CASE("reproduces the fixtures' signature vectors computed by openssl", "[signature]") {
   const std::string secret(kTestSigningSecret);
   struct Row {
     const char* file;
@@ -31,18 +24,19 @@ TEST_CASE("reproduces the published signature vectors", "[signature]") {
     const char* signature;
   };
   const Row rows[] = {
-      {"01_ticket_created.json", 1012, "4F32f9QVQ5beMJTUgS4SOAbJ1FvOVvqS3wY/7y/Gaos="},
-      {"02_ticket_status_changed.json", 1070, "eniBp8EuaG2AHZzAciQCxvrqYHMB4N+f69nRPv8b4iA="},
-      {"03_ticket_group_assignment_changed.json", 1095, "5iKjtQTnfesgj3FAUazWxJpXXS20VfygMyTN6DqvwKg="},
-      {"04_ticket_agent_assignment_changed.json", 1099, "nYo/maOAuyOcXZuSTSqimgewCuo7qzy2ZJA/mQBQ8Yc="},
-      {"05_ticket_tags_changed.json", 1095, "tVuNc12gv3MrgY6VT5p0hzOCcjrwdsIu6M6F2iD5oX8="},
-      {"06_ticket_comment_added_internal_note.json", 1269, "2YXI9mRf1bWHaR2hcYc/we2OPYVcd7EXSd3RRb5GSBg="},
-      {"07_ticket_comment_added_public_requester.json", 1258, "FYhjR12qzPaHWP4gJyaMwEa6QBbNhDZciJlRREUO57s="},
-      {"08_trigger_webhook_custom_body.json", 426, "furJDLj9Lg6oAD/3298TMKGJL7pTy+nQSeREErDbzMQ="},
+      {"zendesk/ticket_created.json", 1107, "vJE4e0tdDdqhhk0SwGihH1c8olMYi4B7ANt7uMg2eb4="},
+      {"zendesk/ticket_status_changed.json", 1165, "XBZB6Mdea2Oujqpy007fvA9jmrzpAfaf4beMrqUNlSE="},
+      {"zendesk/ticket_group_assignment_changed.json", 1196, "znYnO5iRCyQVzJPfH4vn2ZNyO/u2gKYBlXfS2FN5IYk="},
+      {"zendesk/ticket_agent_assignment_changed.json", 1200, "Ud794DNNZRo/60ogWD5VjDsvRHfqkfBjrWG8bK/ZJto="},
+      {"zendesk/ticket_tags_changed.json", 1208, "q6aqUuAHfrqHtWDlVY40AlAiLQwY6DkAPZNHqvw6ty0="},
+      {"zendesk/ticket_comment_added_internal_note.json", 1430, "tLr2thO3soaexCGtMTAIb1oahZ37xCD1p7UujA9PQQ0="},
+      {"zendesk/ticket_comment_added_public_reply.json", 1395, "noUXddPjlTtUZ5JQo8RGqvT2drPTL3PNZzE/PwQ4kRI="},
+      {"zendesk/trigger_body_template.json", 448, "X17HZIvbsB+OvgbXjXTkjjQ7jarjFxgKJctxdQboC08="},
+      {"zendesk/trigger_body_rendered.json", 342, "FD+sj2j/ryv2aK5bYRzn7/KJK9BhsFZGG7PJ2Xjkjgw="},
   };
   for (const auto& row : rows) {
     INFO(row.file);
-    std::string body = read_payload(row.file);
+    std::string body = testing::read_fixture(row.file);
     CHECK(body.size() == row.bytes);
     CHECK(compute_signature(secret, kVectorTimestamp, body) == row.signature);
   }
