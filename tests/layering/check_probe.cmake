@@ -1,0 +1,16 @@
+# Builds one layering probe and checks the verdict (see CMakeLists.txt).
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${BUILD_DIR} --target ${TARGET}
+                RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(VERDICT STREQUAL "allowed")
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "${TARGET} should compile, but:\n${out}")
+  endif()
+else()
+  if(result EQUAL 0)
+    message(FATAL_ERROR "${TARGET} compiled: ${HEADER} is reachable across a forbidden edge")
+  endif()
+  string(FIND "${out}" "${HEADER}: No such file or directory" found)
+  if(found EQUAL -1)
+    message(FATAL_ERROR "${TARGET} failed, but not because ${HEADER} is out of reach:\n${out}")
+  endif()
+endif()
