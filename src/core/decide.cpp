@@ -517,8 +517,22 @@ void fold_event(Step& st, const TicketEvent& e) {
   }
 }
 
+// What the mirror knows a pending write changes: its group, assignee and
+// the tags it removes (the tags it adds are not kept with it).
+TicketWrite known_part(const PendingWrite& p) {
+  TicketWrite w;
+  w.set_group = p.to_group;
+  if (p.sets_assignee) {
+    w.set_assignee = p.to_assignee;
+    w.clear_assignee = !p.to_assignee;
+  }
+  w.remove_tags = p.removes_tags;
+  return w;
+}
+
 // Applies confirmed writes to the mirror when the vendor's answer carried no
-// ticket (bulk jobs answer per ticket with success only).
+// ticket (bulk jobs answer per ticket with success only; shadow mode
+// settles its writes this way too).
 void apply_confirmed_without_ticket(Step& st, const std::vector<std::string>& keys) {
   TicketState& s = st.s;
   for (const auto& key : keys) {
@@ -526,12 +540,9 @@ void apply_confirmed_without_ticket(Step& st, const std::vector<std::string>& ke
                            [&](const PendingWrite& p) { return p.key == key; });
     if (it == s.pending.end()) continue;
     if (!it->to_group && !it->sets_assignee && it->removes_tags.empty()) continue;
-    TicketSnapshot t = s.ticket;
-    if (it->to_group) t.group_id = it->to_group;
-    if (it->sets_assignee) t.assignee_id = it->to_assignee;
     // Request tags the write removed must not ask again.
-    t.tags = apply_tag_changes(std::move(t.tags), {}, it->removes_tags);
-    fold_snapshot(st, t, st.now, Origin::kOwnWrite, std::nullopt);
+    fold_snapshot(st, ticket_after_write(s.ticket, known_part(*it)), st.now, Origin::kOwnWrite,
+                  std::nullopt);
   }
 }
 

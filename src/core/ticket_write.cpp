@@ -1,11 +1,25 @@
 #include "core/ticket_write.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace tierd {
 
 std::vector<std::string> TicketWrite::apply_tags(std::vector<std::string> tags) const {
   return apply_tag_changes(std::move(tags), add_tags, remove_tags);
+}
+
+TicketSnapshot ticket_after_write(TicketSnapshot t, const TicketWrite& w) {
+  if (w.set_group) t.group_id = w.set_group;
+  if (w.clear_assignee) t.assignee_id.reset();
+  if (w.set_assignee) t.assignee_id = w.set_assignee;
+  t.tags = w.apply_tags(std::move(t.tags));
+  std::erase_if(t.custom_fields, [&](const CustomFieldValue& f) {
+    return std::find(w.clear_custom_fields.begin(), w.clear_custom_fields.end(), f.id) !=
+           w.clear_custom_fields.end();
+  });
+  return t;
 }
 
 std::string write_marker(const std::string& idempotency_key) {

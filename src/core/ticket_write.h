@@ -7,6 +7,11 @@
 // (`base_tags` at `base_updated_at`), so the writer can send the whole tag list
 // with a safe-update stamp: if anyone changed the ticket meanwhile the vendor
 // refuses (409) and the engine decides again on the fresh ticket.
+//
+// ticket_after_write() is the one statement of what a write does to a
+// ticket: decide() applies it when a confirmation carries no ticket, the
+// simulated helpdesk of `tierd simulate` when it takes a write, and
+// merge_writes() (helpdesk/update_merge.h) for the fields of its update.
 #pragma once
 
 #include <optional>
@@ -41,6 +46,14 @@ struct TicketWrite {
   std::vector<std::string> apply_tags(std::vector<std::string> tags) const;
   bool operator==(const TicketWrite&) const = default;
 };
+
+// The ticket as the helpdesk holds it once `w` has landed on `t`: the group
+// and assignee the write sets (clearing before setting), its tags added and
+// then removed (normalised, as apply_tags), the custom fields it clears
+// removed. tags_known is kept: a write names only the tags it changes, not
+// the whole list. Followers and the note are not part of a snapshot; ids and
+// updated_at are the caller's (the helpdesk stamps the change).
+TicketSnapshot ticket_after_write(TicketSnapshot t, const TicketWrite& w);
 
 // The text that identifies a write's note, e.g. "[tierd ref 48213-3]".
 std::string write_marker(const std::string& idempotency_key);

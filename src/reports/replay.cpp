@@ -13,11 +13,11 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "config/config.h"
+#include "config/policy_builder.h"
 #include "core/decide.h"
 #include "core/roster.h"
-#include "config/config.h"
 #include "reports/export_events.h"
-#include "config/policy_builder.h"
 #include "reports/report.h"
 
 namespace tierd {
@@ -95,12 +95,10 @@ TicketSnapshot recorded_after(const TicketSnapshot& before, TicketSnapshot after
   return after;
 }
 
-// The helpdesk applying one of tierd's writes.
+// The helpdesk applying one of tierd's writes. The simulated helpdesk holds
+// a whole tag list from then on, even when the recording carried none.
 void apply_write(TicketSnapshot& t, const TicketWrite& w) {
-  if (w.set_group) t.group_id = w.set_group;
-  if (w.clear_assignee) t.assignee_id.reset();
-  if (w.set_assignee) t.assignee_id = w.set_assignee;
-  t.tags = w.apply_tags(std::move(t.tags));
+  t = ticket_after_write(std::move(t), w);
   t.tags_known = true;
 }
 
@@ -264,8 +262,8 @@ std::string describe(const ReplayDecision& d) {
   return line;
 }
 
-std::optional<ReplayDecision> decision_from_audit(Instant at, TicketId ticket, const std::string& kind,
-                                               const json& d) {
+std::optional<ReplayDecision> decision_from_audit(Instant at, TicketId ticket,
+                                                  const std::string& kind, const json& d) {
   ReplayDecision out;
   out.at = at;
   out.ticket = ticket;
@@ -323,7 +321,8 @@ std::optional<ReplayDecision> decision_from_audit(Instant at, TicketId ticket, c
   return out;
 }
 
-ReplayRun replay(std::vector<TicketEvent> events, const Policy& policy, const ReplayOptions& options) {
+ReplayRun replay(std::vector<TicketEvent> events, const Policy& policy,
+                 const ReplayOptions& options) {
   ReplayRun run;
   std::stable_sort(events.begin(), events.end(),
                    [](const TicketEvent& a, const TicketEvent& b) { return a.time < b.time; });

@@ -72,3 +72,31 @@ TEST_CASE("custom fields to clear are the union of the writes' lists", "[merge]"
   REQUIRE(none.ok());
   CHECK(none->clear_custom_fields.empty());
 }
+
+TEST_CASE("a merged update carries the ticket as it is once every write has landed in order",
+          "[merge]") {
+  auto review = write("42-1");
+  review.set_assignee = 500130;
+  review.add_tags = {"tierd_review"};
+  auto forward = write("42-2");
+  forward.set_group = 114003;
+  forward.clear_assignee = true;
+  forward.add_tags = {"tierd_tier2"};
+  forward.remove_tags = {"tierd_review", "tierd_tier1"};
+  auto risk = write("42-3");
+  risk.add_tags = {"tierd_at_risk"};
+  auto u = merge_writes({review, forward, risk});
+  REQUIRE(u.ok());
+
+  TicketSnapshot landed;
+  landed.tags = review.base_tags;
+  for (const auto& w : {review, forward, risk}) landed = ticket_after_write(landed, w);
+  CHECK(u->group_id == landed.group_id);
+  CHECK(u->group_id == 114003);
+  CHECK(u->set_assignee);
+  CHECK(u->assignee_id == landed.assignee_id);
+  CHECK_FALSE(u->assignee_id);  // the forward's clearing comes after the review's reviewer
+  REQUIRE(u->tags);
+  CHECK(*u->tags == landed.tags);
+  CHECK(*u->tags == std::vector<std::string>{"billing", "tierd_at_risk", "tierd_tier2"});
+}
