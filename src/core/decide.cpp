@@ -297,28 +297,6 @@ void retag_after_move(Step& st, bool was_at_risk) {
   push_write(st, std::move(w));
 }
 
-void merge_snapshot(TicketSnapshot& into, const TicketSnapshot& from) {
-  into.id = from.id;
-  if (from.status != TicketStatus::kUnknown) into.status = from.status;
-  if (from.priority) into.priority = from.priority;
-  into.group_id = from.group_id;
-  into.assignee_id = from.assignee_id;
-  if (from.tags_known) {
-    into.tags = from.tags;
-    into.tags_known = true;
-  }
-  if (from.created_at) into.created_at = from.created_at;
-  if (from.updated_at) into.updated_at = from.updated_at;
-  if (from.requester_id) into.requester_id = from.requester_id;
-  if (from.organization_id) into.organization_id = from.organization_id;
-  if (from.form_id) into.form_id = from.form_id;
-  if (from.brand_id) into.brand_id = from.brand_id;
-  if (!from.channel.empty()) into.channel = from.channel;
-  if (!from.subject.empty()) into.subject = from.subject;
-  if (!from.description.empty()) into.description = from.description;
-  if (!from.custom_fields.empty()) into.custom_fields = from.custom_fields;
-}
-
 // How a ticket entered a tier when one of tierd's moves landed.
 std::string landing_how(const std::string& kind) {
   if (kind == "escalate") return "escalation";

@@ -1,5 +1,5 @@
 // A helpdesk ticket as tierd sees it: the vendor-neutral fields that rules
-// look at. Filled by a vendor adapter (src/vendor/...) from webhook payloads,
+// look at. Filled by a vendor adapter (src/zendesk/) from webhook payloads,
 // API answers and exports.
 #pragma once
 
@@ -67,13 +67,20 @@ struct TicketSnapshot {
 std::vector<std::string> normalize_tags(std::vector<std::string> tags);
 
 // `tags` with `add` added and then `remove` taken away, normalised.
+std::vector<std::string> apply_tag_changes(std::vector<std::string> tags,
+                                           const std::vector<std::string>& add,
+                                           const std::vector<std::string>& remove);
+
 // Sets one custom field of `t`, replacing its value; an empty value removes
 // the field. Fields stay sorted by id.
 void set_custom_field(TicketSnapshot& t, const CustomFieldValue& field);
 
-std::vector<std::string> apply_tag_changes(std::vector<std::string> tags,
-                                           const std::vector<std::string>& add,
-                                           const std::vector<std::string>& remove);
+// Folds a newer report `from` of the same ticket into `into`. What `from`
+// does not carry keeps its value in `into`: an unknown status, no priority,
+// no tag list (tags_known false), no custom fields, unset ids and times,
+// empty texts. Group and assignee are always taken from `from`: for them
+// an absent value means the ticket has none (no group, unassigned).
+void merge_snapshot(TicketSnapshot& into, const TicketSnapshot& from);
 
 // ASCII lower-case copy (tags and enum values are ASCII in every vendor).
 std::string ascii_lower(std::string_view s);

@@ -43,56 +43,40 @@ std::string user_text(const json& d, const char* key) {
 }
 
 // A recorded change, applied to the simulated ticket: what differs between
-// the ticket's previous recorded state and this one.
+// the ticket's previous recorded state and this one. Everything else the
+// simulated ticket keeps, in particular what this policy's writes did to it
+// and its own updated_at.
 void apply_recorded_change(TicketSnapshot& sim, const TicketSnapshot& before,
                            const TicketSnapshot& after) {
-  if (after.status != TicketStatus::kUnknown && after.status != before.status)
-    sim.status = after.status;
-  if (after.priority && after.priority != before.priority) sim.priority = after.priority;
-  if (after.group_id != before.group_id) sim.group_id = after.group_id;
-  if (after.assignee_id != before.assignee_id) sim.assignee_id = after.assignee_id;
+  TicketSnapshot change = after;
+  change.id = sim.id;
+  change.updated_at.reset();
+  if (after.status == before.status) change.status = TicketStatus::kUnknown;
+  if (after.priority == before.priority) change.priority.reset();
+  if (after.group_id == before.group_id) change.group_id = sim.group_id;
+  if (after.assignee_id == before.assignee_id) change.assignee_id = sim.assignee_id;
   if (after.tags_known) {
     std::vector<std::string> added, removed;
     std::set_difference(after.tags.begin(), after.tags.end(), before.tags.begin(),
                         before.tags.end(), std::back_inserter(added));
     std::set_difference(before.tags.begin(), before.tags.end(), after.tags.begin(),
                         after.tags.end(), std::back_inserter(removed));
-    sim.tags = apply_tag_changes(std::move(sim.tags), added, removed);
-    sim.tags_known = true;
+    change.tags = apply_tag_changes(sim.tags, added, removed);
   }
+  change.custom_fields = sim.custom_fields;
   for (const auto& field : after.custom_fields) {
     auto old = std::find_if(before.custom_fields.begin(), before.custom_fields.end(),
                             [&](const CustomFieldValue& f) { return f.id == field.id; });
     if (old != before.custom_fields.end() && old->value == field.value) continue;
-    auto mine = std::find_if(sim.custom_fields.begin(), sim.custom_fields.end(),
+    auto mine = std::find_if(change.custom_fields.begin(), change.custom_fields.end(),
                              [&](const CustomFieldValue& f) { return f.id == field.id; });
-    if (mine != sim.custom_fields.end()) {
+    if (mine != change.custom_fields.end()) {
       mine->value = field.value;
     } else {
-      sim.custom_fields.push_back(field);
+      change.custom_fields.push_back(field);
     }
   }
-  if (after.created_at) sim.created_at = after.created_at;
-  if (after.requester_id) sim.requester_id = after.requester_id;
-  if (after.organization_id) sim.organization_id = after.organization_id;
-  if (after.form_id) sim.form_id = after.form_id;
-  if (after.brand_id) sim.brand_id = after.brand_id;
-  if (!after.channel.empty()) sim.channel = after.channel;
-  if (!after.subject.empty()) sim.subject = after.subject;
-  if (!after.description.empty()) sim.description = after.description;
-}
-
-// The recorded ticket after `after`: what it says, and what it does not say
-// kept from before.
-TicketSnapshot recorded_after(const TicketSnapshot& before, TicketSnapshot after) {
-  if (after.status == TicketStatus::kUnknown) after.status = before.status;
-  if (!after.priority) after.priority = before.priority;
-  if (!after.tags_known) {
-    after.tags = before.tags;
-    after.tags_known = before.tags_known;
-  }
-  if (after.custom_fields.empty()) after.custom_fields = before.custom_fields;
-  return after;
+  merge_snapshot(sim, change);
 }
 
 // The helpdesk applying one of tierd's writes. The simulated helpdesk holds
@@ -116,7 +100,11 @@ class Simulation {
       } else if (!own_write) {
         apply_recorded_change(t.sim, t.recorded, e.ticket);
       }
-      t.recorded = t.recorded_known ? recorded_after(t.recorded, e.ticket) : e.ticket;
+      if (t.recorded_known) {
+        merge_snapshot(t.recorded, e.ticket);
+      } else {
+        t.recorded = e.ticket;
+      }
       t.recorded_known = true;
     } else if (t.recorded_known) {
       TicketSnapshot after = apply_change(t.recorded, e);
