@@ -4,9 +4,12 @@
 //     -> Decision{new state, writes, next deadline, audit, round-robin cursor advances}
 //
 // Pure: no I/O, no clock reads, no globals; the same arguments always give the
-// same Decision. The engine (src/daemon/engine.h) feeds it every input for a
+// same Decision. The engine (src/engine/engine.h) feeds it every input for a
 // ticket — webhook events, timer ticks, and the outcomes of tierd's own
 // writes — and commits the Decision atomically.
+//
+// decide.cpp is a dispatcher over named steps, one file per job; the steps
+// and the files that hold them are listed in decide_steps.h.
 //
 // Rules (see DESIGN.md §2):
 //  * A ticket is in the tier that owns its group. Entering a tier, however it
