@@ -88,52 +88,37 @@ std::string syntax_error_text(const std::string& what) {
   return text;
 }
 
-Config build_config(const json& root, ConfigProblems& problems) {
-  using namespace config_detail;
-  Config config;
-  ObjectReader r(&root, "", problems);
-  if (!r.is_object()) return config;
-  r.allow("$schema");  // editors use it to find the JSON schema
-  read_mode(r.get("mode"), config, problems);
-  read_listen(r.get("listen"), config, problems);
-  read_admin_listen(r.get("admin_listen"), config, problems);
-  read_public_url(r.get("public_url"), config, problems);
-  read_store(r.require("store"), config, problems);
-  read_zendesk(r.require("zendesk"), config, problems);
-  read_webhook(r.get("webhook"), config, problems);
-  read_at_risk(r.get("at_risk"), config, problems);
-  read_tiers(r.require("tiers"), config, problems);
-  read_tags(r.get("tags"), config, problems);
-  read_review(r.get("review"), config, problems);
-  read_routes(r.get("routes"), config, problems);
-  read_routing_rules(r.get("routing_rules"), config, problems);
-  read_availability(r.get("availability"), config, problems);
-  read_calendars(r.get("calendars"), config, problems);
-  read_reconcile(r.get("reconcile"), config, problems);
-  read_audit(r.get("audit"), config, problems);
-  read_log(r.get("log"), config, problems);
-  read_admin(r.get("admin"), config, problems);
-  r.finish();
-  validate_references(config, problems);
-  return config;
-}
-
 }  // namespace
 
-std::optional<size_t> Config::tier_index_of_group(GroupId group) const {
-  for (size_t i = 0; i < tiers.size(); ++i) {
-    const auto& groups = tiers[i].groups;
-    if (std::find(groups.begin(), groups.end(), group) != groups.end()) return i;
-  }
-  return std::nullopt;
+namespace config_detail {
+
+void read_document(ObjectReader& root, Config& config) {
+  root.allow("$schema");  // editors use it to find the JSON schema
+  read_mode(root, config);
+  read_listen(root, config);
+  read_admin_listen(root, config);
+  read_public_url(root, config);
+  read_store(root, config);
+  read_zendesk(root, config);
+  read_webhook(root, config);
+  read_at_risk(root, config);
+  read_tiers(root, config);
+  read_tags(root, config);
+  read_review(root, config);
+  read_routes(root, config);
+  read_routing_rules(root, config);
+  read_availability(root, config);
+  read_calendars(root, config);
+  read_reconcile(root, config);
+  read_audit(root, config);
+  read_log(root, config);
+  read_admin(root, config);
+  root.finish();
 }
 
-bool Config::is_review_group(GroupId group) const {
-  return review &&
-         std::find(review->groups.begin(), review->groups.end(), group) != review->groups.end();
-}
+}  // namespace config_detail
 
-const RouteConfig* Config::find_route(std::string_view name) const {
+const RoutePolicy* Config::find_route(std::string_view name) const {
   for (const auto& route : routes) {
     if (route.name == name) return &route;
   }
@@ -158,7 +143,12 @@ Result<Config> parse_config(std::string_view json_text, const std::string& sourc
                                        ": invalid JSON: " + syntax_error_text(e.what()));
       }
     }
-    Config config = build_config(root, problems);
+    Config config;
+    config_detail::ObjectReader reader(&root, problems);
+    if (reader.is_object()) {
+      config_detail::read_document(reader, config);
+      config_detail::validate_references(config, problems);
+    }
     if (!problems.empty()) return Status::InvalidArgument(problems.joined());
     config.source_name = source_name;
     return config;

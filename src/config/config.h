@@ -17,18 +17,16 @@
 // swaps it in).
 #pragma once
 
-#include <date/date.h>
-
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
+#include "core/calendar.h"
+#include "core/policy.h"
 #include "core/status.h"
 #include "core/ticket.h"
 #include "core/time.h"
@@ -104,92 +102,28 @@ struct WebhookConfig {
   Duration timestamp_tolerance = std::chrono::minutes(5);
 };
 
-struct TierConfig {
-  std::string name;
-  std::vector<GroupId> groups;                    // non-empty; the first is where escalations land
-  std::optional<Duration> escalate_after;         // absent only on the last tier; > 0
-  std::map<Priority, Duration> priority_budgets;  // overrides escalate_after per priority
-  std::optional<std::string> calendar;            // a key of Config::calendars; none = 24/7
-  std::vector<TicketStatus> clock_statuses{TicketStatus::kNew, TicketStatus::kOpen};
-  bool keep_assignee = false;
-  double at_risk_share = 0.8;  // resolved: the tier's own value or at_risk.share
+// The policy sections of the file are read straight into the core's policy
+// types (core/policy.h, core/calendar.h). What the file has and the policy
+// does not is a calendar *name*: build_policy() (config/policy_builder.h)
+// resolves it, so in a Config the inherited `calendar` pointer is still null.
+struct TierConfig : TierPolicy {
+  std::optional<std::string> calendar_name;  // a key of Config::calendars; none = 24/7
+};
+
+struct ReviewConfig : ReviewPolicy {
+  std::optional<std::string> calendar_name;  // a key of Config::calendars; none = 24/7
 };
 
 struct AtRiskConfig {
-  double share = 0.8;  // (0, 1)
+  double share = 0.8;  // (0, 1); the default of every tier's and the review's at_risk_share
 };
 
-struct TagConfig {
-  std::string escalate = "tierd_escalate";      // an agent asks: move up now
-  std::string deescalate = "tierd_deescalate";  // an agent asks: move down now
-  std::string tier_prefix = "tierd_tier";
-  std::string escalated = "tierd_escalated";
-  std::string at_risk = "tierd_at_risk";
-  std::string forward_prefix = "tierd_forward_";
-};
-
-struct ReviewConfig {
-  std::vector<GroupId> groups;  // non-empty, disjoint from every tier's groups
-  std::string tag = "tierd_review";
-  std::optional<Duration> escalate_after;
-  std::optional<GroupId> lead_group;
-  std::vector<UserId> reviewers;
-  bool assign_reviewer = false;
-  std::optional<int64_t> forward_field_id;  // custom field whose value names a route
-  std::optional<std::string> calendar;
-};
-
-enum class AssignStrategy { kRoundRobin, kLeastOpen, kSkills, kNone };
-
-struct RouteConfig {
-  std::string name;  // [a-z0-9_]+, unique; also the suffix of the forward tag
-  GroupId group = 0;
-  std::vector<UserId> agents;
-  AssignStrategy assign = AssignStrategy::kRoundRobin;
-  std::map<UserId, std::vector<std::string>> skills;  // agent -> tags; agents are all listed
-};
-
-// All present conditions must hold; within a list any entry may match.
-struct RuleCondition {
-  std::vector<std::string> channels;  // lower-case
-  std::vector<int64_t> form_ids;
-  std::vector<Priority> priorities;
-  std::vector<std::string> tags_any;
-  std::vector<std::string> tags_all;
-  std::vector<int64_t> organization_ids;
-  std::vector<std::string> keywords;  // lower-case, matched against subject and description
-  bool empty() const {
-    return channels.empty() && form_ids.empty() && priorities.empty() && tags_any.empty() &&
-           tags_all.empty() && organization_ids.empty() && keywords.empty();
-  }
-};
-
-enum class RuleAction { kSuggest, kForward };
-
-struct RoutingRuleConfig {
-  std::string name;
-  RuleCondition when;
-  std::string route;  // a RouteConfig::name
-  RuleAction action = RuleAction::kSuggest;
-};
-
+// Who is away is read from the helpdesk, when agents work from their
+// schedules: both are the engine's to apply, not the core's.
 struct AvailabilityConfig {
   std::optional<std::string> away_user_tag;
-  std::map<UserId, std::string> schedules;  // agent -> calendar name
+  std::map<UserId, std::string> schedules;  // agent -> a key of Config::calendars
   Duration refresh = std::chrono::minutes(5);
-};
-
-// Business hours as written in the config. Turning them into working-time
-// maths is the calendar module's job.
-struct CalendarConfig {
-  struct OpenInterval {
-    int start_minute = 0;  // [start, end) within the local day, 0..1440
-    int end_minute = 0;
-    bool operator==(const OpenInterval&) const = default;
-  };
-  std::string timezone;                             // IANA name, checked to exist
-  std::array<std::vector<OpenInterval>, 7> weekly;  // index 0 = Sunday; sorted, disjoint
-  std::vector<std::pair<date::sys_days, date::sys_days>> holidays;  // inclusive local dates
 };
 
 struct ReconcileConfig {
@@ -224,12 +158,12 @@ struct Config {
   WebhookConfig webhook;
   std::vector<TierConfig> tiers;  // in escalation order, at least one
   AtRiskConfig at_risk;
-  TagConfig tags;
+  TagNames tags;
   std::optional<ReviewConfig> review;
-  std::vector<RouteConfig> routes;
-  std::vector<RoutingRuleConfig> routing_rules;
+  std::vector<RoutePolicy> routes;  // names unique
+  std::vector<RoutingRule> routing_rules;
   AvailabilityConfig availability;
-  std::map<std::string, CalendarConfig> calendars;
+  std::map<std::string, CalendarSpec> calendars;  // zones known, days' intervals sorted
   ReconcileConfig reconcile;
   AuditConfig audit;
   LogConfig log;
@@ -238,10 +172,8 @@ struct Config {
   // first (e.g. a non-loopback listener without TLS).
   std::vector<std::string> warnings;
 
-  // The index of the tier that owns `group`, or nullopt.
-  std::optional<size_t> tier_index_of_group(GroupId group) const;
-  bool is_review_group(GroupId group) const;
-  const RouteConfig* find_route(std::string_view name) const;
+  // The route named `name`, or null.
+  const RoutePolicy* find_route(std::string_view name) const;
 };
 
 // Parses and validates a config document. `source_name` names it in messages

@@ -12,7 +12,7 @@ namespace tierd::config_detail {
 namespace {
 
 // Weekday keys in config order; the value is the index used by
-// CalendarConfig::weekly (0 = Sunday).
+// CalendarSpec::weekly (0 = Sunday).
 constexpr std::pair<std::string_view, int> kDays[] = {
     {"mon", 1}, {"tue", 2}, {"wed", 3}, {"thu", 4}, {"fri", 5}, {"sat", 6}, {"sun", 0}};
 
@@ -48,15 +48,15 @@ std::optional<date::sys_days> parse_date(std::string_view s) {
   return date::sys_days{ymd};
 }
 
-void read_day(const json& value, const std::string& path,
-              std::vector<CalendarConfig::OpenInterval>& out, ConfigProblems& problems) {
+void read_day(const json& value, const std::string& path, std::vector<TimeOfDayInterval>& out,
+              ConfigProblems& problems) {
   if (!value.is_array()) {
     problems.add(path,
                  "expected an array of intervals like [\"09:00-17:00\"], got " + describe(value));
     return;
   }
   struct Parsed {
-    CalendarConfig::OpenInterval interval;
+    TimeOfDayInterval interval;
     size_t index;
   };
   std::vector<Parsed> parsed;
@@ -99,7 +99,7 @@ void read_day(const json& value, const std::string& path,
   for (const auto& p : parsed) out.push_back(p.interval);
 }
 
-void read_holidays(const json* value, const std::string& path, CalendarConfig& calendar,
+void read_holidays(const json* value, const std::string& path, CalendarSpec& calendar,
                    ConfigProblems& problems) {
   if (value == nullptr) return;
   if (!value->is_array()) {
@@ -140,7 +140,7 @@ void read_holidays(const json* value, const std::string& path, CalendarConfig& c
   std::sort(calendar.holidays.begin(), calendar.holidays.end());
 }
 
-void read_timezone(ObjectReader& r, CalendarConfig& calendar) {
+void read_timezone(ObjectReader& r, CalendarSpec& calendar) {
   if (!r.read_string("timezone", calendar.timezone, true)) return;
   try {
     date::locate_zone(calendar.timezone);
@@ -151,41 +151,41 @@ void read_timezone(ObjectReader& r, CalendarConfig& calendar) {
   }
 }
 
-CalendarConfig read_calendar(ObjectReader& r) {
-  CalendarConfig calendar;
+CalendarSpec read_calendar(ObjectReader& r) {
+  CalendarSpec calendar;
   read_timezone(r, calendar);
-  if (const json* hours = r.require("hours")) {
-    ObjectReader h(hours, r.path_of("hours"), r.problems());
-    size_t problems_before = r.problems().size();
-    for (const auto& [day, index] : kDays) {
-      if (const json* intervals = h.get(day)) {
-        read_day(*intervals, h.path_of(day), calendar.weekly[index], r.problems());
-      }
-    }
-    h.finish();
-    bool any_open = std::any_of(calendar.weekly.begin(), calendar.weekly.end(),
-                                [](const auto& day) { return !day.empty(); });
-    if (h.is_object() && !any_open && r.problems().size() == problems_before) {
-      r.problems().add(h.path(), "no open hours on any day; the clock would never run");
-    }
+  // Compared once the hours' unknown keys are reported too: a misspelt day
+  // explains a closed week better than "no open hours" does.
+  bool hours_read = false;
+  size_t problems_before = 0;
+  r.read_object(
+      "hours",
+      [&](ObjectReader& h) {
+        hours_read = h.is_object();
+        problems_before = r.problems().size();
+        for (const auto& [day, index] : kDays) {
+          if (const json* intervals = h.get(day)) {
+            read_day(*intervals, h.path_of(day), calendar.weekly[index], r.problems());
+          }
+        }
+      },
+      /*required=*/true);
+  bool any_open = std::any_of(calendar.weekly.begin(), calendar.weekly.end(),
+                              [](const auto& day) { return !day.empty(); });
+  if (hours_read && !any_open && r.problems().size() == problems_before) {
+    r.problems().add(r.path_of("hours"), "no open hours on any day; the clock would never run");
   }
   read_holidays(r.get("holidays"), r.path_of("holidays"), calendar, r.problems());
-  r.finish();
   return calendar;
 }
 
 }  // namespace
 
-void read_calendars(const json* value, Config& config, ConfigProblems& problems) {
-  if (value == nullptr) return;
-  ObjectReader calendars(value, "calendars", problems);
-  if (!calendars.is_object()) return;
-  for (const auto& [name, body] : value->items()) {
-    calendars.allow(name);
-    ObjectReader r(&body, calendars.path_of(name), problems);
-    config.calendars[name] = read_calendar(r);
-  }
-  calendars.finish();
+void read_calendars(ObjectReader& root, Config& config) {
+  root.read_named("calendars", [&](ObjectReader& calendars, const std::string& name) {
+    calendars.read_object(name,
+                          [&](ObjectReader& r) { config.calendars[name] = read_calendar(r); });
+  });
 }
 
 }  // namespace tierd::config_detail

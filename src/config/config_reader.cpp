@@ -131,6 +131,9 @@ std::optional<int64_t> id_at(const json& value, const std::string& path, ConfigP
   return std::nullopt;
 }
 
+ObjectReader::ObjectReader(const json* root, ConfigProblems& problems)
+    : ObjectReader(root, "", problems) {}
+
 ObjectReader::ObjectReader(const json* value, std::string path, ConfigProblems& problems)
     : path_(std::move(path)), problems_(problems) {
   if (value == nullptr) return;
@@ -151,6 +154,48 @@ const json* ObjectReader::get(std::string_view key) {
   if (object_ == nullptr) return nullptr;
   auto it = object_->find(key);
   return it == object_->end() ? nullptr : &*it;
+}
+
+void ObjectReader::read_object(std::string_view key, const std::function<void(ObjectReader&)>& read,
+                               bool required) {
+  const json* value = required ? require(key) : get(key);
+  if (value == nullptr) return;
+  ObjectReader member(value, path_of(key), problems_);
+  read(member);
+  member.finish();
+}
+
+void ObjectReader::read_object_array(
+    std::string_view key, std::string_view noun, bool non_empty, bool required,
+    const std::function<void(ObjectReader& element, size_t index, size_t count)>& read) {
+  const json* value = required ? require(key) : get(key);
+  if (value == nullptr) return;
+  if (!value->is_array() || (non_empty && value->empty())) {
+    problems_.add(path_of(key), std::string(non_empty ? "expected a non-empty array of "
+                                                      : "expected an array of ") +
+                                    std::string(noun) + ", got " + describe(*value));
+    return;
+  }
+  for (size_t i = 0; i < value->size(); ++i) {
+    ObjectReader element(&(*value)[i], index_path(path_of(key), i), problems_);
+    read(element, i, value->size());
+    element.finish();
+  }
+}
+
+void ObjectReader::read_named(
+    std::string_view key,
+    const std::function<void(ObjectReader& named, const std::string& name)>& read) {
+  const json* value = get(key);
+  if (value == nullptr) return;
+  ObjectReader named(value, path_of(key), problems_);
+  if (named.is_object()) {
+    for (const auto& item : value->items()) {
+      named.allow(item.key());
+      read(named, item.key());
+    }
+  }
+  named.finish();
 }
 
 const json* ObjectReader::require(std::string_view key) {

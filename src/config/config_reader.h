@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <set>
@@ -58,7 +59,8 @@ std::optional<int64_t> parse_positive_id(std::string_view text);
 // then reads as empty too.
 class ObjectReader {
  public:
-  ObjectReader(const json* value, std::string path, ConfigProblems& problems);
+  // Reads the document's top-level value, which must be an object.
+  ObjectReader(const json* root, ConfigProblems& problems);
   ObjectReader(const ObjectReader&) = delete;
   ObjectReader& operator=(const ObjectReader&) = delete;
 
@@ -67,6 +69,24 @@ class ObjectReader {
   bool is_object() const { return object_ != nullptr; }
   bool has(std::string_view key) const;
   ConfigProblems& problems() { return problems_; }
+
+  // Nested objects. Each runs `read` on a reader of what member `key` holds
+  // and then reports that reader's unknown keys. An absent member is not read
+  // (`required` reports it); a member of the wrong type is reported.
+  //
+  // The member is an object.
+  void read_object(std::string_view key, const std::function<void(ObjectReader&)>& read,
+                   bool required = false);
+  // The member is an array of objects, read one by one; `noun` names them in
+  // messages ("expected an array of routes").
+  void read_object_array(
+      std::string_view key, std::string_view noun, bool non_empty, bool required,
+      const std::function<void(ObjectReader& element, size_t index, size_t count)>& read);
+  // The member is an object whose keys the admin chooses (calendar names,
+  // agent ids): `read` runs once per key with a reader of that object, and
+  // reads the key's value with it like any other member.
+  void read_named(std::string_view key,
+                  const std::function<void(ObjectReader& named, const std::string& name)>& read);
 
   // The raw member, or nullptr when absent. Marks the key as known.
   const json* get(std::string_view key);
@@ -105,10 +125,13 @@ class ObjectReader {
   // A single tag (see is_valid_tag).
   bool read_tag(std::string_view key, std::string& out);
 
-  // Reports every member that no accessor asked for. Call once, last.
+  // Reports every member that no accessor asked for. Call once, last; the
+  // nested readers above call it themselves.
   void finish();
 
  private:
+  ObjectReader(const json* value, std::string path, ConfigProblems& problems);
+
   const json* object_ = nullptr;
   std::string path_;
   ConfigProblems& problems_;

@@ -56,110 +56,21 @@ bool read_host(ObjectReader& r, std::string& out) {
   return true;
 }
 
-}  // namespace
-
-void read_mode(const json* value, Config& config, ConfigProblems& problems) {
-  if (value == nullptr) return;
-  if (value->is_string() && *value == "live") {
-    config.mode = RunMode::kLive;
-  } else if (value->is_string() && *value == "shadow") {
-    config.mode = RunMode::kShadow;
-  } else {
-    problems.add("mode", "expected \"live\" or \"shadow\", got " + describe(*value));
-  }
-}
-
-void read_listen(const json* value, Config& config, ConfigProblems& problems) {
-  ObjectReader r(value, "listen", problems);
-  ListenConfig& listen = config.listen;
-  read_host(r, listen.host);
-  r.read_int("port", listen.port, 1, 65535);
-  r.read_int("threads", listen.threads, 1, 1024);
-  if (const json* tls_value = r.get("tls")) {
-    ObjectReader tls(tls_value, r.path_of("tls"), problems);
-    TlsConfig parsed;
-    bool ok = tls.read_string("cert", parsed.cert_file, true);
-    ok = tls.read_string("key", parsed.key_file, true) && ok;
-    tls.finish();
-    if (ok) listen.tls = parsed;
-  }
-  r.finish();
-}
-
-void read_admin_listen(const json* value, Config& config, ConfigProblems& problems) {
-  if (value == nullptr) return;
-  ObjectReader r(value, "admin_listen", problems);
-  AdminListenConfig admin;
-  read_host(r, admin.host);
-  bool has_port = r.read_int("port", admin.port, 1, 65535, true);
-  r.finish();
-  if (r.is_object() && has_port) config.admin_listen = admin;
-}
-
-void read_public_url(const json* value, Config& config, ConfigProblems& problems) {
-  if (value == nullptr) return;
-  if (!value->is_string()) {
-    problems.add("public_url",
-                 "expected a URL like \"https://tierd.example.com\", got " + describe(*value));
-    return;
-  }
-  auto parts = split_url(value->get_ref<const std::string&>());
-  if (auto* why = std::get_if<std::string>(&parts)) {
-    problems.add("public_url", *why);
-    return;
-  }
-  std::string url = value->get<std::string>();
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  config.public_url = url;
-}
-
-void read_store(const json* value, Config& config, ConfigProblems& problems) {
-  ObjectReader r(value, "store", problems);
-  const json* sqlite_value = r.get("sqlite");
-  const json* postgres_value = r.get("postgres");
-  if (r.is_object() && (sqlite_value == nullptr) == (postgres_value == nullptr)) {
-    problems.add("store", sqlite_value == nullptr
-                              ? "expected exactly one of \"sqlite\" or \"postgres\", got neither"
-                              : "expected exactly one of \"sqlite\" or \"postgres\", got both");
-  }
-  if (sqlite_value != nullptr) {
-    ObjectReader s(sqlite_value, r.path_of("sqlite"), problems);
-    SqliteConfig sqlite;
-    s.read_string("path", sqlite.path, true);
-    std::string synchronous;
-    if (s.read_choice("synchronous", synchronous, {"full", "normal"})) {
-      sqlite.synchronous =
-          synchronous == "normal" ? SqliteSynchronous::kNormal : SqliteSynchronous::kFull;
-    }
-    s.finish();
-    config.store.sqlite = sqlite;
-  }
-  if (postgres_value != nullptr) {
-    ObjectReader p(postgres_value, r.path_of("postgres"), problems);
-    PostgresConfig postgres;
-    read_secret_source(p, "url", postgres.url);
-    p.finish();
-    config.store.postgres = postgres;
-  }
-  r.finish();
-}
-
-void read_zendesk(const json* value, Config& config, ConfigProblems& problems) {
-  ObjectReader r(value, "zendesk", problems);
-  ZendeskConfig& z = config.zendesk;
+void read_zendesk_section(ObjectReader& r, ZendeskConfig& z) {
   if (const json* base = r.require("base_url")) {
     if (!base->is_string()) {
-      problems.add(r.path_of("base_url"),
-                   "expected a URL like \"https://acme.zendesk.com\", got " + describe(*base));
+      r.problems().add(r.path_of("base_url"),
+                       "expected a URL like \"https://acme.zendesk.com\", got " + describe(*base));
     } else {
       auto parts = split_url(base->get_ref<const std::string&>());
       if (auto* why = std::get_if<std::string>(&parts)) {
-        problems.add(r.path_of("base_url"), *why);
+        r.problems().add(r.path_of("base_url"), *why);
       } else if (const auto& url = std::get<UrlParts>(parts);
                  url.scheme == "http" && !is_loopback_host(url.host)) {
-        problems.add(r.path_of("base_url"),
-                     "http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); "
-                     "use https://");
+        r.problems().add(
+            r.path_of("base_url"),
+            "http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); "
+            "use https://");
       } else {
         z.base_url = base->get<std::string>();
         while (!z.base_url.empty() && z.base_url.back() == '/') z.base_url.pop_back();
@@ -167,7 +78,7 @@ void read_zendesk(const json* value, Config& config, ConfigProblems& problems) {
     }
   }
   if (r.read_string("email", z.email) && z.email.find('@') == std::string::npos) {
-    problems.add(r.path_of("email"), "expected an email address, got \"" + z.email + "\"");
+    r.problems().add(r.path_of("email"), "expected an email address, got \"" + z.email + "\"");
   }
   read_secret_source(r, "api_token", z.api_token);
   read_secret_source(r, "oauth_token", z.oauth_token);
@@ -179,73 +90,162 @@ void read_zendesk(const json* value, Config& config, ConfigProblems& problems) {
   bool requests_ok = r.read_int("requests_per_minute", z.requests_per_minute, 1, 100000);
   bool updates_ok = r.read_int("updates_per_minute", z.updates_per_minute, 1, 100000);
   r.read_fraction("rate_share", z.rate_share, 0.0, false, 1.0, true);
-  r.finish();
 
   bool requests_bad = r.has("requests_per_minute") && !requests_ok;
   bool updates_bad = r.has("updates_per_minute") && !updates_ok;
   if (!requests_bad && !updates_bad && z.updates_per_minute > z.requests_per_minute) {
-    problems.add(r.path_of("updates_per_minute"),
-                 "must not exceed requests_per_minute (" + std::to_string(z.requests_per_minute) +
-                     "), got " + std::to_string(z.updates_per_minute));
+    r.problems().add(r.path_of("updates_per_minute"), "must not exceed requests_per_minute (" +
+                                                          std::to_string(z.requests_per_minute) +
+                                                          "), got " +
+                                                          std::to_string(z.updates_per_minute));
   }
   // Basic API-token authentication is "email/token:TOKEN".
   if (r.is_object() && !z.oauth_token.configured() && !r.has("email")) {
-    problems.add(r.path_of("email"),
-                 "required for API-token authentication (or set oauth_token_env)");
+    r.problems().add(r.path_of("email"),
+                     "required for API-token authentication (or set oauth_token_env)");
   }
 }
 
-void read_webhook(const json* value, Config& config, ConfigProblems& problems) {
-  ObjectReader r(value, "webhook", problems);
-  r.read_int("max_body_bytes", config.webhook.max_body_bytes, 1024, int64_t{64} << 20);
-  r.read_duration("timestamp_tolerance", config.webhook.timestamp_tolerance);
-  r.finish();
+}  // namespace
+
+void read_mode(ObjectReader& root, Config& config) {
+  const json* value = root.get("mode");
+  if (value == nullptr) return;
+  if (value->is_string() && *value == "live") {
+    config.mode = RunMode::kLive;
+  } else if (value->is_string() && *value == "shadow") {
+    config.mode = RunMode::kShadow;
+  } else {
+    root.problems().add("mode", "expected \"live\" or \"shadow\", got " + describe(*value));
+  }
 }
 
-void read_at_risk(const json* value, Config& config, ConfigProblems& problems) {
-  ObjectReader r(value, "at_risk", problems);
-  r.read_fraction("share", config.at_risk.share, 0.0, false, 1.0, false);
-  r.finish();
+void read_listen(ObjectReader& root, Config& config) {
+  root.read_object("listen", [&](ObjectReader& r) {
+    ListenConfig& listen = config.listen;
+    read_host(r, listen.host);
+    r.read_int("port", listen.port, 1, 65535);
+    r.read_int("threads", listen.threads, 1, 1024);
+    r.read_object("tls", [&](ObjectReader& tls) {
+      TlsConfig parsed;
+      bool ok = tls.read_string("cert", parsed.cert_file, true);
+      ok = tls.read_string("key", parsed.key_file, true) && ok;
+      if (ok) listen.tls = parsed;
+    });
+  });
 }
 
-void read_reconcile(const json* value, Config& config, ConfigProblems& problems) {
-  ObjectReader r(value, "reconcile", problems);
-  r.read_duration("interval", config.reconcile.interval);
-  r.read_bool("enabled", config.reconcile.enabled);
-  r.finish();
+void read_admin_listen(ObjectReader& root, Config& config) {
+  root.read_object("admin_listen", [&](ObjectReader& r) {
+    AdminListenConfig admin;
+    read_host(r, admin.host);
+    bool has_port = r.read_int("port", admin.port, 1, 65535, true);
+    if (r.is_object() && has_port) config.admin_listen = admin;
+  });
 }
 
-void read_audit(const json* value, Config& config, ConfigProblems& problems) {
-  ObjectReader r(value, "audit", problems);
-  r.read_duration("retention", config.audit.retention);
-  r.finish();
+void read_public_url(ObjectReader& root, Config& config) {
+  const json* value = root.get("public_url");
+  if (value == nullptr) return;
+  if (!value->is_string()) {
+    root.problems().add(
+        "public_url", "expected a URL like \"https://tierd.example.com\", got " + describe(*value));
+    return;
+  }
+  auto parts = split_url(value->get_ref<const std::string&>());
+  if (auto* why = std::get_if<std::string>(&parts)) {
+    root.problems().add("public_url", *why);
+    return;
+  }
+  std::string url = value->get<std::string>();
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  config.public_url = url;
 }
 
-void read_log(const json* value, Config& config, ConfigProblems& problems) {
-  ObjectReader r(value, "log", problems);
-  std::string level;
-  if (r.read_choice("level", level, {"trace", "debug", "info", "warn", "error"})) {
-    static constexpr std::pair<std::string_view, LogLevel> kLevels[] = {
-        {"trace", LogLevel::kTrace},
-        {"debug", LogLevel::kDebug},
-        {"info", LogLevel::kInfo},
-        {"warn", LogLevel::kWarn},
-        {"error", LogLevel::kError}};
-    for (const auto& [name, parsed] : kLevels) {
-      if (name == level) config.log.level = parsed;
+void read_store(ObjectReader& root, Config& config) {
+  root.read_object(
+      "store",
+      [&](ObjectReader& r) {
+        if (r.is_object() && r.has("sqlite") == r.has("postgres")) {
+          r.problems().add("store",
+                           r.has("sqlite")
+                               ? "expected exactly one of \"sqlite\" or \"postgres\", got both"
+                               : "expected exactly one of \"sqlite\" or \"postgres\", got neither");
+        }
+        r.read_object("sqlite", [&](ObjectReader& s) {
+          SqliteConfig sqlite;
+          s.read_string("path", sqlite.path, true);
+          std::string synchronous;
+          if (s.read_choice("synchronous", synchronous, {"full", "normal"})) {
+            sqlite.synchronous =
+                synchronous == "normal" ? SqliteSynchronous::kNormal : SqliteSynchronous::kFull;
+          }
+          config.store.sqlite = sqlite;
+        });
+        r.read_object("postgres", [&](ObjectReader& p) {
+          PostgresConfig postgres;
+          read_secret_source(p, "url", postgres.url);
+          config.store.postgres = postgres;
+        });
+      },
+      /*required=*/true);
+}
+
+void read_zendesk(ObjectReader& root, Config& config) {
+  root.read_object(
+      "zendesk", [&](ObjectReader& r) { read_zendesk_section(r, config.zendesk); },
+      /*required=*/true);
+}
+
+void read_webhook(ObjectReader& root, Config& config) {
+  root.read_object("webhook", [&](ObjectReader& r) {
+    r.read_int("max_body_bytes", config.webhook.max_body_bytes, 1024, int64_t{64} << 20);
+    r.read_duration("timestamp_tolerance", config.webhook.timestamp_tolerance);
+  });
+}
+
+void read_at_risk(ObjectReader& root, Config& config) {
+  root.read_object("at_risk", [&](ObjectReader& r) {
+    r.read_fraction("share", config.at_risk.share, 0.0, false, 1.0, false);
+  });
+}
+
+void read_reconcile(ObjectReader& root, Config& config) {
+  root.read_object("reconcile", [&](ObjectReader& r) {
+    r.read_duration("interval", config.reconcile.interval);
+    r.read_bool("enabled", config.reconcile.enabled);
+  });
+}
+
+void read_audit(ObjectReader& root, Config& config) {
+  root.read_object("audit",
+                   [&](ObjectReader& r) { r.read_duration("retention", config.audit.retention); });
+}
+
+void read_log(ObjectReader& root, Config& config) {
+  root.read_object("log", [&](ObjectReader& r) {
+    std::string level;
+    if (r.read_choice("level", level, {"trace", "debug", "info", "warn", "error"})) {
+      static constexpr std::pair<std::string_view, LogLevel> kLevels[] = {
+          {"trace", LogLevel::kTrace},
+          {"debug", LogLevel::kDebug},
+          {"info", LogLevel::kInfo},
+          {"warn", LogLevel::kWarn},
+          {"error", LogLevel::kError}};
+      for (const auto& [name, parsed] : kLevels) {
+        if (name == level) config.log.level = parsed;
+      }
     }
-  }
-  std::string format;
-  if (r.read_choice("format", format, {"text", "json"})) {
-    config.log.format = format == "json" ? LogFormat::kJson : LogFormat::kText;
-  }
-  r.finish();
+    std::string format;
+    if (r.read_choice("format", format, {"text", "json"})) {
+      config.log.format = format == "json" ? LogFormat::kJson : LogFormat::kText;
+    }
+  });
 }
 
-void read_admin(const json* value, Config& config, ConfigProblems& problems) {
-  ObjectReader r(value, "admin", problems);
-  read_secret_source(r, "token", config.admin.token);
-  r.finish();
+void read_admin(ObjectReader& root, Config& config) {
+  root.read_object("admin",
+                   [&](ObjectReader& r) { read_secret_source(r, "token", config.admin.token); });
 }
 
 }  // namespace tierd::config_detail

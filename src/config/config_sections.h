@@ -3,8 +3,8 @@
 // cross-reference checks that need the whole Config.
 //
 // Internal to the config loader; parse_config() (config.cpp) calls them in
-// order on one thread. Every function reports into `problems` and leaves a
-// field at its default when its JSON value is invalid.
+// order on one thread. Every function reports into the reader's problems and
+// leaves a field at its default when its JSON value is invalid.
 #pragma once
 
 #include <optional>
@@ -17,30 +17,35 @@
 
 namespace tierd::config_detail {
 
-// `value` is the section's JSON member, or nullptr when the section is absent.
-void read_mode(const json* value, Config& config, ConfigProblems& problems);
-void read_listen(const json* value, Config& config, ConfigProblems& problems);
-void read_admin_listen(const json* value, Config& config, ConfigProblems& problems);
-void read_public_url(const json* value, Config& config, ConfigProblems& problems);
-void read_store(const json* value, Config& config, ConfigProblems& problems);
-void read_zendesk(const json* value, Config& config, ConfigProblems& problems);
-void read_webhook(const json* value, Config& config, ConfigProblems& problems);
-void read_at_risk(const json* value, Config& config, ConfigProblems& problems);
-// Needs at_risk read first: tiers inherit its share.
-void read_tiers(const json* value, Config& config, ConfigProblems& problems);
-void read_tags(const json* value, Config& config, ConfigProblems& problems);
-void read_review(const json* value, Config& config, ConfigProblems& problems);
-void read_routes(const json* value, Config& config, ConfigProblems& problems);
-void read_routing_rules(const json* value, Config& config, ConfigProblems& problems);
-void read_availability(const json* value, Config& config, ConfigProblems& problems);
-void read_reconcile(const json* value, Config& config, ConfigProblems& problems);
-void read_audit(const json* value, Config& config, ConfigProblems& problems);
-void read_log(const json* value, Config& config, ConfigProblems& problems);
-void read_admin(const json* value, Config& config, ConfigProblems& problems);
+// Each reads its top-level member of the document through `root`, the
+// reader of the top-level object, into `config`. read_document() calls them
+// in order.
+void read_mode(ObjectReader& root, Config& config);
+void read_listen(ObjectReader& root, Config& config);
+void read_admin_listen(ObjectReader& root, Config& config);
+void read_public_url(ObjectReader& root, Config& config);
+void read_store(ObjectReader& root, Config& config);
+void read_zendesk(ObjectReader& root, Config& config);
+void read_webhook(ObjectReader& root, Config& config);
+void read_at_risk(ObjectReader& root, Config& config);
+// Need at_risk read first: tiers and the review inherit its share.
+void read_tiers(ObjectReader& root, Config& config);
+void read_review(ObjectReader& root, Config& config);
+void read_tags(ObjectReader& root, Config& config);
+void read_routes(ObjectReader& root, Config& config);
+void read_routing_rules(ObjectReader& root, Config& config);
+void read_availability(ObjectReader& root, Config& config);
+void read_reconcile(ObjectReader& root, Config& config);
+void read_audit(ObjectReader& root, Config& config);
+void read_log(ObjectReader& root, Config& config);
+void read_admin(ObjectReader& root, Config& config);
 
 // config_calendar.cpp. Calendars are added to config.calendars even when they
 // have problems, so that references to them are not reported as unknown too.
-void read_calendars(const json* value, Config& config, ConfigProblems& problems);
+void read_calendars(ObjectReader& root, Config& config);
+
+// Every section above, in order, then the top level's unknown keys.
+void read_document(ObjectReader& root, Config& config);
 
 // config_validate.cpp: checks between sections (groups unique across tiers and
 // review, calendars and routes that exist, distinct tags, ...) and fills

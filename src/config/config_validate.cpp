@@ -57,11 +57,11 @@ void check_groups(const Config& config, ConfigProblems& problems) {
 
 void check_references(const Config& config, ConfigProblems& problems) {
   for (size_t t = 0; t < config.tiers.size(); ++t) {
-    check_calendar_reference(config.tiers[t].calendar, index_path("tiers", t) + ".calendar", config,
-                             problems);
+    check_calendar_reference(config.tiers[t].calendar_name, index_path("tiers", t) + ".calendar",
+                             config, problems);
   }
   if (config.review) {
-    check_calendar_reference(config.review->calendar, "review.calendar", config, problems);
+    check_calendar_reference(config.review->calendar_name, "review.calendar", config, problems);
   }
   for (const auto& [agent, calendar] : config.availability.schedules) {
     check_calendar_reference(calendar, child_path("availability.schedules", std::to_string(agent)),

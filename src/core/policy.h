@@ -1,8 +1,12 @@
-// Policy: the rules decide() applies, in the core's own terms (built from
-// the config by src/daemon/policy_builder.h): tiers and their clocks, the
-// review stage, routes a reviewer forwards to, routing rules, and the working
-// hours of agents. Immutable once built; shared read-only by the engine thread
-// and the CLI tools.
+// Policy: the rules decide() applies, in the core's own terms: tiers and
+// their clocks, the review stage, routes a reviewer forwards to, routing
+// rules, and the working hours of agents. The config loader reads its
+// sections straight into these types, and build_policy()
+// (config/policy_builder.h) only resolves calendar names and adds the few
+// config-wide values; a new policy field is therefore declared here once,
+// read once in the loader and described in config/tierd.schema.json.
+// Immutable once built; shared read-only by the engine thread and the CLI
+// tools.
 #pragma once
 
 #include <algorithm>
@@ -75,6 +79,12 @@ struct RoutingCondition {
   std::vector<std::string> tags_all;
   std::vector<int64_t> organization_ids;
   std::vector<std::string> keywords;  // lower-case; found in the subject or description
+
+  // No condition at all: the rule matches every ticket.
+  bool empty() const {
+    return channels.empty() && form_ids.empty() && priorities.empty() && tags_any.empty() &&
+           tags_all.empty() && organization_ids.empty() && keywords.empty();
+  }
 };
 
 struct RoutingRule {
