@@ -1,6 +1,7 @@
 // parse_config / load_config_file: JSON syntax (with comments and duplicate
 // key detection), then every section, then the cross-section checks.
 #include "config/config.h"
+#include "config/config_keys.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -156,6 +157,15 @@ Result<Config> parse_config(std::string_view json_text, const std::string& sourc
     // Every value is type-checked before use; this is a bug, not bad input.
     return Status::Internal(source_name + ": config loader failed: " + e.what());
   }
+}
+
+std::set<std::string> config_key_patterns() {
+  std::set<std::string> patterns;
+  ConfigProblems ignored;  // every section reads as absent
+  config_detail::ObjectReader describer(patterns, ignored);
+  Config scratch;
+  config_detail::read_document(describer, scratch);
+  return patterns;
 }
 
 Result<Config> load_config_file(const std::string& path) {

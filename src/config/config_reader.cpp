@@ -131,18 +131,42 @@ std::optional<int64_t> id_at(const json& value, const std::string& path, ConfigP
   return std::nullopt;
 }
 
-ObjectReader::ObjectReader(const json* root, ConfigProblems& problems)
-    : ObjectReader(root, "", problems) {}
+ObjectReader::ObjectReader(const json* root, ConfigProblems& problems) : problems_(problems) {
+  if (root == nullptr) return;
+  if (!root->is_object()) {
+    problems_.add("(top level)", "expected an object, got " + describe(*root));
+    return;
+  }
+  object_ = root;
+}
 
-ObjectReader::ObjectReader(const json* value, std::string path, ConfigProblems& problems)
-    : path_(std::move(path)), problems_(problems) {
+ObjectReader::ObjectReader(std::set<std::string>& patterns, ConfigProblems& problems)
+    : problems_(problems), patterns_(&patterns) {}
+
+ObjectReader::ObjectReader(const json* value, std::string path, std::string pattern, bool named,
+                           const ObjectReader& parent)
+    : path_(std::move(path)),
+      pattern_(std::move(pattern)),
+      named_(named),
+      problems_(parent.problems_),
+      patterns_(parent.patterns_) {
   if (value == nullptr) return;
   if (!value->is_object()) {
-    problems_.add(path_.empty() ? "(top level)" : path_,
-                  "expected an object, got " + describe(*value));
+    problems_.add(path_, "expected an object, got " + describe(*value));
     return;
   }
   object_ = value;
+}
+
+std::string ObjectReader::pattern_of(std::string_view key) const {
+  if (named_) return pattern_ + ".*";
+  if (pattern_.empty()) return std::string(key);
+  return pattern_ + "." + std::string(key);
+}
+
+void ObjectReader::mark_known(std::string_view key) {
+  known_.insert(std::string(key));
+  if (describing()) patterns_->insert(pattern_of(key));
 }
 
 bool ObjectReader::has(std::string_view key) const {
@@ -150,17 +174,19 @@ bool ObjectReader::has(std::string_view key) const {
 }
 
 const json* ObjectReader::get(std::string_view key) {
-  known_.insert(std::string(key));
+  mark_known(key);
   if (object_ == nullptr) return nullptr;
   auto it = object_->find(key);
   return it == object_->end() ? nullptr : &*it;
 }
 
+// When describing, each reader below runs once on an absent value so that the
+// keys it asks for are collected.
 void ObjectReader::read_object(std::string_view key, const std::function<void(ObjectReader&)>& read,
                                bool required) {
   const json* value = required ? require(key) : get(key);
-  if (value == nullptr) return;
-  ObjectReader member(value, path_of(key), problems_);
+  if (value == nullptr && !describing()) return;
+  ObjectReader member(value, path_of(key), pattern_of(key), false, *this);
   read(member);
   member.finish();
 }
@@ -169,6 +195,12 @@ void ObjectReader::read_object_array(
     std::string_view key, std::string_view noun, bool non_empty, bool required,
     const std::function<void(ObjectReader& element, size_t index, size_t count)>& read) {
   const json* value = required ? require(key) : get(key);
+  const std::string element_pattern = pattern_of(key) + "[]";
+  if (describing()) {
+    ObjectReader element(nullptr, index_path(path_of(key), 0), element_pattern, false, *this);
+    read(element, 0, 1);
+    return;
+  }
   if (value == nullptr) return;
   if (!value->is_array() || (non_empty && value->empty())) {
     problems_.add(path_of(key), std::string(non_empty ? "expected a non-empty array of "
@@ -177,7 +209,7 @@ void ObjectReader::read_object_array(
     return;
   }
   for (size_t i = 0; i < value->size(); ++i) {
-    ObjectReader element(&(*value)[i], index_path(path_of(key), i), problems_);
+    ObjectReader element(&(*value)[i], index_path(path_of(key), i), element_pattern, false, *this);
     read(element, i, value->size());
     element.finish();
   }
@@ -187,9 +219,13 @@ void ObjectReader::read_named(
     std::string_view key,
     const std::function<void(ObjectReader& named, const std::string& name)>& read) {
   const json* value = get(key);
-  if (value == nullptr) return;
-  ObjectReader named(value, path_of(key), problems_);
-  if (named.is_object()) {
+  if (value == nullptr && !describing()) return;
+  ObjectReader named(value, path_of(key), pattern_of(key), true, *this);
+  if (describing()) {
+    // One stand-in name, so that what lies below a name is described too.
+    named.allow("*");
+    read(named, "*");
+  } else if (named.is_object()) {
     for (const auto& item : value->items()) {
       named.allow(item.key());
       read(named, item.key());

@@ -2,6 +2,13 @@
 // path of every value, collect problems instead of stopping at the first one,
 // and flag keys nobody asked for (typos).
 //
+// The keys an object accepts are exactly the keys its reader asks for, and a
+// nested object can only be read through its parent (read_object and
+// friends). So the same readers, run on no document at all, list every key
+// the loader accepts (config_key_patterns() in config_keys.h). That holds as
+// long as readers ask for each key whatever the document holds, and never
+// walk a member's JSON by hand.
+//
 // Internal to the config loader (config_*.cpp). A ConfigProblems and the
 // readers that write into it belong to one parse on one thread.
 #pragma once
@@ -61,6 +68,10 @@ class ObjectReader {
  public:
   // Reads the document's top-level value, which must be an object.
   ObjectReader(const json* root, ConfigProblems& problems);
+  // Reads no document: every reader below this one runs once on an absent
+  // value, and the keys they ask for are collected in `patterns` (see
+  // config_key_patterns() for their form).
+  ObjectReader(std::set<std::string>& patterns, ConfigProblems& problems);
   ObjectReader(const ObjectReader&) = delete;
   ObjectReader& operator=(const ObjectReader&) = delete;
 
@@ -93,7 +104,7 @@ class ObjectReader {
   // Like get(), but reports "<path>: required but missing" when absent.
   const json* require(std::string_view key);
   // Marks a key as known without reading it.
-  void allow(std::string_view key) { known_.insert(std::string(key)); }
+  void allow(std::string_view key) { mark_known(key); }
 
   // Typed readers. Each leaves `out` unchanged when the key is absent or the
   // value is invalid (reporting the latter) and returns true only when it
@@ -130,11 +141,19 @@ class ObjectReader {
   void finish();
 
  private:
-  ObjectReader(const json* value, std::string path, ConfigProblems& problems);
+  ObjectReader(const json* value, std::string path, std::string pattern, bool named,
+               const ObjectReader& parent);
+  // The pattern of member `key`, as config_key_patterns() spells it.
+  std::string pattern_of(std::string_view key) const;
+  void mark_known(std::string_view key);
+  bool describing() const { return patterns_ != nullptr; }
 
   const json* object_ = nullptr;
   std::string path_;
+  std::string pattern_;
+  bool named_ = false;  // keys are chosen by the admin; their pattern is "*"
   ConfigProblems& problems_;
+  std::set<std::string>* patterns_ = nullptr;  // set only when describing
   std::set<std::string, std::less<>> known_;
 };
 
