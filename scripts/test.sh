@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds tierd and runs the whole test suite (CTest): once in an optimised
-# build, once under AddressSanitizer + UBSan, then the webhook fuzzer for a
-# bounded time. Installs missing Debian packages first.
+# build (after clang-tidy over its sources), once under AddressSanitizer +
+# UBSan, then the webhook fuzzer for a bounded time. Installs missing Debian
+# packages first.
 #   TIERD_FUZZ_SECONDS=60  how long the fuzzer runs (0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,8 @@ jobs="${TIERD_JOBS:-2}"
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIERD_WERROR=ON
 cmake --build build -j"$jobs"
+# The checks in .clang-tidy over src/ and sim/ (about 3 minutes on 2 cores).
+TIERD_JOBS="$jobs" ./scripts/clang-tidy.sh build
 ctest --test-dir build -j"$jobs" --output-on-failure
 # The crash harness's summary (kill cycles, events, escalations checked).
 grep -h "^crash harness: cycles=.*killing_took" build/Testing/Temporary/LastTest.log || true

@@ -13,7 +13,7 @@ std::string SimReply::header(const std::string& lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-SimClient::SimClient(int port, std::string host)
+SimClient::SimClient(int port, const std::string& host)
     : client_(std::make_unique<httplib::Client>(host, port)) {
   client_->set_tcp_nodelay(true);
   client_->set_connection_timeout(5, 0);
@@ -62,15 +62,15 @@ SimReply SimClient::send(const std::string& method, const std::string& path, con
   const std::string text = body.is_null() ? std::string() : body.dump();
   httplib::Result res(nullptr, httplib::Error::Unknown);
   if (method == "GET") {
-    res = client_->Get(path.c_str(), headers);
+    res = client_->Get(path, headers);
   } else if (method == "POST") {
-    res = client_->Post(path.c_str(), headers, text, "application/json");
+    res = client_->Post(path, headers, text, "application/json");
   } else if (method == "PUT") {
-    res = client_->Put(path.c_str(), headers, text, "application/json");
+    res = client_->Put(path, headers, text, "application/json");
   } else if (method == "PATCH") {
-    res = client_->Patch(path.c_str(), headers, text, "application/merge-patch+json");
+    res = client_->Patch(path, headers, text, "application/merge-patch+json");
   } else {
-    res = client_->Delete(path.c_str(), headers, text, "application/json");
+    res = client_->Delete(path, headers, text, "application/json");
   }
   SimReply reply;
   if (!res) {

@@ -28,7 +28,7 @@ struct SimReply {
 
 class SimClient {
  public:
-  explicit SimClient(int port, std::string host = "127.0.0.1");
+  explicit SimClient(int port, const std::string& host = "127.0.0.1");
   ~SimClient();
   SimClient(const SimClient&) = delete;
   SimClient& operator=(const SimClient&) = delete;

@@ -147,7 +147,7 @@ int WebhookSender::send_once(const Resolved& target, const std::string& body,
       {"x-zendesk-webhook-signature", zendesk::compute_signature(target.secret, timestamp, body)},
       {"x-zendesk-webhook-signature-timestamp", timestamp},
   };
-  auto res = client.Post(target.path.c_str(), headers, body, "application/json");
+  auto res = client.Post(target.path, headers, body, "application/json");
   if (!res) {
     error = httplib::to_string(res.error());
     return 0;

@@ -28,7 +28,7 @@ Engine::Engine(Store& store, const Clock& clock, Metrics& metrics,
     : store_(store),
       clock_(clock),
       metrics_(metrics),
-      options_(options),
+      options_(std::move(options)),
       policy_(std::move(policy)) {}
 
 Engine::~Engine() {

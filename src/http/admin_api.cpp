@@ -42,7 +42,8 @@ void answer_json(httplib::Response& res, int status, const json& body) {
 
 // Runs `handler` only for an authorized request; the others get 401 (403
 // when no token is configured) and a line in the log without the token.
-httplib::Server::Handler guarded(const std::string& token, httplib::Server::Handler handler) {
+httplib::Server::Handler guarded(const std::string& token,
+                                 const httplib::Server::Handler& handler) {
   return [token, handler](const httplib::Request& req, httplib::Response& res) {
     if (token.empty()) {
       answer_json(res, 403,
@@ -235,8 +236,8 @@ std::string render_status_page(const json& status) {
   return h.str();
 }
 
-void register_admin_routes(httplib::Server& server, Store& store, PolicySource policy,
-                           const Clock& clock, AdminApiOptions options) {
+void register_admin_routes(httplib::Server& server, Store& store, const PolicySource& policy,
+                           const Clock& clock, const AdminApiOptions& options) {
   const std::string token = options.token;
   server.Get(
       R"(/api/v1/tickets/(\d{1,18}))",

@@ -50,7 +50,7 @@ Result<nlohmann::json> admin_status(Store& store, const Policy& policy, Instant 
 // HTML: no scripts, no external resources.
 std::string render_status_page(const nlohmann::json& status);
 
-void register_admin_routes(httplib::Server& server, Store& store, PolicySource policy,
-                           const Clock& clock, AdminApiOptions options);
+void register_admin_routes(httplib::Server& server, Store& store, const PolicySource& policy,
+                           const Clock& clock, const AdminApiOptions& options);
 
 }  // namespace tierd

@@ -217,7 +217,7 @@ void register_webhook_route(httplib::Server& server, WebhookHandler& handler) {
                   if (response.retry_after_seconds) {
                     res.set_header("Retry-After", std::to_string(*response.retry_after_seconds));
                   }
-                  res.set_content(response.body, response.content_type.c_str());
+                  res.set_content(response.body, response.content_type);
                 } catch (...) {
                   res.status = 503;
                   res.set_content(R"({"error":"store unavailable, retry"})", "application/json");

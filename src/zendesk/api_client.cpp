@@ -208,7 +208,7 @@ ZendeskApiClient::ZendeskApiClient(ZendeskApiOptions options) : options_(std::mo
   client_->set_read_timeout(secs.count(), usecs.count());
   client_->set_write_timeout(secs.count(), usecs.count());
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
-  if (!options_.ca_file.empty()) client_->set_ca_cert_path(options_.ca_file.c_str());
+  if (!options_.ca_file.empty()) client_->set_ca_cert_path(options_.ca_file);
   client_->enable_server_certificate_verification(true);
 #endif
   authorization_ = options_.oauth_token.empty()
@@ -231,13 +231,13 @@ Result<json> ZendeskApiClient::call(const std::string& method, const std::string
   const auto started = std::chrono::steady_clock::now();
   httplib::Result res(nullptr, httplib::Error::Unknown);
   if (method == "GET") {
-    res = client_->Get(path.c_str(), headers);
+    res = client_->Get(path, headers);
   } else if (method == "PUT") {
-    res = client_->Put(path.c_str(), headers, text, "application/json");
+    res = client_->Put(path, headers, text, "application/json");
   } else if (method == "POST") {
-    res = client_->Post(path.c_str(), headers, text, "application/json");
+    res = client_->Post(path, headers, text, "application/json");
   } else {
-    res = client_->Delete(path.c_str(), headers, text, "application/json");
+    res = client_->Delete(path, headers, text, "application/json");
   }
   const auto elapsed = std::chrono::steady_clock::now() - started;
   const std::string what = "zendesk " + method + " " + path.substr(0, path.find('?'));
