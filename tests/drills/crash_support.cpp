@@ -181,6 +181,15 @@ std::map<std::string, int> outbox_states(const std::string& db_path) {
   return states;
 }
 
+std::vector<std::string> outbox_kinds_in_state(const std::string& db_path,
+                                               const std::string& state) {
+  std::vector<std::string> kinds;
+  // `state` is one of the fixed state names, never outside input.
+  query_readonly(db_path, "SELECT kind FROM outbox WHERE state = '" + state + "'",
+                 [&](sqlite3_stmt* stmt) { kinds.push_back(column_text(stmt, 0)); });
+  return kinds;
+}
+
 std::string store_path(const LiveStack& stack) {
   const json config = json::parse(read_file(stack.config_path()));
   return config.at("store").at("sqlite").at("path").get<std::string>();

@@ -69,6 +69,9 @@ struct InboxRow {
 std::map<std::string, InboxRow> read_inbox(const std::string& db_path);
 // Outbox records by state ("pending", "done", "dead", "cancelled").
 std::map<std::string, int> outbox_states(const std::string& db_path);
+// The kinds ("escalate", "at_risk", ...) of the outbox records in `state`.
+std::vector<std::string> outbox_kinds_in_state(const std::string& db_path,
+                                               const std::string& state);
 // The store path from a LiveStack config file.
 std::string store_path(const LiveStack& stack);
 

@@ -345,8 +345,11 @@ TEST_CASE("fault drill: a 422 answer dead-letters the escalation, counts it and 
   const std::string db = store_path(stack);
   REQUIRE(LiveStack::eventually(
       [&] {
-        return stack.tierd_log().find("action=escalate") != std::string::npos &&
-               outbox_states(db)["dead"] >= 1 && outbox_states(db)["pending"] == 0;
+        // The escalation is logged before its outbox record commits, so wait
+        // for that record itself to be dead-lettered, not just any record.
+        const auto kinds = outbox_kinds_in_state(db, "dead");
+        return std::find(kinds.begin(), kinds.end(), "escalate") != kinds.end() &&
+               outbox_states(db)["pending"] == 0;
       },
       10s));
   const size_t refused = requests_matching(sim_requests(stack), "PUT", ticket_path).size();
