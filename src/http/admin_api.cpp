@@ -4,9 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <sstream>
+#include <system_error>
 
 #include "core/decide.h"
+#include "core/ticket.h"
 #include "core/ticket_state.h"
 #include "reports/explain.h"
 #include "reports/report.h"
@@ -23,12 +26,17 @@ bool same_secret(const std::string& given, const std::string& expected) {
 }
 
 // True when the request carries the token, as a bearer token or as the
-// password of HTTP Basic (what a browser sends after its prompt).
+// password of HTTP Basic (what a browser sends after its prompt). The scheme
+// name is case-insensitive (RFC 9110 11.1).
 bool authorized(const httplib::Request& req, const std::string& token) {
   const std::string header = req.get_header_value("Authorization");
-  if (header.rfind("Bearer ", 0) == 0) return same_secret(header.substr(7), token);
-  if (header.rfind("Basic ", 0) == 0) {
-    const auto pair = zendesk::base64_decode(header.substr(6));
+  const size_t space = header.find(' ');
+  if (space == std::string::npos) return false;
+  const std::string scheme = ascii_lower(std::string_view(header).substr(0, space));
+  const std::string credentials = header.substr(header.find_first_not_of(' ', space));
+  if (scheme == "bearer") return same_secret(credentials, token);
+  if (scheme == "basic") {
+    const auto pair = zendesk::base64_decode(credentials);
     auto colon = pair ? pair->find(':') : std::string::npos;
     return colon != std::string::npos && same_secret(pair->substr(colon + 1), token);
   }
@@ -45,6 +53,8 @@ void answer_json(httplib::Response& res, int status, const json& body) {
 httplib::Server::Handler guarded(const std::string& token,
                                  const httplib::Server::Handler& handler) {
   return [token, handler](const httplib::Request& req, httplib::Response& res) {
+    // No answer here is meant to be sniffed into another type by a browser.
+    res.set_header("X-Content-Type-Options", "nosniff");
     if (token.empty()) {
       answer_json(res, 403,
                   {{"error",
@@ -240,9 +250,15 @@ void register_admin_routes(httplib::Server& server, Store& store, const PolicySo
                            const Clock& clock, const AdminApiOptions& options) {
   const std::string token = options.token;
   server.Get(
-      R"(/api/v1/tickets/(\d{1,18}))",
+      R"(/api/v1/tickets/(\d{1,19}))",
       guarded(token, [&store](const httplib::Request& req, httplib::Response& res) {
-        const TicketId id = std::stoll(req.matches[1].str());
+        const std::string digits = req.matches[1].str();
+        TicketId id = 0;
+        auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+        if (error != std::errc() || end != digits.data() + digits.size()) {
+          answer_json(res, 404, {{"error", "tierd has no record of ticket " + digits}});
+          return;
+        }
         std::ostringstream out, err;
         int rc = print_explanation(store, id, true, out, err);
         if (rc == 0) {

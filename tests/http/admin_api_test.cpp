@@ -95,6 +95,31 @@ TEST_CASE("admin routes need the admin token", "[integration][admin]") {
   auto ok = get(port, "/api/v1/status", bearer());
   REQUIRE(ok);
   CHECK(ok->status == 200);
+  // The scheme name is case-insensitive.
+  for (const char* scheme : {"bearer ", "BEARER ", "bEaReR  "}) {
+    INFO(scheme);
+    auto any_case = get(port, "/api/v1/status", scheme + std::string(kToken));
+    REQUIRE(any_case);
+    CHECK(any_case->status == 200);
+  }
+  // Every answer, refusals included, tells a browser not to sniff its type.
+  for (const char* path : {"/", "/api/v1/status", "/api/v1/tickets/1"}) {
+    INFO(path);
+    auto refused = get(port, path);
+    REQUIRE(refused);
+    CHECK(refused->get_header_value("X-Content-Type-Options") == "nosniff");
+    auto answered = get(port, path, bearer());
+    REQUIRE(answered);
+    CHECK(answered->get_header_value("X-Content-Type-Options") == "nosniff");
+  }
+  // Ticket ids have up to 19 digits; past int64 there is simply no record.
+  for (const char* id : {"9223372036854775807", "9999999999999999999"}) {
+    INFO(id);
+    auto long_id = get(port, std::string("/api/v1/tickets/") + id, bearer());
+    REQUIRE(long_id);
+    CHECK(long_id->status == 404);
+    CHECK(long_id->body.find(std::string("no record of ticket ") + id) != std::string::npos);
+  }
   // A browser's Basic answer carries the token as the password.
   auto basic = get(port, "/api/v1/status", "Basic " + base64(std::string("admin:") + kToken));
   REQUIRE(basic);
