@@ -9,6 +9,7 @@
 #include "cli/store_factory.h"
 #include "config/config.h"
 #include "reports/export_events.h"
+#include "store/private_files.h"
 
 namespace tierd {
 
@@ -54,6 +55,11 @@ int run_export_events(const std::string& config_path, const std::string& since,
   if (!store) return 1;
   std::ofstream file;
   if (!out_path.empty()) {
+    // Raw webhook bodies: readable by tierd's user only, like the store.
+    if (Status s = make_private_file(out_path); !s.ok()) {
+      std::cerr << "export-events: " << s.message() << "\n";
+      return 1;
+    }
     file.open(out_path, std::ios::out | std::ios::trunc);
     if (!file) {
       std::cerr << "export-events: cannot write " << out_path << "\n";
@@ -69,7 +75,8 @@ int run_export_events(const std::string& config_path, const std::string& since,
   std::cerr << "exported " << count->written << " events received " << format_instant(range_from)
             << " .. " << format_instant(range_to);
   if (count->without_body > 0)
-    std::cerr << "; " << count->without_body << " reconciler reads have no body";
+    std::cerr << "; " << count->without_body
+              << " have no body (reconciler reads, and deliveries older than inbox.keep_raw)";
   if (count->unreadable > 0)
     std::cerr << "; " << count->unreadable << " stored bodies were not JSON";
   std::cerr << "\n";

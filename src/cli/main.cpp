@@ -78,14 +78,16 @@ int main(int argc, char** argv) {
          return tierd::run_simulate({o.config, o.events, o.json, o.until, o.diff}, std::cout,
                                     std::cerr);
        }},
-      {"export-events", "write the received webhooks of a time range as a JSONL file for simulate",
+      {"export-events",
+       "write the received webhooks of a time range as a JSONL file for simulate (bodies are "
+       "kept for inbox.keep_raw, records for inbox.retention)",
        [](CLI::App& app, Options& o) {
          config_option(app, o);
          auto* since = app.add_option("--since", o.since, "how far back, e.g. 7d (default 7d)");
          auto* from =
              app.add_option("--from", o.from, "start of the range (ISO time)")->excludes(since);
          app.add_option("--to", o.to, "end of the range (ISO time; default now)")->needs(from);
-         app.add_option("--out", o.out, "output file (default: standard output)");
+         app.add_option("--out", o.out, "output file, created 0600 (default: standard output)");
        },
        [](const Options& o) {
          return tierd::run_export_events(o.config, o.since, o.from, o.to, o.out);

@@ -25,6 +25,7 @@
 #include "config/policy_builder.h"
 #include "engine/reconciler.h"
 #include "cli/store_factory.h"
+#include "store/private_files.h"
 #include "http/webhook_handler.h"
 #include "zendesk/api_client.h"
 
@@ -194,6 +195,17 @@ int run_serve(const std::string& config_path) {
   sigset_t signals = daemon_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // One serving process per SQLite store: a second one would race the first
+  // for the same deadlines and writes.
+  std::optional<Result<InstanceLock>> store_lock;
+  if (config->store.sqlite) {
+    store_lock.emplace(InstanceLock::acquire(config->store.sqlite->path));
+    if (!store_lock->ok()) {
+      spdlog::critical("store: {}", store_lock->status().message());
+      return 1;
+    }
+  }
+
   auto store = open_store(*config, *secrets);
   if (!store.ok()) {
     spdlog::critical("store: cannot open: {}", store.status().to_string());
@@ -346,24 +358,39 @@ int run_serve(const std::string& config_path) {
                                           std::to_string(config->admin_listen->port)
                                     : std::string());
 
-  // The audit log is kept for audit.retention; older records go at start and
-  // then hourly, on this thread, between signals.
-  const Duration retention = config->audit.retention;
-  auto prune_audit = [&] {
-    auto removed = (*store)->prune_audit(clock.now() - retention);
+  // The audit log is kept for audit.retention and processed deliveries for
+  // inbox.retention (their bodies for inbox.keep_raw); older records go at
+  // start and then hourly, on this thread, between signals.
+  const Duration audit_retention = config->audit.retention;
+  const InboxConfig inbox_retention = config->inbox;
+  auto prune = [&] {
+    const Instant now = clock.now();
+    auto removed = (*store)->prune_audit(now - audit_retention);
     if (!removed.ok()) {
-      spdlog::warn("audit: pruning records older than {} failed: {}", format_duration(retention),
-                   removed.status().to_string());
+      spdlog::warn("audit: pruning records older than {} failed: {}",
+                   format_duration(audit_retention), removed.status().to_string());
     } else if (*removed > 0) {
-      spdlog::info("audit: pruned {} records older than {}", *removed, format_duration(retention));
+      spdlog::info("audit: pruned {} records older than {}", *removed,
+                   format_duration(audit_retention));
+    }
+    auto pruned =
+        (*store)->prune_inbox(now - inbox_retention.retention, now - inbox_retention.keep_raw);
+    if (!pruned.ok()) {
+      spdlog::warn("inbox: pruning processed deliveries failed: {}", pruned.status().to_string());
+    } else if (pruned->records + pruned->bodies > 0) {
+      spdlog::info(
+          "inbox: pruned {} processed deliveries older than {} and the bodies of {} "
+          "older than {}",
+          pruned->records, format_duration(inbox_retention.retention), pruned->bodies,
+          format_duration(inbox_retention.keep_raw));
     }
   };
-  prune_audit();
+  prune();
   while (true) {
     timespec hour{3600, 0};
     int sig = sigtimedwait(&signals, nullptr, &hour);
     if (sig < 0) {
-      if (errno == EAGAIN) prune_audit();
+      if (errno == EAGAIN) prune();
       continue;
     }
     if (sig == SIGHUP) {

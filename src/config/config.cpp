@@ -112,6 +112,7 @@ void read_document(ObjectReader& root, Config& config) {
   read_calendars(root, config);
   read_reconcile(root, config);
   read_audit(root, config);
+  read_inbox(root, config);
   read_log(root, config);
   read_admin(root, config);
   root.finish();

@@ -135,6 +135,13 @@ struct AuditConfig {
   Duration retention = std::chrono::hours(24 * 90);
 };
 
+// How long processed webhook deliveries stay in the inbox: the rows for
+// `retention`, their raw bodies for `keep_raw` (at most as long).
+struct InboxConfig {
+  Duration retention = std::chrono::hours(24 * 30);
+  Duration keep_raw = std::chrono::hours(24 * 7);
+};
+
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 enum class LogFormat { kText, kJson };
 
@@ -166,6 +173,7 @@ struct Config {
   std::map<std::string, CalendarSpec> calendars;  // zones known, days' intervals sorted
   ReconcileConfig reconcile;
   AuditConfig audit;
+  InboxConfig inbox;
   LogConfig log;
   AdminConfig admin;
   // Things that are allowed but probably not meant, one line each, JSON path

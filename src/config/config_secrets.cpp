@@ -1,6 +1,9 @@
 // load_secrets: reads the secret values a Config points at from the
 // environment or from files. Messages name the variable or the file, never
 // the value.
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +32,13 @@ void load_one(const SecretRequest& request, const EnvLookup& getenv, ConfigProbl
   const SecretSource& source = request.source;
   if (!source.file.empty()) {
     auto value = read_secret_file(source.file);
+    struct stat st {};
+    if (value.ok() && ::stat(source.file.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+      spdlog::warn(
+          "{}_file: \"{}\" is readable by every user of this host; make it readable by "
+          "tierd only (chmod 600, or 640 with tierd's group)",
+          request.path, source.file);
+    }
     if (!value.ok()) {
       problems.add(request.path + "_file",
                    "cannot read \"" + source.file + "\": " + value.status().message());

@@ -222,6 +222,21 @@ void read_audit(ObjectReader& root, Config& config) {
                    [&](ObjectReader& r) { r.read_duration("retention", config.audit.retention); });
 }
 
+void read_inbox(ObjectReader& root, Config& config) {
+  root.read_object("inbox", [&](ObjectReader& r) {
+    const bool has_keep_raw = r.read_duration("keep_raw", config.inbox.keep_raw, true);
+    r.read_duration("retention", config.inbox.retention);
+    if (!has_keep_raw && config.inbox.keep_raw > config.inbox.retention) {
+      config.inbox.keep_raw = config.inbox.retention;
+    }
+    if (config.inbox.keep_raw > config.inbox.retention) {
+      r.problems().add(r.path_of("keep_raw"),
+                       "longer than inbox.retention (" + format_duration(config.inbox.retention) +
+                           "): a body cannot outlive its record");
+    }
+  });
+}
+
 void read_log(ObjectReader& root, Config& config) {
   root.read_object("log", [&](ObjectReader& r) {
     std::string level;

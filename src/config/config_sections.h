@@ -37,6 +37,7 @@ void read_routing_rules(ObjectReader& root, Config& config);
 void read_availability(ObjectReader& root, Config& config);
 void read_reconcile(ObjectReader& root, Config& config);
 void read_audit(ObjectReader& root, Config& config);
+void read_inbox(ObjectReader& root, Config& config);
 void read_log(ObjectReader& root, Config& config);
 void read_admin(ObjectReader& root, Config& config);
 

@@ -47,6 +47,12 @@ struct InboxRecord {
 
 enum class AppendOutcome { kAccepted, kDuplicate };
 
+// What prune_inbox() removed.
+struct InboxPruned {
+  int64_t records = 0;  // processed records deleted
+  int64_t bodies = 0;   // raw bodies dropped from processed records that stay
+};
+
 enum class OutboxState { kPending, kDone, kDead, kCancelled };
 const char* outbox_state_name(OutboxState s);
 // The inverse of outbox_state_name(); nullopt for any other text.
@@ -111,6 +117,12 @@ class Store {
   // Records received in [from, to), in seq order (processed or not), for export.
   virtual Result<std::vector<InboxRecord>> inbox_range(Instant from, Instant to, size_t limit) = 0;
   virtual Result<int64_t> inbox_depth() = 0;  // unprocessed records
+  // Deletes processed records received before `records_before` and empties
+  // the raw body of processed records received before `bodies_before`.
+  // Unprocessed records are never touched. A redelivery of a deleted
+  // record's event id is accepted again, so keep records longer than the
+  // helpdesk retries a delivery.
+  virtual Result<InboxPruned> prune_inbox(Instant records_before, Instant bodies_before) = 0;
 
   // --- tickets and deadlines (engine) ---
   virtual Result<std::optional<TicketRow>> load_ticket(TicketId id) = 0;

@@ -199,6 +199,45 @@ TEST_CASE("inbox_range lists records received from the start up to the end, proc
   CHECK(must(store->inbox_range(from_unix_ms(5000), from_unix_ms(6000), 10)).empty());
 }
 
+TEST_CASE("prune_inbox removes old processed records and bodies, never unprocessed ones",
+          "[store]") {
+  auto name = GENERATE(from_range(backend_names()));
+  INFO("backend " << name);
+  auto backend = make_backend(name);
+  auto store = backend->open();
+
+  std::vector<InboxRecord> records = {inbox("old-done", 1, 1000), inbox("old-pending", 2, 1100),
+                                      inbox("mid-done", 1, 2000), inbox("new-done", 1, 3000)};
+  must(store->append_inbox(records));
+  std::vector<EngineCommit> commits;
+  for (size_t i : {0u, 2u, 3u}) {
+    EngineCommit c;
+    c.ticket_id = records[i].ticket_id;
+    c.inbox_seq_done = records[i].seq;
+    commits.push_back(c);
+  }
+  must(store->commit(commits));
+
+  // Rows before 1500 go, bodies before 2500 go, anything newer stays whole.
+  auto pruned = must(store->prune_inbox(from_unix_ms(1500), from_unix_ms(2500)));
+  CHECK(pruned.records == 1);
+  CHECK(pruned.bodies == 1);
+  auto left = must(store->inbox_range(from_unix_ms(0), from_unix_ms(10000), 10));
+  REQUIRE(event_ids(left) == std::vector<std::string>{"old-pending", "mid-done", "new-done"});
+  CHECK(left[0].raw_body == inbox("old-pending", 2, 1100).raw_body);
+  CHECK(left[1].raw_body.empty());
+  CHECK(left[1].event_json == R"({"ticket":1})");
+  CHECK(left[2].raw_body == inbox("new-done", 1, 3000).raw_body);
+  CHECK(must(store->inbox_depth()) == 1);
+
+  pruned = must(store->prune_inbox(from_unix_ms(1500), from_unix_ms(2500)));
+  CHECK(pruned.records == 0);
+  CHECK(pruned.bodies == 0);
+  // A redelivery of a pruned record's id is new again.
+  std::vector<InboxRecord> again = {inbox("old-done", 1, 5000)};
+  CHECK(must(store->append_inbox(again)) == std::vector{AppendOutcome::kAccepted});
+}
+
 TEST_CASE("a commit whose outbox key already exists changes nothing at all", "[store]") {
   auto name = GENERATE(from_range(backend_names()));
   INFO("backend " << name);

@@ -35,6 +35,7 @@ class InboxOnlyStore : public Store {
     return unused();
   }
   Result<int64_t> prune_audit(Instant) override { return unused(); }
+  Result<InboxPruned> prune_inbox(Instant, Instant) override { return unused(); }
   Result<std::optional<std::string>> get_meta(const std::string&) override { return unused(); }
   Status put_meta(const std::string&, const std::string&) override { return unused(); }
 

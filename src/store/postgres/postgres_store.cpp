@@ -159,6 +159,10 @@ const std::pair<const char*, const char*> kStatements[] = {
     {"audit_page", "SELECT " TIERD_AUDIT_COLUMNS
                    " FROM audit WHERE at_ms >= $1 AND id > $2 ORDER BY id LIMIT $3"},
     {"prune_audit", "DELETE FROM audit WHERE at_ms < $1"},
+    {"prune_inbox_bodies",
+     "UPDATE inbox SET raw_body = ''::bytea WHERE processed AND received_at_ms < $1 "
+     "AND received_at_ms >= $2 AND length(raw_body) > 0"},
+    {"prune_inbox_records", "DELETE FROM inbox WHERE processed AND received_at_ms < $1"},
     {"get_meta", "SELECT value FROM meta WHERE key = $1"},
     {"upsert_meta",
      "INSERT INTO meta (key, value) VALUES ($1, $2) "
@@ -396,6 +400,21 @@ class PostgresStore final : public Store {
       if (page->size() < static_cast<size_t>(kPageSize)) return Status::Ok();
       after_id = page->back().id;
     }
+  }
+
+  Result<InboxPruned> prune_inbox(Instant records_before, Instant bodies_before) override {
+    InboxPruned pruned;
+    Status s = in_txn("prune_inbox", [&](pqxx::work& txn) {
+      pruned.bodies =
+          static_cast<int64_t>(txn.exec_prepared("prune_inbox_bodies", to_unix_ms(bodies_before),
+                                                 to_unix_ms(records_before))
+                                   .affected_rows());
+      pruned.records = static_cast<int64_t>(
+          txn.exec_prepared("prune_inbox_records", to_unix_ms(records_before)).affected_rows());
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    return pruned;
   }
 
   Result<int64_t> prune_audit(Instant before) override {

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <thread>
 
+#include "store/private_files.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -66,16 +67,11 @@ Status backup_sqlite(const std::string& src_path, const std::string& dest_path) 
   if (!std::filesystem::is_regular_file(src_path, ec)) {
     return Status::Internal("store: no database file at " + src_path + " (backup)");
   }
-  std::filesystem::path parent = std::filesystem::path(dest_path).parent_path();
-  if (!parent.empty()) {
-    std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      return Status::Internal("store: cannot create directory " + parent.string() + ": " +
-                              ec.message());
-    }
-  }
   std::string partial = dest_path + ".partial";
   std::filesystem::remove(partial, ec);
+  // The backup holds raw webhook bodies: private, like the store.
+  if (Status s = make_private_file(partial); !s.ok())
+    return Status::Internal("store: " + s.message());
 
   Status s;
   {

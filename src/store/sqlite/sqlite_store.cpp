@@ -1,4 +1,5 @@
 #include "store/sqlite/sqlite_store.h"
+#include "store/private_files.h"
 
 #include <spdlog/spdlog.h>
 
@@ -400,6 +401,30 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<InboxPruned> prune_inbox(Instant records_before, Instant bodies_before) override {
+    InboxPruned pruned;
+    Status s = write_txn("prune_inbox", [&](Connection& db) -> Status {
+      auto drop = db.prepare(
+          "UPDATE inbox SET raw_body = x'' WHERE processed = 1 AND received_at_ms < ?1 "
+          "AND received_at_ms >= ?2 AND length(raw_body) > 0",
+          "prune_inbox");
+      if (!drop.ok()) return drop.status();
+      drop->bind(1, to_unix_ms(bodies_before));
+      drop->bind(2, to_unix_ms(records_before));
+      if (Status st = drop->run(); !st.ok()) return st;
+      pruned.bodies = db.changes();
+      auto remove = db.prepare("DELETE FROM inbox WHERE processed = 1 AND received_at_ms < ?1",
+                               "prune_inbox");
+      if (!remove.ok()) return remove.status();
+      remove->bind(1, to_unix_ms(records_before));
+      if (Status st = remove->run(); !st.ok()) return st;
+      pruned.records = db.changes();
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    return pruned;
+  }
+
   Result<int64_t> prune_audit(Instant before) override {
     int64_t deleted = 0;
     Status s = write_txn("prune_audit", [&](Connection& db) -> Status {
@@ -590,15 +615,9 @@ Status enable_wal(Connection& db, const std::string& path) {
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   if (options.path.empty()) return Status::InvalidArgument("store: sqlite path is empty");
-  std::filesystem::path parent = std::filesystem::path(options.path).parent_path();
-  if (!parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      return Status::Internal("store: cannot create directory " + parent.string() + ": " +
-                              ec.message());
-    }
-  }
+  // SQLite creates the -wal and -shm files with the database file's mode.
+  if (Status s = make_private_file(options.path); !s.ok())
+    return Status::Internal("store: " + s.message());
 
   auto writer = Connection::open(options.path, /*create=*/true, options.busy_timeout);
   if (!writer.ok()) return writer.status();
