@@ -27,6 +27,8 @@ install(TARGETS zendesk-sim RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/tier
 install(FILES config/tierd.example.jsonc config/demo.json config/tierd.schema.json
         DESTINATION ${CMAKE_INSTALL_DATADIR}/tierd)
 install(DIRECTORY plugin_manifest/ DESTINATION ${CMAKE_INSTALL_DATADIR}/tierd/plugin_manifest)
+# The reverse proxy configuration the README's production topology puts in front.
+install(FILES packaging/haproxy/tierd.cfg DESTINATION ${CMAKE_INSTALL_DATADIR}/tierd/haproxy)
 install(FILES ${PROJECT_BINARY_DIR}/packaging/tierd.service DESTINATION ${TIERD_SYSTEMD_UNIT_DIR})
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 

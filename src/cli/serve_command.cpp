@@ -1,6 +1,7 @@
 #include "cli/commands.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -61,6 +62,41 @@ class CurrentPolicy {
   mutable std::mutex mutex_;
   std::shared_ptr<const Policy> policy_;
 };
+
+// The listener's limits from listen.* (see http_listener.h for what each
+// one guards against).
+ListenerLimits listener_limits(const Config& config) {
+  ListenerLimits limits;
+  limits.workers = config.listen.threads;
+  limits.max_connections = config.listen.max_connections;
+  limits.idle_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config.listen.idle_timeout);
+  limits.head_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config.listen.head_timeout);
+  limits.max_header_bytes = static_cast<size_t>(config.listen.max_header_bytes);
+  limits.max_headers = static_cast<size_t>(config.listen.max_headers);
+  limits.max_body_bytes = static_cast<size_t>(config.webhook.max_body_bytes);
+  return limits;
+}
+
+// Every connection is a descriptor: let the process have as many as its
+// hard limit allows, and say so when that is fewer than max_connections.
+void raise_descriptor_limit(int max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  // Connections of both listeners, the store, the helpdesk clients, logs.
+  constexpr rlim_t kOtherDescriptors = 64;
+  if (limit.rlim_cur < static_cast<rlim_t>(max_connections) + kOtherDescriptors) {
+    spdlog::warn(
+        "listen.max_connections: {} connections need more file descriptors than the "
+        "limit of {}; raise LimitNOFILE",
+        max_connections, static_cast<uint64_t>(limit.rlim_cur));
+  }
+}
 
 std::optional<TlsFiles> tls_files(const Config& config) {
   if (!config.listen.tls) return std::nullopt;
@@ -184,7 +220,7 @@ int run_serve(const std::string& config_path) {
   }
 
   // Before any thread starts: a certificate that does not load stops tierd here.
-  auto listener = HttpListener::create(tls_files(*config));
+  auto listener = HttpListener::create(tls_files(*config), listener_limits(*config));
   if (!listener.ok()) {
     std::cerr << listener.status().message() << "\n";
     return 2;
@@ -205,6 +241,7 @@ int run_serve(const std::string& config_path) {
       return 1;
     }
   }
+  raise_descriptor_limit(config->listen.max_connections);
 
   auto store = open_store(*config, *secrets);
   if (!store.ok()) {
@@ -285,15 +322,6 @@ int run_serve(const std::string& config_path) {
   WebhookHandler handler(handler_options, clock, inbox, metrics);
 
   httplib::Server& server = (*listener)->server();
-  int threads = config->listen.threads;
-  server.new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
-  };
-  server.set_tcp_nodelay(true);
-  // Zendesk keeps connections open across deliveries; httplib's default of
-  // closing after 5 requests costs a reconnect (and a stall under load).
-  server.set_keep_alive_max_count(1000);
-  server.set_keep_alive_timeout(30);
   register_webhook_route(server, handler);
   std::atomic<bool> ready{false};
   auto health = [&](const httplib::Request&, httplib::Response& res) {
@@ -317,41 +345,36 @@ int run_serve(const std::string& config_path) {
   server.Get("/healthz", health);
   // With admin_listen, monitoring has its own loopback port and /metrics
   // leaves the public one.
-  httplib::Server admin_server;
+  std::unique_ptr<HttpListener> admin_listener;
   if (config->admin_listen) {
-    admin_server.Get("/healthz", health);
-    admin_server.Get("/metrics", scrape);
+    ListenerLimits admin_limits = listener_limits(*config);
+    admin_limits.workers = 2;
+    admin_listener = std::move(HttpListener::create(std::nullopt, admin_limits)).value();
+    admin_listener->server().Get("/healthz", health);
+    admin_listener->server().Get("/metrics", scrape);
   } else {
     server.Get("/metrics", scrape);
   }
 
-  int port = config->listen.port;
-  if (port == 0) {
-    port = server.bind_to_any_port(config->listen.host);
-  } else if (!server.bind_to_port(config->listen.host, port)) {
-    port = -1;
+  auto port = (*listener)->bind(config->listen.host, config->listen.port);
+  if (!port.ok()) spdlog::critical("listen: {}", port.status().message());
+  Result<int> admin_port = 0;
+  if (port.ok() && admin_listener) {
+    admin_port = admin_listener->bind(config->admin_listen->host, config->admin_listen->port);
+    if (!admin_port.ok()) spdlog::critical("admin_listen: {}", admin_port.status().message());
   }
-  bool admin_bound = !config->admin_listen || admin_server.bind_to_port(config->admin_listen->host,
-                                                                        config->admin_listen->port);
-  if (!admin_bound) {
-    spdlog::critical("admin_listen: cannot bind {}:{}", config->admin_listen->host,
-                     config->admin_listen->port);
-  }
-  if (port <= 0 || !admin_bound) {
-    if (port <= 0)
-      spdlog::critical("listen: cannot bind {}:{}", config->listen.host, config->listen.port);
+  if (!port.ok() || !admin_port.ok()) {
     if (reconciler) reconciler->stop();
     inbox.stop();
     sender.stop();
     engine.stop();
     return 1;
   }
-  std::thread http([&server] { server.listen_after_bind(); });
+  std::thread http([&listener] { (*listener)->run(); });
   std::thread admin_http;
-  if (config->admin_listen)
-    admin_http = std::thread([&admin_server] { admin_server.listen_after_bind(); });
+  if (admin_listener) admin_http = std::thread([&admin_listener] { admin_listener->run(); });
   ready = true;
-  spdlog::info("tierd listening on {}:{} ({}) mode={} tiers={}{}", config->listen.host, port,
+  spdlog::info("tierd listening on {}:{} ({}) mode={} tiers={}{}", config->listen.host, *port,
                (*listener)->tls() ? "https" : "http", shadow ? "shadow" : "live",
                config->tiers.size(),
                config->admin_listen ? " admin=" + config->admin_listen->host + ":" +
@@ -402,10 +425,10 @@ int run_serve(const std::string& config_path) {
     break;
   }
   ready = false;
-  server.stop();
+  (*listener)->stop();
   http.join();
   if (admin_http.joinable()) {
-    admin_server.stop();
+    admin_listener->stop();
     admin_http.join();
   }
   if (reconciler) reconciler->stop();  // the page in hand is committed or re-read next time

@@ -55,8 +55,13 @@ struct TlsConfig {
 struct ListenConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
-  int threads = 16;
+  int threads = 16;  // workers: requests served at once
   std::optional<TlsConfig> tls;
+  int max_connections = 512;
+  Duration idle_timeout = std::chrono::seconds(5);   // keep-alive connections with no request
+  Duration head_timeout = std::chrono::seconds(10);  // accept (or first byte) to a whole head
+  int64_t max_header_bytes = 32 * 1024;
+  int max_headers = 100;
 };
 
 // A separate plain-HTTP listener for /healthz and /metrics.

@@ -126,6 +126,11 @@ void read_listen(ObjectReader& root, Config& config) {
     read_host(r, listen.host);
     r.read_int("port", listen.port, 1, 65535);
     r.read_int("threads", listen.threads, 1, 1024);
+    r.read_int("max_connections", listen.max_connections, 16, 65536);
+    r.read_duration("idle_timeout", listen.idle_timeout);
+    r.read_duration("head_timeout", listen.head_timeout);
+    r.read_int("max_header_bytes", listen.max_header_bytes, 4096, int64_t{1} << 20);
+    r.read_int("max_headers", listen.max_headers, 16, 10000);
     r.read_object("tls", [&](ObjectReader& tls) {
       TlsConfig parsed;
       bool ok = tls.read_string("cert", parsed.cert_file, true);

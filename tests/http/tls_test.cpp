@@ -50,14 +50,13 @@ class RunningListener {
               R"({"user": {"id": 400001, "name": "tierd", "role": "admin", "active": true}})",
               "application/json");
         });
-    port_ = listener_->server().bind_to_any_port("127.0.0.1");
-    REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { listener_->server().listen_after_bind(); });
-    while (!listener_->server().is_running())
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto port = listener_->bind("127.0.0.1", 0);
+    REQUIRE(port.ok());
+    port_ = *port;
+    thread_ = std::thread([this] { listener_->run(); });
   }
   ~RunningListener() {
-    listener_->server().stop();
+    listener_->stop();
     thread_.join();
   }
   HttpListener& listener() { return *listener_; }
