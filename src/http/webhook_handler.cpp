@@ -129,6 +129,18 @@ WebhookResponse WebhookHandler::handle(const WebhookRequest& request) {
   }
 }
 
+WebhookResponse WebhookHandler::refuse_body(const WebhookRequest& request, bool too_large) {
+  const auto started = Steady::now();
+  const std::string_view invocation = header(request.headers, kInvocationIdHeader);
+  if (too_large) {
+    return finish(outcome::kTooLarge, json_response(413, "error", "payload too large"), started,
+                  invocation, "", std::nullopt, "");
+  }
+  return finish(outcome::kMalformed,
+                json_response(400, "error", "malformed payload: incomplete body"), started,
+                invocation, "", std::nullopt, "body ended early");
+}
+
 WebhookResponse WebhookHandler::handle_checked(const WebhookRequest& request,
                                                Steady::time_point started) {
   const std::string_view invocation = header(request.headers, kInvocationIdHeader);
@@ -204,15 +216,23 @@ void register_webhook_route(httplib::Server& server, WebhookHandler& handler) {
   server.set_payload_max_length(handler.max_body_bytes() + 1);
   server.set_tcp_nodelay(true);
   server.Post(std::string(zendesk::kWebhookPath),
-              [&handler](const httplib::Request& req, httplib::Response& res) {
+              [&handler](const httplib::Request& req, httplib::Response& res,
+                         const httplib::ContentReader& read_body) {
                 // httplib turns an escaping exception into a 500 carrying its
                 // text; answer a plain 503 instead.
                 try {
                   WebhookRequest request;
                   for (const auto& [name, value] : req.headers)
                     request.headers.emplace(name, value);
-                  request.body = req.body;
-                  WebhookResponse response = handler.handle(request);
+                  bool too_large = false;
+                  const bool whole = read_body([&](const char* data, size_t size) {
+                    too_large = request.body.size() + size > handler.max_body_bytes();
+                    if (!too_large) request.body.append(data, size);
+                    return !too_large;
+                  });
+                  too_large = too_large || res.status == 413;  // refused unread by httplib
+                  WebhookResponse response =
+                      whole ? handler.handle(request) : handler.refuse_body(request, too_large);
                   res.status = response.status;
                   if (response.retry_after_seconds) {
                     res.set_header("Retry-After", std::to_string(*response.retry_after_seconds));

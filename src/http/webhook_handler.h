@@ -75,6 +75,10 @@ class WebhookHandler {
 
   // Never throws; see the table above.
   WebhookResponse handle(const WebhookRequest& request);
+  // For a delivery whose body was not read whole (`request.body` is what
+  // was): 413 when it was larger than max_body_bytes, else 400. Counted and
+  // logged like handle()'s answers.
+  WebhookResponse refuse_body(const WebhookRequest& request, bool too_large);
 
   size_t max_body_bytes() const { return options_.max_body_bytes; }
   // Replaces the signing secrets (a SIGHUP after the secret was rotated or
@@ -103,9 +107,10 @@ class WebhookHandler {
 };
 
 // Mounts POST /webhooks/zendesk on `server`, and sets the server-wide options
-// the route relies on: payload_max_length = max_body_bytes + 1 (larger bodies
-// are refused with 413 by httplib before they are buffered, so they do not
-// reach handle() or the delivery metrics) and TCP_NODELAY.
+// the route relies on: payload_max_length = max_body_bytes + 1 and
+// TCP_NODELAY. The route reads the body itself and stops at max_body_bytes,
+// so a body too large gets the same counted and logged 413 whether it came
+// with Content-Length (httplib refuses it unread) or chunked.
 void register_webhook_route(httplib::Server& server, WebhookHandler& handler);
 
 }  // namespace tierd

@@ -6,17 +6,23 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "engine/clock.h"
 #include "engine/inbox_writer.h"
-#include "metrics/metrics.h"
+#include "http/http_listener.h"
 #include "http/webhook_handler.h"
+#include "metrics/metrics.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/process_harness.h"
 #include "zendesk/webhook_payload.h"
@@ -47,16 +53,17 @@ class IngestServer {
     options.secrets = {"rotated-away-secret", kSecret};
     options.max_body_bytes = kMaxBody;
     handler_ = std::make_unique<WebhookHandler>(options, clock_, *writer_, metrics_);
-    server_.new_task_queue = [] { return new httplib::ThreadPool(16); };
-    register_webhook_route(server_, *handler_);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(2ms);
-    REQUIRE(server_.is_running());
+    ListenerLimits limits;
+    limits.max_body_bytes = kMaxBody;
+    listener_ = std::move(HttpListener::create(std::nullopt, limits)).value();
+    register_webhook_route(listener_->server(), *handler_);
+    auto port = listener_->bind("127.0.0.1", 0);
+    REQUIRE(port.ok());
+    port_ = *port;
+    thread_ = std::thread([this] { listener_->run(); });
   }
   ~IngestServer() {
-    server_.stop();
+    listener_->stop();
     if (thread_.joinable()) thread_.join();
     writer_->stop();
   }
@@ -81,7 +88,7 @@ class IngestServer {
   std::atomic<size_t> committed_{0};
   std::unique_ptr<InboxWriter> writer_;
   std::unique_ptr<WebhookHandler> handler_;
-  httplib::Server server_;
+  std::unique_ptr<HttpListener> listener_;
   int port_ = 0;
   std::thread thread_;
 };
@@ -174,6 +181,65 @@ TEST_CASE("the fixtures' signature vectors are accepted over HTTP", "[ingest]") 
   CHECK(inbox[7].event_id == "inv-zendesk/trigger_body_rendered.json");
   CHECK(inbox[7].type == "zendesk_trigger");
   for (size_t i = 1; i < inbox.size(); ++i) CHECK(inbox[i].seq > inbox[i - 1].seq);
+}
+
+// Collects what tierd logs while it is alive.
+class LogCapture {
+ public:
+  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(lines_)) {
+    spdlog::default_logger()->sinks().push_back(sink_);
+  }
+  ~LogCapture() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  }
+  std::string text() {
+    spdlog::default_logger()->flush();
+    return lines_.str();
+  }
+
+ private:
+  std::ostringstream lines_;
+  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+};
+
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST_CASE("a body over the limit is counted and logged alike with Content-Length or chunked",
+          "[ingest]") {
+  IngestServer server;
+  LogCapture log;
+  const std::string big(kMaxBody + 1, ' ');
+  const std::string huge(8 * kMaxBody, ' ');
+  const std::string timestamp = kVectorTimestamp;
+  auto headers = signed_headers(zendesk::compute_signature(kSecret, timestamp, big), timestamp);
+  for (const std::string* body : {&big, &huge}) {
+    auto sized = client(server.port())
+                     ->Post(std::string(zendesk::kWebhookPath), headers, *body, "application/json");
+    REQUIRE(sized);
+    CHECK(sized->status == 413);
+    // Without a length httplib sends the body chunked.
+    auto chunked = client(server.port())
+                       ->Post(
+                           std::string(zendesk::kWebhookPath), headers,
+                           [body](size_t offset, httplib::DataSink& sink) {
+                             const size_t n = std::min<size_t>(64 * 1024, body->size() - offset);
+                             if (n > 0) sink.write(body->data() + offset, n);
+                             if (offset + n == body->size()) sink.done();
+                             return true;
+                           },
+                           "application/json");
+    REQUIRE(chunked);
+    CHECK(chunked->status == 413);
+    CHECK(response_json(chunked) == json{{"error", "payload too large"}});
+  }
+  CHECK(server.metrics().delivery("too_large").Value() == 4);
+  CHECK(occurrences(log.text(), "outcome=too_large status=413") == 4);
+  CHECK(server.inbox().empty());
 }
 
 TEST_CASE("every refusal is answered over HTTP with its status", "[ingest]") {
