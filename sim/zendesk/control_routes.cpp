@@ -139,9 +139,12 @@ SimResponse SimService::update_ticket_as_agent(int64_t id, const json& body) {
   }
   fields.erase("actor_id");
   std::lock_guard lock(mutex_);
-  if (!state_.find_user(*actor)) return error_response(422, "RecordInvalid", "unknown actor_id");
-  const SimUser& user = *state_.find_user(*actor);
-  WriteContext ctx{*actor, user.is_staff() ? "web" : "email", WriteForm::kSingle, now()};
+  // Zendesk's automations and triggers act as the system, actor -1.
+  const bool by_system = *actor == kSystemActorId;
+  const SimUser* user = state_.find_user(*actor);
+  if (!user && !by_system) return error_response(422, "RecordInvalid", "unknown actor_id");
+  std::string channel = by_system ? "rule" : user->is_staff() ? "web" : "email";
+  WriteContext ctx{*actor, channel, WriteForm::kSingle, now()};
   auto changes = apply_ticket_update(state_, id, fields, ctx);
   if (!changes.ok()) return status_response(changes.status());
   emit_events_locked(id, *changes, *actor);

@@ -29,6 +29,7 @@
 //   POST /sim/users|groups|memberships   seed ({"users":[...]}, one object, or an array)
 //   POST /sim/tickets                    create as the requester -> 201 {"ticket"}
 //   PUT  /sim/tickets/{id}               {"ticket":{...},"actor_id":N} change as that person
+//                                        (-1: as the system, like an automation)
 //   GET  /sim/tickets/{id}               {"ticket":{... "comments":[...]}}
 //   POST|GET|DELETE /sim/faults          {"method","path_prefix","status","retry_after",
 //                                        "delay_ms","drop_connection","count"}
@@ -93,6 +94,8 @@ struct SimOptions {
 
 // The API user every authenticated request acts as.
 inline constexpr int64_t kApiUserId = 400001;
+// The actor of changes made by automations and triggers.
+inline constexpr int64_t kSystemActorId = -1;
 // An end user who requests control-API tickets that name no requester.
 inline constexpr int64_t kDefaultRequesterId = 902001;
 

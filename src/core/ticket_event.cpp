@@ -241,6 +241,7 @@ nlohmann::json event_audit_detail(const TicketEvent& e) {
     d["status"] = ticket_status_name(e.ticket.status);
     if (e.ticket.group_id) d["group"] = *e.ticket.group_id;
     if (e.ticket.assignee_id) d["assignee"] = *e.ticket.assignee_id;
+    if (e.ticket.requester_id) d["requester"] = *e.ticket.requester_id;
     if (e.ticket.priority) d["priority"] = priority_name(*e.ticket.priority);
     if (e.ticket.updated_at) d["updated_at"] = format_instant(*e.ticket.updated_at);
   }

@@ -73,7 +73,8 @@ struct TicketEvent {
 TicketSnapshot apply_change(TicketSnapshot before, const TicketEvent& e);
 
 // The summary of an event kept in the audit log (type, kind, source, time,
-// actor and, with a snapshot, status, group, assignee, priority, updated_at).
+// actor and, with a snapshot, status, group, assignee, requester, priority,
+// updated_at).
 // Shared by the engine and `tierd simulate`, so both trails read the same.
 nlohmann::json event_audit_detail(const TicketEvent& e);
 

@@ -68,12 +68,14 @@ struct TicketTrack {
   std::optional<Instant> stay_since;  // when the current stay began, if seen
   Duration stay_used{0};              // the current stay's clock, as last reported
   std::optional<UserId> assignee;
+  std::optional<UserId> requester;
   std::vector<UserId> followers;  // previous assignees kept on by escalations
   std::string status;
   bool solved = false;
   Instant solved_at{};
   int solved_tier = -1;
-  std::optional<UserId> solver;
+  std::optional<UserId> solved_by;        // the actor of the final solve
+  std::optional<UserId> solved_assignee;  // the assignee at that moment
   std::optional<Instant> review_since;
 };
 
@@ -90,6 +92,7 @@ struct ReportBuilder::State {
   std::vector<std::vector<Duration>> handling;
   std::unordered_map<TicketId, TicketTrack> tickets;
   std::map<UserId, AgentLine> agents;
+  std::set<UserId> known_agents;  // users the trail or the policy shows to be agents
   std::map<UserId, std::set<TicketId>> reviewed;
   std::map<UserId, std::vector<Duration>> forward_times;
   std::map<UserId, int64_t> forwards;
@@ -97,6 +100,15 @@ struct ReportBuilder::State {
 
   State(const Policy& p, Instant s, Instant n) : policy(p), since(s), now(n) {
     for (const auto& t : p.tiers) add_tier(t.name);
+    for (const auto& route : p.routes)
+      known_agents.insert(route.agents.begin(), route.agents.end());
+    if (p.review) known_agents.insert(p.review->reviewers.begin(), p.review->reviewers.end());
+    for (const auto& [agent, schedule] : p.availability.schedules) known_agents.insert(agent);
+  }
+
+  // Only agents can hold a ticket, review or follow one by tierd's hand.
+  void note_agent(std::optional<UserId> id) {
+    if (id && *id > 0) known_agents.insert(*id);
   }
 
   int add_tier(const std::string& name) {
@@ -126,11 +138,12 @@ struct ReportBuilder::State {
   }
 
   void on_event(TicketTrack& t, const AuditRecord& r, const json& d) {
-    if (auto assignee = int_field(d, "assignee")) t.assignee = *assignee;
-    if (string_field(d, "kind") == "assignee_changed") {
-      auto current = int_field(d, "current");
-      t.assignee = current;
-    }
+    // An event with the ticket's state (it has a status) names the assignee,
+    // or has none: the ticket is unassigned then.
+    if (d.contains("status")) t.assignee = int_field(d, "assignee");
+    if (string_field(d, "kind") == "assignee_changed") t.assignee = int_field(d, "current");
+    note_agent(t.assignee);
+    if (auto requester = int_field(d, "requester")) t.requester = *requester;
     if (t.tier < 0 && !t.stay_since) {
       // A ticket whose stay began before the window: its group still says where it is.
       if (auto group = int_field(d, "group")) {
@@ -146,8 +159,8 @@ struct ReportBuilder::State {
       t.solved = true;
       t.solved_at = r.at;
       t.solved_tier = t.tier;
-      auto actor = int_field(d, "actor");
-      t.solver = actor && *actor > 0 ? actor : t.assignee;
+      t.solved_by = int_field(d, "actor");
+      t.solved_assignee = t.assignee;
     } else if (!is_solved_status(status)) {
       t.solved = false;  // reopened
     }
@@ -186,6 +199,7 @@ struct ReportBuilder::State {
       if (auto used = int_field(d, "used_ms")) t.stay_used = Duration(*used);
     } else if (k == "escalate") {
       if (auto follower = int_field(d, "follower")) {
+        note_agent(follower);
         if (std::find(t.followers.begin(), t.followers.end(), *follower) == t.followers.end()) {
           t.followers.push_back(*follower);
         }
@@ -195,12 +209,16 @@ struct ReportBuilder::State {
       t.review_since = r.at;
       ++review.entered;
     } else if (k == "reviewer_assigned") {
-      if (auto reviewer = int_field(d, "reviewer_id")) reviewed[*reviewer].insert(r.ticket_id);
+      if (auto reviewer = int_field(d, "reviewer_id")) {
+        note_agent(reviewer);
+        reviewed[*reviewer].insert(r.ticket_id);
+      }
     } else if (k == "forwarded") {
       bool by_rule = string_field(d, "by") == "rule";
       ++(by_rule ? review.forwarded_by_rule : review.forwarded_by_reviewer);
       auto reviewer = int_field(d, "reviewer_id");
       if (!by_rule && reviewer) {
+        note_agent(reviewer);
         reviewed[*reviewer].insert(r.ticket_id);
         ++forwards[*reviewer];
         if (t.review_since && r.at >= *t.review_since) {
@@ -208,18 +226,32 @@ struct ReportBuilder::State {
         }
       }
       if (auto assignee = int_field(d, "assignee_id")) {
+        note_agent(assignee);
         ++agent(*assignee).received_forwards;
         t.assignee = *assignee;
       }
       t.review_since.reset();
     } else if (k == "forward_unknown_route") {
       ++review.unknown_route;
-      if (auto reviewer = int_field(d, "reviewer_id")) reviewed[*reviewer].insert(r.ticket_id);
+      if (auto reviewer = int_field(d, "reviewer_id")) {
+        note_agent(reviewer);
+        reviewed[*reviewer].insert(r.ticket_id);
+      }
     } else if (k == "review_escalated") {
       ++review.escalated;
     } else if (k == "unassigned") {
       ++review.unassigned;
     }
+  }
+
+  // The agent who helped with a solve they were not assigned: the solve's
+  // actor when the trail shows them to be an agent, and they are neither the
+  // ticket's requester, the system (ids <= 0) nor tierd's own API user.
+  std::optional<UserId> assisting_agent(const TicketTrack& t) const {
+    const std::optional<UserId>& actor = t.solved_by;
+    if (!actor || *actor <= 0 || actor == t.solved_assignee || actor == t.requester) return {};
+    if (actor == policy.api_user_id || !known_agents.contains(*actor)) return {};
+    return actor;
   }
 };
 
@@ -268,9 +300,14 @@ TierReport ReportBuilder::finish() const {
     if (t.first_seen) ++r.tickets;
     if (!t.solved) continue;
     ++r.solved;
-    if (t.solver) ++agent(*t.solver).solved;
+    if (t.solved_assignee) {
+      ++agent(*t.solved_assignee).solved;
+    } else {
+      ++r.unassigned_solves;
+    }
+    if (auto helper = s.assisting_agent(t)) ++agent(*helper).assisted;
     for (UserId f : t.followers) {
-      if (!t.solver || f != *t.solver) ++agent(f).followed_solves;
+      if (f != t.solved_assignee && f != s.assisting_agent(t)) ++agent(f).followed_solves;
     }
     if (t.solved_tier < 0) continue;
     auto tier = static_cast<size_t>(t.solved_tier);
@@ -395,6 +432,7 @@ json to_json(const TierReport& report) {
   for (const auto& a : report.agents) {
     agents.push_back({{"id", a.id},
                       {"solved", a.solved},
+                      {"assisted", a.assisted},
                       {"reviewed", a.reviewed},
                       {"forwarded", a.forwarded},
                       {"received_forwards", a.received_forwards},
@@ -423,6 +461,7 @@ json to_json(const TierReport& report) {
           {"now", format_instant(report.now)},
           {"tickets", report.tickets},
           {"solved", report.solved},
+          {"unassigned_solves", report.unassigned_solves},
           {"tiers", std::move(tiers)},
           {"agents", std::move(agents)},
           {"reviewers", std::move(reviewers)},
@@ -438,7 +477,9 @@ json to_json(const TierReport& report) {
 
 void print_report(const TierReport& report, std::ostream& out) {
   out << "Tiers, " << format_instant(report.since) << " .. " << format_instant(report.now) << ": "
-      << report.tickets << " tickets, " << report.solved << " solved\n";
+      << report.tickets << " tickets, " << report.solved << " solved";
+  if (report.unassigned_solves > 0) out << " (" << report.unassigned_solves << " unassigned)";
+  out << "\n";
   std::vector<std::vector<std::string>> rows = {
       {"tier", "entered", "share", "solved here", "solved share", "escalated out",
        "time in tier p50/p90", "time to solve p50/p90", "benchmark"}};
@@ -456,12 +497,13 @@ void print_report(const TierReport& report, std::ostream& out) {
 
   if (!report.agents.empty()) {
     out << "\nAgents\n";
-    std::vector<std::vector<std::string>> agent_rows = {
-        {"agent", "solved", "reviewed", "forwarded", "got forwards", "solves as follower"}};
+    std::vector<std::vector<std::string>> agent_rows = {{"agent", "solved", "assisted", "reviewed",
+                                                         "forwarded", "got forwards",
+                                                         "solves as follower"}};
     for (const auto& a : report.agents) {
       agent_rows.push_back({std::to_string(a.id), std::to_string(a.solved),
-                            std::to_string(a.reviewed), std::to_string(a.forwarded),
-                            std::to_string(a.received_forwards),
+                            std::to_string(a.assisted), std::to_string(a.reviewed),
+                            std::to_string(a.forwarded), std::to_string(a.received_forwards),
                             std::to_string(a.followed_solves)});
     }
     print_table(out, agent_rows);

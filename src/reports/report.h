@@ -9,10 +9,19 @@
 //                     (`tier_left` whose `to` comes later in the policy order).
 //  * solved         — an `event` record whose status (detail.status, or
 //                     detail.current of a status change) is solved or closed,
-//                     not undone by a later reopen. The tier the ticket was in
-//                     then is the tier it was solved in; the solver is the
-//                     event's actor when that is a user (> 0), else the
-//                     assignee tierd last saw.
+//                     not undone by a later reopen (a ticket reopened and
+//                     solved again counts once, for its final solve). The
+//                     tier the ticket was in then is the tier it was solved in.
+//  * credit         — as the helpdesk's own reporting does it, a solve is
+//                     credited to the ticket's assignee at the moment it was
+//                     solved; a solve with no assignee counts as unassigned.
+//                     When the solve's actor is a different agent, that agent
+//                     gets an "assisted" credit. An actor is an agent when the
+//                     trail or the policy shows them as one (an assignee, a
+//                     reviewer, a follower kept by an escalation, a route's
+//                     agent, an agent with a schedule); the ticket's
+//                     requester, system actors (ids <= 0: automations,
+//                     triggers) and tierd's own API user never are.
 //  * collaboration  — the previous assignees that escalations kept as
 //                     followers (`escalate` detail.follower); each gets a
 //                     "followed solve" when someone else solves the ticket.
@@ -62,7 +71,8 @@ struct TierLine {
 
 struct AgentLine {
   UserId id = 0;
-  int64_t solved = 0;
+  int64_t solved = 0;             // solves of tickets assigned to them
+  int64_t assisted = 0;           // solves they made of tickets assigned to someone else
   int64_t reviewed = 0;           // distinct tickets they were reviewer of
   int64_t forwarded = 0;          // forwards they made as a reviewer
   int64_t received_forwards = 0;  // forwards that assigned a ticket to them
@@ -89,6 +99,7 @@ struct TierReport {
   Instant now{};
   int64_t tickets = 0;  // distinct tickets that entered a tier or the review queue
   int64_t solved = 0;
+  int64_t unassigned_solves = 0;        // solved with nobody assigned
   std::vector<TierLine> tiers;          // policy order, then tier names the policy no longer has
   std::vector<AgentLine> agents;        // by id
   std::vector<ReviewerLine> reviewers;  // by id

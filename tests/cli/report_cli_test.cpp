@@ -156,9 +156,9 @@ TEST_CASE("report counts a live run's tiers and export-events replays it for sim
       stack.create_ticket({{"subject", "harder"}, {"group_id", 114001}, {"status", "open"}});
   int64_t reached_3 =
       stack.create_ticket({{"subject", "hardest"}, {"group_id", 114001}, {"status", "open"}});
-  stack.agent_update(solved_in_1, {{"status", "solved"}}, 500120);
+  stack.agent_update(solved_in_1, {{"status", "solved"}, {"assignee_id", 500120}}, 500120);
   REQUIRE(LiveStack::eventually([&] { return stack.group_of(solved_in_2) == 114002; }, 10s));
-  stack.agent_update(solved_in_2, {{"status", "solved"}}, 500121);
+  stack.agent_update(solved_in_2, {{"status", "solved"}, {"assignee_id", 500122}}, 500122);
   REQUIRE(LiveStack::eventually([&] { return stack.group_of(reached_3) == 114003; }, 15s));
   std::this_thread::sleep_for(1s);  // the last echoes reach the inbox
   stack.stop_tierd(SIGTERM);
@@ -182,7 +182,7 @@ TEST_CASE("report counts a live run's tiers and export-events replays it for sim
   for (const auto& a : r.at("agents"))
     solved[a.at("id").get<int64_t>()] = a.at("solved").get<int64_t>();
   CHECK(solved[500120] == 1);
-  CHECK(solved[500121] == 1);
+  CHECK(solved[500122] == 1);
 
   Run text = run_tierd({"report", "--config", stack.config_path()}, dir, "report-text");
   CHECK(text.status == 0);

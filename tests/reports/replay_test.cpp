@@ -222,9 +222,12 @@ TEST_CASE("simulate leaves out recorded writes of tierd's own user and applies a
   TierReport report = build_report(run.audit, policy, run.started, run.ended);
   CHECK(report.tiers[0].solved_in_tier == 1);
   CHECK(report.tiers[1].entered == 0);
+  // The recording's ticket is assigned to 500120, whose solve it is. Nothing
+  // in this trail shows that 500121 is an agent, so they get no assist.
   REQUIRE(report.agents.size() == 1);
-  CHECK(report.agents[0].id == 500121);
+  CHECK(report.agents[0].id == 500120);
   CHECK(report.agents[0].solved == 1);
+  CHECK(report.agents[0].assisted == 0);
 }
 
 TEST_CASE("simulate replays an agent's move by hand, which restarts the clock in the new tier",

@@ -163,6 +163,90 @@ TEST_CASE("the report credits the solver and the previous assignee kept as follo
   CHECK(agent(r, 500121)->followed_solves == 1);
 }
 
+// A solve as the helpdesk reports it: who acted, whom the ticket was
+// assigned to then, and who requested it.
+void solve(Stream& s, TicketId ticket, const char* when, int64_t actor,
+           std::optional<UserId> assignee, UserId requester = 902001) {
+  json e{{"type", "zen:event-type:ticket.status_changed"},
+         {"kind", "status_changed"},
+         {"status", "solved"},
+         {"actor", actor},
+         {"requester", requester}};
+  if (assignee) e["assignee"] = *assignee;
+  s.add(ticket, when, "event", e);
+}
+
+TEST_CASE("a solve is credited to the assignee; another agent who solved it gets an assist",
+          "[report][credit]") {
+  Policy policy = three_tiers();
+  policy.api_user_id = 400001;
+  Stream s;
+  s.created(40, "2025-03-10T09:00:00Z", 500120);
+  solve(s, 40, "2025-03-10T09:05:00Z", 902001, 500120);  // the requester marks it solved
+  s.created(41, "2025-03-10T09:00:00Z", 500121);
+  solve(s, 41, "2025-03-10T09:06:00Z", 500120, 500121);  // a colleague solves it
+  s.created(42, "2025-03-10T09:00:00Z", 500121);
+  solve(s, 42, "2025-03-10T09:07:00Z", -1, 500121);  // an automation
+  s.created(43, "2025-03-10T09:00:00Z", 500121);
+  solve(s, 43, "2025-03-10T09:08:00Z", 400001, 500121);  // tierd's own API user
+  s.created(44, "2025-03-10T09:00:00Z", 500121);
+  solve(s, 44, "2025-03-10T09:09:00Z", 777001, 500121);  // a user never seen as an agent
+  s.created(45, "2025-03-10T09:00:00Z");
+  solve(s, 45, "2025-03-10T09:10:00Z", 902001, std::nullopt);  // unassigned, by the requester
+  s.created(46, "2025-03-10T09:00:00Z");
+  solve(s, 46, "2025-03-10T09:11:00Z", 500120, std::nullopt);  // unassigned, by an agent
+
+  TierReport r =
+      build_report(s.records, policy, at("2025-03-10T00:00:00Z"), at("2025-03-11T00:00:00Z"));
+  CHECK(r.solved == 7);
+  CHECK(r.unassigned_solves == 2);
+  REQUIRE(agent(r, 500120));
+  CHECK(agent(r, 500120)->solved == 1);
+  CHECK(agent(r, 500120)->assisted == 2);
+  REQUIRE(agent(r, 500121));
+  CHECK(agent(r, 500121)->solved == 4);
+  CHECK(agent(r, 500121)->assisted == 0);
+  for (UserId never : {902001, -1, 400001, 777001}) {
+    INFO(never);
+    CHECK_FALSE(agent(r, never));
+  }
+  json j = to_json(r);
+  CHECK(j["unassigned_solves"] == 2);
+  std::ostringstream text;
+  print_report(r, text);
+  CHECK(text.str().find("7 solved (2 unassigned)") != std::string::npos);
+}
+
+TEST_CASE("an agent the policy names counts as an agent before the trail shows them",
+          "[report][credit]") {
+  Policy policy = three_tiers();
+  RoutePolicy route;
+  route.name = "billing";
+  route.group = 114001;
+  route.agents = {500300};
+  policy.routes.push_back(route);
+  Stream s;
+  s.created(50, "2025-03-10T09:00:00Z", 500120);
+  solve(s, 50, "2025-03-10T09:05:00Z", 500300, 500120);
+  TierReport r =
+      build_report(s.records, policy, at("2025-03-10T00:00:00Z"), at("2025-03-11T00:00:00Z"));
+  REQUIRE(agent(r, 500300));
+  CHECK(agent(r, 500300)->assisted == 1);
+  CHECK(agent(r, 500120)->solved == 1);
+}
+
+TEST_CASE("a requester who is also an agent gets no assist for solving their own ticket",
+          "[report][credit]") {
+  Stream s;
+  s.created(51, "2025-03-10T09:00:00Z", 500121);
+  s.created(52, "2025-03-10T09:00:00Z", 500120);
+  solve(s, 51, "2025-03-10T09:05:00Z", 500120, 500121, 500120);
+  TierReport r = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  CHECK(agent(r, 500121)->solved == 1);
+  CHECK(agent(r, 500120) == nullptr);  // an agent, but here the requester: no line at all
+}
+
 TEST_CASE("the report counts a reopened ticket as solved only when solved again", "[report]") {
   Stream s;
   s.created(7, "2025-03-10T09:00:00Z", 500120);

@@ -1,0 +1,81 @@
+// Who `tierd report` credits with a solve, on a trail a real tierd wrote
+// while zendesk-sim delivered the changes: the assignee at the moment of the
+// solve, an assist for another agent who solved it, and never a requester or
+// an automation.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "support/live_stack.h"
+#include "support/process_harness.h"
+
+using namespace tierd::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+json report_json(LiveStack& stack, const TempDir& dir) {
+  Subprocess p({TIERD_BINARY, "report", "--config", stack.config_path(), "--json", "--since", "1h"},
+               {}, dir.file("report.log"));
+  auto status = p.wait(30s);
+  REQUIRE(status);
+  INFO(p.log());
+  REQUIRE(*status == 0);
+  const std::string out = p.log();
+  return json::parse(out.substr(out.find('{')));
+}
+
+constexpr int64_t kRequester = 902001;  // the simulator's default requester
+constexpr int64_t kSystem = -1;         // automations and triggers
+
+}  // namespace
+
+TEST_CASE("report credits the assignee for requester, colleague, automation and unassigned solves",
+          "[integration][report]") {
+  LiveStackOptions options;
+  options.tiers = json::parse(R"([
+    {"name": "tier1", "groups": [114001], "escalate_after": "1h"},
+    {"name": "tier2", "groups": [114002]}])");
+  options.extra_config = {{"zendesk", {{"api_user_id", 400001}}}};
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+  auto assigned_ticket = [&](const char* subject, int64_t assignee) {
+    int64_t id = stack.create_ticket({{"subject", subject}, {"group_id", 114001}});
+    stack.agent_update(id, {{"assignee_id", assignee}}, assignee);
+    return id;
+  };
+  int64_t by_requester = assigned_ticket("thanks, fixed", 500120);
+  int64_t by_colleague = assigned_ticket("colleague's", 500121);
+  int64_t by_automation = assigned_ticket("gone quiet", 500121);
+  int64_t unassigned = stack.create_ticket({{"subject", "never mind"}, {"group_id", 114001}});
+  stack.agent_update(by_requester, {{"status", "solved"}}, kRequester);
+  stack.agent_update(by_colleague, {{"status", "solved"}}, 500120);
+  stack.agent_update(by_automation, {{"status", "solved"}}, kSystem);
+  stack.agent_update(unassigned, {{"status", "solved"}}, kRequester);
+  std::this_thread::sleep_for(1s);  // the last webhooks reach the inbox
+  stack.stop_tierd(SIGTERM);
+
+  TempDir dir;
+  json r = report_json(stack, dir);
+  INFO(r.dump(2));
+  CHECK(r["solved"] == 4);
+  CHECK(r["unassigned_solves"] == 1);
+  std::map<int64_t, json> agents;
+  for (const auto& a : r.at("agents")) agents[a.at("id").get<int64_t>()] = a;
+  REQUIRE(agents.count(500120) == 1);
+  CHECK(agents[500120]["solved"] == 1);    // the requester's solve of their ticket
+  CHECK(agents[500120]["assisted"] == 1);  // the colleague's ticket
+  REQUIRE(agents.count(500121) == 1);
+  CHECK(agents[500121]["solved"] == 2);  // its own ticket solved by a colleague, and by automation
+  CHECK(agents[500121]["assisted"] == 0);
+  CHECK(agents.count(kRequester) == 0);
+  CHECK(agents.count(kSystem) == 0);
+  CHECK(agents.count(400001) == 0);
+}
