@@ -101,9 +101,20 @@ int run_backup(const std::string& config_path, const std::string& out_path, std:
 // when tierd has no record of the ticket.
 int run_explain(const std::string& config_path, TicketId ticket, bool json);
 
-// `tierd report --config FILE [--since 7d] [--json]`. Returns 0, 2 for a bad
-// config or --since, 1 when the store cannot be read.
-int run_report(const std::string& config_path, const std::string& since, bool json);
+// `tierd report --config FILE [--since 7d] [--until WHEN] [--json | --csv
+// [--table tiers]]`: --since and --until are durations back from now, dates
+// or local times in the account's zone (config report.timezone), or
+// instants. Returns 0, 2 for a bad config, window or table, 1 when the store
+// cannot be read.
+struct ReportArgs {
+  std::string config;
+  std::string since = "7d";
+  std::string until;  // "": now
+  bool json = false;
+  bool csv = false;
+  std::string table = "tiers";
+};
+int run_report(const ReportArgs& args);
 
 // `tierd export-events --config FILE [--since 7d | --from ISO --to ISO]
 // [--out FILE]`. Returns 0, 2 for bad arguments or config, 1 when the store

@@ -26,6 +26,8 @@ struct Options {
   std::string until;
   std::string diff;
   bool apply = false;
+  bool csv = false;
+  std::string table;
   bool show_secret = false;
   std::string env_file;
 };
@@ -62,10 +64,20 @@ int main(int argc, char** argv) {
       {"report", "tier and agent analytics from the audit log",
        [](CLI::App& app, Options& o) {
          config_option(app, o);
-         app.add_option("--since", o.since, "how far back, e.g. 7d, 24h")->default_val("7d");
-         app.add_flag("--json", o.json, "print JSON instead of tables");
+         app.add_option("--since", o.since,
+                        "start: how far back (7d, 24h), a date or local time in the account's "
+                        "time zone (2025-03-10, 2025-03-10T09:00), or an instant")
+             ->default_val("7d");
+         app.add_option("--until", o.until, "end, in the same forms as --since (default now)");
+         auto* json = app.add_flag("--json", o.json, "print JSON instead of tables");
+         app.add_flag("--csv", o.csv, "print one table as CSV")->excludes(json);
+         app.add_option("--table", o.table,
+                        "the --csv table: tiers, routes, agents, reviewers, summary")
+             ->default_val("tiers");
        },
-       [](const Options& o) { return tierd::run_report(o.config, o.since, o.json); }},
+       [](const Options& o) {
+         return tierd::run_report({o.config, o.since, o.until, o.json, o.csv, o.table});
+       }},
       {"simulate", "replay recorded webhook events through the policy on a virtual clock",
        [](CLI::App& app, Options& o) {
          config_option(app, o);

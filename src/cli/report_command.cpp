@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 
@@ -10,19 +11,42 @@
 #include "config/config.h"
 #include "config/policy_builder.h"
 #include "reports/report.h"
+#include "reports/report_csv.h"
+#include "reports/report_window.h"
 
 namespace tierd {
 
-int run_report(const std::string& config_path, const std::string& since, bool json_out) {
+int run_report(const ReportArgs& args) {
   spdlog::set_level(spdlog::level::warn);  // the report is the output; keep routine logs out
-  auto window = parse_duration(since);
-  if (!window.ok()) {
-    std::cerr << "report: --since: " << window.status().message() << "\n";
-    return 2;
-  }
-  auto config = load_config_file(config_path);
+  auto config = load_config_file(args.config);
   if (!config.ok()) {
     std::cerr << config.status().message() << "\n";
+    return 2;
+  }
+  Instant now = std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());
+  const std::string& zone = config->report.timezone;
+  auto since = parse_report_bound(args.since, zone, now);
+  if (!since.ok()) {
+    std::cerr << "report: --since: " << since.status().message() << "\n";
+    return 2;
+  }
+  Instant until = now;
+  if (!args.until.empty()) {
+    auto bound = parse_report_bound(args.until, zone, now);
+    if (!bound.ok()) {
+      std::cerr << "report: --until: " << bound.status().message() << "\n";
+      return 2;
+    }
+    until = *bound;
+  }
+  if (until < *since) {
+    std::cerr << "report: --until lies before --since\n";
+    return 2;
+  }
+  const auto& tables = report_csv_tables();
+  if (args.csv && std::find(tables.begin(), tables.end(), args.table) == tables.end()) {
+    std::cerr << "report: --table: " << to_csv(TierReport{}, args.table).status().message()
+              << "\n";
     return 2;
   }
   auto policy = build_policy(*config);
@@ -32,13 +56,16 @@ int run_report(const std::string& config_path, const std::string& since, bool js
   }
   auto store = open_store_for_tool(*config, "report", std::cerr);
   if (!store) return 1;
-  Instant now = std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());
-  auto report = build_report(*store, **policy, now - *window, now);
+  ReportOptions options;
+  options.misroute_window = config->report.misroute_window;
+  auto report = build_report(*store, **policy, *since, until, options);
   if (!report.ok()) {
     std::cerr << "report: " << report.status().to_string() << "\n";
     return 1;
   }
-  if (json_out) {
+  if (args.csv) {
+    std::cout << *to_csv(*report, args.table);
+  } else if (args.json) {
     std::cout << to_json(*report).dump(2) << "\n";
   } else {
     print_report(*report, std::cout);

@@ -111,6 +111,7 @@ void read_document(ObjectReader& root, Config& config) {
   read_availability(root, config);
   read_calendars(root, config);
   read_reconcile(root, config);
+  read_report(root, config);
   read_audit(root, config);
   read_inbox(root, config);
   read_log(root, config);

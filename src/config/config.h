@@ -150,6 +150,14 @@ struct InboxConfig {
 enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError };
 enum class LogFormat { kText, kJson };
 
+// How `tierd report` reads the trail.
+struct ReportConfig {
+  // The helpdesk account's time zone: --since/--until dates are its local dates.
+  std::string timezone = "UTC";
+  // A forward moved to another group or forwarded again within this is a misroute.
+  Duration misroute_window = std::chrono::hours(24);
+};
+
 struct LogConfig {
   LogLevel level = LogLevel::kInfo;
   LogFormat format = LogFormat::kText;
@@ -179,6 +187,7 @@ struct Config {
   ReconcileConfig reconcile;
   AuditConfig audit;
   InboxConfig inbox;
+  ReportConfig report;
   LogConfig log;
   AdminConfig admin;
   // Things that are allowed but probably not meant, one line each, JSON path

@@ -141,14 +141,7 @@ void read_holidays(const json* value, const std::string& path, CalendarSpec& cal
 }
 
 void read_timezone(ObjectReader& r, CalendarSpec& calendar) {
-  if (!r.read_string("timezone", calendar.timezone, true)) return;
-  try {
-    date::locate_zone(calendar.timezone);
-  } catch (const std::exception&) {
-    r.problems().add(r.path_of("timezone"),
-                     "unknown time zone \"" + calendar.timezone +
-                         "\" (expected an IANA name like \"Europe/Amsterdam\")");
-  }
+  read_zone_name(r, "timezone", calendar.timezone, true);
 }
 
 CalendarSpec read_calendar(ObjectReader& r) {
@@ -180,6 +173,18 @@ CalendarSpec read_calendar(ObjectReader& r) {
 }
 
 }  // namespace
+
+bool read_zone_name(ObjectReader& r, std::string_view key, std::string& out, bool required) {
+  if (!r.read_string(key, out, required)) return false;
+  try {
+    date::locate_zone(out);
+    return true;
+  } catch (const std::exception&) {
+    r.problems().add(r.path_of(key), "unknown time zone \"" + out +
+                                         "\" (expected an IANA name like \"Europe/Amsterdam\")");
+    return false;
+  }
+}
 
 void read_calendars(ObjectReader& root, Config& config) {
   root.read_named("calendars", [&](ObjectReader& calendars, const std::string& name) {

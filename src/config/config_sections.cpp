@@ -227,6 +227,13 @@ void read_audit(ObjectReader& root, Config& config) {
                    [&](ObjectReader& r) { r.read_duration("retention", config.audit.retention); });
 }
 
+void read_report(ObjectReader& root, Config& config) {
+  root.read_object("report", [&](ObjectReader& r) {
+    read_zone_name(r, "timezone", config.report.timezone, false);
+    r.read_duration("misroute_window", config.report.misroute_window);
+  });
+}
+
 void read_inbox(ObjectReader& root, Config& config) {
   root.read_object("inbox", [&](ObjectReader& r) {
     const bool has_keep_raw = r.read_duration("keep_raw", config.inbox.keep_raw, true);

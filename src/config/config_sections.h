@@ -38,12 +38,15 @@ void read_availability(ObjectReader& root, Config& config);
 void read_reconcile(ObjectReader& root, Config& config);
 void read_audit(ObjectReader& root, Config& config);
 void read_inbox(ObjectReader& root, Config& config);
+void read_report(ObjectReader& root, Config& config);
 void read_log(ObjectReader& root, Config& config);
 void read_admin(ObjectReader& root, Config& config);
 
 // config_calendar.cpp. Calendars are added to config.calendars even when they
 // have problems, so that references to them are not reported as unknown too.
 void read_calendars(ObjectReader& root, Config& config);
+// Reads an IANA time zone name at `key`; reports an unknown zone.
+bool read_zone_name(ObjectReader& r, std::string_view key, std::string& out, bool required);
 
 // Every section above, in order, then the top level's unknown keys.
 void read_document(ObjectReader& root, Config& config);

@@ -124,7 +124,8 @@ bool handle_tier_requests(Step& st) {
           "because an agent added the tag " + tags.escalate + " (" + format_duration(used) +
           " of handling time used" +
           (budget ? " of " + tier.name + "'s " + format_duration(*budget) + " budget" : "") + ")";
-      move_ticket(st, s.stay.tier + 1, why, {{"reason", "manual"}, {"tag", tags.escalate}});
+      move_ticket(st, s.stay.tier + 1, why,
+                  {{"reason", "manual"}, {"cause", "manual_tag"}, {"tag", tags.escalate}});
       return true;
     }
     refuse_request_tag(st, tags.escalate,
@@ -135,7 +136,7 @@ bool handle_tier_requests(Step& st) {
   if (!in_motion && s.ticket.has_tag(tags.deescalate) && !s.pending_removes_tag(tags.deescalate)) {
     if (s.stay.tier > 0) {
       move_ticket(st, s.stay.tier - 1, "because an agent added the tag " + tags.deescalate,
-                  {{"reason", "manual"}, {"tag", tags.deescalate}});
+                  {{"reason", "manual"}, {"cause", "manual_tag"}, {"tag", tags.deescalate}});
       return true;
     }
     refuse_request_tag(st, tags.deescalate,
@@ -161,6 +162,7 @@ bool check_tier_budget(Step& st) {
                       "-priority tickets";
     move_ticket(st, s.stay.tier + 1, why,
                 {{"reason", "budget"},
+                 {"cause", "timer"},
                  {"budget_ms", budget->count()},
                  {"priority", priority},
                  {"policy", tier.name},

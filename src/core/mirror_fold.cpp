@@ -28,6 +28,22 @@ bool by_api_user(const Policy& p, std::optional<UserId> actor) {
   return actor && p.api_user_id && *actor == *p.api_user_id;
 }
 
+// Someone other than tierd changed the ticket's group. Recorded for every
+// such move, within a tier and outside the tiers too (tier_left says only
+// when a tier changes): reports count a move soon after a forward as a
+// misroute.
+void note_group_moved(Step& st, std::optional<GroupId> from_group, int to_tier,
+                      std::optional<UserId> actor) {
+  const TicketState& s = st.s;
+  json detail{{"cause", "agent_move"},
+              {"from_group", from_group ? json(*from_group) : json()},
+              {"to_group", s.ticket.group_id ? json(*s.ticket.group_id) : json()},
+              {"from_tier", st.tier_name(s.stay.tier)},
+              {"to_tier", st.tier_name(to_tier)}};
+  if (actor) detail["actor"] = *actor;
+  st.audit("group_moved", std::move(detail));
+}
+
 // An event that carries no snapshot: apply what it says to the mirror.
 TicketSnapshot snapshot_from_change(const TicketState& s, const TicketEvent& e) {
   TicketSnapshot t = apply_change(s.ticket, e);
@@ -59,6 +75,7 @@ void fold_snapshot(Step& st, const TicketSnapshot& snap, Instant at, Origin orig
   merge_snapshot(s.ticket, snap);
   s.id = snap.id;
   s.known = true;
+  const bool by_tierd = origin == Origin::kOwnWrite || by_api_user(st.policy, actor);
 
   int new_tier = st.policy.tier_of_group(s.ticket.group_id);
   auto landed = s.pending.end();
@@ -66,6 +83,7 @@ void fold_snapshot(Step& st, const TicketSnapshot& snap, Instant at, Origin orig
     landed = std::find_if(s.pending.begin(), s.pending.end(), [&](const PendingWrite& p) {
       return p.to_group && p.to_group == s.ticket.group_id;
     });
+    if (landed == s.pending.end() && !by_tierd) note_group_moved(st, old_group, new_tier, actor);
   }
   if (landed != s.pending.end()) {
     std::string how = landing_how(landed->kind);
@@ -79,7 +97,6 @@ void fold_snapshot(Step& st, const TicketSnapshot& snap, Instant at, Origin orig
       enter_tier(st, new_tier, entered, origin == Origin::kCreated ? "created" : "first_seen");
       at = entered;
     } else {
-      bool by_tierd = origin == Origin::kOwnWrite || by_api_user(st.policy, actor);
       bool was_at_risk = s.stay.at_risk;
       enter_tier(st, new_tier, at, by_tierd ? "tierd" : "agent");
       if (!by_tierd) retag_after_move(st, was_at_risk);

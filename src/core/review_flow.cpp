@@ -94,7 +94,8 @@ void escalate_review(Step& st, Duration used, Duration budget) {
            format_duration(used) + " of review time, over the review budget of " +
            format_duration(budget) + "." + follower_sentence + " " +
            write_marker(w.idempotency_key);
-  st.audit("review_escalated", {{"lead_group", lead},
+  st.audit("review_escalated", {{"cause", "review_budget"},
+                                {"lead_group", lead},
                                 {"budget_ms", budget.count()},
                                 {"used_ms", used.count()},
                                 {"from_group", *s.ticket.group_id},

@@ -76,7 +76,32 @@ struct TicketTrack {
   int solved_tier = -1;
   std::optional<UserId> solved_by;        // the actor of the final solve
   std::optional<UserId> solved_assignee;  // the assignee at that moment
+  std::string solved_route;               // the route of the last solve
   std::optional<Instant> review_since;
+  std::string route;                    // the route that last forwarded it
+  std::optional<Instant> forwarded_at;  // that forward, while it may still be a misroute
+  std::optional<UserId> forwarded_by;   // its reviewer
+};
+
+// The cause an `escalate` note gives; trails from before causes were
+// recorded have only the reason.
+std::string escalation_cause(const json& d) {
+  std::string cause = string_field(d, "cause");
+  if (!cause.empty()) return cause;
+  return string_field(d, "reason") == "budget" ? "timer" : "manual_tag";
+}
+
+void count_cause(CauseCounts& c, const std::string& cause) {
+  if (cause == "timer") ++c.timer;
+  if (cause == "manual_tag") ++c.manual_tag;
+  if (cause == "review_budget") ++c.review_budget;
+  if (cause == "agent_move") ++c.agent_move;
+}
+
+struct RouteTrack {
+  int64_t forwarded = 0;
+  int64_t misroutes = 0;
+  FlowCounts flow;
 };
 
 }  // namespace
@@ -85,6 +110,11 @@ struct ReportBuilder::State {
   const Policy& policy;
   Instant since;
   Instant now;
+  ReportOptions options;
+  std::vector<FlowCounts> tier_flow;
+  std::map<std::string, RouteTrack> routes;
+  std::vector<std::string> route_order;  // policy order, then as met
+  std::map<UserId, int64_t> reviewer_misroutes;
   std::vector<std::string> tier_names;
   std::vector<std::set<TicketId>> entered;
   std::vector<std::set<TicketId>> escalated_out;
@@ -98,10 +128,13 @@ struct ReportBuilder::State {
   std::map<UserId, int64_t> forwards;
   ReviewSummary review;
 
-  State(const Policy& p, Instant s, Instant n) : policy(p), since(s), now(n) {
+  State(const Policy& p, Instant s, Instant n, ReportOptions o)
+      : policy(p), since(s), now(n), options(o) {
     for (const auto& t : p.tiers) add_tier(t.name);
-    for (const auto& route : p.routes)
-      known_agents.insert(route.agents.begin(), route.agents.end());
+    for (const auto& r : p.routes) {
+      route(r.name);
+      known_agents.insert(r.agents.begin(), r.agents.end());
+    }
     if (p.review) known_agents.insert(p.review->reviewers.begin(), p.review->reviewers.end());
     for (const auto& [agent, schedule] : p.availability.schedules) known_agents.insert(agent);
   }
@@ -117,7 +150,32 @@ struct ReportBuilder::State {
     escalated_out.emplace_back();
     time_in_tier.emplace_back();
     handling.emplace_back();
+    tier_flow.emplace_back();
     return static_cast<int>(tier_names.size()) - 1;
+  }
+
+  RouteTrack& route(const std::string& name) {
+    auto [it, added] = routes.try_emplace(name);
+    if (added) route_order.push_back(name);
+    return it->second;
+  }
+
+  // The flow counters a ticket's step counts in: its tier's and its route's.
+  template <typename Fn>
+  void count_flow(int tier, const std::string& route_name, Fn&& fn) {
+    if (tier >= 0) fn(tier_flow[static_cast<size_t>(tier)]);
+    if (!route_name.empty()) fn(route(route_name).flow);
+  }
+
+  // A forward that is moved on within the window counts once as a misroute.
+  void check_misroute(TicketTrack& t, Instant at) {
+    if (!t.forwarded_at) return;
+    if (at - *t.forwarded_at <= options.misroute_window) {
+      ++route(t.route).misroutes;
+      ++review.misroutes;
+      if (t.forwarded_by) ++reviewer_misroutes[*t.forwarded_by];
+    }
+    t.forwarded_at.reset();
   }
 
   int tier_index(const std::string& name) {
@@ -159,15 +217,20 @@ struct ReportBuilder::State {
       t.solved = true;
       t.solved_at = r.at;
       t.solved_tier = t.tier;
+      t.solved_route = t.route;
       t.solved_by = int_field(d, "actor");
       t.solved_assignee = t.assignee;
+      count_flow(t.tier, t.route, [](FlowCounts& f) { ++f.solves; });
     } else if (!is_solved_status(status)) {
-      t.solved = false;  // reopened
+      if (was_solved && t.solved) {
+        count_flow(t.solved_tier, t.solved_route, [](FlowCounts& f) { ++f.reopened; });
+      }
+      t.solved = false;
     }
   }
 
   void add(const AuditRecord& r) {
-    if (r.at < since) return;
+    if (r.at < since || r.at > now) return;
     json d = json::parse(r.detail_json, nullptr, false);
     if (!d.is_object()) d = json::object();
     TicketTrack& t = tickets[r.ticket_id];
@@ -184,6 +247,13 @@ struct ReportBuilder::State {
     } else if (k == "tier_left") {
       int from = tier_index(string_field(d, "tier"));
       int to = tier_index(string_field(d, "to"));
+      if (from >= 0 && to >= 0 && string_field(d, "how") == "agent") {
+        if (to > from) {
+          count_flow(from, t.route, [](FlowCounts& f) { ++f.escalated_by.agent_move; });
+        } else if (to < from) {
+          count_flow(from, t.route, [](FlowCounts& f) { ++f.bounced_back; });
+        }
+      }
       if (from >= 0) {
         if (to > from) escalated_out[static_cast<size_t>(from)].insert(r.ticket_id);
         if (auto stay = int_field(d, "stay_ms")) {
@@ -198,12 +268,20 @@ struct ReportBuilder::State {
     } else if (k == "clock_paused") {
       if (auto used = int_field(d, "used_ms")) t.stay_used = Duration(*used);
     } else if (k == "escalate") {
+      const std::string cause = escalation_cause(d);
+      count_flow(tier_index(string_field(d, "from")), t.route,
+                 [&](FlowCounts& f) { count_cause(f.escalated_by, cause); });
       if (auto follower = int_field(d, "follower")) {
         note_agent(follower);
         if (std::find(t.followers.begin(), t.followers.end(), *follower) == t.followers.end()) {
           t.followers.push_back(*follower);
         }
       }
+    } else if (k == "deescalate") {
+      count_flow(tier_index(string_field(d, "from")), t.route,
+                 [](FlowCounts& f) { ++f.bounced_back; });
+    } else if (k == "group_moved") {
+      check_misroute(t, r.at);
     } else if (k == "review_entered") {
       seen(t, r.at);
       t.review_since = r.at;
@@ -217,6 +295,11 @@ struct ReportBuilder::State {
       bool by_rule = string_field(d, "by") == "rule";
       ++(by_rule ? review.forwarded_by_rule : review.forwarded_by_reviewer);
       auto reviewer = int_field(d, "reviewer_id");
+      check_misroute(t, r.at);
+      t.route = string_field(d, "route");
+      if (!t.route.empty()) ++route(t.route).forwarded;
+      t.forwarded_at = r.at;
+      t.forwarded_by = by_rule ? std::nullopt : reviewer;
       if (!by_rule && reviewer) {
         note_agent(reviewer);
         reviewed[*reviewer].insert(r.ticket_id);
@@ -270,10 +353,20 @@ Percentiles percentiles_of(std::vector<Duration> samples) {
   return p;
 }
 
-ReportBuilder::ReportBuilder(const Policy& policy, Instant since, Instant now)
-    : state_(std::make_unique<State>(policy, since, now)) {}
+ReportBuilder::ReportBuilder(const Policy& policy, Instant since, Instant now,
+                             ReportOptions options)
+    : state_(std::make_unique<State>(policy, since, now, options)) {}
 
 ReportBuilder::~ReportBuilder() = default;
+
+namespace {
+
+FlowCounts with_rate(FlowCounts f) {
+  if (f.solves > 0) f.reopen_rate = static_cast<double>(f.reopened) / static_cast<double>(f.solves);
+  return f;
+}
+
+}  // namespace
 
 void ReportBuilder::add(const AuditRecord& record) {
   state_->add(record);
@@ -333,7 +426,12 @@ TierReport ReportBuilder::finish() const {
     line.time_in_tier = percentiles_of(std::move(time_in_tier[i]));
     line.handling_time = percentiles_of(std::move(handling[i]));
     line.time_to_solve = percentiles_of(std::move(to_solve[i]));
+    line.flow = with_rate(s.tier_flow[i]);
     r.tiers.push_back(std::move(line));
+  }
+  for (const auto& name : s.route_order) {
+    const RouteTrack& track = s.routes.at(name);
+    r.routes.push_back({name, track.forwarded, track.misroutes, with_rate(track.flow)});
   }
 
   for (const auto& [id, tickets] : s.reviewed)
@@ -343,6 +441,8 @@ TierReport ReportBuilder::finish() const {
     ReviewerLine line;
     line.id = id;
     line.forwarded = count;
+    auto misroutes = s.reviewer_misroutes.find(id);
+    if (misroutes != s.reviewer_misroutes.end()) line.misroutes = misroutes->second;
     auto times = s.forward_times.find(id);
     if (times != s.forward_times.end()) line.time_to_forward = percentiles_of(times->second);
     r.reviewers.push_back(std::move(line));
@@ -353,14 +453,15 @@ TierReport ReportBuilder::finish() const {
 }
 
 TierReport build_report(const std::vector<AuditRecord>& records, const Policy& policy,
-                        Instant since, Instant now) {
-  ReportBuilder builder(policy, since, now);
+                        Instant since, Instant now, ReportOptions options) {
+  ReportBuilder builder(policy, since, now, options);
   for (const auto& r : records) builder.add(r);
   return builder.finish();
 }
 
-Result<TierReport> build_report(Store& store, const Policy& policy, Instant since, Instant now) {
-  ReportBuilder builder(policy, since, now);
+Result<TierReport> build_report(Store& store, const Policy& policy, Instant since, Instant now,
+                                ReportOptions options) {
+  ReportBuilder builder(policy, since, now, options);
   Status s = store.for_each_audit_since(since, [&](const AuditRecord& r) { builder.add(r); });
   if (!s.ok()) return s;
   return builder.finish();
@@ -377,6 +478,22 @@ json percentiles_json(const Percentiles& p) {
 
 double rounded(double share) {
   return std::round(share * 10000.0) / 10000.0;
+}
+
+json causes_json(const CauseCounts& c) {
+  return {{"timer", c.timer},
+          {"manual_tag", c.manual_tag},
+          {"review_budget", c.review_budget},
+          {"agent_move", c.agent_move}};
+}
+
+// The flow counters, added to a tier's or a route's object.
+void add_flow_json(json& line, const FlowCounts& f) {
+  line["escalated_by"] = causes_json(f.escalated_by);
+  line["solves"] = f.solves;
+  line["reopened"] = f.reopened;
+  line["reopen_rate"] = rounded(f.reopen_rate);
+  line["bounced_back"] = f.bounced_back;
 }
 
 std::string percent(double share) {
@@ -427,6 +544,12 @@ json to_json(const TierReport& report) {
                      {"time_in_tier", percentiles_json(t.time_in_tier)},
                      {"handling_time", percentiles_json(t.handling_time)},
                      {"time_to_solve", percentiles_json(t.time_to_solve)}});
+    add_flow_json(tiers.back(), t.flow);
+  }
+  json routes = json::array();
+  for (const auto& rt : report.routes) {
+    routes.push_back({{"name", rt.name}, {"forwarded", rt.forwarded}, {"misroutes", rt.misroutes}});
+    add_flow_json(routes.back(), rt.flow);
   }
   json agents = json::array();
   for (const auto& a : report.agents) {
@@ -442,6 +565,7 @@ json to_json(const TierReport& report) {
   for (const auto& r : report.reviewers) {
     reviewers.push_back({{"id", r.id},
                          {"forwarded", r.forwarded},
+                         {"misroutes", r.misroutes},
                          {"time_to_forward", percentiles_json(r.time_to_forward)}});
   }
   json benchmark = json::object();
@@ -463,6 +587,7 @@ json to_json(const TierReport& report) {
           {"solved", report.solved},
           {"unassigned_solves", report.unassigned_solves},
           {"tiers", std::move(tiers)},
+          {"routes", std::move(routes)},
           {"agents", std::move(agents)},
           {"reviewers", std::move(reviewers)},
           {"review",
@@ -471,7 +596,8 @@ json to_json(const TierReport& report) {
             {"forwarded_by_rule", rv.forwarded_by_rule},
             {"unknown_route", rv.unknown_route},
             {"escalated", rv.escalated},
-            {"unassigned", rv.unassigned}}},
+            {"unassigned", rv.unassigned},
+            {"misroutes", rv.misroutes}}},
           {"benchmark", std::move(benchmark)}};
 }
 
@@ -495,6 +621,35 @@ void print_report(const TierReport& report, std::ostream& out) {
   }
   print_table(out, rows);
 
+  out << "\nEscalations by cause, bounce-backs and reopens\n";
+  std::vector<std::vector<std::string>> cause_rows = {
+      {"from", "timer", "manual tag", "review budget", "agent move", "bounced back", "reopened"}};
+  auto cause_row = [&](const std::string& name, const FlowCounts& f) {
+    const CauseCounts& c = f.escalated_by;
+    cause_rows.push_back({name, std::to_string(c.timer), std::to_string(c.manual_tag),
+                          std::to_string(c.review_budget), std::to_string(c.agent_move),
+                          std::to_string(f.bounced_back),
+                          std::to_string(f.reopened) + " of " + std::to_string(f.solves) + " (" +
+                              percent(f.reopen_rate) + ")"});
+  };
+  for (const auto& t : report.tiers) cause_row(t.name, t.flow);
+  if (report.review.entered > 0 || report.review.escalated > 0) {
+    FlowCounts review;
+    review.escalated_by.review_budget = report.review.escalated;
+    cause_row("review", review);
+  }
+  for (const auto& rt : report.routes) cause_row("route " + rt.name, rt.flow);
+  print_table(out, cause_rows);
+
+  if (!report.routes.empty()) {
+    out << "\nRoutes\n";
+    std::vector<std::vector<std::string>> route_rows = {{"route", "forwarded", "misroutes"}};
+    for (const auto& rt : report.routes) {
+      route_rows.push_back({rt.name, std::to_string(rt.forwarded), std::to_string(rt.misroutes)});
+    }
+    print_table(out, route_rows);
+  }
+
   if (!report.agents.empty()) {
     out << "\nAgents\n";
     std::vector<std::vector<std::string>> agent_rows = {{"agent", "solved", "assisted", "reviewed",
@@ -514,12 +669,12 @@ void print_report(const TierReport& report, std::ostream& out) {
     out << "\nReview: " << rv.entered << " entered, " << rv.forwarded_by_reviewer
         << " forwarded by reviewers, " << rv.forwarded_by_rule << " by rules, " << rv.unknown_route
         << " unknown routes, " << rv.escalated << " escalated to the lead, " << rv.unassigned
-        << " left unassigned\n";
+        << " left unassigned, " << rv.misroutes << " misrouted\n";
     std::vector<std::vector<std::string>> reviewer_rows = {
-        {"reviewer", "forwarded", "time to forward p50/p90"}};
+        {"reviewer", "forwarded", "misroutes", "time to forward p50/p90"}};
     for (const auto& r : report.reviewers) {
-      reviewer_rows.push_back(
-          {std::to_string(r.id), std::to_string(r.forwarded), p50_p90(r.time_to_forward)});
+      reviewer_rows.push_back({std::to_string(r.id), std::to_string(r.forwarded),
+                               std::to_string(r.misroutes), p50_p90(r.time_to_forward)});
     }
     if (reviewer_rows.size() > 1) print_table(out, reviewer_rows);
   }

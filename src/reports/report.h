@@ -27,6 +27,22 @@
 //                     "followed solve" when someone else solves the ticket.
 //  * review         — `review_entered`, `reviewer_assigned`, `forwarded`,
 //                     `forward_unknown_route`, `review_escalated`, `unassigned`.
+//  * escalation cause — `escalate` detail.cause: "timer" (the tier's budget
+//                     ran out) or "manual_tag" (trails written before causes
+//                     were recorded: detail.reason "budget" or "manual");
+//                     "agent_move" for a `tier_left` by an agent to a later
+//                     tier; "review_budget" for `review_escalated`. Counted
+//                     for the tier the ticket left, and for the route that
+//                     last forwarded it.
+//  * bounce-back    — a move down a tier by hand: `deescalate` (the agent's
+//                     tag) or a `tier_left` by an agent to an earlier tier.
+//  * reopen rate    — of the solves in a tier (each solve counts, a ticket
+//                     solved twice counts twice), the share reopened later in
+//                     the window.
+//  * misroute       — a forwarded ticket that an agent moved to another group
+//                     (`group_moved`) or that was forwarded again, within
+//                     ReportOptions::misroute_window of the forward. Counted
+//                     once per forward, for its route and its reviewer.
 // Percentiles are nearest-rank over the samples of the window.
 //
 // Pure apart from the Store overload; not thread-safe (one builder per
@@ -57,6 +73,23 @@ struct Percentiles {
 };
 Percentiles percentiles_of(std::vector<Duration> samples);
 
+// Escalations by what caused them.
+struct CauseCounts {
+  int64_t timer = 0;          // the handling-time budget ran out
+  int64_t manual_tag = 0;     // an agent added the escalate tag
+  int64_t review_budget = 0;  // the review budget ran out: sent to the lead group
+  int64_t agent_move = 0;     // an agent moved the ticket up a tier by hand
+};
+
+// What happened to tickets after they reached a tier or a route.
+struct FlowCounts {
+  CauseCounts escalated_by;  // escalations out of the tier / of the route's tickets
+  int64_t solves = 0;        // every solve, a ticket solved again counts again
+  int64_t reopened = 0;      // solves reopened later in the window
+  double reopen_rate = 0;    // reopened / solves
+  int64_t bounced_back = 0;  // moves down a tier by hand
+};
+
 struct TierLine {
   std::string name;
   int64_t entered = 0;         // distinct tickets
@@ -67,6 +100,14 @@ struct TierLine {
   Percentiles time_in_tier;    // wall time of finished stays (left, or solved in the tier)
   Percentiles handling_time;   // clock time of the same stays
   Percentiles time_to_solve;   // tierd first seeing the ticket -> solved, for tickets solved here
+  FlowCounts flow;
+};
+
+struct RouteLine {
+  std::string name;
+  int64_t forwarded = 0;  // by reviewers and by rules
+  int64_t misroutes = 0;  // forwards moved on or forwarded again within the window
+  FlowCounts flow;        // of tickets while this route was the last to get them
 };
 
 struct AgentLine {
@@ -82,6 +123,7 @@ struct AgentLine {
 struct ReviewerLine {
   UserId id = 0;
   int64_t forwarded = 0;
+  int64_t misroutes = 0;
   Percentiles time_to_forward;  // review_entered -> forwarded
 };
 
@@ -92,6 +134,7 @@ struct ReviewSummary {
   int64_t unknown_route = 0;
   int64_t escalated = 0;   // review budget used up, sent to the lead group
   int64_t unassigned = 0;  // forwarded with nobody available
+  int64_t misroutes = 0;
 };
 
 struct TierReport {
@@ -101,6 +144,7 @@ struct TierReport {
   int64_t solved = 0;
   int64_t unassigned_solves = 0;        // solved with nobody assigned
   std::vector<TierLine> tiers;          // policy order, then tier names the policy no longer has
+  std::vector<RouteLine> routes;        // policy order, then route names the policy no longer has
   std::vector<AgentLine> agents;        // by id
   std::vector<ReviewerLine> reviewers;  // by id
   ReviewSummary review;
@@ -111,14 +155,20 @@ inline constexpr double kBenchmarkSolvedAtFirstTier = 0.80;
 inline constexpr double kBenchmarkReachThirdTierMin = 0.05;
 inline constexpr double kBenchmarkReachThirdTierMax = 0.10;
 
+struct ReportOptions {
+  // A forward moved on by an agent or forwarded again within this is a misroute.
+  Duration misroute_window = std::chrono::hours(24);
+};
+
 class ReportBuilder {
  public:
-  ReportBuilder(const Policy& policy, Instant since, Instant now);
+  // Counts records in [since, now].
+  ReportBuilder(const Policy& policy, Instant since, Instant now, ReportOptions options = {});
   ~ReportBuilder();
   ReportBuilder(const ReportBuilder&) = delete;
   ReportBuilder& operator=(const ReportBuilder&) = delete;
 
-  // Records before `since` are skipped; records with unreadable detail count
+  // Records outside the window are skipped; records with unreadable detail count
   // with an empty detail.
   void add(const AuditRecord& record);
   TierReport finish() const;
@@ -129,13 +179,15 @@ class ReportBuilder {
 };
 
 TierReport build_report(const std::vector<AuditRecord>& records, const Policy& policy,
-                        Instant since, Instant now);
+                        Instant since, Instant now, ReportOptions options = {});
 // Streams Store::for_each_audit_since(since). Returns the report, or the
 // store's error.
-Result<TierReport> build_report(Store& store, const Policy& policy, Instant since, Instant now);
+Result<TierReport> build_report(Store& store, const Policy& policy, Instant since, Instant now,
+                                ReportOptions options = {});
 
 nlohmann::json to_json(const TierReport& report);
-// The human tables: tiers with the benchmark beside, agents, reviewers.
+// The human tables: tiers with the benchmark beside, escalation causes,
+// routes, agents, reviewers.
 void print_report(const TierReport& report, std::ostream& out);
 
 }  // namespace tierd

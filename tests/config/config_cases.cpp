@@ -90,6 +90,10 @@ const std::vector<BadCase>& bad_cases() {
        "routing_rules[0].when.subject", "unknown key"},
       {"bad time zone", [](json& j) { j["calendars"]["emea"]["timezone"] = "Mars/Olympus_Mons"; },
        "calendars.emea.timezone", "unknown time zone \"Mars/Olympus_Mons\""},
+      {"bad report time zone", [](json& j) { j["report"]["timezone"] = "Europe/Atlantis"; },
+       "report.timezone", "unknown time zone \"Europe/Atlantis\""},
+      {"zero misroute window", [](json& j) { j["report"]["misroute_window"] = "0s"; },
+       "report.misroute_window", "must be greater than zero"},
       {"overlapping intervals",
        [](json& j) {
          j["calendars"]["emea"]["hours"]["mon"] = {"09:00-12:00", "11:00-13:00"};

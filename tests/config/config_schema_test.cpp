@@ -184,6 +184,7 @@ const std::set<std::string>& loader_only_cases() {
       "unknown calendar in a schedule",
       "unknown route in a rule",
       "bad time zone",
+      "bad report time zone",
       "overlapping intervals",
       "inverted interval",
       "impossible holiday date",

@@ -94,6 +94,8 @@ TEST_CASE("the shipped commented example loads and uses every section", "[config
         std::vector<Priority>{Priority::kNormal, Priority::kHigh});
   CHECK(config->availability.schedules.at(500120) == "emea");
   CHECK(config->zendesk.webhook_secret_previous.env == "TIERD_WEBHOOK_SECRET_PREVIOUS");
+  CHECK(config->report.timezone == "Europe/Amsterdam");
+  CHECK(config->report.misroute_window == Duration(24h));
   CHECK(config->warnings.empty());
 }
 
@@ -161,6 +163,8 @@ TEST_CASE("fills defaults for every optional key", "[config]") {
   CHECK(c.reconcile.interval == Duration(5min));
   CHECK(c.reconcile.enabled);
   CHECK(c.audit.retention == Duration(24h * 90));
+  CHECK(c.report.timezone == "UTC");
+  CHECK(c.report.misroute_window == Duration(24h));
   CHECK(c.log.level == LogLevel::kInfo);
   CHECK(c.log.format == LogFormat::kText);
   CHECK(c.admin.token.env == "TIERD_ADMIN_TOKEN");

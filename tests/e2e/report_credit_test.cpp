@@ -7,8 +7,10 @@
 
 #include <csignal>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/live_stack.h"
 #include "support/process_harness.h"
@@ -19,15 +21,38 @@ using nlohmann::json;
 
 namespace {
 
-json report_json(LiveStack& stack, const TempDir& dir) {
-  Subprocess p({TIERD_BINARY, "report", "--config", stack.config_path(), "--json", "--since", "1h"},
-               {}, dir.file("report.log"));
+// `tierd report` with `args`; its output.
+std::string run_report(LiveStack& stack, const TempDir& dir, std::vector<std::string> args) {
+  std::vector<std::string> argv = {TIERD_BINARY, "report", "--config", stack.config_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Subprocess p(argv, {}, dir.file("report-" + std::to_string(args.size()) + ".log"));
   auto status = p.wait(30s);
   REQUIRE(status);
   INFO(p.log());
   REQUIRE(*status == 0);
-  const std::string out = p.log();
+  return p.log();
+}
+
+json report_json(LiveStack& stack, const TempDir& dir) {
+  const std::string out = run_report(stack, dir, {"--json", "--since", "1h"});
   return json::parse(out.substr(out.find('{')));
+}
+
+// The lines of a CSV text without commas in its fields, split into cells.
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    std::string cell;
+    while (std::getline(fields, cell, ',')) cells.push_back(cell);
+    rows.push_back(std::move(cells));
+  }
+  return rows;
 }
 
 constexpr int64_t kRequester = 902001;  // the simulator's default requester
@@ -78,4 +103,17 @@ TEST_CASE("report credits the assignee for requester, colleague, automation and 
   CHECK(agents.count(kRequester) == 0);
   CHECK(agents.count(kSystem) == 0);
   CHECK(agents.count(400001) == 0);
+
+  // The CSV table carries the JSON's numbers.
+  auto rows = csv_rows(run_report(stack, dir, {"--csv", "--table", "agents", "--since", "1h"}));
+  REQUIRE(rows.size() == r.at("agents").size() + 1);
+  REQUIRE(rows[0].size() >= 3);
+  CHECK(rows[0][0] == "id");
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const json& a = agents.at(std::stoll(rows[i][0]));
+    for (size_t c = 1; c < rows[0].size(); ++c) {
+      INFO(rows[0][c]);
+      CHECK(rows[i][c] == a.at(rows[0][c]).dump());
+    }
+  }
 }

@@ -409,3 +409,122 @@ TEST_CASE("the report lists a tier name the policy no longer has after the polic
   CHECK(r.tiers[3].name == "legacy");
   CHECK(r.tiers[3].entered == 1);
 }
+
+TEST_CASE("the report counts escalations by cause, bounce-backs and the review budget",
+          "[report][causes]") {
+  Stream s;
+  s.created(60, "2025-03-10T09:00:00Z");
+  s.escalate(60, "2025-03-10T09:15:00Z", "tier1", "tier2", 15 * 60000);  // reason budget
+  s.created(61, "2025-03-10T09:00:00Z");
+  s.add(61, "2025-03-10T09:05:00Z", "escalate",
+        {{"from", "tier1"}, {"to", "tier2"}, {"reason", "manual"}, {"cause", "manual_tag"}});
+  s.created(62, "2025-03-10T09:00:00Z");  // a trail from before causes were recorded
+  s.add(62, "2025-03-10T09:06:00Z", "escalate",
+        {{"from", "tier1"}, {"to", "tier2"}, {"reason", "manual"}});
+  s.created(63, "2025-03-10T09:00:00Z");  // an agent moves it up by hand
+  s.add(63, "2025-03-10T09:07:00Z", "tier_left",
+        {{"tier", "tier1"}, {"to", "tier2"}, {"stay_ms", 420000}, {"how", "agent"}});
+  s.add(63, "2025-03-10T09:07:00Z", "tier_entered",
+        {{"tier", "tier2"}, {"how", "agent"}, {"at", "2025-03-10T09:07:00Z"}});
+  // ... and back down, by hand, then by the tag.
+  s.add(63, "2025-03-10T09:20:00Z", "tier_left",
+        {{"tier", "tier2"}, {"to", "tier1"}, {"stay_ms", 780000}, {"how", "agent"}});
+  s.add(63, "2025-03-10T09:20:00Z", "tier_entered",
+        {{"tier", "tier1"}, {"how", "agent"}, {"at", "2025-03-10T09:20:00Z"}});
+  s.add(60, "2025-03-10T09:30:00Z", "deescalate",
+        {{"from", "tier2"}, {"to", "tier1"}, {"reason", "manual"}, {"cause", "manual_tag"}});
+  s.add(64, "2025-03-10T09:00:00Z", "review_entered", {{"group", 114000}});
+  s.add(64, "2025-03-10T09:40:00Z", "review_escalated",
+        {{"cause", "review_budget"}, {"lead_group", 114009}});
+
+  TierReport r = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  const CauseCounts& by = tier(r, "tier1").flow.escalated_by;
+  CHECK(by.timer == 1);
+  CHECK(by.manual_tag == 2);
+  CHECK(by.agent_move == 1);
+  CHECK(by.review_budget == 0);
+  CHECK(tier(r, "tier1").flow.bounced_back == 0);
+  CHECK(tier(r, "tier2").flow.bounced_back == 2);
+  CHECK(r.review.escalated == 1);
+  json j = to_json(r);
+  CHECK(j["tiers"][0]["escalated_by"]["manual_tag"] == 2);
+  CHECK(j["tiers"][1]["bounced_back"] == 2);
+  std::ostringstream text;
+  print_report(r, text);
+  INFO(text.str());
+  CHECK(text.str().find("Escalations by cause") != std::string::npos);
+}
+
+TEST_CASE("the reopen rate is the share of a tier's solves reopened later", "[report][reopen]") {
+  Stream s;
+  s.created(70, "2025-03-10T09:00:00Z", 500120);
+  s.status(70, "2025-03-10T09:05:00Z", "solved", 500120, 500120);
+  s.status(70, "2025-03-10T09:10:00Z", "open", 902001, 500120);
+  s.status(70, "2025-03-10T09:15:00Z", "solved", 500120, 500120);
+  s.created(71, "2025-03-10T09:00:00Z", 500120);
+  s.status(71, "2025-03-10T09:05:00Z", "solved", 500120, 500120);
+  s.status(71, "2025-03-10T09:06:00Z", "closed", -1, 500120);  // closing is no reopen
+  TierReport r = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"));
+  CHECK(r.solved == 2);  // each ticket once, for its final solve
+  CHECK(tier(r, "tier1").flow.solves == 3);
+  CHECK(tier(r, "tier1").flow.reopened == 1);
+  CHECK(tier(r, "tier1").flow.reopen_rate == Approx(1.0 / 3));
+  CHECK(agent(r, 500120)->solved == 2);
+}
+
+TEST_CASE("a forward moved to another group or forwarded again within the window is a misroute",
+          "[report][misroute]") {
+  auto forwarded = [](Stream& s, TicketId id, const char* when, const char* route) {
+    s.add(id, when, "forwarded",
+          {{"by", "reviewer"},
+           {"reviewer_id", 700},
+           {"route", route},
+           {"to_group", 114001},
+           {"to_tier", "tier1"},
+           {"assignee_id", nullptr}});
+  };
+  Stream s;
+  s.add(80, "2025-03-10T08:55:00Z", "review_entered", {{"group", 114000}});
+  forwarded(s, 80, "2025-03-10T09:00:00Z", "billing");
+  s.add(80, "2025-03-10T09:30:00Z", "group_moved",
+        {{"cause", "agent_move"}, {"from_group", 114001}, {"to_group", 114002}});
+  s.add(80, "2025-03-10T09:40:00Z", "group_moved",  // a second move: the same misroute
+        {{"cause", "agent_move"}, {"from_group", 114002}, {"to_group", 114003}});
+  s.add(81, "2025-03-10T08:55:00Z", "review_entered", {{"group", 114000}});
+  forwarded(s, 81, "2025-03-10T09:00:00Z", "billing");
+  forwarded(s, 81, "2025-03-10T10:00:00Z", "setup");  // forwarded again
+  s.add(81, "2025-03-10T10:30:00Z", "escalate",
+        {{"from", "tier1"}, {"to", "tier2"}, {"reason", "budget"}, {"cause", "timer"}});
+  s.add(82, "2025-03-10T08:55:00Z", "review_entered", {{"group", 114000}});
+  forwarded(s, 82, "2025-03-10T09:00:00Z", "billing");
+  s.add(82, "2025-03-10T12:00:00Z", "group_moved",  // after the window
+        {{"cause", "agent_move"}, {"from_group", 114001}, {"to_group", 114002}});
+
+  ReportOptions options;
+  options.misroute_window = 2h;
+  TierReport r = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-11T00:00:00Z"), options);
+  CHECK(r.review.misroutes == 2);
+  REQUIRE(r.routes.size() == 2);
+  CHECK(r.routes[0].name == "billing");
+  CHECK(r.routes[0].forwarded == 3);
+  CHECK(r.routes[0].misroutes == 2);
+  CHECK(r.routes[1].name == "setup");
+  CHECK(r.routes[1].misroutes == 0);
+  CHECK(r.routes[1].flow.escalated_by.timer == 1);
+  REQUIRE(r.reviewers.size() == 1);
+  CHECK(r.reviewers[0].misroutes == 2);
+  CHECK(r.reviewers[0].forwarded == 4);
+  CHECK(r.reviewers[0].time_to_forward.count == 3);  // the second forward had no review
+  CHECK(to_json(r)["routes"][0]["misroutes"] == 2);
+}
+
+TEST_CASE("the report leaves out records after the end of its window", "[report]") {
+  Stream s = three_tickets();
+  TierReport r = build_report(s.records, three_tiers(), at("2025-03-10T00:00:00Z"),
+                              at("2025-03-10T09:30:00Z"));
+  CHECK(r.solved == 1);  // ticket 2's solve at 09:45 lies after the window
+  CHECK(tier(r, "tier2").escalated_out == 0);
+}
