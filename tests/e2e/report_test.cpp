@@ -1,7 +1,8 @@
-// Who `tierd report` credits with a solve, on a trail a real tierd wrote
-// while zendesk-sim delivered the changes: the assignee at the moment of the
-// solve, an assist for another agent who solved it, and never a requester or
-// an automation.
+// `tierd report` on a trail a real tierd wrote while zendesk-sim delivered
+// the changes: who is credited with a solve (the assignee at the moment of
+// the solve, an assist for another agent who solved it, never a requester or
+// an automation), and the numbers on whether tiering works (escalations by
+// cause, a bounce-back, a reopen, a misroute).
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -57,6 +58,22 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
 
 constexpr int64_t kRequester = 902001;  // the simulator's default requester
 constexpr int64_t kSystem = -1;         // automations and triggers
+constexpr int64_t kReviewer = 500777;
+
+const json& named(const json& list, const std::string& name) {
+  for (const auto& item : list) {
+    if (item.at("name") == name) return item;
+  }
+  FAIL("no " << name << " in " << list.dump());
+  throw std::logic_error("unreachable");
+}
+
+bool has_tag(const json& ticket, const std::string& tag) {
+  for (const auto& t : ticket.at("tags")) {
+    if (t.get<std::string>() == tag) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -116,4 +133,75 @@ TEST_CASE("report credits the assignee for requester, colleague, automation and 
       CHECK(rows[i][c] == a.at(rows[0][c]).dump());
     }
   }
+}
+
+TEST_CASE("report counts escalation causes, a bounce-back, a reopen and a misroute",
+          "[integration][report]") {
+  LiveStackOptions options;
+  options.tiers = json::parse(R"([
+    {"name": "tier1", "groups": [114001], "escalate_after": "2s"},
+    {"name": "tier2", "groups": [114002], "escalate_after": "1h"},
+    {"name": "tier3", "groups": [114003]}])");
+  options.extra_config = json::parse(R"({
+    "zendesk": {"api_user_id": 400001},
+    "review": {"groups": [114000], "reviewers": [500777], "assign_reviewer": true},
+    "routes": [{"name": "setup", "group": 114002, "agents": [500122, 500123],
+                "assign": "least_open"}]
+  })");
+  LiveStack stack(options);
+  stack.start_sim();
+  stack.seed_org();
+  stack.start_tierd();
+
+  // Pending tickets keep tier 1's clock still, so only the timer ticket runs out.
+  int64_t by_timer = stack.create_ticket({{"subject", "slow"}, {"group_id", 114001}});
+  int64_t by_tag =
+      stack.create_ticket({{"subject", "asked up"}, {"group_id", 114001}, {"status", "pending"}});
+  int64_t by_hand =
+      stack.create_ticket({{"subject", "moved up"}, {"group_id", 114001}, {"status", "pending"}});
+  int64_t reopened =
+      stack.create_ticket({{"subject", "came back"}, {"group_id", 114001}, {"status", "pending"}});
+  int64_t misrouted =
+      stack.create_ticket({{"subject", "wrong place"}, {"group_id", 114000}, {"status", "new"}});
+
+  stack.agent_update(by_tag, {{"additional_tags", {"tierd_escalate"}}});
+  stack.agent_update(by_hand, {{"group_id", 114002}});
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(by_tag) == 114002; }, 10s));
+  stack.agent_update(by_hand, {{"group_id", 114001}}, 500122);  // and back down: a bounce-back
+  stack.agent_update(reopened, {{"status", "solved"}, {"assignee_id", 500120}});
+  stack.agent_update(reopened, {{"status", "pending"}}, kRequester);
+  REQUIRE(LiveStack::eventually(
+      [&] {
+        json t = stack.ticket(misrouted);
+        return has_tag(t, "tierd_review") && !t.at("assignee_id").is_null();
+      },
+      10s));
+  stack.agent_update(misrouted, {{"additional_tags", {"tierd_forward_setup"}}}, kReviewer);
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(misrouted) == 114002; }, 10s));
+  stack.agent_update(misrouted, {{"group_id", 114003}, {"assignee_id", 500124}}, 500124);
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(by_timer) == 114002; }, 10s));
+  std::this_thread::sleep_for(1s);  // the last webhooks reach the inbox
+  stack.stop_tierd(SIGTERM);
+
+  TempDir dir;
+  json r = report_json(stack, dir);
+  INFO(r.dump(2));
+  const json& tier1 = named(r.at("tiers"), "tier1");
+  CHECK(tier1["escalated_by"]["timer"] == 1);
+  CHECK(tier1["escalated_by"]["manual_tag"] == 1);
+  CHECK(tier1["escalated_by"]["agent_move"] == 1);
+  CHECK(tier1["solves"] == 1);
+  CHECK(tier1["reopened"] == 1);
+  CHECK(tier1["reopen_rate"] == 1.0);
+  const json& tier2 = named(r.at("tiers"), "tier2");
+  CHECK(tier2["bounced_back"] == 1);
+  CHECK(tier2["escalated_by"]["agent_move"] == 1);  // the misrouted ticket, moved on by hand
+  const json& setup = named(r.at("routes"), "setup");
+  CHECK(setup["forwarded"] == 1);
+  CHECK(setup["misroutes"] == 1);
+  CHECK(setup["escalated_by"]["agent_move"] == 1);
+  CHECK(r["review"]["misroutes"] == 1);
+  REQUIRE(r.at("reviewers").size() == 1);
+  CHECK(r["reviewers"][0]["id"] == kReviewer);
+  CHECK(r["reviewers"][0]["misroutes"] == 1);
 }
