@@ -6,10 +6,14 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "core/ticket.h"
+#include "core/time.h"
 
 namespace tierd {
+
+struct Config;
 
 // run_serve(): `tierd serve --config FILE`, the daemon itself.
 //
@@ -44,6 +48,10 @@ inline constexpr int kCheckConfigUnreadable = 2;
 // prints one line per problem (JSON path first) to `err` and returns 1. When
 // the file cannot be read, prints why to `err` and returns 2.
 int run_check_config(const std::string& path, std::ostream& out, std::ostream& err);
+
+// The check-config warnings for holiday lists that end within 90 days of
+// `now` (or already have): past their end, holidays count as working days.
+std::vector<std::string> holiday_warnings(const Config& config, Instant now);
 
 // setup: the logic behind `tierd setup --config FILE [--apply]`.
 //
@@ -128,11 +136,17 @@ struct SimulateArgs {
   bool json = false;
   std::string until;        // ISO instant; "" = default
   std::string diff_config;  // "" = no diff
+  bool strict = false;      // a skipped line fails the run
+  std::string tz;           // IANA zone for the times shown; "" = the first tier's calendar zone
+  int64_t ticket = 0;       // > 0: print that ticket's whole timeline instead
 };
 
 // `tierd simulate --config FILE --events EVENTS.jsonl [--json] [--until ISO]
-// [--diff OTHER_CONFIG]`. Writes to `out`, problems to `err`. Returns 0, 2
-// for bad arguments or config, 1 when the events file cannot be read.
+// [--diff OTHER_CONFIG] [--strict] [--tz ZONE] [--ticket ID]`. Writes to `out`, problems (every
+// skipped line with its number and reason) to `err`. Returns 0; 2 for bad
+// arguments or config; 1 when the events file cannot be read, holds no
+// usable event, or (--strict) has a line that was skipped; 3 when --ticket
+// names a ticket the events do not mention.
 int run_simulate(const SimulateArgs& args, std::ostream& out, std::ostream& err);
 
 }  // namespace tierd

@@ -48,6 +48,14 @@ std::optional<date::sys_days> parse_date(std::string_view s) {
   return date::sys_days{ymd};
 }
 
+// YYYY-MM-DD digits and dashes, whether or not the day exists.
+bool date_shaped(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  int ignored = 0;
+  return two_digits(s, 0, ignored) && two_digits(s, 2, ignored) && two_digits(s, 5, ignored) &&
+         two_digits(s, 8, ignored);
+}
+
 void read_day(const json& value, const std::string& path, std::vector<TimeOfDayInterval>& out,
               ConfigProblems& problems) {
   if (!value.is_array()) {
@@ -122,6 +130,23 @@ void read_holidays(const json* value, const std::string& path, CalendarSpec& cal
       } else {
         first = parse_date(std::string_view(*text).substr(0, dots));
         last = parse_date(std::string_view(*text).substr(dots + 2));
+      }
+    }
+    if (text != nullptr && (!first || !last)) {
+      // Right shape, impossible day ("2026-04-31", "2026-02-29"): say that,
+      // not that the format is wrong.
+      size_t dots = text->find("..");
+      std::vector<std::string_view> parts{std::string_view(*text).substr(0, dots)};
+      if (dots != std::string::npos) parts.push_back(std::string_view(*text).substr(dots + 2));
+      std::string_view impossible;
+      for (auto part : parts) {
+        if (!parse_date(part) && date_shaped(part)) impossible = part;
+      }
+      if (!impossible.empty()) {
+        problems.add(element_path, "\"" + std::string(impossible) +
+                                       "\" has the form YYYY-MM-DD but no such "
+                                       "day exists");
+        continue;
       }
     }
     if (!first || !last) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "config/config.h"
 
 using namespace tierd;
 
@@ -97,4 +98,27 @@ TEST_CASE("check-config accepts the shipped demo config", "[config]") {
   CHECK(run_check_config(path, out, err) == 0);
   CHECK(out.str().rfind("config OK: " + path + "\n", 0) == 0);
   CHECK(err.str().empty());
+}
+
+TEST_CASE("check-config warns a season ahead that a holiday list runs out", "[config]") {
+  auto config = parse_config(R"({
+    "store": {"sqlite": {"path": "a.db"}},
+    "zendesk": {"base_url": "https://acme.zendesk.com", "email": "bot@acme.com"},
+    "tiers": [{"name": "tier1", "groups": [1], "escalate_after": "15m", "calendar": "nl"},
+              {"name": "tier2", "groups": [2]}],
+    "calendars": {"nl": {"timezone": "Europe/Amsterdam", "hours": {"mon": ["09:00-17:00"]},
+                         "holidays": ["2026-04-27", "2026-12-25..2026-12-26"]}}
+  })",
+                             "holidays.json");
+  REQUIRE(config.ok());
+  auto day = [](const char* iso) { return *parse_instant(iso); };
+  CHECK(holiday_warnings(*config, day("2026-06-01T00:00:00Z")).empty());
+  auto soon = holiday_warnings(*config, day("2026-11-01T00:00:00Z"));
+  REQUIRE(soon.size() == 1);
+  CHECK(soon[0] ==
+        "calendars.nl.holidays: the list ends on 2026-12-26; after that public holidays count as "
+        "working days until next year's are added");
+  auto late = holiday_warnings(*config, day("2027-01-10T00:00:00Z"));
+  REQUIRE(late.size() == 1);
+  CHECK(late[0].find("the list ended on 2026-12-26") != std::string::npos);
 }

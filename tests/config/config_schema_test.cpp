@@ -13,6 +13,7 @@
 #include <valijson/validator.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -188,6 +189,7 @@ const std::set<std::string>& loader_only_cases() {
       "overlapping intervals",
       "inverted interval",
       "impossible holiday date",
+      "impossible end of a holiday range",
       "inverted holiday range",
       "more updates than requests",
       "same tag for two meanings",
@@ -224,9 +226,18 @@ TEST_CASE("the config schema and the loader accept the shipped configs and the t
     CHECK(schema().problems(doc) == "");
     collect_document_keys(doc, "", known, used);
   };
-  for (const char* file : {"config/tierd.example.jsonc", "config/demo.json"}) {
-    check(read_jsonc(source_path(file)), file);
+  // Every config the repository ships, so a new example cannot slip past.
+  std::vector<std::string> shipped;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path("config"))) {
+    const std::string path = entry.path().string();
+    const bool config_file = path.ends_with(".json") || path.ends_with(".jsonc");
+    if (entry.is_regular_file() && config_file && !path.ends_with(".schema.json")) {
+      shipped.push_back(path);
+    }
   }
+  std::sort(shipped.begin(), shipped.end());
+  REQUIRE(shipped.size() >= 3);
+  for (const auto& file : shipped) check(read_jsonc(file), file);
   const auto written = written_configs();
   for (size_t i = 0; i < written.size(); ++i)
     check(written[i], "written config " + std::to_string(i));
