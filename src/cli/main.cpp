@@ -25,6 +25,8 @@ struct Options {
   std::string events;
   std::string until;
   std::string diff;
+  bool strict = false;
+  std::string tz;
   bool apply = false;
   bool csv = false;
   std::string table;
@@ -85,10 +87,22 @@ int main(int argc, char** argv) {
          app.add_flag("--json", o.json, "one JSON object per decision, then a summary object");
          app.add_option("--until", o.until, "stop the virtual clock here (ISO time)");
          app.add_option("--diff", o.diff, "a second config: print what it would change");
+         app.add_flag("--strict", o.strict, "fail (exit 1) when any line of --events is skipped");
+         app.add_option("--tz", o.tz,
+                        "show times in this IANA zone (default: the first tier's calendar zone)");
+         app.add_option("--ticket", o.ticket, "print one ticket's whole timeline instead");
        },
        [](const Options& o) {
-         return tierd::run_simulate({o.config, o.events, o.json, o.until, o.diff}, std::cout,
-                                    std::cerr);
+         tierd::SimulateArgs args;
+         args.config = o.config;
+         args.events = o.events;
+         args.json = o.json;
+         args.until = o.until;
+         args.diff_config = o.diff;
+         args.strict = o.strict;
+         args.tz = o.tz;
+         args.ticket = o.ticket;
+         return tierd::run_simulate(args, std::cout, std::cerr);
        }},
       {"export-events",
        "write the received webhooks of a time range as a JSONL file for simulate (bodies are "

@@ -3,13 +3,16 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "config/config.h"
 #include "config/policy_builder.h"
+#include "reports/explain.h"
 #include "reports/export_events.h"
+#include "reports/local_time.h"
 #include "reports/report.h"
 #include "reports/replay.h"
 
@@ -56,6 +59,7 @@ json difference_json(const ReplayDifference& x) {
     case ReplayDifference::Change::kMoved:
       j["change"] = "moved";
       j["at_diff_config"] = format_instant(x.b.at);
+      j["reason_diff_config"] = x.b.reason;
       break;
   }
   return j;
@@ -88,16 +92,38 @@ int run_simulate(const SimulateArgs& args, std::ostream& out, std::ostream& err)
     }
     options.until = *until;
   }
+  std::string zone = args.tz;
+  if (zone.empty() && !(*policy)->tiers.empty() && (*policy)->tiers.front().calendar) {
+    zone = (*policy)->tiers.front().calendar->timezone();
+  }
+  auto local = LocalTime::in_zone(zone);
+  if (!local.ok()) {
+    err << "simulate: --tz: " << local.status().message() << "\n";
+    return 2;
+  }
   std::ifstream file(args.events);
   if (!file) {
     err << "simulate: cannot read " << args.events << "\n";
     return 1;
   }
   EventLines lines = read_event_lines(file);
-  for (size_t i = 0; i < lines.problems.size() && i < 10; ++i)
-    err << "simulate: skipped " << lines.problems[i] << "\n";
-  if (lines.problems.size() > 10)
-    err << "simulate: skipped " << lines.problems.size() - 10 << " more bad lines\n";
+  constexpr size_t kShown = 20;
+  for (size_t i = 0; i < lines.skipped.size() && i < kShown; ++i)
+    err << "simulate: skipped " << describe(lines.skipped[i]) << "\n";
+  if (lines.skipped.size() > kShown)
+    err << "simulate: skipped " << lines.skipped.size() - kShown << " more lines\n";
+  if (lines.events.empty()) {
+    err << "simulate: nothing to replay: " << args.events << " has no usable event ("
+        << lines.lines << " non-blank lines, " << lines.skipped.size()
+        << " skipped). Each line must be one Zendesk webhook body as tierd receives it; see "
+           "config/sample-events.jsonl\n";
+    return 1;
+  }
+  if (args.strict && !lines.skipped.empty()) {
+    err << "simulate: --strict: " << lines.skipped.size() << " of " << lines.lines
+        << " lines skipped\n";
+    return 1;
+  }
 
   if (other) {
     ReplayRun a = replay(lines.events, **policy, options);
@@ -115,17 +141,18 @@ int run_simulate(const SimulateArgs& args, std::ostream& out, std::ostream& err)
       return 0;
     }
     out << "Decisions that change from " << args.config << " (-) to " << args.diff_config
-        << " (+):\n";
+        << " (+), times in " << local->zone() << ":\n";
     for (const auto& x : diff.differences) {
       switch (x.change) {
         case ReplayDifference::Change::kOnlyA:
-          out << "  - " << describe(x.a) << "\n";
+          out << "  - " << describe(x.a, *local) << "\n";
           break;
         case ReplayDifference::Change::kOnlyB:
-          out << "  + " << describe(x.b) << "\n";
+          out << "  + " << describe(x.b, *local) << "\n";
           break;
         case ReplayDifference::Change::kMoved:
-          out << "  ~ " << describe(x.a) << "\n      now at " << format_instant(x.b.at) << "\n";
+          out << "  ~ " << describe(x.a, *local) << "\n    now " << describe(x.b, *local)
+              << "\n";
           break;
       }
     }
@@ -138,6 +165,25 @@ int run_simulate(const SimulateArgs& args, std::ostream& out, std::ostream& err)
   }
 
   ReplayRun run = replay(std::move(lines.events), **policy, options);
+  if (args.ticket > 0) {
+    // One ticket's whole story, as explain tells it of a live instance.
+    if (args.json) {
+      json timeline = json::array();
+      for (const auto& r : run.audit) {
+        if (r.ticket_id != args.ticket) continue;
+        timeline.push_back({{"at", format_instant(r.at)},
+                            {"kind", r.kind},
+                            {"event_id", r.event_id},
+                            {"detail", json::parse(r.detail_json, nullptr, false)}});
+      }
+      out << json{{"ticket", args.ticket}, {"timeline", std::move(timeline)}}.dump(2) << "\n";
+    } else {
+      print_timeline(args.ticket, run.audit, *local, out);
+    }
+    bool seen = std::any_of(run.audit.begin(), run.audit.end(),
+                            [&](const AuditRecord& r) { return r.ticket_id == args.ticket; });
+    return seen ? 0 : 3;
+  }
   TierReport report = report_of(run, **policy);
   if (args.json) {
     for (const auto& d : run.decisions) out << to_json(d).dump() << "\n";
@@ -146,10 +192,11 @@ int run_simulate(const SimulateArgs& args, std::ostream& out, std::ostream& err)
     out << json{{"summary", std::move(summary)}}.dump() << "\n";
     return 0;
   }
-  for (const auto& d : run.decisions) out << describe(d) << "\n";
+  out << "Times in " << local->zone() << ".\n";
+  for (const auto& d : run.decisions) out << describe(d, *local) << "\n";
   out << "\n"
-      << run.events << " events replayed from " << format_instant(run.started) << " to "
-      << format_instant(run.ended) << ", " << run.decisions.size() << " decisions";
+      << run.events << " events replayed from " << local->format(run.started) << " to "
+      << local->format(run.ended) << ", " << run.decisions.size() << " decisions";
   if (run.own_writes_skipped > 0) {
     out << "; " << run.own_writes_skipped << " recorded changes by tierd's own API user left out";
   }

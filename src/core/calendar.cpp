@@ -227,6 +227,29 @@ const std::string& WorkCalendar::timezone() const {
   return tables_ ? tables_->timezone : kUtc;
 }
 
+std::vector<date::sys_days> WorkCalendar::holidays_between(Instant from, Instant to) const {
+  std::vector<date::sys_days> out;
+  if (!tables_ || to < from) return out;
+  const Tables& t = *tables_;
+  const int64_t utc_from = to_unix_ms(from);
+  const int64_t utc_to = to_unix_ms(to);
+  if (utc_from < kRangeBeginMs || utc_to >= kRangeEndMs) return out;
+  const int64_t first =
+      floor_div(utc_from + t.segments[t.segment_index(utc_from)].offset_ms, kDayMs);
+  const int64_t last = floor_div(utc_to + t.segments[t.segment_index(utc_to)].offset_ms, kDayMs);
+  for (const auto& h : t.holidays) {
+    for (int64_t day = std::max(h.first_day, first); day <= std::min(h.last_day, last); ++day) {
+      out.push_back(date::sys_days(date::days(day)));
+    }
+  }
+  return out;
+}
+
+std::optional<date::sys_days> WorkCalendar::last_holiday() const {
+  if (!tables_ || tables_->holidays.empty()) return std::nullopt;
+  return date::sys_days(date::days(tables_->holidays.back().last_day));
+}
+
 Duration WorkCalendar::working_time(Instant from, Instant to) const {
   if (to <= from) return Duration::zero();
   const int64_t from_ms = to_unix_ms(from);

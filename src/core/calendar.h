@@ -85,6 +85,15 @@ class WorkCalendar {
   // The IANA zone name; "UTC" for always_open().
   const std::string& timezone() const;
 
+  // The holidays whose local date lies between the local dates of `from`
+  // and `to` (inclusive), in order: what closed a stretch of time, for
+  // explanations. Empty for always_open() or outside the supported range.
+  std::vector<date::sys_days> holidays_between(Instant from, Instant to) const;
+
+  // The last holiday listed; nullopt when none is. Past it the calendar
+  // knows only weekly hours, which an admin should hear about before then.
+  std::optional<date::sys_days> last_holiday() const;
+
  private:
   struct Tables;
   explicit WorkCalendar(std::shared_ptr<const Tables> tables) : tables_(std::move(tables)) {}

@@ -110,4 +110,18 @@ int print_explanation(Store& store, TicketId ticket, bool json, std::ostream& ou
   return 0;
 }
 
+void print_timeline(TicketId ticket, const std::vector<AuditRecord>& records,
+                    const LocalTime& local, std::ostream& out) {
+  size_t lines = 0;
+  out << "Ticket " << ticket << ", times in " << local.zone() << "\n";
+  for (const auto& r : records) {
+    if (r.ticket_id != ticket) continue;
+    auto d = nlohmann::json::parse(r.detail_json, nullptr, false);
+    if (d.is_discarded()) d = nlohmann::json::object();
+    out << "  " << local.format(r.at) << "  " << describe(r, d) << "\n";
+    ++lines;
+  }
+  if (lines == 0) out << "  (no event of this ticket was replayed)\n";
+}
+
 }  // namespace tierd

@@ -12,6 +12,28 @@
 
 namespace tierd {
 
+namespace {
+
+// Why a well-formed delivery gives no event, in the words of the events file.
+std::string ignored_reason(const zendesk::ParsedDelivery& parsed) {
+  const std::string& type = parsed.type;
+  if (type.empty()) return "no \"type\": not a Zendesk webhook body";
+  constexpr std::string_view kPrefix = "zen:event-type:";
+  if (type.rfind(kPrefix, 0) != 0 && type != zendesk::kTriggerSource) {
+    return "type \"" + zendesk::truncate_utf8(type, 60) +
+           "\" is not a Zendesk event type (those start with \"zen:event-type:\", e.g. "
+           "\"zen:event-type:ticket.created\")";
+  }
+  return "type \"" + zendesk::truncate_utf8(type, 60) + "\": " + parsed.reason +
+         ", which tierd does not act on";
+}
+
+}  // namespace
+
+std::string describe(const SkippedLine& skipped) {
+  return "line " + std::to_string(skipped.line) + ": " + skipped.reason;
+}
+
 EventLines read_event_lines(std::istream& in) {
   EventLines out;
   std::string line;
@@ -25,11 +47,18 @@ EventLines read_event_lines(std::istream& in) {
     meta.received_at = last_time;
     auto parsed = zendesk::parse_webhook_delivery(line, meta);
     if (!parsed.ok()) {
-      out.problems.push_back("line " + std::to_string(number) + ": " + parsed.status().message());
+      out.skipped.push_back({number, parsed.status().message()});
       continue;
     }
     if (parsed->outcome != zendesk::DeliveryOutcome::kTicketEvent || !parsed->event) {
-      ++out.ignored;
+      out.skipped.push_back({number, ignored_reason(*parsed)});
+      continue;
+    }
+    if (!parsed->event->has_snapshot) {
+      out.skipped.push_back(
+          {number, "ticket " + std::to_string(parsed->event->ticket_id) +
+                       ": no \"detail\" object, so the ticket's group, status and tags are "
+                       "unknown; a replay needs the webhook body as Zendesk sends it"});
       continue;
     }
     last_time = parsed->event->time;

@@ -23,17 +23,28 @@
 
 namespace tierd {
 
-struct EventLines {
-  std::vector<TicketEvent> events;    // in file order
-  size_t lines = 0;                   // non-blank lines read
-  size_t ignored = 0;                 // well-formed deliveries tierd does not act on
-  std::vector<std::string> problems;  // "line 7: malformed JSON ...", one per bad line
+// A line of the events file that gave no usable event, and why.
+struct SkippedLine {
+  size_t line = 0;     // 1-based line number in the file
+  std::string reason;  // one sentence an admin can act on
 };
 
-// Reads every line of `in`. Bad lines are listed in `problems` and skipped;
-// this never fails as a whole. A body without any time of its own gets the
-// time of the line before it.
+struct EventLines {
+  std::vector<TicketEvent> events;   // in file order
+  size_t lines = 0;                  // non-blank lines read
+  std::vector<SkippedLine> skipped;  // every other non-blank line, in file order
+};
+
+// Reads every line of `in`. A line is skipped, with its reason, when it is
+// not JSON, not a Zendesk event delivery (no `type`, a type without the
+// "zen:event-type:" prefix, a user or organization event), or a ticket event
+// without its `detail` (a replay needs the ticket as it was, which the
+// webhook's detail carries). This never fails as a whole. A body without any
+// time of its own gets the time of the line before it.
 EventLines read_event_lines(std::istream& in);
+
+// "line 7: ..." as simulate prints a skipped line.
+std::string describe(const SkippedLine& skipped);
 
 struct ExportCount {
   size_t written = 0;

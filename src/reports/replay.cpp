@@ -156,7 +156,33 @@ class Simulation {
     bool recorded_known = false;
     std::optional<Instant> deadline;
     int idle_ticks = 0;  // ticks in a row that changed nothing
+    StayWait stay;       // the current tier stay, for explaining waits
   };
+
+  // Keeps `stay` in step with the audit notes of the tier clock.
+  static void follow_stay(StayWait& stay, const std::string& kind, const json& detail,
+                          Instant now) {
+    if (kind == "tier_entered") {
+      stay = StayWait{};
+      stay.tier = detail.value("tier", "");
+      auto at = parse_instant(detail.value("at", ""));
+      stay.entered = at.ok() ? *at : now;
+    } else if (kind == "clock_paused") {
+      std::string status = detail.value("status", "");
+      if (!status.empty()) stay.pause_statuses.insert(status);
+    }
+  }
+
+  std::optional<WaitFacts> wait_of(const StayWait& stay, Instant at, Duration used) const {
+    if (stay.tier.empty()) return std::nullopt;
+    const WorkCalendar* calendar = nullptr;
+    for (const auto& tier : policy_.tiers) {
+      if (tier.name == stay.tier) calendar = tier.calendar.get();
+    }
+    WaitFacts facts = measure_wait(stay, at, used, calendar);
+    if (!stretched(facts)) return std::nullopt;
+    return facts;
+  }
 
   void feed(TicketId id, Ticket& t, const Input& input, Instant now, const std::string& event_id,
             int depth) {
@@ -171,8 +197,12 @@ class Simulation {
     for (const auto& note : d.audit) {
       run_.audit.push_back({0, id, now, note.kind, event_id, note.detail.dump()});
       if (auto decision = decision_from_audit(now, id, note.kind, note.detail)) {
+        if (note.detail.value("reason", "") == "budget") {
+          decision->wait = wait_of(t.stay, now, Duration(note.detail.value("used_ms", int64_t{0})));
+        }
         run_.decisions.push_back(std::move(*decision));
       }
+      follow_stay(t.stay, note.kind, note.detail, now);
     }
     bool changed = !d.audit.empty() || !d.writes.empty();
     t.state = std::move(d.state);
@@ -234,20 +264,44 @@ class Simulation {
 
 json to_json(const ReplayDecision& d) {
   auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
-  return {{"at", format_instant(d.at)}, {"ticket", d.ticket},  {"action", d.action},
-          {"from", or_null(d.from)},    {"to", or_null(d.to)}, {"reason", d.reason}};
+  json j = {{"at", format_instant(d.at)}, {"ticket", d.ticket},  {"action", d.action},
+            {"from", or_null(d.from)},    {"to", or_null(d.to)}, {"reason", d.reason}};
+  if (d.wait) {
+    json holidays = json::array();
+    for (const auto& day : d.wait->holidays) holidays.push_back(date::format("%F", day));
+    j["wait"] = {{"tier", d.wait->tier},
+                 {"entered", format_instant(d.wait->entered)},
+                 {"wall_ms", d.wait->wall.count()},
+                 {"paused_ms", d.wait->paused.count()},
+                 {"closed_ms", d.wait->closed.count()},
+                 {"pause_statuses", d.wait->pause_statuses},
+                 {"holidays", std::move(holidays)}};
+  }
+  return j;
 }
 
-std::string describe(const ReplayDecision& d) {
+namespace {
+
+std::string describe_at(const ReplayDecision& d, const std::string& when, const LocalTime* local) {
   std::string move;
   if (!d.from.empty() || !d.to.empty()) {
     move = d.from.empty() ? "-> " + d.to : d.to.empty() ? d.from : d.from + " -> " + d.to;
   }
-  std::string line =
-      format_instant(d.at) + "  ticket " + std::to_string(d.ticket) + "  " + d.action;
+  std::string line = when + "  ticket " + std::to_string(d.ticket) + "  " + d.action;
   if (!move.empty()) line += "  " + move;
   if (!d.reason.empty()) line += "  " + d.reason;
+  if (d.wait && local) line += "; " + describe_wait(*d.wait, *local);
   return line;
+}
+
+}  // namespace
+
+std::string describe(const ReplayDecision& d) {
+  return describe_at(d, format_instant(d.at), nullptr);
+}
+
+std::string describe(const ReplayDecision& d, const LocalTime& local) {
+  return describe_at(d, local.format(d.at), &local);
 }
 
 std::optional<ReplayDecision> decision_from_audit(Instant at, TicketId ticket,

@@ -32,6 +32,8 @@
 #include "core/policy.h"
 #include "core/ticket_event.h"
 #include "core/time.h"
+#include "reports/local_time.h"
+#include "reports/stay_wait.h"
 #include "store/store.h"
 
 namespace tierd {
@@ -44,11 +46,17 @@ struct ReplayDecision {
   std::string from;    // tier, group or queue it left; "" when not a move
   std::string to;
   std::string reason;  // one human sentence
+  // For a move because a budget ran out: where the stay's wall-clock time
+  // went (paused, closed), when that stretched it.
+  std::optional<WaitFacts> wait;
 };
 
 nlohmann::json to_json(const ReplayDecision& d);
 // "2025-03-10T09:30:00Z  ticket 48213  escalate  tier1 -> tier2  <reason>"
 std::string describe(const ReplayDecision& d);
+// The same with times in `local`: "Tue 2026-04-28 08:55 CEST  ticket 102
+// escalate  tier2 -> tier3  <reason>; <where the wait went>".
+std::string describe(const ReplayDecision& d, const LocalTime& local);
 
 // The decision an audit note stands for, or nullopt for bookkeeping notes
 // (clock running/paused, tier entered/left, write confirmed, ...).

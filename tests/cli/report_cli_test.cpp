@@ -131,9 +131,11 @@ TEST_CASE("simulate --diff shows what a longer budget would change", "[integrati
                       dir, "diff");
   INFO(run.output);
   REQUIRE(run.status == 0);
-  CHECK(run.output.find("~ 2025-03-10T09:30:00Z  ticket 48213  escalate  tier1 -> tier2") !=
-        std::string::npos);
-  CHECK(run.output.find("now at 2025-03-10T09:35:00Z") != std::string::npos);
+  // Both policies' reasons, each with its own budget.
+  CHECK(run.output.find("~ Mon 2025-03-10 09:30 UTC  ticket 48213  escalate  tier1 -> tier2  15m of "
+                        "handling time used, budget 15m") != std::string::npos);
+  CHECK(run.output.find("now Mon 2025-03-10 09:35 UTC  ticket 48213  escalate  tier1 -> tier2  "
+                        "20m of handling time used, budget 20m") != std::string::npos);
   CHECK(run.output.find("0 decisions the same, 4 different") != std::string::npos);
 
   Run bad = run_tierd(

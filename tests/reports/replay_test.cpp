@@ -73,7 +73,7 @@ class Lines {
     std::istringstream in(text_);
     EventLines read = read_event_lines(in);
     INFO(text_);
-    REQUIRE(read.problems.empty());
+    REQUIRE(read.skipped.empty());
     return read.events;
   }
   const std::string& text() const { return text_; }
@@ -202,6 +202,22 @@ TEST_CASE("simulate pauses a tier calendar's clock outside business hours", "[si
                              "2025-03-10T08:29:00Z at_risk tier2>",
                              "2025-03-10T08:35:00Z escalate tier2>tier3",
                          });
+  // The escalation says where the weekend went, in Amsterdam time.
+  const ReplayDecision& up = run.decisions[1];
+  REQUIRE(up.wait);
+  CHECK(up.wait->tier == "tier1");
+  CHECK(up.wait->wall == 2h * 24 + 16h + 15min);  // Fri 16:50 .. Mon 09:05
+  CHECK(up.wait->closed == up.wait->wall - 15min);
+  CHECK(up.wait->paused == Duration::zero());
+  auto amsterdam = LocalTime::in_zone("Europe/Amsterdam");
+  REQUIRE(amsterdam.ok());
+  CHECK(describe(up, *amsterdam) ==
+        "Mon 2025-03-10 09:05 CET  ticket 7  escalate  tier1 -> tier2  15m of handling time used, "
+        "budget 15m for normal priority; 2d 16h 15m since tier1 began Fri 16:50: 2d 16h closed "
+        "(outside opening hours)");
+  CHECK(to_json(up)["wait"]["closed_ms"] == up.wait->closed.count());
+  // Tier 2 has no calendar and nothing paused it: no wait to explain.
+  CHECK_FALSE(run.decisions[3].wait);
 }
 
 TEST_CASE("simulate leaves out recorded writes of tierd's own user and applies agents' changes",
@@ -273,9 +289,34 @@ TEST_CASE("simulate reads payload lines as Zendesk sends them and lists the bad 
   CHECK(read.events[0].ticket_id == 48213);
   CHECK(read.events[0].time == at("2025-03-10T09:00:05Z"));
   CHECK(read.events[1].kind == EventKind::kSnapshot);
-  CHECK(read.ignored == 1);
-  REQUIRE(read.problems.size() == 1);
-  CHECK(read.problems[0].rfind("line 3: ", 0) == 0);
+  REQUIRE(read.skipped.size() == 2);
+  CHECK(describe(read.skipped[0]).rfind("line 3: ", 0) == 0);
+  CHECK(read.skipped[1].line == 5);
+  CHECK(read.skipped[1].reason.find("user.created") != std::string::npos);
+}
+
+TEST_CASE("simulate names every line it cannot replay, with the reason", "[simulate]") {
+  json good = testing::fixture_json("zendesk/ticket_created.json");
+  json no_type = {{"hello", 1}};
+  json bare_type = good;
+  bare_type["type"] = "ticket.created";
+  bare_type["id"] = "other-1";
+  json no_detail = good;
+  no_detail.erase("detail");
+  no_detail["id"] = "other-2";
+  std::istringstream in(no_type.dump() + "\n" + bare_type.dump() + "\n" + no_detail.dump() +
+                        "\n" + good.dump() + "\n");
+  EventLines read = read_event_lines(in);
+  CHECK(read.lines == 4);
+  CHECK(read.events.size() == 1);
+  REQUIRE(read.skipped.size() == 3);
+  CHECK(read.skipped[0].line == 1);
+  CHECK(read.skipped[0].reason.find("no \"type\"") != std::string::npos);
+  CHECK(read.skipped[1].line == 2);
+  CHECK(read.skipped[1].reason.find("start with \"zen:event-type:\"") != std::string::npos);
+  CHECK(read.skipped[2].line == 3);
+  CHECK(read.skipped[2].reason.find("no \"detail\"") != std::string::npos);
+  CHECK(read.skipped[2].reason.find("ticket 48213") != std::string::npos);
 }
 
 TEST_CASE("simulate --diff lists decisions only one policy makes and those at other times",
