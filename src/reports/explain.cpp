@@ -14,6 +14,13 @@ std::string ms(const nlohmann::json& d, const char* key) {
   return d.contains(key) ? format_duration(Duration(d[key].get<int64_t>())) : "?";
 }
 
+// An id field as text: "-" when absent or null.
+std::string id_text(const nlohmann::json& d, const char* key) {
+  auto it = d.find(key);
+  if (it == d.end() || it->is_null()) return "-";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
 // One readable line for an audit record.
 std::string describe(const AuditRecord& r, const nlohmann::json& d) {
   const std::string& k = r.kind;
@@ -73,6 +80,45 @@ std::string describe(const AuditRecord& r, const nlohmann::json& d) {
                : "putting back the overwritten tags: " + tags;
   }
   if (k == "shadow_backlog_dropped") return "shadow decisions dropped: " + d.value("reason", "");
+  if (k == "review_entered") {
+    std::string text = "entered the review queue (group " + id_text(d, "group") + ")";
+    if (d.contains("suggested_route"))
+      text += "; the rule " + d.value("rule", "?") + " suggests the route " +
+              d.value("suggested_route", "?");
+    return text;
+  }
+  if (k == "review_clock_running")
+    return "review clock running (" + ms(d, "used_ms") + " used so far)";
+  if (k == "review_clock_paused")
+    return "review clock paused: status " + d.value("status", "?") + ", " + ms(d, "used_ms") +
+           " used";
+  if (k == "reviewer_assigned") return "reviewer user " + id_text(d, "reviewer_id") + " assigned";
+  if (k == "reviewer_unassigned") return "no reviewer assigned: " + d.value("reason", "");
+  if (k == "review_escalated")
+    return "review budget " + ms(d, "budget_ms") + " used up: moving to the lead group " +
+           id_text(d, "lead_group");
+  if (k == "review_left")
+    return "left the review queue after " + ms(d, "used_ms") + " of review time, to group " +
+           id_text(d, "to_group");
+  if (k == "forwarded") {
+    std::string by = d.value("by", "") == "rule" ? "the rule " + d.value("rule", "?")
+                                                 : "reviewer user " + id_text(d, "reviewer_id");
+    std::string who = d.contains("assignee_id") && !d["assignee_id"].is_null()
+                          ? ", assigned to user " + id_text(d, "assignee_id")
+                          : ", unassigned";
+    return "forwarded to the route " + d.value("route", "?") + " (group " + id_text(d, "to_group") +
+           ") by " + by + who;
+  }
+  if (k == "forward_unknown_route")
+    return "did not forward: no route named " + d.value("route", "?");
+  if (k == "unassigned")
+    return "nobody assigned on the route " + d.value("route", "?") + ": " + d.value("reason", "");
+  if (k == "group_moved") {
+    std::string text = "moved by hand from group " + id_text(d, "from_group") + " to group " +
+                       id_text(d, "to_group");
+    if (d.contains("actor")) text += " by user " + id_text(d, "actor");
+    return text;
+  }
   return k + " " + d.dump();
 }
 

@@ -106,6 +106,15 @@ TEST_CASE("the README's worked example checks and simulates exactly as the READM
   CHECK(one.output.find("Thu 2026-04-30 10:05 CEST  clock paused in tier1: status pending") !=
         std::string::npos);
   CHECK(one.output.find("ticket 101") == std::string::npos);
+  // Every kind of record in the example's flows (review, forward, tiers)
+  // reads as a sentence, not as raw JSON.
+  for (const char* ticket : {"101", "102", "104", "105"}) {
+    Run story = run_tierd({"simulate", "--config", config, "--events", events, "--ticket", ticket},
+                          dir, std::string("ticket-") + ticket);
+    INFO(story.output);
+    CHECK(story.status == 0);
+    CHECK(story.output.find("{\"") == std::string::npos);
+  }
   Run absent = run_tierd({"simulate", "--config", config, "--events", events, "--ticket", "999"},
                          dir, "absent");
   CHECK(absent.status == 3);
@@ -147,4 +156,24 @@ TEST_CASE(
       run_tierd({"simulate", "--config", config, "--events", mixed, "--strict"}, dir, "strict");
   CHECK(strict.status == 1);
   CHECK(strict.output.find("--strict: 1 of 2 lines skipped") != std::string::npos);
+}
+
+TEST_CASE("a lead group that is a tier's group gives an overdue review that tier's clock",
+          "[simulate]") {
+  TempDir dir;
+  std::ifstream in(source_file("config/team-example.jsonc"));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string config = text.str();
+  const std::string lead = "\"lead_group\": 200009";
+  REQUIRE(config.find(lead) != std::string::npos);
+  config.replace(config.find(lead), lead.size(), "\"lead_group\": 200003");  // tier 2's group
+  const std::string path = write(dir, "lead-in-tier2.jsonc", config);
+  Run run = run_tierd({"simulate", "--config", path, "--events",
+                       source_file("config/sample-events.jsonl"), "--ticket", "105"},
+                      dir, "lead");
+  INFO(run.output);
+  CHECK(run.status == 0);
+  CHECK(run.output.find("11:30 CEST  entered tier2 (review_escalation)") != std::string::npos);
+  CHECK(run.output.find("12:00 CEST  escalate tier2 -> tier3") != std::string::npos);
 }
