@@ -23,7 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/decide.h"
-#include "engine/clock.h"
+#include "runtime/clock.h"
 #include "engine/engine.h"
 #include "metrics/metrics.h"
 #include "store/sqlite/sqlite_store.h"

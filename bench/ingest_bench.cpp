@@ -29,7 +29,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/clock.h"
+#include "runtime/clock.h"
 #include "engine/inbox_writer.h"
 #include "metrics/metrics.h"
 #include "http/webhook_handler.h"

@@ -39,7 +39,7 @@
 
 #include "core/decide.h"
 #include "core/ticket_state.h"
-#include "engine/clock.h"
+#include "runtime/clock.h"
 #include "engine/engine.h"
 #include "metrics/metrics.h"
 #include "engine/outbox_sender.h"

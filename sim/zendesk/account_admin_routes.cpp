@@ -48,7 +48,7 @@ std::optional<int64_t> numeric(const std::string& s) {
 SimResponse SimService::api_webhooks(const SimRequest& request, const std::vector<std::string>& p,
                                      const json& body) {
   const std::string& m = request.method;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (p.size() == 1 && m == "GET") {
     // Cursor paging: page[size] (1..100), page[after] = the last id seen.
     int64_t size = 100;
@@ -160,7 +160,7 @@ SimResponse SimService::create_ticket_field_locked(const json& body, std::option
 SimResponse SimService::api_ticket_fields(const SimRequest& request,
                                           const std::vector<std::string>& p, const json& body) {
   const std::string& m = request.method;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (p.size() == 1 && m == "GET") {
     std::vector<const SimTicketField*> fields;
     for (const auto& [id, f] : state_.ticket_fields) fields.push_back(&f);
@@ -199,7 +199,7 @@ SimResponse SimService::api_ticket_fields(const SimRequest& request,
 }
 
 SimResponse SimService::seed_ticket_fields(const json& body) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   json wrapped = body.contains("ticket_field") ? body : json{{"ticket_field", body}};
   std::optional<int64_t> id;
   if (auto it = wrapped["ticket_field"].find("id");

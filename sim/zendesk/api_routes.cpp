@@ -48,7 +48,7 @@ bool decode_cursor(const std::string& cursor, int64_t& seq, int64_t& start_time)
 }  // namespace
 
 SimResponse SimService::api_get_ticket(int64_t id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = state_.tickets.find(id);
   if (it == state_.tickets.end()) return error_response(404, "RecordNotFound", "Not found");
   return json_response(200, {{"ticket", ticket_json(it->second, base_url_)}});
@@ -58,7 +58,7 @@ SimResponse SimService::api_create_ticket(const json& body) {
   const json& fields = ticket_object(body);
   if (!fields.is_object())
     return error_response(400, "InvalidParameter", "expected {\"ticket\":{}}");
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   WriteContext ctx{kApiUserId, "api", WriteForm::kSingle, now()};
   TicketChanges changes;
   // An explicit id is only honoured on the control API.
@@ -77,7 +77,7 @@ SimResponse SimService::api_update_ticket(int64_t id, const json& body) {
   const json& fields = ticket_object(body);
   if (!fields.is_object())
     return error_response(400, "InvalidParameter", "expected {\"ticket\":{}}");
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   WriteContext ctx{kApiUserId, "api", WriteForm::kSingle, now()};
   auto changes = apply_ticket_update(state_, id, fields, ctx);
   if (!changes.ok()) {
@@ -92,7 +92,7 @@ SimResponse SimService::api_update_ticket(int64_t id, const json& body) {
 }
 
 SimResponse SimService::api_comments(int64_t id, const SimRequest& request) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = state_.tickets.find(id);
   if (it == state_.tickets.end()) return error_response(404, "RecordNotFound", "Not found");
   std::vector<const SimComment*> comments;
@@ -112,7 +112,7 @@ SimResponse SimService::api_comments(int64_t id, const SimRequest& request) {
 }
 
 SimResponse SimService::api_tags(int64_t id, const std::string& method, const json& body) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = state_.tickets.find(id);
   if (it == state_.tickets.end()) return error_response(404, "RecordNotFound", "Not found");
   if (method == "GET") return json_response(200, {{"tags", it->second.tags}});
@@ -171,7 +171,7 @@ SimResponse SimService::api_update_many(const SimRequest& request, const json& b
   if (items.size() > 100) {
     return error_response(400, "TooManyValues", "at most 100 tickets per update_many request");
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   int active = 0;
   for (const auto& [id, job] : jobs_) {
     if (job.status == "queued" || job.status == "working") ++active;
@@ -189,13 +189,13 @@ SimResponse SimService::api_update_many(const SimRequest& request, const json& b
   const std::string id = job.id;
   jobs_[id] = std::move(job);
   job_queue_.push_back(id);
-  jobs_wake_.notify_all();
+  job_worker_.wake();
   spdlog::info("event=job_queued job={} total={}", id, jobs_[id].items.size());
   return json_response(200, {{"job_status", job_json_locked(jobs_[id])}});
 }
 
 SimResponse SimService::api_job_status(const std::string& id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return error_response(404, "RecordNotFound", "Not found");
   return json_response(200, {{"job_status", job_json_locked(it->second)}});
@@ -220,7 +220,7 @@ SimResponse SimService::api_export(const SimRequest& request) {
   const Instant cutoff = now() - std::chrono::seconds(options_.export_exclusion_seconds);
   const Instant start = from_unix_ms(start_time * 1000);
 
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<const SimTicket*> candidates;
   for (const auto& [id, t] : state_.tickets) {
     if (t.change_seq > after_seq && t.updated_at >= start) candidates.push_back(&t);
@@ -253,7 +253,7 @@ SimResponse SimService::api_export(const SimRequest& request) {
 }
 
 SimResponse SimService::api_users(const std::vector<std::string>& p, const SimRequest& request) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (p.size() == 2 && p[1] == "show_many") {
     // GET /api/v2/users/show_many?ids=1,2,3: the known ones, in id order.
     auto ids = request.query.find("ids");
@@ -309,26 +309,28 @@ SimResponse SimService::api_users(const std::vector<std::string>& p, const SimRe
                              {"count", users.size()}});
 }
 
+SimResponse SimService::memberships_locked(std::optional<int64_t> group, const SimRequest& request,
+                                           const std::string& url) const {
+  std::vector<const SimMembership*> list;
+  for (const auto& [id, m] : state_.memberships) {
+    if (!group || m.group_id == *group) list.push_back(&m);
+  }
+  Page page = paginate(request, list.size(), url);
+  json out = json::array();
+  for (size_t i = page.begin; i < page.end; ++i) {
+    out.push_back(membership_json(*list[i], base_url_));
+  }
+  return json_response(200, {{"group_memberships", out},
+                             {"next_page", page.next_page},
+                             {"previous_page", page.previous_page},
+                             {"count", list.size()}});
+}
+
 SimResponse SimService::api_groups(const std::vector<std::string>& p, const SimRequest& request) {
-  std::lock_guard lock(mutex_);
-  auto memberships = [&](std::optional<int64_t> group, const std::string& url) {
-    std::vector<const SimMembership*> list;
-    for (const auto& [id, m] : state_.memberships) {
-      if (!group || m.group_id == *group) list.push_back(&m);
-    }
-    Page page = paginate(request, list.size(), url);
-    json out = json::array();
-    for (size_t i = page.begin; i < page.end; ++i) {
-      out.push_back(membership_json(*list[i], base_url_));
-    }
-    return json_response(200, {{"group_memberships", out},
-                               {"next_page", page.next_page},
-                               {"previous_page", page.previous_page},
-                               {"count", list.size()}});
-  };
+  MutexLock lock(mutex_);
   if (p[0] == "group_memberships") {
     if (p.size() != 1) return error_response(404, "InvalidEndpoint", "Not found");
-    return memberships(std::nullopt, base_url_ + "/api/v2/group_memberships.json");
+    return memberships_locked(std::nullopt, request, base_url_ + "/api/v2/group_memberships.json");
   }
   if (p.size() == 1) {
     Page page = paginate(request, state_.groups.size(), base_url_ + "/api/v2/groups.json");
@@ -351,7 +353,8 @@ SimResponse SimService::api_groups(const std::vector<std::string>& p, const SimR
   if (it == state_.groups.end()) return error_response(404, "RecordNotFound", "Not found");
   if (p.size() == 2) return json_response(200, {{"group", group_json(it->second, base_url_)}});
   if (p.size() == 3 && p[2] == "memberships") {
-    return memberships(id, base_url_ + "/api/v2/groups/" + p[1] + "/memberships.json");
+    return memberships_locked(id, request,
+                              base_url_ + "/api/v2/groups/" + p[1] + "/memberships.json");
   }
   return error_response(404, "InvalidEndpoint", "Not found");
 }

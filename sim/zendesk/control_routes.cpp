@@ -40,7 +40,7 @@ std::optional<int64_t> int_field(const json& obj, const char* key) {
 }  // namespace
 
 SimResponse SimService::seed_users(const json& body) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   json out = json::array();
   for (const auto& u : items_of(body, "user", "users")) {
     SimUser user;
@@ -62,7 +62,7 @@ SimResponse SimService::seed_users(const json& body) {
 }
 
 SimResponse SimService::seed_groups(const json& body) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   json out = json::array();
   for (const auto& g : items_of(body, "group", "groups")) {
     SimGroup group;
@@ -77,7 +77,7 @@ SimResponse SimService::seed_groups(const json& body) {
 }
 
 SimResponse SimService::seed_memberships(const json& body) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   json out = json::array();
   for (const auto& m : items_of(body, "membership", "memberships")) {
     auto user = int_field(m, "user_id");
@@ -97,7 +97,7 @@ SimResponse SimService::create_ticket_as_requester(const json& body) {
   json fields = body.contains("ticket") ? body["ticket"] : body;
   if (!fields.is_object())
     return error_response(400, "InvalidParameter", "expected a ticket object");
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   int64_t requester = int_field(fields, "requester_id").value_or(kDefaultRequesterId);
   if (!state_.find_user(requester)) {
     // People write in before anyone created them; Zendesk makes an end user.
@@ -138,7 +138,7 @@ SimResponse SimService::update_ticket_as_agent(int64_t id, const json& body) {
     return error_response(400, "InvalidParameter", "needs a ticket object and actor_id");
   }
   fields.erase("actor_id");
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // Zendesk's automations and triggers act as the system, actor -1.
   const bool by_system = *actor == kSystemActorId;
   const SimUser* user = state_.find_user(*actor);
@@ -175,7 +175,7 @@ SimResponse SimService::handle_control(const SimRequest& request, const std::str
     }
     if (m == "PUT") return update_ticket_as_agent(id, body);
     if (m == "GET") {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       auto it = state_.tickets.find(id);
       if (it == state_.tickets.end()) return error_response(404, "RecordNotFound", "Not found");
       json ticket = ticket_json(it->second, base_url_);
@@ -206,7 +206,7 @@ SimResponse SimService::handle_control(const SimRequest& request, const std::str
     }
   }
   if (path == "/sim/token" && m == "POST") {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     token_valid_ = body.value("valid", true);
     return json_response(200, {{"valid", token_valid_}});
   }
@@ -218,7 +218,7 @@ SimResponse SimService::handle_control(const SimRequest& request, const std::str
     return json_response(200, json::object());
   }
   if (path == "/sim/requests") {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (m == "DELETE") request_log_ = json::array();
     if (m == "GET" || m == "DELETE") return json_response(200, {{"requests", request_log_}});
   }

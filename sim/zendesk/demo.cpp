@@ -99,7 +99,7 @@ void seed_demo_account(SimService& service) {
 }
 
 DemoDriver::DemoDriver(SimService& service, double speed)
-    : service_(service), speed_(speed > 0 ? speed : 1.0) {}
+    : service_(service), speed_(speed > 0 ? speed : 1.0), worker_("demo") {}
 
 DemoDriver::~DemoDriver() {
   stop();
@@ -107,22 +107,15 @@ DemoDriver::~DemoDriver() {
 
 void DemoDriver::start() {
   seed_demo_account(service_);
-  thread_ = std::thread([this] { run(); });
+  worker_.start([this] { run(); });
 }
 
 void DemoDriver::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 bool DemoDriver::pause(double seconds) {
-  std::unique_lock lock(mutex_);
-  auto wait = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000 / speed_));
-  return !wake_.wait_for(lock, wait, [this] { return stopping_; });
+  return worker_.sleep_for(Duration(static_cast<int64_t>(seconds * 1000 / speed_)));
 }
 
 void DemoDriver::run() {

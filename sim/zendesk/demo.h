@@ -8,10 +8,7 @@
 // from the owning thread.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
+#include "runtime/worker_thread.h"
 #include "sim/zendesk/sim_service.h"
 
 namespace tierd::sim {
@@ -37,10 +34,7 @@ class DemoDriver {
 
   SimService& service_;
   const double speed_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mutex_
-  std::thread thread_;
+  WorkerThread worker_;
 };
 
 }  // namespace tierd::sim

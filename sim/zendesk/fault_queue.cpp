@@ -57,17 +57,17 @@ json fault_json(const Fault& f) {
 
 void FaultQueue::add(Fault fault) {
   if (fault.count <= 0) return;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   faults_.push_back(std::move(fault));
 }
 
 void FaultQueue::clear() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   faults_.clear();
 }
 
 std::optional<Fault> FaultQueue::take(const std::string& method, const std::string& path) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
     if (!it->method.empty() && it->method != method) continue;
     if (path.compare(0, it->path_prefix.size(), it->path_prefix) != 0) continue;
@@ -80,7 +80,7 @@ std::optional<Fault> FaultQueue::take(const std::string& method, const std::stri
 }
 
 std::vector<Fault> FaultQueue::pending() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return faults_;
 }
 

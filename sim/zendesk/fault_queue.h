@@ -6,7 +6,6 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include <cctype>
 
 #include "core/status.h"
+#include "runtime/mutex.h"
 
 namespace tierd::sim {
 
@@ -43,8 +43,8 @@ class FaultQueue {
   std::vector<Fault> pending() const;
 
  private:
-  mutable std::mutex mutex_;
-  std::vector<Fault> faults_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::vector<Fault> faults_ GUARDED_BY(mutex_);
 };
 
 }  // namespace tierd::sim

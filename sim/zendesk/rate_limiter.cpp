@@ -32,17 +32,17 @@ RateDecision RateLimiter::decide(std::deque<Clock::time_point>& hits, Clock::tim
 }
 
 RateDecision RateLimiter::acquire(const std::string& key, Clock::time_point now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return decide(hits_[key], now, true);
 }
 
 RateDecision RateLimiter::peek(const std::string& key, Clock::time_point now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return decide(hits_[key], now, false);
 }
 
 void RateLimiter::reset() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   hits_.clear();
 }
 

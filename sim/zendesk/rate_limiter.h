@@ -11,8 +11,9 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <string>
+
+#include "runtime/mutex.h"
 
 namespace tierd::sim {
 
@@ -30,10 +31,10 @@ class RateLimiter {
   RateLimiter(int limit, std::chrono::seconds window) : limit_(limit), window_(window) {}
 
   // Counts one request for `key` when allowed; refused requests are not counted.
-  RateDecision acquire(const std::string& key, Clock::time_point now);
+  RateDecision acquire(const std::string& key, Clock::time_point now) EXCLUDES(mutex_);
   // The current state for `key` without counting a request.
-  RateDecision peek(const std::string& key, Clock::time_point now);
-  void reset();
+  RateDecision peek(const std::string& key, Clock::time_point now) EXCLUDES(mutex_);
+  void reset() EXCLUDES(mutex_);
   int limit() const { return limit_; }
 
  private:
@@ -42,8 +43,8 @@ class RateLimiter {
   // Set at construction.
   const int limit_;
   const std::chrono::seconds window_;
-  std::mutex mutex_;
-  std::map<std::string, std::deque<Clock::time_point>> hits_;  // guarded by mutex_
+  Mutex mutex_;
+  std::map<std::string, std::deque<Clock::time_point>> hits_ GUARDED_BY(mutex_);
 };
 
 }  // namespace tierd::sim

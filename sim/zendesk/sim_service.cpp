@@ -57,7 +57,8 @@ SimService::SimService(SimOptions options)
       ticket_update_limiter_(options_.ticket_update_limit, std::chrono::seconds(600)),
       export_limiter_(options_.export_limit_per_minute, std::chrono::seconds(60)),
       webhooks_(sender_options(options_)),
-      rng_(std::random_device{}()) {
+      rng_(std::random_device{}()),
+      job_worker_("jobs") {
   SimUser api_user{kApiUserId, "Sim Admin", options_.email, "admin", true, {}, std::nullopt};
   SimUser customer{
       kDefaultRequesterId, "Alex Customer", "alex@customer.example", "end-user", true, {}, 770010};
@@ -74,21 +75,15 @@ SimService::~SimService() {
 
 void SimService::start(const std::string& base_url) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     base_url_ = base_url;
-    stopping_ = false;
   }
   webhooks_.start();
-  if (!job_thread_.joinable()) job_thread_ = std::thread([this] { run_jobs(); });
+  job_worker_.start([this] { run_jobs(); });
 }
 
 void SimService::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  jobs_wake_.notify_all();
-  if (job_thread_.joinable()) job_thread_.join();
+  job_worker_.stop();
   webhooks_.stop();
 }
 
@@ -138,7 +133,7 @@ SimResponse SimService::handle_api(const SimRequest& request, const std::string&
 
   bool token_valid;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     token_valid = token_valid_;
   }
   auto auth = request.headers.find("authorization");
@@ -258,7 +253,7 @@ void SimService::record_request(const SimRequest& request, int status) {
     json body = json::parse(request.body, nullptr, false);
     entry["body"] = body.is_discarded() ? json(request.body) : body;
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   entry["seq"] = next_request_seq_++;
   request_log_.push_back(std::move(entry));
   // Bounded so a long demo does not grow without limit.
@@ -278,40 +273,53 @@ json SimService::job_json_locked(const Job& job) const {
 }
 
 void SimService::run_jobs() {
-  std::unique_lock lock(mutex_);
-  while (true) {
-    jobs_wake_.wait(lock, [this] { return stopping_ || !job_queue_.empty(); });
-    if (stopping_) return;
-    const std::string id = job_queue_.front();
-    // A job starts a moment after it was accepted, like Zendesk's queue.
-    if (jobs_wake_.wait_for(lock, options_.job_delay, [this] { return stopping_; })) return;
-    job_queue_.pop_front();
-    Job& job = jobs_.at(id);
-    job.status = "working";
-    for (size_t i = 0; i < job.items.size(); ++i) {
-      const auto& [ticket_id, fields] = job.items[i];
-      WriteContext ctx{kApiUserId, "api", job.form, now()};
-      auto changes = apply_ticket_update(state_, ticket_id, fields, ctx);
-      json result = {{"id", ticket_id}, {"index", static_cast<int>(i)}};
-      if (changes.ok()) {
-        result["success"] = true;
-        result["status"] = "Updated";
-        result["action"] = "update";
-        emit_events_locked(ticket_id, *changes, kApiUserId);
-      } else {
-        result["success"] = false;
-        const Status s = changes.status();
-        result["error"] = s.code() == StatusCode::kConflict   ? "UpdateConflict"
-                          : s.code() == StatusCode::kNotFound ? "TicketNotFound"
-                                                              : "TicketUpdateFailed";
-        result["details"] = s.message();
-      }
-      job.results.push_back(std::move(result));
-      job.progress = static_cast<int>(i) + 1;
+  while (!job_worker_.stopping()) {
+    bool queued = false;
+    {
+      MutexLock lock(mutex_);
+      queued = !job_queue_.empty();
     }
-    job.status = "completed";
-    spdlog::info("event=job_completed job={} total={}", job.id, job.items.size());
+    if (!queued) {
+      job_worker_.wait();
+      continue;
+    }
+    // A job starts a moment after it was accepted, like Zendesk's queue.
+    if (!job_worker_.sleep_for(options_.job_delay)) return;
+    run_next_job();
   }
+}
+
+bool SimService::run_next_job() {
+  MutexLock lock(mutex_);
+  if (job_queue_.empty()) return false;
+  const std::string id = job_queue_.front();
+  job_queue_.pop_front();
+  Job& job = jobs_.at(id);
+  job.status = "working";
+  for (size_t i = 0; i < job.items.size(); ++i) {
+    const auto& [ticket_id, fields] = job.items[i];
+    WriteContext ctx{kApiUserId, "api", job.form, now()};
+    auto changes = apply_ticket_update(state_, ticket_id, fields, ctx);
+    json result = {{"id", ticket_id}, {"index", static_cast<int>(i)}};
+    if (changes.ok()) {
+      result["success"] = true;
+      result["status"] = "Updated";
+      result["action"] = "update";
+      emit_events_locked(ticket_id, *changes, kApiUserId);
+    } else {
+      result["success"] = false;
+      const Status s = changes.status();
+      result["error"] = s.code() == StatusCode::kConflict   ? "UpdateConflict"
+                        : s.code() == StatusCode::kNotFound ? "TicketNotFound"
+                                                            : "TicketUpdateFailed";
+      result["details"] = s.message();
+    }
+    job.results.push_back(std::move(result));
+    job.progress = static_cast<int>(i) + 1;
+  }
+  job.status = "completed";
+  spdlog::info("event=job_completed job={} total={}", job.id, job.items.size());
+  return true;
 }
 
 }  // namespace tierd::sim

@@ -46,19 +46,20 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <random>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "runtime/mutex.h"
+#include "runtime/worker_thread.h"
 
 #include "sim/zendesk/auth.h"
 #include "sim/zendesk/fault_queue.h"
@@ -164,19 +165,26 @@ class SimService {
   SimResponse api_export(const SimRequest& request);
   SimResponse api_users(const std::vector<std::string>& parts, const SimRequest& request);
   SimResponse api_groups(const std::vector<std::string>& parts, const SimRequest& request);
+  // The group memberships (of `group`, or all), one page of them.
+  SimResponse memberships_locked(std::optional<int64_t> group, const SimRequest& request,
+                                 const std::string& url) const REQUIRES(mutex_);
   // Account admin (account_admin_routes.cpp).
   SimResponse api_webhooks(const SimRequest& request, const std::vector<std::string>& parts,
                            const nlohmann::json& body);
   SimResponse api_ticket_fields(const SimRequest& request, const std::vector<std::string>& parts,
                                 const nlohmann::json& body);
-  // Caller holds mutex_. `id` nullopt: the next free id.
-  SimResponse create_ticket_field_locked(const nlohmann::json& body, std::optional<int64_t> id);
+  // `id` nullopt: the next free id.
+  SimResponse create_ticket_field_locked(const nlohmann::json& body, std::optional<int64_t> id)
+      REQUIRES(mutex_);
 
-  // Stores events for a change; caller holds mutex_.
-  void emit_events_locked(int64_t ticket_id, const TicketChanges& changes, int64_t actor_id);
-  nlohmann::json job_json_locked(const Job& job) const;
+  // Stores events for a change.
+  void emit_events_locked(int64_t ticket_id, const TicketChanges& changes, int64_t actor_id)
+      REQUIRES(mutex_);
+  nlohmann::json job_json_locked(const Job& job) const REQUIRES(mutex_);
   void run_jobs();
-  void record_request(const SimRequest& request, int status);
+  // Runs the oldest queued job; false when there was none.
+  bool run_next_job() EXCLUDES(mutex_);
+  void record_request(const SimRequest& request, int status) EXCLUDES(mutex_);
   Instant now() const;
 
   // Set at construction.
@@ -190,20 +198,18 @@ class SimService {
   FaultQueue faults_;
   WebhookSender webhooks_;
 
-  mutable std::mutex mutex_;
-  std::condition_variable jobs_wake_;
-  // Guarded by mutex_.
-  std::string base_url_;
-  SimState state_;
-  bool token_valid_ = true;
-  std::mt19937_64 rng_;
-  std::map<std::string, Job> jobs_;
-  std::deque<std::string> job_queue_;
-  bool stopping_ = false;
-  nlohmann::json request_log_ = nlohmann::json::array();
-  int64_t next_request_seq_ = 1;
+  mutable Mutex mutex_;
+  std::string base_url_ GUARDED_BY(mutex_);
+  SimState state_ GUARDED_BY(mutex_);
+  bool token_valid_ GUARDED_BY(mutex_) = true;
+  std::mt19937_64 rng_ GUARDED_BY(mutex_);
+  std::map<std::string, Job> jobs_ GUARDED_BY(mutex_);
+  std::deque<std::string> job_queue_ GUARDED_BY(mutex_);
+  nlohmann::json request_log_ GUARDED_BY(mutex_) = nlohmann::json::array();
+  int64_t next_request_seq_ GUARDED_BY(mutex_) = 1;
 
-  std::thread job_thread_;
+  // Last: it runs the bulk jobs on the members above, so it stops before they go.
+  WorkerThread job_worker_;
 };
 
 }  // namespace tierd::sim

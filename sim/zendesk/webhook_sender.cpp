@@ -36,7 +36,8 @@ bool split_url(const std::string& url, std::string& origin, std::string& path) {
   return !origin.empty();
 }
 
-WebhookSender::WebhookSender(WebhookSenderOptions options) : options_(std::move(options)) {
+WebhookSender::WebhookSender(WebhookSenderOptions options)
+    : options_(std::move(options)), worker_("webhooks") {
   default_target_.secret = options_.secret;
   default_target_.webhook_id = options_.webhook_id;
   if (!options_.url.empty() &&
@@ -51,19 +52,11 @@ WebhookSender::~WebhookSender() {
 }
 
 void WebhookSender::start() {
-  std::lock_guard lock(mutex_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  worker_.start([this] { run(); });
 }
 
 void WebhookSender::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 void WebhookSender::enqueue(const json& event) {
@@ -86,42 +79,47 @@ void WebhookSender::enqueue_resolved(const Resolved& target, const json& event,
     d.ticket_id = std::stoll(event["detail"]["id"].get<std::string>());
   }
   std::string body = event.dump(-1, ' ', false, json::error_handler_t::replace);
-  std::lock_guard lock(mutex_);
-  d.invocation_id = std::to_string(next_invocation_++);
-  if (paused_ || target.origin.empty()) {
-    d.outcome = "dropped";
-    d.error = paused_ ? "webhooks paused" : undeliverable_reason;
+  {
+    MutexLock lock(mutex_);
+    d.invocation_id = std::to_string(next_invocation_++);
+    if (paused_ || target.origin.empty()) {
+      d.outcome = "dropped";
+      d.error = paused_ ? "webhooks paused" : undeliverable_reason;
+      deliveries_.push_back(std::move(d));
+      return;
+    }
     deliveries_.push_back(std::move(d));
-    return;
+    queue_.push_back({deliveries_.size() - 1, std::move(body), target});
   }
-  deliveries_.push_back(std::move(d));
-  queue_.push_back({deliveries_.size() - 1, std::move(body), target});
-  wake_.notify_all();
+  worker_.wake();
 }
 
 void WebhookSender::set_paused(bool paused) {
-  std::lock_guard lock(mutex_);
-  paused_ = paused;
-  if (!paused) return;
-  for (const auto& p : queue_) {
-    deliveries_[p.index].outcome = "dropped";
-    deliveries_[p.index].error = "webhooks paused";
+  {
+    MutexLock lock(mutex_);
+    paused_ = paused;
+    if (!paused) return;
+    for (const auto& p : queue_) {
+      deliveries_[p.index].outcome = "dropped";
+      deliveries_[p.index].error = "webhooks paused";
+    }
+    queue_.clear();
   }
-  queue_.clear();
+  worker_.wake();  // ends a back-off in progress
 }
 
 bool WebhookSender::paused() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return paused_;
 }
 
 std::vector<WebhookDelivery> WebhookSender::deliveries() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return deliveries_;
 }
 
 void WebhookSender::clear() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // Queued items index into deliveries_, so only finished records can go.
   if (queue_.empty() && !in_flight_) deliveries_.clear();
 }
@@ -156,43 +154,72 @@ int WebhookSender::send_once(const Resolved& target, const std::string& body,
 }
 
 void WebhookSender::run() {
-  std::unique_lock lock(mutex_);
-  while (true) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (stopping_) return;
-    Pending item = std::move(queue_.front());
-    queue_.pop_front();
-    in_flight_ = true;
-    const std::string invocation_id = deliveries_[item.index].invocation_id;
-    std::chrono::milliseconds backoff = options_.retry_backoff;
-    for (int attempt = 1; attempt <= 1 + options_.max_retries; ++attempt) {
-      lock.unlock();
-      std::string error;
-      int status = send_once(item.target, item.body, invocation_id, error);
-      lock.lock();
+  // Stopping abandons what is queued, like a process exit.
+  while (!worker_.stopping()) {
+    if (auto item = next_pending()) {
+      deliver(*item);
+    } else {
+      worker_.wait();
+    }
+  }
+}
+
+std::optional<WebhookSender::Pending> WebhookSender::next_pending() {
+  MutexLock lock(mutex_);
+  if (queue_.empty()) return std::nullopt;
+  Pending item = std::move(queue_.front());
+  queue_.pop_front();
+  in_flight_ = true;
+  return item;
+}
+
+void WebhookSender::deliver(const Pending& item) {
+  std::string invocation_id;
+  {
+    MutexLock lock(mutex_);
+    invocation_id = deliveries_[item.index].invocation_id;
+  }
+  std::chrono::milliseconds backoff = options_.retry_backoff;
+  for (int attempt = 1; attempt <= 1 + options_.max_retries; ++attempt) {
+    std::string error;
+    const int status = send_once(item.target, item.body, invocation_id, error);
+    const bool delivered = status >= 200 && status < 300;
+    const bool retryable = status == 0 || status == 409 || status == 429 || status >= 500;
+    const bool last = delivered || !retryable || attempt == 1 + options_.max_retries;
+    {
+      MutexLock lock(mutex_);
       WebhookDelivery& d = deliveries_[item.index];
       d.attempts = attempt;
       d.http_status = status;
       d.error = error;
-      const bool retryable = status == 0 || status == 409 || status == 429 || status >= 500;
-      if (status >= 200 && status < 300) {
+      if (delivered) {
         d.outcome = "delivered";
-        break;
-      }
-      if (!retryable || attempt == 1 + options_.max_retries) {
+      } else if (last) {
         d.outcome = "failed";
         spdlog::warn("event=webhook_failed ticket={} type={} status={} attempts={} error={}",
                      d.ticket_id, d.type, status, attempt, error);
-        break;
       }
-      if (wake_.wait_for(lock, backoff, [this] { return stopping_ || paused_; })) {
-        d.outcome = stopping_ ? "failed" : "dropped";
-        break;
-      }
-      backoff *= 2;
     }
-    in_flight_ = false;
+    if (last) break;
+    // The back-off ends early when the sender stops or webhooks are paused.
+    const Instant until = worker_.clock().now() + backoff;
+    const char* cut_short = nullptr;
+    while (!cut_short && worker_.clock().now() < until) {
+      if (!worker_.wait_until(until)) {
+        cut_short = "failed";
+      } else if (paused()) {
+        cut_short = "dropped";
+      }
+    }
+    if (cut_short) {
+      MutexLock lock(mutex_);
+      deliveries_[item.index].outcome = cut_short;
+      break;
+    }
+    backoff *= 2;
   }
+  MutexLock lock(mutex_);
+  in_flight_ = false;
 }
 
 }  // namespace tierd::sim

@@ -14,15 +14,16 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "runtime/mutex.h"
+#include "runtime/worker_thread.h"
 
 namespace tierd::sim {
 
@@ -74,16 +75,16 @@ class WebhookSender {
 
   // Queues one event (its JSON envelope) for delivery; dropped and recorded
   // as such while paused or when no URL is configured.
-  void enqueue(const nlohmann::json& event);
+  void enqueue(const nlohmann::json& event) EXCLUDES(mutex_);
   // Queues one event for another target; dropped and recorded as such while
   // paused or when the target's URL has no scheme.
-  void enqueue_to(const WebhookTarget& target, const nlohmann::json& event);
+  void enqueue_to(const WebhookTarget& target, const nlohmann::json& event) EXCLUDES(mutex_);
   // Paused: new and queued events are dropped, as when the endpoint stayed
   // down past Zendesk's retries.
-  void set_paused(bool paused);
-  bool paused() const;
-  std::vector<WebhookDelivery> deliveries() const;
-  void clear();
+  void set_paused(bool paused) EXCLUDES(mutex_);
+  bool paused() const EXCLUDES(mutex_);
+  std::vector<WebhookDelivery> deliveries() const EXCLUDES(mutex_);
+  void clear() EXCLUDES(mutex_);
 
  private:
   struct Resolved {
@@ -98,8 +99,11 @@ class WebhookSender {
     Resolved target;
   };
   void enqueue_resolved(const Resolved& target, const nlohmann::json& event,
-                        const char* undeliverable_reason);
+                        const char* undeliverable_reason) EXCLUDES(mutex_);
   void run();
+  std::optional<Pending> next_pending() EXCLUDES(mutex_);
+  // All attempts of one delivery, with the back-off between them.
+  void deliver(const Pending& item) EXCLUDES(mutex_);
   // Sends one attempt; returns the HTTP status or 0 with `error` set.
   int send_once(const Resolved& target, const std::string& body, const std::string& invocation_id,
                 std::string& error);
@@ -108,17 +112,16 @@ class WebhookSender {
   const WebhookSenderOptions options_;
   Resolved default_target_;
 
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  // Guarded by mutex_.
-  std::deque<Pending> queue_;
-  std::vector<WebhookDelivery> deliveries_;
-  bool paused_ = false;
-  bool in_flight_ = false;  // the sender thread holds an index into deliveries_
-  bool stopping_ = false;
-  int64_t next_invocation_ = 8350205582;
+  mutable Mutex mutex_;
+  std::deque<Pending> queue_ GUARDED_BY(mutex_);
+  std::vector<WebhookDelivery> deliveries_ GUARDED_BY(mutex_);
+  bool paused_ GUARDED_BY(mutex_) = false;
+  // The sender thread holds an index into deliveries_.
+  bool in_flight_ GUARDED_BY(mutex_) = false;
+  int64_t next_invocation_ GUARDED_BY(mutex_) = 8350205582;
 
-  std::thread thread_;
+  // Last: its thread uses the members above, so it stops before they go.
+  WorkerThread worker_;
 };
 
 }  // namespace tierd::sim

@@ -10,24 +10,24 @@
 #include <cerrno>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 
-#include "http/admin_api.h"
-#include "engine/clock.h"
-#include "config/config.h"
-#include "engine/engine.h"
-#include "http/http_listener.h"
-#include "engine/inbox_writer.h"
 #include "cli/logging.h"
-#include "metrics/metrics.h"
-#include "engine/outbox_sender.h"
-#include "config/policy_builder.h"
-#include "engine/reconciler.h"
 #include "cli/store_factory.h"
-#include "store/private_files.h"
+#include "config/config.h"
+#include "config/policy_builder.h"
+#include "engine/engine.h"
+#include "engine/inbox_writer.h"
+#include "engine/outbox_sender.h"
+#include "engine/reconciler.h"
+#include "http/admin_api.h"
+#include "http/http_listener.h"
 #include "http/webhook_handler.h"
+#include "metrics/metrics.h"
+#include "runtime/clock.h"
+#include "runtime/mutex.h"
+#include "store/private_files.h"
 #include "zendesk/api_client.h"
 
 namespace tierd {
@@ -49,18 +49,18 @@ sigset_t daemon_signals() {
 class CurrentPolicy {
  public:
   explicit CurrentPolicy(std::shared_ptr<const Policy> p) : policy_(std::move(p)) {}
-  std::shared_ptr<const Policy> get() const {
-    std::lock_guard lock(mutex_);
+  std::shared_ptr<const Policy> get() const EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     return policy_;
   }
-  void set(std::shared_ptr<const Policy> p) {
-    std::lock_guard lock(mutex_);
+  void set(std::shared_ptr<const Policy> p) EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     policy_ = std::move(p);
   }
 
  private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const Policy> policy_;
+  mutable Mutex mutex_;
+  std::shared_ptr<const Policy> policy_ GUARDED_BY(mutex_);
 };
 
 // The listener's limits from listen.* (see http_listener.h for what each

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "config/config.h"
 
@@ -33,25 +34,30 @@ AvailabilityOptions availability_options(const Config& config) {
 
 AvailabilityRefresher::AvailabilityRefresher(HelpdeskApi& api, AvailabilityOptions options,
                                              std::function<void(AvailabilitySnapshot)> on_refresh)
-    : api_(api), on_refresh_(std::move(on_refresh)), options_(std::move(options)) {}
+    : api_(api),
+      on_refresh_(std::move(on_refresh)),
+      options_(std::move(options)),
+      worker_("availability") {}
 
 AvailabilityOptions AvailabilityRefresher::options() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return options_;
 }
 
 void AvailabilityRefresher::set_options(AvailabilityOptions options) {
-  bool start_thread = false;
+  bool watching = false;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     options_ = std::move(options);
     refresh_now_ = true;
-    start_thread = !thread_.joinable() && !options_.groups.empty() && !stopping_;
+    watching = !options_.groups.empty();
   }
-  if (start_thread) {
-    thread_ = std::thread([this] { run(); });
+  // set_options() and stop() come from the same owner, so stopping() and
+  // started() cannot change under this check.
+  if (watching && !worker_.started() && !worker_.stopping()) {
+    worker_.start([this] { run(); });
   } else {
-    wake_.notify_all();
+    worker_.wake();
   }
 }
 
@@ -60,34 +66,34 @@ AvailabilityRefresher::~AvailabilityRefresher() {
 }
 
 void AvailabilityRefresher::start() {
-  if (options().groups.empty() || thread_.joinable()) return;
+  if (options().groups.empty() || worker_.started()) return;
   // A failed first read is logged inside; the thread tries again later.
   (void)refresh_once();
-  thread_ = std::thread([this] { run(); });
+  worker_.start([this] { run(); });
 }
 
 void AvailabilityRefresher::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
+}
+
+bool AvailabilityRefresher::take_refresh_now() {
+  MutexLock lock(mutex_);
+  return std::exchange(refresh_now_, false);
 }
 
 void AvailabilityRefresher::run() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    wake_.wait_for(lock, options_.refresh, [this] { return stopping_ || refresh_now_; });
-    if (stopping_) break;
-    refresh_now_ = false;
-    lock.unlock();
+  const Clock& elapsed = worker_.clock();
+  while (true) {
+    // Until the next refresh is due, or set_options() asks for one now.
+    const Instant due = elapsed.now() + options().refresh;
+    while (!take_refresh_now() && elapsed.now() < due) {
+      if (!worker_.wait_until(due)) return;
+    }
     try {
       (void)refresh_once();  // failures are logged inside
     } catch (const std::exception& e) {
       spdlog::error("availability: refresh failed: {}", e.what());
     }
-    lock.lock();
   }
 }
 

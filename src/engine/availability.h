@@ -17,20 +17,19 @@
 // escapes the thread; failures are logged and retried at the next refresh.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/status.h"
 #include "core/ticket.h"
 #include "core/time.h"
 #include "helpdesk/helpdesk_api.h"
+#include "runtime/mutex.h"
+#include "runtime/worker_thread.h"
 
 namespace tierd {
 
@@ -67,15 +66,15 @@ class AvailabilityRefresher {
   // Watches `options` from now on: refreshes at once (on the refresher's
   // thread, starting it if there was nothing to watch before). Groups no
   // longer watched leave the snapshot.
-  void set_options(AvailabilityOptions options);
+  void set_options(AvailabilityOptions options) EXCLUDES(mutex_);
   // One refresh; delivers the snapshot. Returns OK when every read
   // succeeded, else the first failure (the snapshot is still delivered).
   Status refresh_once();
 
  private:
   void run();
-
-  AvailabilityOptions options() const;
+  bool take_refresh_now() EXCLUDES(mutex_);
+  AvailabilityOptions options() const EXCLUDES(mutex_);
 
   // Set at construction.
   HelpdeskApi& api_;
@@ -83,14 +82,13 @@ class AvailabilityRefresher {
 
   // Refresher thread (or start()'s caller before the thread exists).
   AvailabilitySnapshot last_;
-  std::thread thread_;
 
-  // Guarded by mutex_.
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  AvailabilityOptions options_;
-  bool refresh_now_ = false;
-  bool stopping_ = false;
+  mutable Mutex mutex_;
+  AvailabilityOptions options_ GUARDED_BY(mutex_);
+  bool refresh_now_ GUARDED_BY(mutex_) = false;
+
+  // Last: its thread uses the members above, so it stops before they go.
+  WorkerThread worker_;
 };
 
 }  // namespace tierd

@@ -29,7 +29,8 @@ Engine::Engine(Store& store, const Clock& clock, Metrics& metrics,
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),
-      policy_(std::move(policy)) {}
+      policy_(std::move(policy)),
+      worker_("engine", clock) {}
 
 Engine::~Engine() {
   stop();
@@ -58,7 +59,7 @@ Status Engine::load_roster() {
     // ticket's next event.
     spdlog::info("engine: {} tickets have decisions from shadow mode; writing what is still due",
                  shadow_backlogs);
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     replan_ = true;
   }
   return Status::Ok();
@@ -86,16 +87,14 @@ void Engine::load_cursors(const Policy& policy) {
 }
 
 void Engine::update_availability(AvailabilitySnapshot snapshot) {
-  {
-    std::lock_guard lock(mutex_);
-    availability_ = std::move(snapshot);
-  }
+  MutexLock lock(mutex_);
+  availability_ = std::move(snapshot);
 }
 
 void Engine::take_availability() {
   std::optional<AvailabilitySnapshot> snapshot;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     snapshot.swap(availability_);
   }
   if (!snapshot) return;
@@ -111,97 +110,101 @@ Status Engine::start() {
   take_availability();
   publish_running_clocks();
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     running_clocks_ = timers_.size();
   }
   spdlog::info("engine: started with {} running clocks", timers_.size());
-  thread_ = std::thread([this] { run(); });
+  worker_.start([this] { run(); });
   return Status::Ok();
 }
 
 void Engine::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_ && !thread_.joinable()) return;
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 void Engine::notify_inbox() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     inbox_signal_ = true;
     idle_ = false;
   }
-  wake_.notify_one();
+  worker_.wake();
 }
 
 void Engine::post_outcome(WriteOutcome outcome) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     outcomes_.push_back(std::move(outcome));
     idle_ = false;
   }
-  wake_.notify_one();
+  worker_.wake();
 }
 
 void Engine::set_policy(std::shared_ptr<const Policy> policy) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (!replaced_policy_) replaced_policy_ = policy_;
     policy_ = std::move(policy);
     replan_ = true;
     idle_ = false;
   }
-  wake_.notify_one();
+  worker_.wake();
 }
 
 std::shared_ptr<const Policy> Engine::policy() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return policy_;
 }
 
+bool Engine::has_outcomes() const {
+  MutexLock lock(mutex_);
+  return !outcomes_.empty();
+}
+
 size_t Engine::running_clocks() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return running_clocks_;
 }
 
 bool Engine::idle() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return idle_ && outcomes_.empty() && !inbox_signal_;
+}
+
+bool Engine::guarded_step() {
+  try {
+    return step();
+  } catch (const std::exception& e) {
+    // decide() and the codecs do not throw; this guards the thread regardless.
+    spdlog::error("engine: unexpected error: {}", e.what());
+    return false;
+  }
 }
 
 void Engine::run() {
   while (true) {
-    bool worked = false;
-    try {
-      worked = step();
-    } catch (const std::exception& e) {
-      // decide() and the codecs do not throw; this guards the thread regardless.
-      spdlog::error("engine: unexpected error: {}", e.what());
+    const bool worked = guarded_step();
+    {
+      MutexLock lock(mutex_);
+      running_clocks_ = timers_.size();
     }
-    std::unique_lock lock(mutex_);
-    running_clocks_ = timers_.size();
-    if (stopping_) {
+    if (worker_.stopping()) {
       // Commit the write outcomes already reported, so a clean stop leaves
       // nothing for the next start to re-check.
-      bool more = !outcomes_.empty();
-      lock.unlock();
-      if (more) step();
-      break;
+      if (has_outcomes()) guarded_step();
+      return;
     }
     if (worked) continue;
-    idle_ = outcomes_.empty() && !inbox_signal_ && !replan_;
-    auto next = timers_.next();
-    auto ready = [this] { return stopping_ || !outcomes_.empty() || inbox_signal_ || replan_; };
-    if (next) {
-      // Sleep until the deadline by the wall clock; never wake early for it.
-      auto wait_for = *next - clock_.now();
-      if (wait_for > Duration(0)) wake_.wait_for(lock, wait_for, ready);
+    {
+      MutexLock lock(mutex_);
+      idle_ = outcomes_.empty() && !inbox_signal_ && !replan_;
+    }
+    // Until the next deadline by the clock (never early for it), or until
+    // an input arrives.
+    if (auto next = timers_.next()) {
+      worker_.wait_until(*next);
     } else {
-      wake_.wait(lock, ready);
+      worker_.wait();
     }
   }
 }
@@ -311,7 +314,7 @@ bool Engine::commit(Batch& batch) {
                   s.to_string());
     for (const auto& [id, t] : batch.fired) timers_.set(id, t);
     if (batch.roster_before) roster_ = std::move(*batch.roster_before);
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (auto it = batch.outcomes.rbegin(); it != batch.outcomes.rend(); ++it)
       outcomes_.push_front(*it);
     inbox_signal_ = true;
@@ -367,7 +370,7 @@ bool Engine::step() {
   bool replan = false;
   std::shared_ptr<const Policy> old_policy;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     while (!outcomes_.empty() && batch.outcomes.size() < options_.batch_size) {
       batch.outcomes.push_back(std::move(outcomes_.front()));
       outcomes_.pop_front();
@@ -393,7 +396,7 @@ bool Engine::step() {
     if (!pending.ok()) {
       spdlog::error("engine: reading the inbox failed, will retry: {}",
                     pending.status().to_string());
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       inbox_signal_ = true;
     } else {
       for (const auto& rec : *pending) {
@@ -418,7 +421,7 @@ bool Engine::step() {
                 rec.event_id, {});
       }
       if (pending->size() == options_.batch_size) {
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         inbox_signal_ = true;  // more to read
       }
     }
@@ -435,9 +438,7 @@ bool Engine::step() {
   }
 
   if (batch.commits.empty()) return false;
-  if (!commit(batch)) {
-    std::this_thread::sleep_for(options_.retry_pause);
-  }
+  if (!commit(batch)) worker_.sleep_for(options_.retry_pause);
   return true;
 }
 

@@ -21,30 +21,31 @@
 // backlogs in the store does the same.
 //
 // Threads: start()/stop()/set_policy() from the owner; notify_inbox() from
-// ingest threads; post_outcome() from the sender; update_availability() from
-// the availability refresher. Everything else runs on the
-// engine thread. A store failure is logged and retried after a pause; nothing
-// is marked done unless its commit succeeded, so a crash at any point replays
-// from the store.
+// ingest threads; post_outcome() from the sender; update_availability()
+// from the availability refresher. Everything else
+// runs on the engine thread, which waits for deadlines on the Clock. A store
+// failure is logged and retried after a pause; nothing is marked done unless
+// its commit succeeded, so a crash at any point replays from the store.
 #pragma once
 
-#include <condition_variable>
+#include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "core/decide.h"
 #include "core/roster.h"
 #include "engine/availability.h"
-#include "engine/clock.h"
-#include "metrics/metrics.h"
 #include "engine/timer_index.h"
+#include "metrics/metrics.h"
+#include "runtime/clock.h"
+#include "runtime/mutex.h"
+#include "runtime/worker_thread.h"
 #include "store/store.h"
 
 namespace tierd {
@@ -78,31 +79,37 @@ class Engine {
   // Loads every stored deadline into the timer index and starts the thread.
   // Returns the store's error if the deadlines cannot be read.
   Status start();
-  // Finishes the batch in hand, then joins. Idempotent.
+  // Finishes the batch in hand, commits the outcomes already reported, then
+  // joins. Idempotent.
   void stop();
 
-  void notify_inbox();
-  void post_outcome(WriteOutcome outcome);
+  void notify_inbox() EXCLUDES(mutex_);
+  void post_outcome(WriteOutcome outcome) EXCLUDES(mutex_);
   // Called after each commit that queued writes (set before start()).
   void set_outbox_listener(std::function<void()> listener) {
     outbox_listener_ = std::move(listener);
   }
   // Swaps the policy; every ticket's deadline is re-planned on the engine thread.
-  void set_policy(std::shared_ptr<const Policy> policy);
+  void set_policy(std::shared_ptr<const Policy> policy) EXCLUDES(mutex_);
   // Who is in which group and who is away, as last read from the helpdesk;
   // used from the next batch on.
-  void update_availability(AvailabilitySnapshot snapshot);
+  void update_availability(AvailabilitySnapshot snapshot) EXCLUDES(mutex_);
 
   // For tests and the status page: counts as of the last loop iteration.
-  size_t running_clocks() const;
-  bool idle() const;  // nothing queued, no inbox backlog seen at the last look
+  size_t running_clocks() const EXCLUDES(mutex_);
+  bool idle() const EXCLUDES(mutex_);  // nothing queued, no inbox backlog seen at the last look
+  // For tests: see WorkerThread::wait_idle().
+  std::optional<uint64_t> wait_idle(std::chrono::milliseconds bound) const {
+    return worker_.wait_idle(bound);
+  }
   // The meta key under which a round-robin pool's cursor is stored.
   static std::string cursor_meta_key(const std::string& pool);
 
  private:
   struct Batch;
   void run();
-  bool step();  // one batch; false when there was nothing to do
+  bool step();          // one batch; false when there was nothing to do
+  bool guarded_step();  // step(), with anything it throws logged
   void process(Batch& batch, TicketId id, const Input& input, Instant now,
                std::optional<int64_t> inbox_seq, const std::string& event_id,
                const std::vector<int64_t>& outcome_ids);
@@ -113,7 +120,8 @@ class Engine {
   Status load_roster();                     // open counts and cursors, at start
   void load_cursors(const Policy& policy);  // cursors of pools not loaded yet
   void take_availability();                 // applies a pushed snapshot to roster_
-  std::shared_ptr<const Policy> policy() const;
+  std::shared_ptr<const Policy> policy() const EXCLUDES(mutex_);
+  bool has_outcomes() const EXCLUDES(mutex_);
 
   // Set at construction.
   Store& store_;
@@ -130,20 +138,21 @@ class Engine {
   std::vector<std::string> published_tiers_;
   int64_t inbox_cursor_ = 0;
   Roster roster_;
-  std::thread thread_;
 
-  // Guarded by mutex_.
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<WriteOutcome> outcomes_;
-  std::shared_ptr<const Policy> policy_;
-  std::shared_ptr<const Policy> replaced_policy_;  // the one before set_policy(), until re-planned
-  std::optional<AvailabilitySnapshot> availability_;  // pushed, not yet taken by the engine thread
-  bool inbox_signal_ = true;
-  bool replan_ = false;
-  bool stopping_ = false;
-  bool idle_ = false;
-  size_t running_clocks_ = 0;
+  mutable Mutex mutex_;
+  std::deque<WriteOutcome> outcomes_ GUARDED_BY(mutex_);
+  std::shared_ptr<const Policy> policy_ GUARDED_BY(mutex_);
+  // The one before set_policy(), until re-planned.
+  std::shared_ptr<const Policy> replaced_policy_ GUARDED_BY(mutex_);
+  // Pushed, not yet taken by the engine thread.
+  std::optional<AvailabilitySnapshot> availability_ GUARDED_BY(mutex_);
+  bool inbox_signal_ GUARDED_BY(mutex_) = true;
+  bool replan_ GUARDED_BY(mutex_) = false;
+  bool idle_ GUARDED_BY(mutex_) = false;
+  size_t running_clocks_ GUARDED_BY(mutex_) = 0;
+
+  // Last: its thread runs the members above, so it stops before they go.
+  WorkerThread worker_;
 };
 
 }  // namespace tierd

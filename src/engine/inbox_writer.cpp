@@ -9,51 +9,54 @@
 namespace tierd {
 
 InboxWriter::InboxWriter(Store& store, InboxWriterOptions options, CommittedCallback on_committed)
-    : store_(store), options_(options), on_committed_(std::move(on_committed)) {}
+    : store_(store),
+      options_(options),
+      on_committed_(std::move(on_committed)),
+      committer_("inbox") {}
 
 InboxWriter::~InboxWriter() {
   stop();
 }
 
 void InboxWriter::start() {
-  std::lock_guard lock(mutex_);
-  if (running_) return;
-  running_ = true;
-  stopping_ = false;
-  committer_ = std::thread([this] { run(); });
+  {
+    MutexLock lock(mutex_);
+    if (accepting_) return;
+    accepting_ = true;
+  }
+  committer_.start([this] { run(); });
 }
 
 void InboxWriter::stop() {
   {
-    std::lock_guard lock(mutex_);
-    if (!running_ || stopping_) return;
-    stopping_ = true;
+    MutexLock lock(mutex_);
+    accepting_ = false;
   }
-  work_cv_.notify_one();
-  if (committer_.joinable()) committer_.join();
-  std::lock_guard lock(mutex_);
-  running_ = false;
+  committer_.stop();
 }
 
 size_t InboxWriter::queued() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return queue_.size();
 }
 
 bool InboxWriter::accepting() const {
-  std::lock_guard lock(mutex_);
-  return running_ && !stopping_;
+  MutexLock lock(mutex_);
+  return accepting_;
 }
 
 Result<AppendOutcome> InboxWriter::append(InboxRecord record) {
   Waiter waiter;
   waiter.record = std::move(record);
-  std::unique_lock lock(mutex_);
-  if (!running_ || stopping_) return Status::Unavailable("inbox: writer is not running");
-  if (queue_.size() >= options_.max_queue) return Status::Unavailable("inbox: queue is full");
-  queue_.push_back(&waiter);
-  work_cv_.notify_one();
-  waiter.cv.wait(lock, [&] { return waiter.done; });
+  {
+    MutexLock lock(mutex_);
+    if (!accepting_) return Status::Unavailable("inbox: writer is not running");
+    if (queue_.size() >= options_.max_queue) return Status::Unavailable("inbox: queue is full");
+    queue_.push_back(&waiter);
+  }
+  committer_.wake();
+  MutexLock lock(mutex_);
+  while (!waiter.done) waiter.cv.wait(lock);
   if (!waiter.status.ok()) return waiter.status;
   return waiter.outcome;
 }
@@ -61,19 +64,28 @@ Result<AppendOutcome> InboxWriter::append(InboxRecord record) {
 void InboxWriter::run() {
   std::vector<Waiter*> batch;
   batch.reserve(options_.max_batch);
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-      // Stopping still drains: every queued caller gets a real answer.
-      if (queue_.empty()) return;
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
+  while (true) {
+    take_batch(batch);
+    if (!batch.empty()) {
+      commit_batch(batch);
+      batch.clear();
+      continue;
     }
+    if (!committer_.wait()) break;
+  }
+  // Stopping still drains: every queued caller gets a real answer. Nothing
+  // new is queued once stop() has begun.
+  for (take_batch(batch); !batch.empty(); take_batch(batch)) {
     commit_batch(batch);
     batch.clear();
+  }
+}
+
+void InboxWriter::take_batch(std::vector<Waiter*>& batch) {
+  MutexLock lock(mutex_);
+  while (!queue_.empty() && batch.size() < options_.max_batch) {
+    batch.push_back(queue_.front());
+    queue_.pop_front();
   }
 }
 
@@ -107,7 +119,7 @@ void InboxWriter::commit_batch(std::vector<Waiter*>& batch) {
 
   size_t accepted = 0;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     for (size_t i = 0; i < batch.size(); ++i) {
       Waiter* w = batch[i];
       if (failure.ok()) {

@@ -16,15 +16,15 @@
 // committer thread: a throwing store or callback fails the batch / is logged.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
-#include <thread>
+#include <vector>
 
 #include "core/status.h"
+#include "runtime/mutex.h"
+#include "runtime/worker_thread.h"
 #include "store/store.h"
 
 namespace tierd {
@@ -45,49 +45,50 @@ class InboxWriter {
   InboxWriter& operator=(const InboxWriter&) = delete;
 
   // Starts the committer thread. Calling it twice is harmless.
-  void start();
+  void start() EXCLUDES(mutex_);
   // Refuses new appends, commits everything already queued, then joins the
   // committer thread. Idempotent.
-  void stop();
+  void stop() EXCLUDES(mutex_);
 
   // Returns kAccepted (stored now) or kDuplicate (its event_id was already
   // stored, or repeated in the same batch) once the batch is committed.
   // Returns kUnavailable when the store failed for this batch, when the queue
   // is full, or when the writer is not running; the caller answers 503 so the
   // vendor retries.
-  Result<AppendOutcome> append(InboxRecord record);
+  Result<AppendOutcome> append(InboxRecord record) EXCLUDES(mutex_);
 
   // Records waiting for a commit (not those in the commit in progress).
-  size_t queued() const;
+  size_t queued() const EXCLUDES(mutex_);
   // True between start() and the beginning of stop(): appends are taken.
-  bool accepting() const;
+  bool accepting() const EXCLUDES(mutex_);
 
  private:
-  // One blocked append(); lives on that caller's stack until `done`.
+  // One blocked append(); lives on that caller's stack until `done`. The
+  // committer takes the record; the rest is under the writer's mutex_.
   struct Waiter {
     InboxRecord record;
     Status status;
     AppendOutcome outcome = AppendOutcome::kDuplicate;
     bool done = false;
-    std::condition_variable cv;
+    CondVar cv;
   };
 
   void run();
-  void commit_batch(std::vector<Waiter*>& batch);
+  // Moves up to max_batch queued waiters into `batch`.
+  void take_batch(std::vector<Waiter*>& batch) EXCLUDES(mutex_);
+  void commit_batch(std::vector<Waiter*>& batch) EXCLUDES(mutex_);
 
   // Set at construction.
   Store& store_;
   const InboxWriterOptions options_;
   const CommittedCallback on_committed_;
 
-  // Guarded by mutex_.
-  mutable std::mutex mutex_;
-  std::condition_variable work_cv_;
-  std::deque<Waiter*> queue_;
-  bool running_ = false;
-  bool stopping_ = false;
+  mutable Mutex mutex_;
+  std::deque<Waiter*> queue_ GUARDED_BY(mutex_);
+  bool accepting_ GUARDED_BY(mutex_) = false;
 
-  std::thread committer_;  // started and joined by the owning thread
+  // Last: the committer uses the members above, so it stops before they go.
+  WorkerThread committer_;
 };
 
 }  // namespace tierd

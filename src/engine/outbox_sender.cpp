@@ -14,6 +14,10 @@ namespace {
 
 constexpr Duration kReportedGrace = std::chrono::seconds(60);
 
+// Without a wake, the sender looks at the outbox again after this long:
+// back-offs and Retry-After waits end without anyone waking it.
+constexpr Duration kLookAgain = std::chrono::seconds(1);
+
 std::vector<int64_t> ids_of(const std::vector<OutboxRecord>& records) {
   std::vector<int64_t> ids;
   for (const auto& r : records) ids.push_back(r.id);
@@ -37,84 +41,69 @@ OutboxSender::OutboxSender(Store& store, HelpdeskApi& api, Engine& engine, const
       options_(options),
       account_(options.requests_per_minute, std::max(1.0, options.requests_per_minute / 6)),
       updates_(options.updates_per_minute, std::max(1.0, options.updates_per_minute / 6)),
-      per_ticket_(options.per_ticket_limit, std::chrono::minutes(10)) {}
+      per_ticket_(options.per_ticket_limit, std::chrono::minutes(10)),
+      worker_("writer", clock) {}
 
 OutboxSender::~OutboxSender() {
   stop();
 }
 
 void OutboxSender::start() {
-  thread_ = std::thread([this] { run(); });
+  // From start(), not from the thread: the hold covers what a previous
+  // process may have left in flight, whenever the thread gets going.
+  inherited_hold_until_ = clock_.now() + options_.unknown_outcome_settle;
+  worker_.start([this] { run(); });
 }
 
 void OutboxSender::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 void OutboxSender::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    signal_ = true;
-  }
-  wake_.notify_one();
+  worker_.wake();
 }
 
 bool OutboxSender::auth_failed() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return auth_failed_;
 }
 
-bool OutboxSender::sleep_for(Duration d) {
-  std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, d, [this] { return stopping_; });
-  return !stopping_;
-}
-
 void OutboxSender::run() {
-  inherited_hold_until_ = clock_.now() + options_.unknown_outcome_settle;
-  while (true) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) return;
-    }
+  while (!worker_.stopping()) {
     bool worked = false;
     try {
-      if (auth_failed()) {
-        auto me = api_.current_user();
-        count_answer(me.status());
-        if (me.ok()) {
-          std::lock_guard lock(mutex_);
-          auth_failed_ = false;
-          spdlog::warn("writer: helpdesk credentials work again; resuming writes");
-        } else {
-          Duration wait = auth_probe_wait_;
-          auth_probe_wait_ = std::min(auth_probe_wait_ * 2, options_.auth_probe_interval);
-          if (!sleep_for(wait)) return;
-          continue;
-        }
-      }
+      if (auth_failed() && !probe_credentials()) continue;
       worked = send_due();
     } catch (const std::exception& e) {
       spdlog::error("writer: unexpected error: {}", e.what());
     }
-    auto depth = store_.outbox_depth();
-    if (depth.ok()) metrics_.outbox_depth().Set(static_cast<double>(*depth));
-    auto oldest = store_.oldest_pending_outbox();
-    if (oldest.ok()) {
-      double age = *oldest ? std::chrono::duration<double>(clock_.now() - **oldest).count() : 0.0;
-      metrics_.outbox_oldest_age_seconds().Set(std::max(0.0, age));
-    }
-    if (worked) continue;
-    std::unique_lock lock(mutex_);
-    // Without a signal, look again after a second: back-offs and Retry-After
-    // waits end without anyone waking us.
-    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || signal_; });
-    signal_ = false;
+    publish_depth();
+    if (!worked) worker_.wait_for(kLookAgain);
+  }
+}
+
+bool OutboxSender::probe_credentials() {
+  auto me = api_.current_user();
+  count_answer(me.status());
+  if (me.ok()) {
+    MutexLock lock(mutex_);
+    auth_failed_ = false;
+    spdlog::warn("writer: helpdesk credentials work again; resuming writes");
+    return true;
+  }
+  Duration wait = auth_probe_wait_;
+  auth_probe_wait_ = std::min(auth_probe_wait_ * 2, options_.auth_probe_interval);
+  worker_.sleep_for(wait);
+  return false;
+}
+
+void OutboxSender::publish_depth() {
+  auto depth = store_.outbox_depth();
+  if (depth.ok()) metrics_.outbox_depth().Set(static_cast<double>(*depth));
+  auto oldest = store_.oldest_pending_outbox();
+  if (oldest.ok()) {
+    double age = *oldest ? std::chrono::duration<double>(clock_.now() - **oldest).count() : 0.0;
+    metrics_.outbox_oldest_age_seconds().Set(std::max(0.0, age));
   }
 }
 
@@ -158,7 +147,7 @@ void OutboxSender::count_answer(const Status& s) {
 bool OutboxSender::send_due() {
   Instant now = clock_.now();
   if (now < paused_until_) {
-    sleep_for(paused_until_ - now);
+    worker_.sleep_until(paused_until_);
     return true;
   }
   // Records already reported to the engine but not yet committed by it still
@@ -166,7 +155,7 @@ bool OutboxSender::send_due() {
   auto due = store_.due_outbox(now, 1000 + reported_.size());
   if (!due.ok()) {
     spdlog::error("writer: reading the outbox failed: {}", due.status().to_string());
-    sleep_for(std::chrono::seconds(1));
+    worker_.sleep_for(kLookAgain);
     return false;
   }
   std::erase_if(reported_, [&](const auto& kv) { return kv.second + kReportedGrace < now; });
@@ -225,11 +214,7 @@ bool OutboxSender::send_due() {
   // After a 429 the rest of the round waits too: the helpdesk would refuse
   // it, and the records stay due, so they go out together once the pause ends.
   auto must_stop = [this] {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) return true;
-    }
-    return auth_failed() || clock_.now() < paused_until_;
+    return worker_.stopping() || auth_failed() || clock_.now() < paused_until_;
   };
   for (auto& b : singles) {
     if (must_stop()) return true;
@@ -279,7 +264,7 @@ bool OutboxSender::wait_for_tokens(TicketId ticket, bool update_endpoint) {
       metrics_.rate_limit_waits().Increment();
       counted = true;
     }
-    if (!sleep_for(wait)) return false;
+    if (!worker_.sleep_for(wait)) return false;
   }
 }
 
@@ -362,7 +347,7 @@ void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status
     }
     case StatusCode::kUnauthenticated: {
       {
-        std::lock_guard lock(mutex_);
+        MutexLock lock(mutex_);
         auth_failed_ = true;
       }
       auth_probe_wait_ = std::min(options_.auth_probe_first, options_.auth_probe_interval);
@@ -470,7 +455,7 @@ void OutboxSender::send_bulk(std::vector<TicketBatch>& batches) {
   Instant give_up = clock_.now() + options_.job_timeout;
   std::optional<JobStatus> status;
   while (clock_.now() < give_up) {
-    if (!sleep_for(options_.job_poll_interval)) return;
+    if (!worker_.sleep_for(options_.job_poll_interval)) return;
     if (!wait_for_tokens(0, false)) return;
     auto st = api_.job_status(*job);
     count_answer(st.status());

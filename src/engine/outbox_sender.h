@@ -28,22 +28,25 @@
 //   other 4xx    -> dead-lettered, logged and counted
 //
 // Threads: start()/stop()/wake() from the owner and the engine; the rest runs
-// on the sender thread. The HelpdeskApi must be safe to call from it.
+// on the sender thread, which waits (back-off, Retry-After, pacing) on the
+// Clock. The HelpdeskApi must be safe to call from it.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <random>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "engine/clock.h"
 #include "engine/engine.h"
-#include "metrics/metrics.h"
 #include "engine/write_pacing.h"
-#include "store/store.h"
 #include "helpdesk/helpdesk_api.h"
+#include "metrics/metrics.h"
+#include "runtime/clock.h"
+#include "runtime/mutex.h"
+#include "runtime/worker_thread.h"
+#include "store/store.h"
 
 namespace tierd {
 
@@ -75,7 +78,11 @@ class OutboxSender {
   void stop();  // finishes the update in flight, then joins
   void wake();  // new records were queued
 
-  bool auth_failed() const;
+  bool auth_failed() const EXCLUDES(mutex_);
+  // For tests: see WorkerThread::wait_idle().
+  std::optional<uint64_t> wait_idle(std::chrono::milliseconds bound) const {
+    return worker_.wait_idle(bound);
+  }
 
  private:
   struct TicketBatch {
@@ -84,6 +91,8 @@ class OutboxSender {
     std::vector<TicketWrite> writes;
   };
   void run();
+  bool probe_credentials();  // false when stopping
+  void publish_depth();
   bool send_due();  // false when nothing was due
   void send_one(TicketBatch& batch);
   void send_bulk(std::vector<TicketBatch>& batches);
@@ -97,7 +106,6 @@ class OutboxSender {
   bool inherited_in_flight(const OutboxRecord& r, Instant now);
   void dead_letter(const TicketBatch& batch, const std::string& why);
   bool wait_for_tokens(TicketId ticket, bool update_endpoint);
-  bool sleep_for(Duration d);  // false when stopping
   void count_answer(const Status& s);
 
   // Set at construction.
@@ -108,7 +116,7 @@ class OutboxSender {
   Metrics& metrics_;
   const OutboxSenderOptions options_;
 
-  // Sender thread only.
+  // Sender thread only (and start() before it runs).
   TokenBucket account_;
   TokenBucket updates_;
   TicketWindow per_ticket_;
@@ -125,14 +133,12 @@ class OutboxSender {
   Instant inherited_hold_until_{};
   std::unordered_set<int64_t> attempted_here_;
   bool inherited_hold_logged_ = false;
-  std::thread thread_;
 
-  // Guarded by mutex_.
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool signal_ = true;
-  bool stopping_ = false;
-  bool auth_failed_ = false;
+  mutable Mutex mutex_;
+  bool auth_failed_ GUARDED_BY(mutex_) = false;
+
+  // Last: its thread uses the members above, so it stops before they go.
+  WorkerThread worker_;
 };
 
 }  // namespace tierd

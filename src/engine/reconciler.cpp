@@ -17,13 +17,6 @@ namespace {
 constexpr const char* kEventSource = "reconcile";
 constexpr const char* kEventType = "incremental_export";
 
-// Pacing follows elapsed time, not the wall clock: a clock step must neither
-// stall the reconciler nor let it burst past the vendor's limit.
-Instant pacing_now() {
-  return Instant(
-      std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch()));
-}
-
 Status stopped_status() {
   return Status::Unavailable("reconcile: stopped");
 }
@@ -108,50 +101,40 @@ Reconciler::Reconciler(Store& store, HelpdeskApi& api, const Clock& clock, Metri
       // burst after a quiet spell would be refused.
       bucket_(options.requests_per_minute, 1.0),
       rng_(std::random_device{}()),
-      interval_(options.interval) {}
+      interval_(options.interval),
+      worker_("reconcile") {}
 
 Reconciler::~Reconciler() {
   stop();
 }
 
 void Reconciler::start() {
-  std::lock_guard lock(mutex_);
-  if (started_ || stopping_) return;
-  started_ = true;
-  thread_ = std::thread([this] { run(); });
+  // Not after stop(): stopping() stays true, and runs return at once.
+  if (worker_.started() || worker_.stopping()) return;
+  worker_.start([this] { run(); });
 }
 
 void Reconciler::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 void Reconciler::set_interval(Duration interval) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     interval_ = interval;
   }
-  wake_.notify_all();
+  worker_.wake();
 }
 
-bool Reconciler::stopping() const {
-  std::lock_guard lock(mutex_);
-  return stopping_;
-}
-
-bool Reconciler::pause(Duration d) {
-  std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, d, [this] { return stopping_; });
-  return !stopping_;
+Duration Reconciler::interval() const {
+  MutexLock lock(mutex_);
+  return interval_;
 }
 
 void Reconciler::run() {
+  const Clock& elapsed = worker_.clock();
   while (true) {
-    const auto begun = std::chrono::steady_clock::now();
+    const Instant begun = elapsed.now();
     try {
       (void)run_once();
     } catch (const std::exception& e) {
@@ -159,21 +142,17 @@ void Reconciler::run() {
     } catch (...) {
       spdlog::error("reconcile event=run_failed error=unknown");
     }
-    std::unique_lock lock(mutex_);
     // The deadline is re-read after every wake, so a reload's new interval
     // applies to the wait in progress.
-    while (!stopping_) {
-      const auto due = begun + interval_;
-      if (std::chrono::steady_clock::now() >= due) break;
-      wake_.wait_until(lock, due);
+    for (Instant due = begun + interval(); elapsed.now() < due; due = begun + interval()) {
+      if (!worker_.wait_until(due)) return;
     }
-    if (stopping_) return;
   }
 }
 
 ReconcileRun Reconciler::run_once() {
-  std::lock_guard run_lock(run_mutex_);
-  if (stopping()) {
+  MutexLock run_lock(run_mutex_);
+  if (worker_.stopping()) {
     ReconcileRun run;
     run.status = stopped_status();
     return run;
@@ -246,7 +225,7 @@ ReconcileRun Reconciler::run_locked() {
   metrics_.reconcile_runs().Increment();
   refresh_lag_metric();
   const std::string outcome =
-      run.status.ok() ? "ok" : (stopping() ? "stopped" : run.status.to_string());
+      run.status.ok() ? "ok" : (worker_.stopping() ? "stopped" : run.status.to_string());
   spdlog::info(
       "reconcile event=run pages={} tickets={} new_events={} requests={} end_of_stream={} "
       "duration_ms={} outcome=\"{}\"",
@@ -257,12 +236,13 @@ ReconcileRun Reconciler::run_locked() {
 
 Result<ExportPage> Reconciler::fetch_page(const std::string& cursor, Instant start_time,
                                           ReconcileRun& run) {
+  const Clock& elapsed = worker_.clock();
   for (int attempt = 1;; ++attempt) {
-    while (!bucket_.take(pacing_now())) {
-      const Duration wait = std::max(bucket_.wait_time(pacing_now()), Duration(1));
-      if (!pause(wait)) return stopped_status();
+    while (!bucket_.take(elapsed.now())) {
+      const Duration wait = std::max(bucket_.wait_time(elapsed.now()), Duration(1));
+      if (!worker_.sleep_for(wait)) return stopped_status();
     }
-    if (stopping()) return stopped_status();
+    if (worker_.stopping()) return stopped_status();
     ++run.requests;
     Result<ExportPage> page = api_.export_tickets(cursor, start_time);
     if (page.ok()) return page;
@@ -273,7 +253,7 @@ Result<ExportPage> Reconciler::fetch_page(const std::string& cursor, Instant sta
     spdlog::warn("reconcile event=export_failed attempt={} retry={} retry_in_ms={} error=\"{}\"",
                  attempt, plan.retry, plan.wait.count(), page.status().message());
     if (!plan.retry) return page.status();
-    if (!pause(plan.wait)) return stopped_status();
+    if (!worker_.sleep_for(plan.wait)) return stopped_status();
   }
 }
 

@@ -20,8 +20,12 @@
 // next run starts over from the look-back window.
 //
 // Ownership: borrows the Store, the HelpdeskApi, the Clock and the Metrics,
-// which must outlive it. The HelpdeskApi should be an instance of its own, so
-// a slow export never holds up the outbox sender's writes.
+// which must outlive it.
+// The HelpdeskApi should be an instance of its own, so a slow export never
+// holds up the outbox sender's writes. The Clock gives the export's times;
+// pacing, back-off and the interval follow elapsed time (a SteadyClock), so
+// a step of the wall clock neither stalls the reconciler nor lets it burst
+// past the vendor's limit.
 //
 // Threads: start()/stop()/set_interval() from the owner; run_once() from any
 // thread (runs are serialised; tests call it directly); refresh_lag_metric()
@@ -30,24 +34,23 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
-#include <thread>
 
 #include "core/status.h"
 #include "core/ticket.h"
 #include "core/time.h"
-#include "engine/clock.h"
-#include "metrics/metrics.h"
 #include "engine/write_pacing.h"
-#include "store/store.h"
 #include "helpdesk/helpdesk_api.h"
+#include "metrics/metrics.h"
+#include "runtime/clock.h"
+#include "runtime/mutex.h"
+#include "runtime/worker_thread.h"
+#include "store/store.h"
 
 namespace tierd {
 
@@ -116,12 +119,12 @@ class Reconciler {
   // once. Idempotent.
   void stop();
   // Takes effect for the wait in progress (SIGHUP reload).
-  void set_interval(Duration interval);
+  void set_interval(Duration interval) EXCLUDES(mutex_);
 
   // Reads the export from the stored cursor to its end (or to
   // max_pages_per_run). Returns what it did; `status` is not OK when a
   // request failed for good, the store failed, or stop() interrupted it.
-  ReconcileRun run_once();
+  ReconcileRun run_once() EXCLUDES(run_mutex_);
 
   // Sets tierd_reconcile_lag_seconds from the time the export is known
   // complete up to; leaves it alone before the first successful page.
@@ -129,14 +132,13 @@ class Reconciler {
 
  private:
   void run();
-  ReconcileRun run_locked();
+  ReconcileRun run_locked() REQUIRES(run_mutex_);
   // One page request with pacing and retries; `run` counts the requests.
-  Result<ExportPage> fetch_page(const std::string& cursor, Instant start_time, ReconcileRun& run);
+  Result<ExportPage> fetch_page(const std::string& cursor, Instant start_time, ReconcileRun& run)
+      REQUIRES(run_mutex_);
   // Appends the page to the inbox and then moves the cursor.
   Status commit_page(const ExportPage& page, std::string& cursor, ReconcileRun& run);
-  // Sleeps up to `d`; false when stop() was called.
-  bool pause(Duration d);
-  bool stopping() const;
+  Duration interval() const EXCLUDES(mutex_);
   void advance_watermark(Instant complete_up_to);
 
   // Set at construction.
@@ -147,22 +149,20 @@ class Reconciler {
   const std::function<void()> notify_;
   const ReconcilerOptions options_;
 
-  // Guarded by run_mutex_ (one run at a time).
-  std::mutex run_mutex_;
-  TokenBucket bucket_;
-  std::mt19937_64 rng_;
+  // One run at a time.
+  Mutex run_mutex_;
+  TokenBucket bucket_ GUARDED_BY(run_mutex_);
+  std::mt19937_64 rng_ GUARDED_BY(run_mutex_);
 
   // Unix ms the export is known complete up to; 0 = not yet.
   std::atomic<int64_t> watermark_ms_{0};
 
-  // Guarded by mutex_.
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  Duration interval_;
-  bool stopping_ = false;
-  bool started_ = false;
+  mutable Mutex mutex_;
+  Duration interval_ GUARDED_BY(mutex_);
 
-  std::thread thread_;
+  // Last: its thread uses the members above, so it stops before they go.
+  // Waits on elapsed time; its stop() also interrupts run_once() elsewhere.
+  WorkerThread worker_;
 };
 
 }  // namespace tierd

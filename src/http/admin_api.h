@@ -27,7 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/policy.h"
-#include "engine/clock.h"
+#include "runtime/clock.h"
 #include "store/store.h"
 
 namespace tierd {

@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 
 #include "http/listener_loop.h"
+#include "runtime/mutex.h"
 
 namespace tierd {
 
@@ -85,12 +86,12 @@ Result<SslCtxPtr> load_pair(const TlsFiles& files) {
 // restart. SSL_set_SSL_CTX takes its own reference, so an old context lives
 // on for the connections that still use it.
 struct HttpListener::Certificates {
-  std::mutex mutex;
-  SslCtxPtr current{nullptr, &SSL_CTX_free};
+  Mutex mutex;
+  SslCtxPtr current GUARDED_BY(mutex){nullptr, &SSL_CTX_free};
 
   static int on_client_hello(SSL* ssl, int* /*alert*/, void* arg) {
     auto* self = static_cast<Certificates*>(arg);
-    std::lock_guard lock(self->mutex);
+    MutexLock lock(self->mutex);
     if (self->current) SSL_set_SSL_CTX(ssl, self->current.get());
     return SSL_CLIENT_HELLO_SUCCESS;
   }
@@ -119,7 +120,10 @@ Result<std::unique_ptr<HttpListener>> HttpListener::create(const std::optional<T
   auto pair = load_pair(*tls);
   if (!pair.ok()) return pair.status();
   auto certificates = std::make_shared<Certificates>();
-  certificates->current = std::move(pair).value();
+  {
+    MutexLock lock(certificates->mutex);
+    certificates->current = std::move(pair).value();
+  }
 
   // The listening context serves the same pair (a client hello callback
   // failure must not leave a connection without a certificate).
@@ -198,7 +202,7 @@ Status HttpListener::reload_certificate(const TlsFiles& files) {
   if (!certificates_) return Status::Ok();
   auto pair = load_pair(files);
   if (!pair.ok()) return pair.status();
-  std::lock_guard lock(certificates_->mutex);
+  MutexLock lock(certificates_->mutex);
   certificates_->current = std::move(pair).value();
   tls_ = files;
   return Status::Ok();

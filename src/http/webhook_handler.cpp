@@ -107,12 +107,12 @@ WebhookHandler::WebhookHandler(WebhookHandlerOptions options, const Clock& clock
 
 void WebhookHandler::set_secrets(std::vector<std::string> secrets) {
   auto next = std::make_shared<const std::vector<std::string>>(std::move(secrets));
-  std::lock_guard lock(secrets_mutex_);
+  MutexLock lock(secrets_mutex_);
   secrets_ = std::move(next);
 }
 
 std::shared_ptr<const std::vector<std::string>> WebhookHandler::secrets() const {
-  std::lock_guard lock(secrets_mutex_);
+  MutexLock lock(secrets_mutex_);
   return secrets_;
 }
 

@@ -26,16 +26,16 @@
 #include <cstddef>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/time.h"
-#include "engine/clock.h"
 #include "engine/inbox_writer.h"
 #include "metrics/metrics.h"
+#include "runtime/clock.h"
+#include "runtime/mutex.h"
 
 namespace httplib {
 class Server;
@@ -84,7 +84,7 @@ class WebhookHandler {
   // Replaces the signing secrets (a SIGHUP after the secret was rotated or
   // written by `tierd setup`); deliveries already being checked finish with
   // the old ones.
-  void set_secrets(std::vector<std::string> secrets);
+  void set_secrets(std::vector<std::string> secrets) EXCLUDES(secrets_mutex_);
 
  private:
   WebhookResponse handle_checked(const WebhookRequest& request,
@@ -94,7 +94,7 @@ class WebhookHandler {
                          std::string_view type, std::optional<int64_t> ticket_id,
                          std::string_view detail);
 
-  std::shared_ptr<const std::vector<std::string>> secrets() const;
+  std::shared_ptr<const std::vector<std::string>> secrets() const EXCLUDES(secrets_mutex_);
 
   // Set at construction (options_.secrets only seeds secrets_).
   const WebhookHandlerOptions options_;
@@ -102,8 +102,8 @@ class WebhookHandler {
   InboxWriter& inbox_;
   Metrics& metrics_;
 
-  mutable std::mutex secrets_mutex_;
-  std::shared_ptr<const std::vector<std::string>> secrets_;  // guarded by secrets_mutex_
+  mutable Mutex secrets_mutex_;
+  std::shared_ptr<const std::vector<std::string>> secrets_ GUARDED_BY(secrets_mutex_);
 };
 
 // Mounts POST /webhooks/zendesk on `server`, and sets the server-wide options

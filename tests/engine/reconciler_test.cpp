@@ -15,10 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ticket_event.h"
-#include "engine/clock.h"
-#include "metrics/metrics.h"
 #include "engine/reconciler.h"
+#include "metrics/metrics.h"
 #include "support/inbox_only_store.h"
+#include "support/manual_clock.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
@@ -166,7 +166,7 @@ bool wait_until(const std::function<bool()>& done) {
 struct Fixture {
   FakeStore store;
   ScriptedApi api;
-  ManualClock clock{kNow};
+  tierd::testing::ManualClock clock{kNow};
   Metrics metrics;
   int notified = 0;
   Reconciler reconciler;

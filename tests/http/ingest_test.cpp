@@ -18,12 +18,12 @@
 #include <thread>
 #include <vector>
 
-#include "engine/clock.h"
 #include "engine/inbox_writer.h"
 #include "http/http_listener.h"
 #include "http/webhook_handler.h"
 #include "metrics/metrics.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/manual_clock.h"
 #include "support/process_harness.h"
 #include "zendesk/webhook_payload.h"
 #include "zendesk/webhook_signature.h"
@@ -84,7 +84,7 @@ class IngestServer {
   testing::TempDir dir_;
   std::unique_ptr<Store> store_;
   Metrics metrics_;
-  ManualClock clock_;
+  tierd::testing::ManualClock clock_;
   std::atomic<size_t> committed_{0};
   std::unique_ptr<InboxWriter> writer_;
   std::unique_ptr<WebhookHandler> handler_;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/inbox_only_store.h"
+#include "support/manual_clock.h"
 
 #include <fstream>
 #include <mutex>
@@ -62,7 +63,7 @@ struct Fixture {
   MemoryInbox store;
   InboxWriter writer{store, {}};
   Metrics metrics;
-  ManualClock clock{*parse_instant(kNow)};
+  tierd::testing::ManualClock clock{*parse_instant(kNow)};
   WebhookHandler handler;
 
   explicit Fixture(size_t max_body = 256 * 1024)

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <limits>
-#include <mutex>
 #include <string_view>
 
+#include "runtime/mutex.h"
 #include "store/postgres/postgres_schema.h"
 
 namespace tierd {
@@ -447,8 +447,8 @@ class PostgresStore final : public Store {
   // Runs `body(txn)` in one transaction on the (re)connected connection and
   // commits when it returns OK. Every libpqxx exception becomes a Status here.
   template <typename Body>
-  Status in_txn(std::string_view context, Body&& body) {
-    std::lock_guard lock(mu_);
+  Status in_txn(std::string_view context, Body&& body) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     std::string where(context);
     try {
       if (!conn_ || !conn_->is_open()) {
@@ -497,7 +497,7 @@ class PostgresStore final : public Store {
     return std::move(*value);
   }
 
-  void drop_connection() {
+  void drop_connection() REQUIRES(mu_) {
     try {
       conn_.reset();
     } catch (...) {  // a broken connection may complain while closing
@@ -563,8 +563,8 @@ class PostgresStore final : public Store {
 
  private:
   const std::string url_;  // set at construction; never logged (may hold a password)
-  std::mutex mu_;
-  std::unique_ptr<pqxx::connection> conn_;  // guarded by mu_; null after a failure
+  Mutex mu_;
+  std::unique_ptr<pqxx::connection> conn_ GUARDED_BY(mu_);  // null after a failure
 };
 
 }  // namespace

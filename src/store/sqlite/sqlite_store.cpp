@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <limits>
-#include <mutex>
 #include <string_view>
 #include <system_error>
 
+#include "runtime/mutex.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_schema.h"
 
@@ -191,7 +191,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<InboxRecord>> pending_inbox(int64_t after_seq, size_t limit) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare(kSelectPendingInbox, "pending_inbox");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, after_seq);
@@ -200,7 +200,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<InboxRecord>> inbox_range(Instant from, Instant to, size_t limit) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare(kSelectInboxRange, "inbox_range");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, to_unix_ms(from));
@@ -210,14 +210,14 @@ class SqliteStore final : public Store {
   }
 
   Result<int64_t> inbox_depth() override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare("SELECT COUNT(*) FROM inbox WHERE processed = 0", "inbox_depth");
     if (!stmt.ok()) return stmt.status();
     return single_int(*stmt);
   }
 
   Result<std::optional<TicketRow>> load_ticket(TicketId id) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare("SELECT state_json, deadline_ms FROM tickets WHERE id = ?1",
                                  "load_ticket");
     if (!stmt.ok()) return stmt.status();
@@ -233,7 +233,7 @@ class SqliteStore final : public Store {
   }
 
   Status for_each_deadline(const std::function<void(TicketId, Instant)>& fn) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare(
         "SELECT id, deadline_ms FROM tickets WHERE deadline_ms IS NOT NULL "
         "ORDER BY deadline_ms, id",
@@ -246,7 +246,7 @@ class SqliteStore final : public Store {
   }
 
   Status for_each_ticket(const std::function<void(const TicketRow&)>& fn) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare("SELECT id, state_json, deadline_ms FROM tickets ORDER BY id",
                                  "for_each_ticket");
     if (!stmt.ok()) return stmt.status();
@@ -276,7 +276,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<OutboxRecord>> due_outbox(Instant now, size_t limit) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare(kSelectDueOutbox, "due_outbox");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, to_unix_ms(now));
@@ -285,7 +285,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId id) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare(kSelectTicketOutbox, "pending_outbox_for_ticket");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, id);
@@ -340,7 +340,7 @@ class SqliteStore final : public Store {
   }
 
   Result<int64_t> outbox_depth() override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt =
         reader_->prepare("SELECT COUNT(*) FROM outbox WHERE state = 'pending'", "outbox_depth");
     if (!stmt.ok()) return stmt.status();
@@ -348,7 +348,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<Instant>> oldest_pending_outbox() override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare("SELECT MIN(created_at_ms) FROM outbox WHERE state = 'pending'",
                                  "oldest_pending_outbox");
     if (!stmt.ok()) return stmt.status();
@@ -359,7 +359,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<OutboxRecord>> dead_outbox(size_t limit) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare(kSelectDeadOutbox, "dead_outbox");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, limit_param(limit));
@@ -376,7 +376,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<AuditRecord>> audit_for_ticket(TicketId id) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare(kSelectTicketAudit, "audit_for_ticket");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, id);
@@ -391,7 +391,7 @@ class SqliteStore final : public Store {
 
   Status for_each_audit_since(Instant since,
                               const std::function<void(const AuditRecord&)>& fn) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare(kSelectAuditSince, "for_each_audit_since");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, to_unix_ms(since));
@@ -440,7 +440,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<std::string>> get_meta(const std::string& key) override {
-    std::lock_guard lock(read_mu_);
+    MutexLock lock(read_mu_);
     auto stmt = reader_->prepare("SELECT value FROM meta WHERE key = ?1", "get_meta");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, key);
@@ -462,7 +462,7 @@ class SqliteStore final : public Store {
   // (after the busy timeout) rather than halfway through.
   template <typename Body>
   Status write_txn(std::string_view context, Body&& body) {
-    std::lock_guard lock(write_mu_);
+    MutexLock lock(write_mu_);
     Status s = writer_->exec("BEGIN IMMEDIATE", context);
     if (!s.ok()) return s;
     s = body(*writer_);
@@ -583,12 +583,12 @@ class SqliteStore final : public Store {
     return stmt->run();
   }
 
-  // Guarded by write_mu_: every transaction that changes something.
-  std::mutex write_mu_;
-  std::unique_ptr<Connection> writer_;
-  // Guarded by read_mu_: listings and lookups (query-only).
-  std::mutex read_mu_;
-  std::unique_ptr<Connection> reader_;
+  // Every transaction that changes something.
+  Mutex write_mu_;
+  const std::unique_ptr<Connection> writer_ PT_GUARDED_BY(write_mu_);
+  // Listings and lookups (query-only).
+  Mutex read_mu_;
+  const std::unique_ptr<Connection> reader_ PT_GUARDED_BY(read_mu_);
 };
 
 Status configure(Connection& db, const SqliteOptions& options, bool writer) {
