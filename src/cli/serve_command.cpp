@@ -300,9 +300,9 @@ int run_serve(const std::string& config_path) {
   reconcile_options.requests_per_minute = kExportRequestsPerMinute * config->zendesk.rate_share;
   std::unique_ptr<Reconciler> reconciler;
   if (config->reconcile.enabled) {
-    reconciler = std::make_unique<Reconciler>(
-        **store, reconcile_api, clock, metrics, [&engine] { engine.notify_inbox(); },
-        reconcile_options);
+    // Its pages go through the inbox writer, which wakes the engine.
+    reconciler = std::make_unique<Reconciler>(**store, inbox, reconcile_api, clock, metrics,
+                                              reconcile_options);
   }
 
   if (Status s = engine.start(); !s.ok()) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -46,23 +47,36 @@ bool InboxWriter::accepting() const {
 }
 
 Result<AppendOutcome> InboxWriter::append(InboxRecord record) {
-  Waiter waiter;
-  waiter.record = std::move(record);
+  std::vector<InboxRecord> one;
+  one.push_back(std::move(record));
+  auto outcomes = append_all(std::move(one));
+  if (!outcomes.ok()) return outcomes.status();
+  return outcomes->front();
+}
+
+Result<std::vector<AppendOutcome>> InboxWriter::append_all(std::vector<InboxRecord> records) {
+  if (records.empty()) return std::vector<AppendOutcome>{};
+  Request request;
+  request.records = std::move(records);
+  request.outcomes.resize(request.records.size(), AppendOutcome::kDuplicate);
+  request.left = request.records.size();
   {
     MutexLock lock(mutex_);
     if (!accepting_) return Status::Unavailable("inbox: writer is not running");
-    if (queue_.size() >= options_.max_queue) return Status::Unavailable("inbox: queue is full");
-    queue_.push_back(&waiter);
+    if (queue_.size() + request.left > options_.max_queue) {
+      return Status::Unavailable("inbox: queue is full");
+    }
+    for (size_t i = 0; i < request.records.size(); ++i) queue_.emplace_back(&request, i);
   }
   committer_.wake();
   MutexLock lock(mutex_);
-  while (!waiter.done) waiter.cv.wait(lock);
-  if (!waiter.status.ok()) return waiter.status;
-  return waiter.outcome;
+  while (request.left > 0) request.done.wait(lock);
+  if (!request.status.ok()) return request.status;
+  return std::move(request.outcomes);
 }
 
 void InboxWriter::run() {
-  std::vector<Waiter*> batch;
+  std::vector<Entry> batch;
   batch.reserve(options_.max_batch);
   while (true) {
     take_batch(batch);
@@ -81,7 +95,7 @@ void InboxWriter::run() {
   }
 }
 
-void InboxWriter::take_batch(std::vector<Waiter*>& batch) {
+void InboxWriter::take_batch(std::vector<Entry>& batch) {
   MutexLock lock(mutex_);
   while (!queue_.empty() && batch.size() < options_.max_batch) {
     batch.push_back(queue_.front());
@@ -89,10 +103,10 @@ void InboxWriter::take_batch(std::vector<Waiter*>& batch) {
   }
 }
 
-void InboxWriter::commit_batch(std::vector<Waiter*>& batch) {
+void InboxWriter::commit_batch(const std::vector<Entry>& batch) {
   std::vector<InboxRecord> records;
   records.reserve(batch.size());
-  for (Waiter* w : batch) records.push_back(std::move(w->record));
+  for (const auto& [request, index] : batch) records.push_back(std::move(request->records[index]));
 
   Status failure;
   std::vector<AppendOutcome> outcomes;
@@ -121,17 +135,16 @@ void InboxWriter::commit_batch(std::vector<Waiter*>& batch) {
   {
     MutexLock lock(mutex_);
     for (size_t i = 0; i < batch.size(); ++i) {
-      Waiter* w = batch[i];
+      auto [request, index] = batch[i];
       if (failure.ok()) {
-        w->outcome = outcomes[i];
+        request->outcomes[index] = outcomes[i];
         if (outcomes[i] == AppendOutcome::kAccepted) ++accepted;
-      } else {
-        w->status = failure;
+      } else if (request->status.ok()) {
+        request->status = failure;
       }
-      w->done = true;
-      // Notify under the lock: the waiter (and its cv) may vanish as soon as
-      // it can re-acquire the mutex.
-      w->cv.notify_one();
+      // Notify under the lock: the caller (and its request) may vanish as
+      // soon as it can re-acquire the mutex.
+      if (--request->left == 0) request->done.notify_one();
     }
   }
 

@@ -7,9 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "core/ticket_event.h"
+#include "engine/inbox_record.h"
 
 namespace tierd {
 namespace {
@@ -40,8 +38,7 @@ std::string reconcile_event_id(TicketId id, Instant updated_at) {
          std::to_string(to_unix_ms(updated_at));
 }
 
-std::optional<InboxRecord> reconcile_inbox_record(const TicketSnapshot& ticket,
-                                                  Instant received_at) {
+std::optional<TicketEvent> reconcile_event(const TicketSnapshot& ticket) {
   if (!ticket.updated_at || ticket.id <= 0) return std::nullopt;
   TicketEvent event;
   event.event_id = reconcile_event_id(ticket.id, *ticket.updated_at);
@@ -52,18 +49,7 @@ std::optional<InboxRecord> reconcile_inbox_record(const TicketSnapshot& ticket,
   event.time = *ticket.updated_at;
   event.has_snapshot = true;
   event.ticket = ticket;
-
-  InboxRecord record;
-  record.event_id = event.event_id;
-  record.ticket_id = ticket.id;
-  record.received_at = received_at;
-  record.event_time = event.time;
-  record.type = kEventType;
-  record.event_json = to_json(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  // HelpdeskApi hands over parsed snapshots, not the export rows; the whole
-  // snapshot is in event_json, so replay loses nothing.
-  record.raw_body = "";
-  return record;
+  return event;
 }
 
 ExportRetry plan_export_retry(const Status& failure, int attempt, const ReconcilerOptions& options,
@@ -89,13 +75,13 @@ ExportRetry plan_export_retry(const Status& failure, int attempt, const Reconcil
   return plan;
 }
 
-Reconciler::Reconciler(Store& store, HelpdeskApi& api, const Clock& clock, Metrics& metrics,
-                       std::function<void()> notify, ReconcilerOptions options)
+Reconciler::Reconciler(Store& store, InboxWriter& inbox, HelpdeskApi& api, const Clock& clock,
+                       Metrics& metrics, ReconcilerOptions options)
     : store_(store),
+      inbox_(inbox),
       api_(api),
       clock_(clock),
       metrics_(metrics),
-      notify_(std::move(notify)),
       options_(options),
       // A bucket of one: Zendesk counts the limit over a sliding minute, so a
       // burst after a quiet spell would be refused.
@@ -263,18 +249,20 @@ Status Reconciler::commit_page(const ExportPage& page, std::string& cursor, Reco
   records.reserve(page.tickets.size());
   std::optional<Instant> newest;
   for (const TicketSnapshot& ticket : page.tickets) {
-    auto record = reconcile_inbox_record(ticket, received_at);
-    if (!record) {
+    auto event = reconcile_event(ticket);
+    if (!event) {
       spdlog::warn("reconcile event=ticket_skipped ticket={} reason=no_updated_at", ticket.id);
       continue;
     }
     newest = newest ? std::max(*newest, *ticket.updated_at) : *ticket.updated_at;
-    records.push_back(std::move(*record));
+    // HelpdeskApi hands over parsed snapshots, not the export rows; the
+    // whole snapshot is in the event, so replay loses nothing.
+    records.push_back(inbox_record(*event, received_at, ""));
   }
 
   size_t accepted = 0;
   if (!records.empty()) {
-    auto outcomes = store_.append_inbox(records);
+    auto outcomes = inbox_.append_all(std::move(records));
     if (!outcomes.ok()) return outcomes.status();
     accepted = static_cast<size_t>(
         std::count(outcomes->begin(), outcomes->end(), AppendOutcome::kAccepted));
@@ -290,7 +278,6 @@ Status Reconciler::commit_page(const ExportPage& page, std::string& cursor, Reco
   run.new_events += accepted;
   metrics_.reconcile_tickets().Increment(static_cast<double>(page.tickets.size()));
   if (newest) advance_watermark(*newest);
-  if (accepted > 0 && notify_) notify_();
   return Status::Ok();
 }
 

@@ -4,14 +4,14 @@
 //
 // Once at start and then every `interval`, it reads the tickets changed since
 // its durable cursor from the vendor's incremental ticket export, one page at
-// a time, and appends each ticket to the store's inbox as a snapshot event
-// (source "reconcile", event id "reconcile:<ticket>:<updated_at unix ms>"),
-// then wakes the engine through `notify`. Going through the inbox makes the
-// snapshot durable, deduplicated against itself, processed in order by the one
-// engine (which drops snapshots older than its mirror) and audited like any
-// webhook. The cursor is stored in the store's meta ("reconcile.cursor") only
-// after the page's inbox records are committed, so a crash re-reads at most
-// one page.
+// a time, and appends each ticket to the inbox as a snapshot event (source
+// "reconcile", event id "reconcile:<ticket>:<updated_at unix ms>") through
+// the InboxWriter, like a webhook delivery: the snapshot is durable,
+// deduplicated, batched, signalled to the engine by the writer, processed in
+// order by the one engine (which drops snapshots older than its mirror) and
+// audited like any webhook. The cursor is stored in the store's meta
+// ("reconcile.cursor") only after the page's inbox records are committed, so
+// a crash re-reads at most one page.
 //
 // Requests are paced by a token bucket (the export endpoint allows 10
 // requests per minute); a 429 waits for Retry-After, 5xx and timeouts are
@@ -19,8 +19,8 @@
 // interval tries again), and a cursor the vendor refuses is dropped so the
 // next run starts over from the look-back window.
 //
-// Ownership: borrows the Store, the HelpdeskApi, the Clock and the Metrics,
-// which must outlive it.
+// Ownership: borrows the Store, the InboxWriter (running while the reconciler
+// runs), the HelpdeskApi, the Clock and the Metrics, which must outlive it.
 // The HelpdeskApi should be an instance of its own, so a slow export never
 // holds up the outbox sender's writes. The Clock gives the export's times;
 // pacing, back-off and the interval follow elapsed time (a SteadyClock), so
@@ -36,14 +36,15 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <random>
 #include <string>
 
 #include "core/status.h"
 #include "core/ticket.h"
+#include "core/ticket_event.h"
 #include "core/time.h"
+#include "engine/inbox_writer.h"
 #include "engine/write_pacing.h"
 #include "helpdesk/helpdesk_api.h"
 #include "metrics/metrics.h"
@@ -89,10 +90,9 @@ Instant export_start_time(Instant now, Duration lookback);
 // version, so re-reading a page adds nothing.
 std::string reconcile_event_id(TicketId id, Instant updated_at);
 
-// The inbox record for one exported ticket; nullopt when the ticket has no
+// The snapshot event for one exported ticket; nullopt when the ticket has no
 // updated_at (the engine could not order it against what it knows).
-std::optional<InboxRecord> reconcile_inbox_record(const TicketSnapshot& ticket,
-                                                  Instant received_at);
+std::optional<TicketEvent> reconcile_event(const TicketSnapshot& ticket);
 
 // How to go on after a failed export request: retry after `wait`, or give up
 // the run. `attempt` is 1 for the first failure; `jitter` in [0, 1).
@@ -105,8 +105,8 @@ ExportRetry plan_export_retry(const Status& failure, int attempt, const Reconcil
 
 class Reconciler {
  public:
-  Reconciler(Store& store, HelpdeskApi& api, const Clock& clock, Metrics& metrics,
-             std::function<void()> notify, ReconcilerOptions options);
+  Reconciler(Store& store, InboxWriter& inbox, HelpdeskApi& api, const Clock& clock,
+             Metrics& metrics, ReconcilerOptions options);
   ~Reconciler();
   Reconciler(const Reconciler&) = delete;
   Reconciler& operator=(const Reconciler&) = delete;
@@ -143,10 +143,10 @@ class Reconciler {
 
   // Set at construction.
   Store& store_;
+  InboxWriter& inbox_;
   HelpdeskApi& api_;
   const Clock& clock_;
   Metrics& metrics_;
-  const std::function<void()> notify_;
   const ReconcilerOptions options_;
 
   // One run at a time.

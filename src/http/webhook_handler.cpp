@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/ticket_event.h"
+#include "engine/inbox_record.h"
 #include "zendesk/webhook_payload.h"
 #include "zendesk/webhook_signature.h"
 
@@ -73,19 +74,6 @@ WebhookResponse store_unavailable() {
   WebhookResponse r = json_response(503, "error", "store unavailable, retry");
   r.retry_after_seconds = kRetryAfterSeconds;
   return r;
-}
-
-InboxRecord make_inbox_record(const TicketEvent& event, std::string_view body,
-                              Instant received_at) {
-  InboxRecord record;
-  record.event_id = event.event_id;
-  record.ticket_id = event.ticket_id;
-  record.received_at = received_at;
-  record.event_time = event.time;
-  record.type = event.type;
-  record.event_json = to_json(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  record.raw_body = std::string(body);
-  return record;
 }
 
 }  // namespace
@@ -183,7 +171,7 @@ WebhookResponse WebhookHandler::handle_checked(const WebhookRequest& request,
   }
 
   const TicketEvent& event = *parsed->event;
-  auto appended = inbox_.append(make_inbox_record(event, request.body, now));
+  auto appended = inbox_.append(inbox_record(event, now, request.body));
   if (!appended.ok()) {
     return finish(outcome::kStoreUnavailable, store_unavailable(), started, event.event_id,
                   event.type, event.ticket_id, appended.status().message());

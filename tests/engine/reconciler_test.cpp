@@ -1,8 +1,9 @@
 // The reconciler against a scripted HelpdeskApi and an in-memory inbox/meta
-// store: where it starts, how the cursor moves, how failures are retried,
-// and its pure helpers.
+// store behind a real InboxWriter: where it starts, how the cursor moves, how
+// failures are retried, and its pure helpers.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -15,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ticket_event.h"
+#include "engine/inbox_record.h"
+#include "engine/inbox_writer.h"
 #include "engine/reconciler.h"
 #include "metrics/metrics.h"
 #include "support/inbox_only_store.h"
@@ -168,12 +171,14 @@ struct Fixture {
   ScriptedApi api;
   tierd::testing::ManualClock clock{kNow};
   Metrics metrics;
-  int notified = 0;
+  std::atomic<int> notified{0};  // batches the inbox writer committed with new records
+  InboxWriter inbox{store, {}, [this](size_t) { ++notified; }};
   Reconciler reconciler;
 
   explicit Fixture(ReconcilerOptions options = fast_options())
-      : reconciler(
-            store, api, clock, metrics, [this] { ++notified; }, options) {}
+      : reconciler(store, inbox, api, clock, metrics, options) {
+    inbox.start();
+  }
 };
 
 }  // namespace
@@ -192,24 +197,28 @@ TEST_CASE("an exported ticket becomes a reconcile snapshot keyed by ticket and u
   const Instant updated = from_unix_ms(1'759'999'000'123);
   CHECK(reconcile_event_id(48213, updated) == "reconcile:48213:1759999000123");
 
-  auto record = reconcile_inbox_record(ticket(48213, updated), kNow);
-  REQUIRE(record);
-  CHECK(record->event_id == "reconcile:48213:1759999000123");
-  CHECK(record->ticket_id == 48213);
-  CHECK(record->received_at == kNow);
-  CHECK(record->event_time == updated);
-  auto event = ticket_event_from_json(nlohmann::json::parse(record->event_json));
+  auto snapshot = reconcile_event(ticket(48213, updated));
+  REQUIRE(snapshot);
+  InboxRecord record = inbox_record(*snapshot, kNow, "");
+  CHECK(record.event_id == "reconcile:48213:1759999000123");
+  CHECK(record.ticket_id == 48213);
+  CHECK(record.received_at == kNow);
+  CHECK(record.event_time == updated);
+  CHECK(record.type == "incremental_export");
+  CHECK(record.raw_body.empty());
+  auto event = ticket_event_from_json(nlohmann::json::parse(record.event_json));
   REQUIRE(event.ok());
+  CHECK(*event == *snapshot);
   CHECK(event->kind == EventKind::kSnapshot);
   CHECK(event->source == "reconcile");
   CHECK(event->has_snapshot);
   CHECK(event->time == updated);
-  CHECK(event->event_id == record->event_id);
+  CHECK(event->event_id == record.event_id);
   CHECK(event->ticket == ticket(48213, updated));
 
   TicketSnapshot undated = ticket(48214, updated);
   undated.updated_at.reset();
-  CHECK_FALSE(reconcile_inbox_record(undated, kNow));
+  CHECK_FALSE(reconcile_event(undated));
 }
 
 TEST_CASE("reconcile export failures are retried by kind: Retry-After, back-off, or not at all",
@@ -265,7 +274,8 @@ TEST_CASE(
   REQUIRE(inbox.size() == 3);
   CHECK(inbox[0].event_id == reconcile_event_id(1, kNow - 30min));
   CHECK(inbox[2].event_id == reconcile_event_id(3, kNow - 10min));
-  CHECK(f.notified == 2);
+  // One commit per page; the writer tells the engine after it answered.
+  CHECK(wait_until([&] { return f.notified == 2; }));
   CHECK(f.metrics.reconcile_runs().Value() == 1);
   CHECK(f.metrics.reconcile_tickets().Value() == 3);
 }
@@ -276,6 +286,7 @@ TEST_CASE(
   Fixture f;
   f.api.push(page({ticket(1, kNow - 30min)}, "c1", true));
   REQUIRE(f.reconciler.run_once().status.ok());
+  REQUIRE(wait_until([&] { return f.notified == 1; }));
 
   // The vendor sends the same version again (a page re-read after a crash).
   f.api.push(page({ticket(1, kNow - 30min)}, "c2", true));
@@ -431,5 +442,5 @@ TEST_CASE("the reconciler thread runs at once and then every interval until stop
   CHECK(wait_until([&] { return f.store.inbox().size() == 3; }));
   f.reconciler.stop();
   CHECK(f.store.cursor() == std::optional<std::string>("c2"));
-  CHECK(f.notified == 3);
+  CHECK(wait_until([&] { return f.notified == 3; }));
 }
