@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,8 @@ struct Engine::Batch {
   std::vector<std::pair<std::string, std::string>> escalations;
   std::vector<std::string> actions;
   std::vector<std::string> unassigned_routes;  // forwards that found nobody
+  std::vector<int64_t> settled_outbox;         // records of outcomes the commit ends
+  size_t dead_letters = 0;                     // of those, ended dead
   std::optional<Roster> roster_before;         // restored if the commit fails
   int64_t max_inbox_seq = 0;
   bool queued_writes = false;
@@ -138,6 +141,11 @@ void Engine::post_outcome(WriteOutcome outcome) {
     idle_ = false;
   }
   worker_.wake();
+}
+
+std::vector<int64_t> Engine::take_settled_outbox() {
+  MutexLock lock(mutex_);
+  return std::exchange(settled_outbox_, {});
 }
 
 void Engine::set_policy(std::shared_ptr<const Policy> policy) {
@@ -262,15 +270,24 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
     batch.queued_writes = true;
   }
 
-  if (input.kind == InputKind::kWriteConfirmed) c.outbox_done = outcome_ids;
-  if (!d.cancelled_writes.empty()) {
-    for (size_t i = 0; i < input.write_keys.size() && i < outcome_ids.size(); ++i) {
-      if (std::find(d.cancelled_writes.begin(), d.cancelled_writes.end(), input.write_keys[i]) !=
-          d.cancelled_writes.end()) {
-        c.outbox_cancelled.push_back(outcome_ids[i]);
-      }
-    }
+  // A reported outcome ends every record it covers, whatever decide() still
+  // tracked of them: a refused write is never sent again as it was.
+  switch (input.kind) {
+    case InputKind::kWriteConfirmed:
+      c.outbox_done = outcome_ids;
+      break;
+    case InputKind::kWriteConflict:
+      c.outbox_cancelled = outcome_ids;
+      break;
+    case InputKind::kWriteDead:
+      c.outbox_dead = outcome_ids;
+      c.outbox_dead_reason = input.detail;
+      batch.dead_letters += outcome_ids.size();
+      break;
+    default:
+      break;
   }
+  batch.settled_outbox.insert(batch.settled_outbox.end(), outcome_ids.begin(), outcome_ids.end());
   for (auto& note : d.audit) {
     if (note.kind == "escalate" || note.kind == "deescalate") {
       batch.escalations.emplace_back(note.detail.value("from", ""), note.detail.value("to", ""));
@@ -339,7 +356,16 @@ bool Engine::commit(Batch& batch) {
   for (const auto& [from, to] : batch.escalations) metrics_.escalations(from, to).Increment();
   for (const auto& a : batch.actions) metrics_.engine_decisions(a).Increment();
   for (const auto& route : batch.unassigned_routes) metrics_.unassigned_forwards(route).Increment();
-  if (batch.queued_writes && outbox_listener_) outbox_listener_();
+  if (batch.dead_letters > 0)
+    metrics_.dead_letters().Increment(static_cast<double>(batch.dead_letters));
+  if (!batch.settled_outbox.empty()) {
+    MutexLock lock(mutex_);
+    settled_outbox_.insert(settled_outbox_.end(), batch.settled_outbox.begin(),
+                           batch.settled_outbox.end());
+  }
+  if ((batch.queued_writes || !batch.settled_outbox.empty()) && outbox_listener_) {
+    outbox_listener_();
+  }
   return true;
 }
 

@@ -8,6 +8,15 @@
 // writes asked for (outbox), and the audit trail. Then it updates the
 // in-memory TimerIndex and wakes the sender.
 //
+// The outbox: the engine creates every record (pending) and ends every
+// record (done, cancelled or dead), each in the transaction that commits the
+// ticket state and the audit trail explaining it. A reported outcome ends all
+// of its records: confirmed -> done; conflict -> cancelled (the ticket is
+// decided again on the fresh copy, and what is still due is a new write);
+// dead -> dead, with the reason. The ids it ended go to the sender through
+// take_settled_outbox(), which frees the records the sender was holding (see
+// outbox_sender.h). The sender only records delivery attempts in between.
+//
 // It also keeps the Roster decide() assigns from: open tickets per agent
 // (counted from the mirror at start, then kept in step with every commit),
 // round-robin cursors (read from the store's meta at start, advanced by
@@ -21,8 +30,8 @@
 // backlogs in the store does the same.
 //
 // Threads: start()/stop()/set_policy() from the owner; notify_inbox() from
-// ingest threads; post_outcome() from the sender; update_availability()
-// from the availability refresher. Everything else
+// ingest threads; post_outcome() and take_settled_outbox() from the sender;
+// update_availability() from the availability refresher. Everything else
 // runs on the engine thread, which waits for deadlines on the Clock. A store
 // failure is logged and retried after a pause; nothing is marked done unless
 // its commit succeeded, so a crash at any point replays from the store.
@@ -85,10 +94,14 @@ class Engine {
 
   void notify_inbox() EXCLUDES(mutex_);
   void post_outcome(WriteOutcome outcome) EXCLUDES(mutex_);
-  // Called after each commit that queued writes (set before start()).
+  // Called after each commit that queued writes or ended reported ones (set
+  // before start()); the sender's wake().
   void set_outbox_listener(std::function<void()> listener) {
     outbox_listener_ = std::move(listener);
   }
+  // The outbox ids of posted outcomes that commits have ended since the last
+  // call (done, cancelled or dead), in commit order.
+  std::vector<int64_t> take_settled_outbox() EXCLUDES(mutex_);
   // Swaps the policy; every ticket's deadline is re-planned on the engine thread.
   void set_policy(std::shared_ptr<const Policy> policy) EXCLUDES(mutex_);
   // Who is in which group and who is away, as last read from the helpdesk;
@@ -141,6 +154,7 @@ class Engine {
 
   mutable Mutex mutex_;
   std::deque<WriteOutcome> outcomes_ GUARDED_BY(mutex_);
+  std::vector<int64_t> settled_outbox_ GUARDED_BY(mutex_);  // not yet taken by the sender
   std::shared_ptr<const Policy> policy_ GUARDED_BY(mutex_);
   // The one before set_policy(), until re-planned.
   std::shared_ptr<const Policy> replaced_policy_ GUARDED_BY(mutex_);

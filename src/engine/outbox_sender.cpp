@@ -12,8 +12,6 @@
 namespace tierd {
 namespace {
 
-constexpr Duration kReportedGrace = std::chrono::seconds(60);
-
 // Without a wake, the sender looks at the outbox again after this long:
 // back-offs and Retry-After waits end without anyone waking it.
 constexpr Duration kLookAgain = std::chrono::seconds(1);
@@ -150,15 +148,17 @@ bool OutboxSender::send_due() {
     worker_.sleep_until(paused_until_);
     return true;
   }
-  // Records already reported to the engine but not yet committed by it still
-  // come back; read past them so the batch of new ones stays full.
-  auto due = store_.due_outbox(now, 1000 + reported_.size());
+  // Before the read: a record the engine ended before this point is not
+  // read as pending, so it cannot be let go of and then sent again.
+  for (int64_t id : engine_.take_settled_outbox()) handed_over_.erase(id);
+  // Records handed over to the engine and not yet ended by it still come
+  // back; read past them so the batch of new ones stays full.
+  auto due = store_.due_outbox(now, 1000 + handed_over_.size());
   if (!due.ok()) {
     spdlog::error("writer: reading the outbox failed: {}", due.status().to_string());
     worker_.sleep_for(kLookAgain);
     return false;
   }
-  std::erase_if(reported_, [&](const auto& kv) { return kv.second + kReportedGrace < now; });
   std::erase_if(retry_at_, [&](const auto& kv) { return kv.second <= now; });
 
   // Group by ticket in id order; a ticket whose oldest record must wait holds
@@ -167,7 +167,7 @@ bool OutboxSender::send_due() {
   std::vector<TicketId> order;
   std::unordered_map<TicketId, bool> held;
   for (auto& r : *due) {
-    if (reported_.count(r.id)) {
+    if (handed_over_.count(r.id)) {
       held[r.ticket_id] = true;
       continue;
     }
@@ -185,6 +185,7 @@ bool OutboxSender::send_due() {
     if (!write.ok()) {
       TicketBatch bad{r.ticket_id, {r}, {}};
       dead_letter(bad, "unreadable outbox record: " + write.status().message());
+      held[r.ticket_id] = true;  // its later records wait until the engine ended it
       continue;
     }
     auto [it, inserted] = by_ticket.try_emplace(r.ticket_id);
@@ -287,12 +288,11 @@ void OutboxSender::report(const TicketBatch& batch, InputKind kind,
   o.kind = kind;
   o.ticket = std::move(ticket);
   o.detail = detail;
-  Instant now = clock_.now();
-  for (size_t i = 0; i < batch.records.size(); ++i) {
-    o.outbox_ids.push_back(batch.records[i].id);
-    o.keys.push_back(batch.records[i].idempotency_key);
-    if (kind != InputKind::kWriteDead) reported_[batch.records[i].id] = now;
-    retry_at_.erase(batch.records[i].id);
+  for (const auto& r : batch.records) {
+    o.outbox_ids.push_back(r.id);
+    o.keys.push_back(r.idempotency_key);
+    handed_over_.insert(r.id);
+    retry_at_.erase(r.id);
   }
   std::string keys;
   for (const auto& k : o.keys) keys += (keys.empty() ? "" : ",") + k;
@@ -301,15 +301,11 @@ void OutboxSender::report(const TicketBatch& batch, InputKind kind,
 }
 
 void OutboxSender::dead_letter(const TicketBatch& batch, const std::string& why) {
-  Status s = store_.finish_outbox(ids_of(batch.records), OutboxState::kDead, why);
-  if (!s.ok()) {
-    spdlog::error("writer: ticket={} could not dead-letter: {}", batch.ticket_id, s.to_string());
-    return;
-  }
-  metrics_.dead_letters().Increment(static_cast<double>(batch.records.size()));
+  // The engine's commit makes them dead (and counts them), with the ticket's
+  // audit trail; until then they are held like any reported record.
   spdlog::error("ticket={} action=dead_letter records={} reason=\"{}\"", batch.ticket_id,
                 batch.records.size(), why);
-  if (!batch.writes.empty()) report(batch, InputKind::kWriteDead, std::nullopt, why);
+  report(batch, InputKind::kWriteDead, std::nullopt, why);
 }
 
 void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status,

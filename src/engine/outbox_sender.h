@@ -5,7 +5,7 @@
 // (update_merge.h) and sends it within the rate limits (write_pacing.h) —
 // one PUT per ticket, or bulk update_many jobs of up to 100 tickets when many
 // tickets are due at once. What the vendor answered goes to the Engine, which
-// commits the outcome with the ticket's state:
+// commits the outcome with the ticket's state and ends the records:
 //   200          -> confirmed (the mirror follows the vendor's answer)
 //   409          -> the ticket is re-read and the engine decides again
 //   429          -> every write waits for Retry-After
@@ -25,7 +25,19 @@
 //                   credentials are probed after 1 s, then at doubling
 //                   intervals up to auth_probe_interval, so a quickly fixed
 //                   token resumes writing within seconds
-//   other 4xx    -> dead-lettered, logged and counted
+//   other 4xx    -> dead-lettered (reported to the engine as dead, logged)
+//
+// Who changes an outbox record: the engine creates it and ends it (done,
+// cancelled, dead; see engine.h). The sender only records its delivery
+// attempts: mark_outbox_attempt() before a request (maybe_sent, so a crash
+// leaves the marker check for the next start) and reschedule_outbox() after
+// one that certainly did not apply. A record whose outcome it reported stays
+// pending in the store until the engine's commit ends it; the sender holds
+// it, and the later records of its ticket, from the report until the engine
+// hands the id back through Engine::take_settled_outbox(), which it reads
+// before every read of the outbox. A crash loses only this memory: the
+// records are read again as pending, and one that may have been sent is
+// looked for by its marker before it is sent again.
 //
 // Threads: start()/stop()/wake() from the owner and the engine; the rest runs
 // on the sender thread, which waits (back-off, Retry-After, pacing) on the
@@ -76,7 +88,7 @@ class OutboxSender {
 
   void start();
   void stop();  // finishes the update in flight, then joins
-  void wake();  // new records were queued
+  void wake();  // new records were queued, or reported ones ended
 
   bool auth_failed() const EXCLUDES(mutex_);
   // For tests: see WorkerThread::wait_idle().
@@ -121,8 +133,8 @@ class OutboxSender {
   TokenBucket updates_;
   TicketWindow per_ticket_;
   std::mt19937_64 rng_{std::random_device{}()};
-  // Outbox ids reported to the engine and not yet committed by it.
-  std::unordered_map<int64_t, Instant> reported_;
+  // Outbox ids reported to the engine and not yet ended by its commit.
+  std::unordered_set<int64_t> handed_over_;
   // Back-off for records whose last attempt had an unknown outcome (they stay
   // pending with maybe_sent set in the store).
   std::unordered_map<int64_t, Instant> retry_at_;

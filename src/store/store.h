@@ -9,7 +9,9 @@
 //             core defines) and its next deadline, if any.
 //   outbox  — writes to the helpdesk that decisions asked for, in order per
 //             ticket, until the vendor confirmed them (or they were dead-lettered
-//             or superseded).
+//             or superseded). The engine creates and ends records in commit();
+//             the api writer only records its attempts (mark_outbox_attempt,
+//             reschedule_outbox) in between.
 //   audit   — what happened to each ticket and why, for `tierd explain` and
 //             `tierd report`.
 //   meta    — small named values: cursors, round-robin positions, schema version.
@@ -89,7 +91,7 @@ struct TicketRow {
 
 // Everything the engine does for one input, committed atomically: the new
 // mirror, the next deadline, the inbox entry it consumed, the writes it asked
-// for or cancelled, the outbox entries it saw confirmed, and the audit trail.
+// for, the outbox entries a write outcome ended, and the audit trail.
 struct EngineCommit {
   TicketId ticket_id = 0;
   std::optional<std::string> state_json;  // nullopt: leave the mirror as it is
@@ -99,6 +101,8 @@ struct EngineCommit {
   std::vector<OutboxRecord> new_outbox;   // ids are assigned by the store
   std::vector<int64_t> outbox_done;       // confirmed by the vendor
   std::vector<int64_t> outbox_cancelled;  // superseded by a re-decision
+  std::vector<int64_t> outbox_dead;       // refused for good (dead letters)
+  std::string outbox_dead_reason;         // kept with the dead records
   std::vector<AuditRecord> audit;
   std::vector<std::pair<std::string, std::string>> meta;  // key, value to upsert
 };
@@ -142,12 +146,9 @@ class Store {
   // Before sending: marks the records as possibly sent (attempts + 1).
   virtual Status mark_outbox_attempt(const std::vector<int64_t>& ids) = 0;
   // After a failed attempt that certainly did not apply: back to pending,
-  // maybe_sent cleared, retried at `not_before`.
+  // maybe_sent cleared, retried at `not_before`. Ended records stay ended.
   virtual Status reschedule_outbox(const std::vector<int64_t>& ids, Instant not_before,
                                    const std::string& error) = 0;
-  // Terminal states set by the writer itself (dead-letter).
-  virtual Status finish_outbox(const std::vector<int64_t>& ids, OutboxState state,
-                               const std::string& outcome) = 0;
   virtual Result<int64_t> outbox_depth() = 0;
   virtual Result<std::optional<Instant>> oldest_pending_outbox() = 0;
   // Dead-lettered records, newest first.

@@ -413,8 +413,16 @@ TEST_CASE("outbox records finish as dead, done or cancelled, depth and oldest fo
   CHECK(must(store->outbox_depth()) == 4);
   CHECK(must(store->oldest_pending_outbox()) == from_unix_ms(1000));  // b: created at 1000
 
-  must(store->finish_outbox({ids[1]}, OutboxState::kDead, "422 unprocessable"));
-  must(store->finish_outbox({ids[3]}, OutboxState::kDead, "404 ticket deleted"));
+  std::vector<EngineCommit> dead_letters(2);
+  dead_letters[0].ticket_id = 3;
+  dead_letters[0].set_deadline = false;
+  dead_letters[0].outbox_dead = {ids[1]};
+  dead_letters[0].outbox_dead_reason = "422 unprocessable";
+  dead_letters[1].ticket_id = 3;
+  dead_letters[1].set_deadline = false;
+  dead_letters[1].outbox_dead = {ids[3]};
+  dead_letters[1].outbox_dead_reason = "404 ticket deleted";
+  must(store->commit(dead_letters));
   CHECK(must(store->outbox_depth()) == 2);
   CHECK(must(store->oldest_pending_outbox()) == from_unix_ms(2000));  // c
   auto dead = must(store->dead_outbox(10));
@@ -422,7 +430,6 @@ TEST_CASE("outbox records finish as dead, done or cancelled, depth and oldest fo
   CHECK(dead[1].state == OutboxState::kDead);
   CHECK(dead[1].last_error == "422 unprocessable");
   CHECK(outbox_ids(must(store->dead_outbox(1))) == std::vector<int64_t>{ids[3]});
-  CHECK_FALSE(store->finish_outbox({ids[0]}, OutboxState::kPending, "no").ok());
 
   std::vector<EngineCommit> confirm(1);
   confirm[0].ticket_id = 3;

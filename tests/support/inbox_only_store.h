@@ -23,9 +23,6 @@ class InboxOnlyStore : public Store {
   Status reschedule_outbox(const std::vector<int64_t>&, Instant, const std::string&) override {
     return unused();
   }
-  Status finish_outbox(const std::vector<int64_t>&, OutboxState, const std::string&) override {
-    return unused();
-  }
   Result<int64_t> outbox_depth() override { return unused(); }
   Result<std::optional<Instant>> oldest_pending_outbox() override { return unused(); }
   Result<std::vector<OutboxRecord>> dead_outbox(size_t) override { return unused(); }

@@ -340,19 +340,6 @@ class PostgresStore final : public Store {
     });
   }
 
-  Status finish_outbox(const std::vector<int64_t>& ids, OutboxState state,
-                       const std::string& outcome) override {
-    if (state == OutboxState::kPending) {
-      return Status::InvalidArgument("store: finish_outbox needs a terminal state");
-    }
-    return in_txn("finish_outbox", [&](pqxx::work& txn) {
-      for (int64_t id : ids) {
-        txn.exec_prepared0("finish_outbox", id, outbox_state_name(state), outcome, wall_clock_ms());
-      }
-      return Status::Ok();
-    });
-  }
-
   Result<int64_t> outbox_depth() override {
     return query<int64_t>("outbox_depth", [&](pqxx::work& txn) {
       return txn.exec_prepared1("outbox_depth")[0].as<int64_t>();
@@ -540,6 +527,9 @@ class PostgresStore final : public Store {
     }
     for (int64_t id : c.outbox_cancelled) {
       txn.exec_prepared0("finish_outbox", id, "cancelled", "superseded", now);
+    }
+    for (int64_t id : c.outbox_dead) {
+      txn.exec_prepared0("finish_outbox", id, "dead", c.outbox_dead_reason, now);
     }
     for (const AuditRecord& a : c.audit) {
       insert_audit(txn, a, a.ticket_id != 0 ? a.ticket_id : c.ticket_id);

@@ -326,19 +326,6 @@ class SqliteStore final : public Store {
     });
   }
 
-  Status finish_outbox(const std::vector<int64_t>& ids, OutboxState state,
-                       const std::string& outcome) override {
-    if (state == OutboxState::kPending) {
-      return Status::InvalidArgument("store: finish_outbox needs a terminal state");
-    }
-    return write_txn("finish_outbox", [&](Connection& db) -> Status {
-      for (int64_t id : ids) {
-        if (Status st = finish_one(db, id, state, outcome, "finish_outbox"); !st.ok()) return st;
-      }
-      return Status::Ok();
-    });
-  }
-
   Result<int64_t> outbox_depth() override {
     MutexLock lock(read_mu_);
     auto stmt =
@@ -503,6 +490,12 @@ class SqliteStore final : public Store {
     }
     for (int64_t id : c.outbox_cancelled) {
       if (Status s = finish_one(db, id, OutboxState::kCancelled, "superseded", "commit"); !s.ok()) {
+        return s;
+      }
+    }
+    for (int64_t id : c.outbox_dead) {
+      if (Status s = finish_one(db, id, OutboxState::kDead, c.outbox_dead_reason, "commit");
+          !s.ok()) {
         return s;
       }
     }
