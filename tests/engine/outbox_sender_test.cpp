@@ -1,0 +1,178 @@
+// The engine and the outbox sender in-process against a FakeHelpdesk: what
+// reaches the helpdesk, and how often, for each kind of answer — including
+// a crash between a write and its answer.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "core/ticket_write.h"
+#include "engine_harness.h"
+
+using namespace tierd;
+using namespace tierd::testing;
+
+namespace {
+
+bool has_tag(const TicketUpdate& u, const std::string& tag) {
+  return u.tags && std::find(u.tags->begin(), u.tags->end(), tag) != u.tags->end();
+}
+
+size_t markers_in_comments(EngineHarness& h) {
+  size_t n = 0;
+  for (const auto& c : h.helpdesk.comments(kTicket)) n += c.find("[tierd ref") != c.npos ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("an escalation is written once and confirmed", "[outbox_sender]") {
+  EngineHarness h(escalation_only());
+  h.open_ticket();
+  h.advance(15min);
+
+  auto updates = h.updates_to(kTier2);
+  REQUIRE(updates.size() == 1);
+  CHECK(has_tag(updates[0], "tierd_tier2"));
+  CHECK(updates[0].updated_stamp == kT0);
+  CHECK(h.helpdesk.ticket(kTicket)->group_id == kTier2);
+  auto rows = h.outbox_of_kind("escalate");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].state == "done");
+  CHECK(rows[0].attempts == 1);
+  CHECK(h.audit_count("write_confirmed") == 1);
+
+  h.advance(10min);
+  CHECK(h.updates_to(kTier2).size() == 1);
+}
+
+TEST_CASE("a 409 makes the engine decide again on the fresh ticket", "[outbox_sender]") {
+  EngineHarness h(escalation_only());
+  h.open_ticket();
+  TicketSnapshot tagged = new_ticket(kT0);
+  tagged.tags = {"vip"};
+  tagged.updated_at = kT0 + 14min;
+  h.helpdesk.script("update_ticket", Scripted::conflict(tagged));
+  h.advance(15min);
+
+  auto updates = h.updates_to(kTier2);
+  REQUIRE(updates.size() == 2);
+  CHECK(updates[0].updated_stamp == kT0);
+  CHECK(updates[1].updated_stamp == kT0 + 14min);
+  CHECK(has_tag(updates[1], "vip"));  // the agent's tag is kept
+  CHECK(h.helpdesk.calls("get_ticket").size() == 1);
+  auto rows = h.outbox_of_kind("escalate");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].state == "cancelled");
+  CHECK(rows[1].state == "done");
+  CHECK(h.helpdesk.ticket(kTicket)->group_id == kTier2);
+  CHECK(h.audit_count("write_conflict") == 1);
+}
+
+TEST_CASE("a 429 holds the writes for Retry-After", "[outbox_sender]") {
+  EngineHarness h(escalation_only());
+  h.open_ticket();
+  h.helpdesk.script("update_ticket", Scripted::rate_limited(30s));
+  h.advance(15min);
+  REQUIRE(h.updates_to(kTier2).size() == 1);
+
+  h.advance(30s - 1ms);
+  CHECK(h.updates_to(kTier2).size() == 1);
+  h.advance(1ms);
+  auto calls = h.helpdesk.calls("update_ticket");
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[1].at - calls[0].at == 30s);
+  CHECK(h.outbox_of_kind("escalate")[0].state == "done");
+  CHECK(h.metrics.rate_limit_waits().Value() >= 1);
+}
+
+TEST_CASE("a 5xx is retried with back-off after the marker was looked for", "[outbox_sender]") {
+  EngineHarness h(escalation_only());
+  h.open_ticket();
+  h.helpdesk.script("update_ticket", Scripted::server_error());
+  h.advance(15min);
+  REQUIRE(h.updates_to(kTier2).size() == 1);
+
+  h.advance(5s - 1ms);  // the back-off is 5 to 10 s
+  CHECK(h.updates_to(kTier2).size() == 1);
+  h.advance(5s + 1ms);
+  auto calls = h.helpdesk.calls();
+  REQUIRE(h.updates_to(kTier2).size() == 2);
+  auto looked = std::find_if(calls.begin(), calls.end(), [](const HelpdeskCall& c) {
+    return c.method == "has_comment_containing";
+  });
+  REQUIRE(looked != calls.end());
+  auto second = std::find_if(looked, calls.end(),
+                             [](const HelpdeskCall& c) { return c.method == "update_ticket"; });
+  CHECK(second != calls.end());  // the marker check came before the retry
+  auto rows = h.outbox_of_kind("escalate");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].state == "done");
+  CHECK(rows[0].attempts == 2);
+  CHECK(markers_in_comments(h) == 1);
+}
+
+TEST_CASE("after a crash a write whose outcome was unknown is never applied twice",
+          "[outbox_sender]") {
+  EngineHarness h(escalation_only());
+  h.open_ticket();
+
+  SECTION("it had applied: its marker confirms it") {
+    h.helpdesk.script("update_ticket", Scripted::timeout(/*applied=*/true));
+    h.advance(15min);
+    REQUIRE(h.updates_to(kTier2).size() == 1);
+    h.crash_and_restart();
+    REQUIRE(h.settled());
+    // Not before a request the dead process sent could still land.
+    CHECK(h.helpdesk.calls("has_comment_containing").empty());
+    h.advance(h.sender_options.unknown_outcome_settle);
+    CHECK(h.helpdesk.calls("has_comment_containing").size() == 1);
+    CHECK(h.updates_to(kTier2).size() == 1);
+  }
+  SECTION("it had not: it is sent once more") {
+    h.helpdesk.script("update_ticket", Scripted::timeout(/*applied=*/false));
+    h.advance(15min);
+    h.crash_and_restart();
+    h.advance(h.sender_options.unknown_outcome_settle);
+    CHECK(h.helpdesk.calls("has_comment_containing").size() == 1);
+    CHECK(h.updates_to(kTier2).size() == 2);
+  }
+  CHECK(markers_in_comments(h) == 1);
+  CHECK(h.helpdesk.ticket(kTicket)->group_id == kTier2);
+  auto rows = h.outbox_of_kind("escalate");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].state == "done");
+  CHECK(h.audit_count("write_confirmed") == 1);
+}
+
+TEST_CASE("a write refused for good is dead-lettered once", "[outbox_sender]") {
+  EngineHarness h(escalation_only());
+  h.open_ticket();
+  h.helpdesk.script("update_ticket", Scripted::refused());
+  h.advance(15min);
+
+  auto dead = must(h.store->dead_outbox(10));
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].kind == "escalate");
+  CHECK(dead[0].last_error.find("422") != std::string::npos);
+  CHECK(h.metrics.dead_letters().Value() == 1);
+  CHECK(h.audit_count("write_dead") == 1);
+
+  h.crash_and_restart();
+  h.advance(1h);
+  CHECK(h.updates_to(kTier2).size() == 1);
+  CHECK(must(h.store->dead_outbox(10)).size() == 1);
+  CHECK(h.metrics.dead_letters().Value() == 1);
+  CHECK(h.audit_count("write_dead") == 1);
+}
+
+TEST_CASE("in shadow mode nothing reaches the helpdesk", "[outbox_sender]") {
+  Policy policy = escalation_only();
+  policy.shadow = true;
+  EngineHarness h(policy);
+  h.open_ticket();
+  h.advance(15min);
+  CHECK(h.audit_count("escalate") == 1);
+  CHECK(h.helpdesk.calls("update_ticket").empty());
+  CHECK(h.helpdesk.calls("update_many").empty());
+  CHECK(h.outbox().empty());
+}
