@@ -7,11 +7,6 @@
 # fail on a warning that compiler happens to add.
 option(TIERD_WERROR "Treat compiler warnings as errors" OFF)
 
-# Clang checks the locking against the GUARDED_BY/REQUIRES annotations
-# (src/runtime/thread_annotations.h); a violation fails the build. Other
-# compilers ignore the option. scripts/test.sh builds this way with clang.
-option(TIERD_THREAD_SAFETY_ANALYSIS "Check the locking with Clang's -Wthread-safety" OFF)
-
 function(tierd_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-missing-field-initializers)
   # GCC 12 at -O3 (the Release build type) reports -Wrestrict for plain
@@ -22,9 +17,6 @@ function(tierd_set_warnings target)
   endif()
   if(TIERD_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
-  endif()
-  if(TIERD_THREAD_SAFETY_ANALYSIS AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
-    target_compile_options(${target} PRIVATE -Wthread-safety -Werror=thread-safety)
   endif()
 endfunction()
 
