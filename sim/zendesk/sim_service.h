@@ -2,7 +2,7 @@
 //
 // It answers the Zendesk API subset tierd uses (/api/v2/...), the control API
 // for tests and the demo (/sim/...), and /healthz, as transport-free
-// SimRequest -> SimResponse calls; src/sim/http_server.h adapts them to HTTP.
+// SimRequest -> SimResponse calls; sim/zendesk/http_server.h adapts them to HTTP.
 //
 // Zendesk API (auth, rate limits and faults apply; ".json" suffix optional):
 //   POST /tickets  GET|PUT /tickets/{id}  GET /tickets/{id}/comments

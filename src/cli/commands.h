@@ -58,7 +58,7 @@ std::vector<std::string> holiday_warnings(const Config& config, Instant now);
 // Loads the config and the Zendesk credentials (the webhook secret is not
 // needed: setup is what fetches it), reads the account through
 // ZendeskAccountClient (the API user, the configured groups and users, the
-// forward field, the webhooks), builds a SetupPlan (daemon/setup_plan.h) and
+// forward field, the webhooks), builds a SetupPlan (zendesk/setup_plan.h) and
 // prints it. Without --apply nothing is changed. With --apply, when no check
 // failed, the plan's actions run in order, then the signing secret of tierd's
 // webhook is read and delivered: written to zendesk.webhook_secret_file

@@ -11,7 +11,7 @@
 // decide.cpp is a dispatcher over named steps, one file per job; the steps
 // and the files that hold them are listed in decide_steps.h.
 //
-// Rules (see DESIGN.md §2):
+// Rules (the step files quote them where they implement them):
 //  * A ticket is in the tier that owns its group. Entering a tier, however it
 //    happens, starts a fresh stay whose handling clock starts at zero.
 //  * The clock runs while the status is one of the tier's clock statuses

@@ -2,7 +2,7 @@
 // ticket state — who belongs to which group, who is marked away, how many open
 // tickets each agent holds in tierd's mirror, and where each round-robin pool
 // stopped last. decide() reads it (core/decide.h); the engine
-// (src/daemon/engine.h) owns the one Roster, refreshes membership and away
+// (src/engine/engine.h) owns the one Roster, refreshes membership and away
 // marks from the helpdesk, keeps the open counts in step with every commit and
 // stores the cursors durably.
 //

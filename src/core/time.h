@@ -3,7 +3,7 @@
 // All instants are UTC with millisecond resolution. Nothing in src/core reads
 // a clock: the current time is always passed in (`now`), so that every rule can
 // be tested on a virtual clock. The daemon's wall clock lives in
-// src/daemon/clock.h.
+// src/runtime/clock.h.
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,6 @@
 // HelpdeskApi: the helpdesk's REST API as tierd uses it, vendor-neutral.
 //
-// The Zendesk implementation is src/vendor/zendesk/api_client.h. Calls block
+// The Zendesk implementation is src/zendesk/api_client.h. Calls block
 // the calling thread (the api writer, the reconciler, `tierd setup`); an
 // implementation is safe to call from several threads at once.
 //

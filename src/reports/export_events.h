@@ -4,7 +4,7 @@
 //  * `tierd export-events` writes the inbox of a time range as such a file
 //    (Store::inbox_range, each record's raw_body), so last week can be replayed.
 //  * read_event_lines() reads one back for `tierd simulate`, mapping each body
-//    with the production webhook mapping (vendor/zendesk/webhook_payload.h).
+//    with the production webhook mapping (zendesk/webhook_payload.h).
 //
 // Free functions; any thread may call them. Records without a webhook body
 // (tickets the reconciler read through the API) are left out of an export and

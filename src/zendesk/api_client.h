@@ -3,7 +3,7 @@
 // One keep-alive HTTP(S) connection (cpp-httplib, TCP_NODELAY, no
 // redirects, connect/read/write timeouts = options.timeout). Requests are
 // serialised on that connection, so the client is safe to call from several
-// threads at once. Answers map to Status codes as src/vendor/helpdesk_api.h
+// threads at once. Answers map to Status codes as helpdesk/helpdesk_api.h
 // documents; a Retry-After header becomes Status::retry_after(). Credentials
 // go only into the Authorization header and are never logged.
 //

@@ -1,6 +1,6 @@
 // The webhook fuzz target's body, shared by the libFuzzer binary
 // (fuzz/webhook_fuzz.cpp) and the corpus replay test
-// (tests/unit/webhook_fuzz_corpus_test.cpp), so a corpus file that once broke
+// (tests/zendesk/webhook_fuzz_corpus_test.cpp), so a corpus file that once broke
 // an invariant stays a regression test in the ordinary suite.
 //
 // Input layout: the bytes up to the first '\n' are the signature timestamp
