@@ -1,3 +1,8 @@
+// Longer than the ~500 lines a file should keep to, and still one job: the
+// life of a connection, from accept through reading its request head, the
+// hand-over to a worker and back, to the timeouts that close it. The event
+// thread and the pool share the Connection and its phases, private here.
+
 #include "http/listener_loop.h"
 
 #include <netinet/in.h>

@@ -1,3 +1,8 @@
+// Longer than the ~500 lines a file should keep to, and still one job: the
+// whole Store interface (store/store.h) over PostgreSQL, beside its schema
+// (postgres_schema.h). Its methods share one connection and its
+// transactions, which a split by table would scatter.
+
 #include "store/postgres/postgres_store.h"
 
 #include <spdlog/spdlog.h>

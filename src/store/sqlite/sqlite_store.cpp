@@ -1,3 +1,8 @@
+// Longer than the ~500 lines a file should keep to, and still one job: the
+// whole Store interface (store/store.h) over SQLite. The connection, schema
+// and backup have files of their own; what is left shares one set of
+// statements and transactions, which a split by table would scatter.
+
 #include "store/sqlite/sqlite_store.h"
 #include "store/private_files.h"
 
