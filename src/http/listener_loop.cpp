@@ -138,7 +138,7 @@ void ListenerLoop::run(int listen_fd, SSL_CTX* tls) {
   if (stopping_) stop();  // a stop() before the wake descriptor existed
 
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     workers_stop_ = false;
   }
   for (int i = 0; i < limits_.workers; ++i) workers_.emplace_back([this] { work(); });
@@ -171,7 +171,7 @@ void ListenerLoop::run(int listen_fd, SSL_CTX* tls) {
   // Requests already with a worker are answered; queued ones are not.
   std::deque<Connection*> unserved;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     workers_stop_ = true;
     unserved.swap(ready_);
   }
@@ -183,7 +183,7 @@ void ListenerLoop::run(int listen_fd, SSL_CTX* tls) {
   for (auto& [fd, c] : connections_) fds.push_back(fd);
   for (int fd : fds) close(*connections_.at(fd));
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     returned_.clear();
   }
   log_summary(true);
@@ -368,7 +368,7 @@ void ListenerLoop::dispatch(Connection& c) {
   c.watching = 0;
   c.phase = Phase::kWorker;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (ready_.size() < static_cast<size_t>(idle_workers_ + limits_.workers)) {
       ready_.push_back(&c);
       ++counters_.requests;
@@ -440,7 +440,7 @@ void ListenerLoop::sweep() {
 void ListenerLoop::take_back_returned() {
   std::vector<Connection*> back;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     back.swap(returned_);
   }
   for (Connection* c : back) {
@@ -471,9 +471,9 @@ void ListenerLoop::work() {
   while (true) {
     Connection* c = nullptr;
     {
-      std::unique_lock lock(mutex_);
+      MutexLock lock(mutex_);
       ++idle_workers_;
-      ready_cv_.wait(lock, [&] { return workers_stop_ || !ready_.empty(); });
+      while (!workers_stop_ && ready_.empty()) ready_cv_.wait(lock);
       --idle_workers_;
       if (ready_.empty()) return;
       c = ready_.front();
@@ -481,7 +481,7 @@ void ListenerLoop::work() {
     }
     serve(*c);
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       returned_.push_back(c);
     }
     uint64_t one = 1;

@@ -12,16 +12,15 @@
 #include <openssl/ssl.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "http/http_listener.h"
 #include "http/request_head.h"
+#include "runtime/mutex.h"
 
 namespace tierd {
 
@@ -79,12 +78,12 @@ class ListenerLoop {
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;  // by fd; event thread
 
   // The worker pool: requests ready for a worker, connections done with one.
-  std::mutex mutex_;
-  std::condition_variable ready_cv_;
-  std::deque<Connection*> ready_;      // guarded by mutex_
-  std::vector<Connection*> returned_;  // guarded by mutex_
-  int idle_workers_ = 0;               // guarded by mutex_
-  bool workers_stop_ = false;          // guarded by mutex_
+  Mutex mutex_;
+  CondVar ready_cv_;
+  std::deque<Connection*> ready_ GUARDED_BY(mutex_);
+  std::vector<Connection*> returned_ GUARDED_BY(mutex_);
+  int idle_workers_ GUARDED_BY(mutex_) = 0;
+  bool workers_stop_ GUARDED_BY(mutex_) = false;
   std::vector<std::thread> workers_;
 
   struct Counters {
