@@ -53,13 +53,15 @@ int run_check_config(const std::string& path, std::ostream& out, std::ostream& e
     return kCheckConfigInvalid;
   }
   out << "config OK: " << path << '\n';
-  for (const auto& warning : config->warnings) out << "warning: " << warning << '\n';
+  // Warnings go to stderr with the problems, so a script can keep stdout's
+  // one line and still show an admin what to look at.
+  for (const auto& warning : config->warnings) err << "warning: " << warning << '\n';
   // Secrets live outside the file, so their absence does not make the file
   // invalid; `serve` would still refuse to start without them.
   Result<Secrets> secrets = load_secrets(*config);
   std::vector<std::string> missing;
   if (!secrets.ok()) missing = split_lines(secrets.status().message());
-  for (const auto& line : missing) out << "warning: " << line << '\n';
+  for (const auto& line : missing) err << "warning: " << line << '\n';
   // Shadow mode writes nothing and so needs no API credentials, but the day
   // the admin switches to live, serve would refuse to start without them:
   // say so now, while nothing depends on it.
@@ -70,13 +72,13 @@ int run_check_config(const std::string& path, std::ostream& out, std::ostream& e
     if (!live_secrets.ok()) {
       for (const auto& line : split_lines(live_secrets.status().message())) {
         if (std::find(missing.begin(), missing.end(), line) != missing.end()) continue;
-        out << "warning: " << line << "; shadow mode runs without it, going live will not\n";
+        err << "warning: " << line << "; shadow mode runs without it, going live will not\n";
       }
     }
   }
   for (const auto& warning : holiday_warnings(
            *config, std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()))) {
-    out << "warning: " << warning << '\n';
+    err << "warning: " << warning << '\n';
   }
   return kCheckConfigOk;
 }

@@ -43,8 +43,8 @@ inline constexpr int kCheckConfigInvalid = 1;
 inline constexpr int kCheckConfigUnreadable = 2;
 
 // Validates the config at `path`. When it is valid, prints "config OK: <path>"
-// and then one "warning: ..." line per warning to `out` (warnings include the
-// secrets `serve` would fail to find), and returns 0. When it is invalid,
+// to `out` and one "warning: ..." line per warning to `err` (warnings include
+// the secrets `serve` would fail to find), and returns 0. When it is invalid,
 // prints one line per problem (JSON path first) to `err` and returns 1. When
 // the file cannot be read, prints why to `err` and returns 2.
 int run_check_config(const std::string& path, std::ostream& out, std::ostream& err);

@@ -2,8 +2,16 @@
 //
 // The subcommands, in one table: each has a name, a one-line description and
 // a handler (src/cli/commands.h). Everything else lives in the libraries.
+//
+// Conventions an admin and a script can rely on: `tierd --version` and
+// `tierd version` print the version; a usage error (an unknown command or
+// option, a missing argument) says what was wrong on stderr and exits 2,
+// like a bad config does; --config defaults to $TIERD_CONFIG, then to
+// /etc/tierd/tierd.jsonc, the packaged service's config.
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -13,6 +21,17 @@
 #include "cli/logging.h"
 
 namespace {
+
+constexpr int kUsageError = 2;
+constexpr const char* kDefaultConfig = "/etc/tierd/tierd.jsonc";
+
+constexpr const char* kFooter =
+    "Exit status: 0 on success; 1 when the command failed (a store, a file or the network); 2 "
+    "for a usage error or an unusable config; a few commands add their own (see each "
+    "command's --help).\n"
+    "Environment: TIERD_CONFIG names the config file when --config is not given (default "
+    "/etc/tierd/tierd.jsonc). The secrets are read from the variables the config's *_env keys "
+    "name.";
 
 struct Options {
   std::string config;
@@ -42,21 +61,32 @@ struct Subcommand {
 };
 
 void config_option(CLI::App& app, Options& o) {
-  app.add_option("--config", o.config, "the config file (JSON, // comments allowed)")->required();
+  app.add_option("--config", o.config,
+                 "the config file (JSON, // comments allowed); default: $TIERD_CONFIG, else "
+                 "/etc/tierd/tierd.jsonc");
 }
 
-}  // namespace
+// Where --config points when it is not given. (CLI11's own envname() would
+// let the variable override an explicit --config.)
+std::string default_config() {
+  const char* from_env = std::getenv("TIERD_CONFIG");
+  return from_env != nullptr && *from_env != '\0' ? from_env : kDefaultConfig;
+}
 
-int main(int argc, char** argv) {
-  // Logs go to stderr from the start; stdout carries command output.
-  tierd::setup_logging(tierd::LogConfig{});
-  Options options;
-  const std::vector<Subcommand> commands = {
+std::string version_line() {
+  return std::string("tierd ") + TIERD_VERSION;
+}
+
+std::vector<Subcommand> subcommands() {
+  return {
       {"serve", "run the daemon", config_option,
        [](const Options& o) { return tierd::run_serve(o.config); }},
-      {"check-config", "validate the config and exit (0: valid)", config_option,
+      {"check-config",
+       "validate the config and exit (0: valid, 1: invalid, 2: unreadable); warnings go to "
+       "stderr",
+       config_option,
        [](const Options& o) { return tierd::run_check_config(o.config, std::cout, std::cerr); }},
-      {"explain", "print a ticket's timeline: events, clock, actions and why",
+      {"explain", "print a ticket's timeline: events, clock, actions and why (3: no such ticket)",
        [](CLI::App& app, Options& o) {
          config_option(app, o);
          app.add_option("TICKET_ID", o.ticket, "the ticket id")->required();
@@ -126,7 +156,7 @@ int main(int argc, char** argv) {
        [](const Options& o) { return tierd::run_backup(o.config, o.out, std::cout, std::cerr); }},
       {"setup",
        "check the helpdesk account and create or update tierd's webhook and forward field "
-       "(dry run unless --apply)",
+       "(dry run unless --apply; 1: checks failed, 3: a helpdesk call failed)",
        [](CLI::App& app, Options& o) {
          config_option(app, o);
          app.add_flag("--apply", o.apply, "carry out the planned actions");
@@ -143,12 +173,38 @@ int main(int argc, char** argv) {
        }},
       {"version", "print the version", [](CLI::App&, Options&) {},
        [](const Options&) {
-         std::cout << "tierd " << TIERD_VERSION << "\n";
+         std::cout << version_line() << "\n";
          return 0;
        }},
   };
+}
 
-  CLI::App app{"tierd: tiered support for a hosted helpdesk"};
+// CLI11 reports a word it does not know as a missing subcommand; name it
+// instead, before parsing.
+bool unknown_command(int argc, char** argv, const std::vector<Subcommand>& commands) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  for (const auto& c : commands) {
+    if (std::strcmp(argv[1], c.name) == 0) return false;
+  }
+  std::cerr << "tierd: unknown command '" << argv[1] << "'; the commands are";
+  for (const auto& c : commands) std::cerr << ' ' << c.name;
+  std::cerr << "\nRun 'tierd --help' for more information.\n";
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Logs go to stderr from the start; stdout carries command output.
+  tierd::setup_logging(tierd::LogConfig{});
+  Options options;
+  options.config = default_config();
+  const std::vector<Subcommand> commands = subcommands();
+  if (unknown_command(argc, argv, commands)) return kUsageError;
+
+  CLI::App app{"tierd: tiered support for a hosted helpdesk", "tierd"};
+  app.set_version_flag("--version", version_line());
+  app.footer(kFooter);
   app.require_subcommand(1);
   std::vector<CLI::App*> parsed;
   for (const auto& c : commands) {
@@ -156,9 +212,15 @@ int main(int argc, char** argv) {
     c.add_options(*sub, options);
     parsed.push_back(sub);
   }
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version arrive here too, as "errors" with exit code 0.
+    const int printed = app.exit(e);
+    return printed == 0 ? 0 : kUsageError;
+  }
   for (size_t i = 0; i < commands.size(); ++i) {
     if (parsed[i]->parsed()) return commands[i].run(options);
   }
-  return 1;
+  return kUsageError;
 }

@@ -7,15 +7,17 @@
 
 namespace tierd {
 
-Result<std::unique_ptr<Store>> open_store(const Config& config, const Secrets& secrets) {
+Result<std::unique_ptr<Store>> open_store(const Config& config, const Secrets& secrets,
+                                          StoreAccess access) {
   if (config.store.sqlite) {
     SqliteOptions options;
     options.path = config.store.sqlite->path;
     options.synchronous_full = config.store.sqlite->synchronous == SqliteSynchronous::kFull;
+    options.access = access;
     return open_sqlite_store(options);
   }
 #ifdef TIERD_HAVE_POSTGRES
-  if (config.store.postgres) return open_postgres_store(secrets.postgres_url);
+  if (config.store.postgres) return open_postgres_store(secrets.postgres_url, access);
 #else
   (void)secrets;
 #endif
@@ -29,9 +31,14 @@ std::unique_ptr<Store> open_store_for_tool(const Config& config, const std::stri
     auto loaded = load_secrets(config);
     if (loaded.ok()) secrets = *loaded;
   }
-  auto store = open_store(config, secrets);
+  auto store = open_store(config, secrets, StoreAccess::kReadOnly);
   if (!store.ok()) {
-    err << command << ": cannot open the store: " << store.status().to_string() << "\n";
+    err << command << ": cannot open the store: " << store.status().message() << "\n";
+    if (store.status().code() == StatusCode::kNotFound) {
+      err << command
+          << ": it is created by `tierd serve`; is --config (or TIERD_CONFIG) the "
+             "config the daemon runs with?\n";
+    }
     return nullptr;
   }
   return std::move(store).value();

@@ -20,6 +20,11 @@
 // serialise writers internally. Each method is atomic: it either commits all of
 // its effect or none and returns a non-OK Status (kUnavailable for a transient
 // failure such as a locked or full database, so callers can answer 503 / retry).
+//
+// Opened read-only (StoreAccess::kReadOnly, for the tools that only look:
+// report, explain, export-events), a store must already exist and carry
+// this build's schema; nothing is created or migrated, and every write method
+// fails.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +51,12 @@ struct InboxRecord {
   std::string event_json;  // the normalised TicketEvent (core/ticket_event.h codec)
   std::string raw_body;    // the delivery exactly as received, for export and replay
 };
+
+// How a store is opened. kReadWrite creates and migrates as needed (the
+// daemon); kReadOnly refuses a store that does not exist or holds no tierd
+// schema (kNotFound) or another schema version (kInternal), and never changes
+// it.
+enum class StoreAccess { kReadWrite, kReadOnly };
 
 enum class AppendOutcome { kAccepted, kDuplicate };
 

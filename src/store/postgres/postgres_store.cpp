@@ -191,8 +191,8 @@ StatusCode code_for_sqlstate(const std::string& state) {
 
 class PostgresStore final : public Store {
  public:
-  PostgresStore(std::string url, std::unique_ptr<pqxx::connection> conn)
-      : url_(std::move(url)), conn_(std::move(conn)) {}
+  PostgresStore(std::string url, StoreAccess access, std::unique_ptr<pqxx::connection> conn)
+      : url_(std::move(url)), access_(access), conn_(std::move(conn)) {}
 
   ~PostgresStore() override {
     try {
@@ -445,7 +445,7 @@ class PostgresStore final : public Store {
     try {
       if (!conn_ || !conn_->is_open()) {
         conn_.reset();
-        conn_ = connect(url_);
+        conn_ = connect(url_, access_);
       } else {
         // Reads whatever the server sent while idle, so a connection it closed
         // is found here (broken_connection) rather than by BEGIN: libpqxx 6.4
@@ -548,29 +548,52 @@ class PostgresStore final : public Store {
   }
 
  public:
-  // Opens a connection and declares the prepared statements. Throws pqxx
-  // exceptions (mapped by the callers).
-  static std::unique_ptr<pqxx::connection> connect(const std::string& url) {
+  // Opens a connection and declares the prepared statements; read-only, every
+  // transaction on it is READ ONLY, so the server itself refuses writes.
+  // Throws pqxx exceptions (mapped by the callers).
+  static std::unique_ptr<pqxx::connection> connect(const std::string& url, StoreAccess access) {
     auto conn = std::make_unique<pqxx::connection>(url);
+    if (access == StoreAccess::kReadOnly) conn->set_variable("default_transaction_read_only", "on");
     for (const auto& [name, sql] : kStatements) conn->prepare(name, sql);
     return conn;
   }
 
  private:
   const std::string url_;  // set at construction; never logged (may hold a password)
+  const StoreAccess access_;
   Mutex mu_;
   std::unique_ptr<pqxx::connection> conn_ GUARDED_BY(mu_);  // null after a failure
 };
 
+// For a read-only store: the schema must be there already, at this build's
+// version. Returns OK when it is, else why not.
+Status check_schema(pqxx::connection& conn) {
+  pqxx::read_transaction txn(conn, "check schema");
+  const int version = postgres::schema_version(txn);
+  const int expected = postgres::schema_migrations().back().version;
+  if (version == 0) return Status::NotFound("store: the PostgreSQL database holds no tierd schema");
+  if (version == expected) return Status::Ok();
+  return Status::Internal("store: the PostgreSQL database has schema version " +
+                          std::to_string(version) + ", this build reads version " +
+                          std::to_string(expected) +
+                          (version < expected ? " (tierd serve upgrades it)" : ""));
+}
+
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_postgres_store(const std::string& connection_url) {
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& connection_url,
+                                                   StoreAccess access) {
   try {
-    auto conn = PostgresStore::connect(connection_url);
-    std::string refused = postgres::migrate(*conn, postgres::schema_migrations());
-    if (!refused.empty()) return Status::Internal(refused);
-    spdlog::info("event=store_opened store=postgres");
-    return std::unique_ptr<Store>(std::make_unique<PostgresStore>(connection_url, std::move(conn)));
+    auto conn = PostgresStore::connect(connection_url, access);
+    if (access == StoreAccess::kReadOnly) {
+      if (Status s = check_schema(*conn); !s.ok()) return s;
+    } else {
+      std::string refused = postgres::migrate(*conn, postgres::schema_migrations());
+      if (!refused.empty()) return Status::Internal(refused);
+      spdlog::info("event=store_opened store=postgres");
+    }
+    return std::unique_ptr<Store>(
+        std::make_unique<PostgresStore>(connection_url, access, std::move(conn)));
   } catch (const pqxx::broken_connection& e) {
     return Status::Unavailable(std::string("store: cannot connect to PostgreSQL: ") + e.what());
   } catch (const pqxx::sql_error& e) {

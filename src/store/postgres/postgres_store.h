@@ -29,7 +29,10 @@ namespace tierd {
 // ("postgresql://tierd@127.0.0.1:5432/tierd"). Returns the open store on
 // success; kUnavailable when the server cannot be reached (the message never
 // repeats the URL, which may hold a password); kInternal when the schema is
-// newer than this build or a migration fails.
-Result<std::unique_ptr<Store>> open_postgres_store(const std::string& connection_url);
+// newer than this build or a migration fails. Read-only (StoreAccess), the
+// schema is checked instead of migrated: kNotFound when the database holds
+// none, kInternal for another version; every transaction is READ ONLY.
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& connection_url,
+                                                   StoreAccess access = StoreAccess::kReadWrite);
 
 }  // namespace tierd

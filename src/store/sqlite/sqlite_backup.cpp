@@ -65,7 +65,7 @@ Status backup_sqlite(const std::string& src_path, const std::string& dest_path) 
   std::string context = "backup " + src_path + " to " + dest_path;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(src_path, ec)) {
-    return Status::Internal("store: no database file at " + src_path + " (backup)");
+    return Status::Internal("store: no database at " + src_path);
   }
   std::string partial = dest_path + ".partial";
   std::filesystem::remove(partial, ec);
@@ -77,9 +77,12 @@ Status backup_sqlite(const std::string& src_path, const std::string& dest_path) 
   {
     Handle src;
     Handle dest;
-    // Read-write (never created): a read-only connection cannot recover or
-    // create the WAL index of a WAL database that no other process has open.
-    s = open_handle(src, src_path, SQLITE_OPEN_READWRITE, "open backup source");
+    // Read-only: SQLite (3.22 and later) reads a WAL database read-only even
+    // when no other process has it open, and a backup must never change its
+    // source. The -wal and -shm files it may create take the database file's
+    // owner and mode, so a backup run as root leaves nothing the service
+    // user cannot open.
+    s = open_handle(src, src_path, SQLITE_OPEN_READONLY, "open backup source");
     if (s.ok()) {
       s = open_handle(dest, partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                       "open backup destination");

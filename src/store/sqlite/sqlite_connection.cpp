@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_connection.h"
 
+#include <filesystem>
 #include <limits>
 
 namespace tierd::sqlite {
@@ -88,8 +89,25 @@ std::string Statement::text_at(int column) const {
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bool create,
                                                      Duration busy_timeout) {
-  sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  return open_with_flags(path, flags, busy_timeout);
+}
+
+Result<std::unique_ptr<Connection>> Connection::open_read_only(const std::string& path,
+                                                               Duration busy_timeout) {
+  // SQLite's own "unable to open database file" does not say that the file
+  // is simply not there, which is the usual mistake (a wrong path, or tierd
+  // has not run yet).
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::NotFound("store: no database at " + path);
+  }
+  return open_with_flags(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, busy_timeout);
+}
+
+Result<std::unique_ptr<Connection>> Connection::open_with_flags(const std::string& path, int flags,
+                                                                Duration busy_timeout) {
+  sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);

@@ -71,6 +71,11 @@ class Connection {
   // kUnavailable / kInternal naming the path on failure.
   static Result<std::unique_ptr<Connection>> open(const std::string& path, bool create,
                                                   Duration busy_timeout);
+  // Opens an existing database for reading only (SQLITE_OPEN_READONLY): no
+  // file is created, and every write fails. kNotFound when `path` does not
+  // exist; otherwise as open().
+  static Result<std::unique_ptr<Connection>> open_read_only(const std::string& path,
+                                                            Duration busy_timeout);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -93,6 +98,8 @@ class Connection {
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
+  static Result<std::unique_ptr<Connection>> open_with_flags(const std::string& path, int flags,
+                                                             Duration busy_timeout);
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;

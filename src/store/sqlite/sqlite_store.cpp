@@ -609,10 +609,36 @@ Status enable_wal(Connection& db, const std::string& path) {
   return Status::Ok();
 }
 
+// Both connections read-only: the write methods then fail with SQLite's
+// "attempt to write a readonly database".
+Result<std::unique_ptr<Store>> open_read_only(const SqliteOptions& options) {
+  auto writer = Connection::open_read_only(options.path, options.busy_timeout);
+  if (!writer.ok()) return writer.status();
+  Result<int> version = sqlite::schema_version(**writer);
+  if (!version.ok()) return version.status();
+  const int expected = sqlite::schema_migrations().back().version;
+  if (*version == 0) {
+    return Status::NotFound("store: " + options.path + " is not a tierd database");
+  }
+  if (*version != expected) {
+    return Status::Internal("store: " + options.path + " has schema version " +
+                            std::to_string(*version) + ", this build reads version " +
+                            std::to_string(expected) +
+                            (*version < expected ? " (tierd serve upgrades it)" : ""));
+  }
+  if (Status s = configure(**writer, options, /*writer=*/false); !s.ok()) return s;
+  auto reader = Connection::open_read_only(options.path, options.busy_timeout);
+  if (!reader.ok()) return reader.status();
+  if (Status s = configure(**reader, options, /*writer=*/false); !s.ok()) return s;
+  return std::unique_ptr<Store>(
+      std::make_unique<SqliteStore>(std::move(writer).value(), std::move(reader).value()));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   if (options.path.empty()) return Status::InvalidArgument("store: sqlite path is empty");
+  if (options.access == StoreAccess::kReadOnly) return open_read_only(options);
   // SQLite creates the -wal and -shm files with the database file's mode.
   if (Status s = make_private_file(options.path); !s.ok())
     return Status::Internal("store: " + s.message());

@@ -2,7 +2,8 @@
 //
 // open_sqlite_store() creates the file (and its parent directory) if needed,
 // applies the schema migrations (sqlite_schema.h) and returns a Store that any
-// thread may call. Inside, one writer connection guarded by a mutex serves
+// thread may call; read-only (SqliteOptions::access) it only opens an existing
+// file. Inside, one writer connection guarded by a mutex serves
 // every method that changes something, each as one IMMEDIATE transaction; a
 // second, query-only connection with its own mutex serves reads, so listings
 // do not wait behind writes (WAL lets a reader see the last commit while a
@@ -35,19 +36,25 @@ struct SqliteOptions {
   // How long a call waits for a lock held by another connection (a backup, a
   // second process) before giving up with kUnavailable.
   Duration busy_timeout = std::chrono::seconds(5);
+  // kReadOnly: the file must exist with this build's schema (see
+  // StoreAccess); it is opened with SQLITE_OPEN_READONLY and never changed.
+  StoreAccess access = StoreAccess::kReadWrite;
 };
 
 // Returns the open store on success; on failure kInternal (cannot create the
 // directory or file, schema newer than this build, corrupt file) or
-// kUnavailable (locked, disk full, I/O error) naming the cause.
+// kUnavailable (locked, disk full, I/O error) naming the cause. Read-only:
+// kNotFound when the file does not exist or is not a tierd store, kInternal
+// when its schema version is not this build's.
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
 
 // Copies the database at `src_path` to `dest_path` with SQLite's online backup
 // API: a consistent snapshot even while a daemon writes to the source. The copy
 // is written beside `dest_path` and renamed into place, so `dest_path` is
-// either the old file or the complete new copy. Returns OK on success;
-// kUnavailable when the source stayed locked or the disk is full; kInternal for
-// other failures (missing source, unwritable destination).
+// either the old file or the complete new copy; the source is opened
+// read-only. Returns OK on success; kUnavailable when the source stayed locked
+// or the disk is full; kInternal for other failures (no source file, an
+// unwritable destination).
 Status backup_sqlite(const std::string& src_path, const std::string& dest_path);
 
 }  // namespace tierd
