@@ -1,6 +1,10 @@
 #include "reports/explain.h"
 
 #include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -122,6 +126,86 @@ std::string describe(const AuditRecord& r, const nlohmann::json& d) {
   return k + " " + d.dump();
 }
 
+// The helpdesk echoes each of tierd's writes as a few webhooks (the group,
+// the tags, the note), which the mirror, already holding the write's result,
+// ignores as out of date. Each such echo is one fact for the reader, so the
+// text timeline prints it once, as one line per write, instead of a
+// "received" and an "ignored" line per webhook.
+//
+// An ignored event is an echo of tierd's write when it is stamped in the same
+// second as the mirror (decide() ignores only tierd's own echoes there;
+// anyone else's change in that second is applied), or when it comes from the
+// user whose same-second echoes showed to be tierd's.
+class EchoFolding {
+ public:
+  explicit EchoFolding(const std::vector<AuditRecord>& records) {
+    std::map<std::string, std::vector<const AuditRecord*>> by_event;
+    for (const auto& r : records) {
+      if (!r.event_id.empty()) by_event[r.event_id].push_back(&r);
+    }
+    std::set<int64_t> tierd_actors;
+    std::vector<Candidate> candidates;
+    for (const auto& [event_id, rs] : by_event) {
+      if (rs.size() != 2 || rs[0]->kind != "event" || rs[1]->kind != "stale_ignored") continue;
+      Candidate c{event_id, parse(*rs[0]), parse(*rs[1])};
+      if (c.same_second()) {
+        if (auto actor = c.actor()) tierd_actors.insert(*actor);
+      }
+      candidates.push_back(std::move(c));
+    }
+    for (const auto& c : candidates) {
+      auto actor = c.actor();
+      if (!c.same_second() && !(actor && tierd_actors.count(*actor))) continue;
+      const std::string write = c.ignored.value("updated_at", "");
+      echo_write_[c.event_id] = write;
+      types_[write].push_back(short_type(c.event.value("type", "event")));
+    }
+  }
+
+  // True when `r` belongs to an echo of tierd's write; `line` is then the
+  // echo's one line for the first of its records, and empty for the others.
+  bool fold(const AuditRecord& r, std::string& line) {
+    auto it = echo_write_.find(r.event_id);
+    if (it == echo_write_.end()) return false;
+    line.clear();
+    if (printed_.insert(it->second).second) {
+      line = "echo of tierd's write (updated " + it->second + "), ignored:";
+      const auto& types = types_[it->second];
+      for (size_t i = 0; i < types.size(); ++i) line += (i == 0 ? " " : ", ") + types[i];
+    }
+    return true;
+  }
+
+ private:
+  struct Candidate {
+    std::string event_id;
+    nlohmann::json event;    // the "event" record's detail
+    nlohmann::json ignored;  // the "stale_ignored" record's detail
+    bool same_second() const {
+      return ignored.contains("updated_at") &&
+             ignored.value("updated_at", "") == ignored.value("known_updated_at", "");
+    }
+    std::optional<int64_t> actor() const {
+      if (!event.contains("actor") || !event["actor"].is_number_integer()) return std::nullopt;
+      return event["actor"].get<int64_t>();
+    }
+  };
+
+  static nlohmann::json parse(const AuditRecord& r) {
+    auto d = nlohmann::json::parse(r.detail_json, nullptr, false);
+    return d.is_object() ? d : nlohmann::json::object();
+  }
+  // "zen:event-type:ticket.tags_changed" -> "ticket.tags_changed"
+  static std::string short_type(const std::string& type) {
+    auto colon = type.rfind(':');
+    return colon == std::string::npos ? type : type.substr(colon + 1);
+  }
+
+  std::map<std::string, std::string> echo_write_;          // event id -> the write's updated_at
+  std::map<std::string, std::vector<std::string>> types_;  // updated_at -> event types
+  std::set<std::string> printed_;
+};
+
 }  // namespace
 
 int print_explanation(Store& store, TicketId ticket, bool json, std::ostream& out,
@@ -148,7 +232,12 @@ int print_explanation(Store& store, TicketId ticket, bool json, std::ostream& ou
     return 0;
   }
   out << "Ticket " << ticket << "\n";
+  EchoFolding echoes(*records);
   for (const auto& r : *records) {
+    if (std::string echo; echoes.fold(r, echo)) {
+      if (!echo.empty()) out << "  " << format_instant(r.at) << "  " << echo << "\n";
+      continue;
+    }
     auto d = nlohmann::json::parse(r.detail_json, nullptr, false);
     if (d.is_discarded()) d = nlohmann::json::object();
     out << "  " << format_instant(r.at) << "  " << describe(r, d) << "\n";
