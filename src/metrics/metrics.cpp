@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "metrics/process_metrics.h"
+
 namespace tierd {
 namespace {
 
@@ -39,8 +41,11 @@ constexpr LabelledFamily kVendorResponses = {"tierd_vendor_responses_total",
                                              "Helpdesk API responses, by HTTP status", "counter"};
 constexpr LabelledFamily kEngineDecisions = {"tierd_engine_decisions_total",
                                              "Engine decisions, by action", "counter"};
-constexpr std::array<LabelledFamily, 4> kLabelledFamilies = {kRunningClocks, kEscalations,
-                                                             kVendorResponses, kEngineDecisions};
+constexpr LabelledFamily kUnassignedForwards = {
+    "tierd_unassigned_forwards_total", "Forwarded tickets that found no available agent, by route",
+    "counter"};
+constexpr std::array<LabelledFamily, 5> kLabelledFamilies = {
+    kRunningClocks, kEscalations, kVendorResponses, kEngineDecisions, kUnassignedForwards};
 
 Family<Counter>& counter(prometheus::Registry& r, const char* name, const char* help) {
   return prometheus::BuildCounter().Name(name).Help(help).Register(r);
@@ -94,6 +99,9 @@ Metrics::Metrics()
       reconcile_tickets_(reconcile_tickets_family_.Add({})),
       reconcile_errors_(reconcile_errors_family_.Add({})),
       reconcile_lag_(reconcile_lag_family_.Add({})) {
+  gauge(*registry_, "tierd_build_info", "The running build; the value is always 1")
+      .Add({{"version", TIERD_VERSION}})
+      .Set(1);
   // Every delivery outcome appears in the exposition from the start, so a
   // rate() over a fresh series does not miss the first delivery.
   namespace o = delivery_outcome;
@@ -159,8 +167,7 @@ Counter& Metrics::engine_decisions(std::string_view action) {
 Counter& Metrics::unassigned_forwards(std::string_view route) {
   // The registry merges a family registered again under the same name, so the
   // family needs no member of its own.
-  return counter(*registry_, "tierd_unassigned_forwards_total",
-                 "Forwarded tickets that found no available agent, by route")
+  return counter(*registry_, kUnassignedForwards.name, kUnassignedForwards.help)
       .Add({{"route", std::string(route)}});
 }
 
@@ -181,7 +188,11 @@ Gauge& Metrics::reconcile_lag_seconds() {
 }
 
 std::string Metrics::exposition() const {
-  std::string text = prometheus::TextSerializer().Serialize(registry_->Collect());
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  if (auto process = read_process_sample()) {
+    for (auto& f : process_families(*process)) families.push_back(std::move(f));
+  }
+  std::string text = prometheus::TextSerializer().Serialize(families);
   // prometheus-cpp leaves out a labelled family until its first child exists;
   // announce it anyway so dashboards and alerts can rely on every name.
   for (const LabelledFamily& f : kLabelledFamilies) {

@@ -23,6 +23,9 @@
 //   tierd_reconcile_lag_seconds               gauge, now - the time the export is known
 //                                             complete up to (newest exported updated_at,
 //                                             or the vendor's exclusion window once caught up)
+//   tierd_build_info{version}                 gauge, always 1
+//   process_*                                 CPU, memory, start time and file descriptors
+//                                             (process_metrics.h), read at each exposition()
 //
 // Ownership: created once by the daemon (or a test) and passed by reference;
 // it must outlive every user. The accessors return references to children
