@@ -2,14 +2,18 @@
 # Builds tierd and runs the whole test suite (CTest): once in an optimised
 # build (after clang-tidy over its sources, which also checks the locking),
 # once under AddressSanitizer + UBSan, then the webhook fuzzer for a bounded
-# time. Installs missing Debian packages first.
+# time, and last the README's first command, the demo, for a short run.
+# Installs missing Debian packages first.
 #   TIERD_FUZZ_SECONDS=60  how long the fuzzer runs (0 skips it)
+#   TIERD_DEMO_SECONDS=45  how long the demo runs (0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh --test
 jobs="${TIERD_JOBS:-2}"
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIERD_WERROR=ON
+# Explicit, because the demo configures a build folder its own way.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIERD_WERROR=ON -DTIERD_UNITY_BUILD=OFF \
+  -DTIERD_BUILD_TESTS=ON -DTIERD_BUILD_BENCH=ON
 cmake --build build -j"$jobs"
 # The checks in .clang-tidy over src/ and sim/ (about 3 minutes on 2 cores),
 # Clang's thread-safety analysis of the locking among them.
@@ -28,4 +32,14 @@ grep -h "^crash harness: cycles=.*killing_took" build-asan/Testing/Temporary/Las
 fuzz_seconds="${TIERD_FUZZ_SECONDS:-60}"
 if [ "$fuzz_seconds" -gt 0 ]; then
   ./scripts/fuzz.sh "$fuzz_seconds"
+fi
+
+# The demo builds its own way (one unit per library, see TIERD_UNITY_BUILD)
+# and must escalate a ticket and exit by itself.
+demo_seconds="${TIERD_DEMO_SECONDS:-45}"
+if [ "$demo_seconds" -gt 0 ]; then
+  mkdir -p var
+  TIERD_BUILD_DIR=build-demo DEMO_SECONDS="$demo_seconds" ./scripts/demo.sh | tee var/demo.log
+  grep -q "action=escalate" var/demo.log
+  grep -q "^== the timeline of ticket" var/demo.log
 fi

@@ -4,13 +4,15 @@ namespace tierd::sim {
 
 using nlohmann::json;
 
-namespace {
 json id_or_null(const std::optional<int64_t>& id) {
   return id ? json(*id) : json(nullptr);
 }
+
 json string_or_null(const std::string& s) {
   return s.empty() ? json(nullptr) : json(s);
 }
+
+namespace {
 // A fixed creation time for seeded users and groups: they predate every ticket.
 const char* kSeededAt = "2024-01-02T08:00:00Z";
 }  // namespace

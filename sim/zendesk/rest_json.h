@@ -6,6 +6,8 @@
 // state it passes.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +16,10 @@
 #include "sim/zendesk/ticket_change.h"
 
 namespace tierd::sim {
+
+// Zendesk renders an absent id or an empty text as null.
+nlohmann::json id_or_null(const std::optional<int64_t>& id);
+nlohmann::json string_or_null(const std::string& s);
 
 nlohmann::json ticket_json(const SimTicket& t, const std::string& base_url);
 nlohmann::json comment_json(const SimComment& c);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/ticket.h"
+#include "sim/zendesk/rest_json.h"
 
 namespace tierd::sim {
 
@@ -98,13 +99,6 @@ std::string strip_html(const std::string& html) {
     }
   }
   return out;
-}
-
-json id_or_null(const std::optional<int64_t>& id) {
-  return id ? json(*id) : json(nullptr);
-}
-json string_or_null(const std::string& s) {
-  return s.empty() ? json(nullptr) : json(s);
 }
 
 // Reads an enum field that may be null; `valid` checks the lower-cased text.

@@ -13,7 +13,7 @@
 namespace tierd {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kStreamReadChunk = 16 * 1024;
 
 int remaining_ms(ConnectionStream::Steady::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -90,7 +90,7 @@ bool ConnectionStream::fill() {
     buffer_.clear();
     consumed_ = 0;
   }
-  char chunk[kReadChunk];
+  char chunk[kStreamReadChunk];
   const size_t want = std::min(sizeof chunk, read_budget_);
   while (true) {
     short wait_for = POLLIN;

@@ -8,7 +8,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxPages = 100;  // bound on paging walks
+constexpr int kMaxAccountPages = 100;  // bound on paging walks
 
 std::string path_of(const std::string& url) {
   auto pos = url.find("/api/v2/");
@@ -175,7 +175,7 @@ Result<std::optional<TicketFieldInfo>> ZendeskAccountClient::ticket_field(int64_
 Result<std::vector<TicketFieldInfo>> ZendeskAccountClient::ticket_fields() {
   std::vector<TicketFieldInfo> fields;
   std::string path = "/api/v2/ticket_fields.json?per_page=100";
-  for (int page = 0; page < kMaxPages && !path.empty(); ++page) {
+  for (int page = 0; page < kMaxAccountPages && !path.empty(); ++page) {
     auto answer = call("GET", path, nullptr);
     if (!answer.ok()) return answer.status();
     for (const auto& f : answer->value("ticket_fields", json::array())) {
@@ -213,7 +213,7 @@ Result<TicketFieldInfo> ZendeskAccountClient::set_field_options(
 Result<std::vector<WebhookInfo>> ZendeskAccountClient::webhooks() {
   std::vector<WebhookInfo> hooks;
   std::string path = "/api/v2/webhooks?page%5Bsize%5D=100";
-  for (int page = 0; page < kMaxPages && !path.empty(); ++page) {
+  for (int page = 0; page < kMaxAccountPages && !path.empty(); ++page) {
     auto answer = call("GET", path, nullptr);
     if (!answer.ok()) return answer.status();
     for (const auto& w : answer->value("webhooks", json::array())) {

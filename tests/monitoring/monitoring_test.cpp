@@ -86,7 +86,7 @@ bool exported(const std::string& exposition, const std::string& name) {
 
 TEST_CASE("promtool accepts the shipped alert rules", "[monitoring]") {
   TempDir dir;
-  // promtool comes with Debian's prometheus package (scripts/debian-packages-test.txt).
+  // promtool comes with Debian's prometheus package (scripts/debian-packages.txt).
   Subprocess promtool({"/usr/bin/env", "promtool", "check", "rules", kRules}, {},
                       dir.file("promtool.log"));
   auto status = promtool.wait(30s);

@@ -15,21 +15,16 @@
 
 #include "runtime/mutex.h"
 #include "store/postgres/postgres_schema.h"
+#include "store/sql_params.h"
 
 namespace tierd {
 namespace {
 
+using sql::limit_param;
+using sql::wall_clock_ms;
+
 // Rows fetched per round trip by the for_each_* listings.
 constexpr int64_t kPageSize = 500;
-
-int64_t limit_param(size_t limit) {
-  return static_cast<int64_t>(
-      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
-}
-
-int64_t wall_clock_ms() {
-  return to_unix_ms(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
-}
 
 std::string text(const pqxx::field& f) {
   return std::string(f.c_str(), f.size());

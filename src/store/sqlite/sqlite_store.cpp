@@ -15,25 +15,18 @@
 #include <system_error>
 
 #include "runtime/mutex.h"
+#include "store/sql_params.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_schema.h"
 
 namespace tierd {
 namespace {
 
+using sql::limit_param;
+using sql::wall_clock_ms;
+
 using sqlite::Connection;
 using sqlite::Statement;
-
-int64_t limit_param(size_t limit) {
-  return static_cast<int64_t>(
-      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
-}
-
-// finished_at_ms is informational (when a record left the queue, for later
-// housekeeping); the interface carries no time for it, so it is the wall clock.
-int64_t wall_clock_ms() {
-  return to_unix_ms(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
-}
 
 constexpr const char* kSelectPendingInbox =
     "SELECT seq, event_id, ticket_id, received_at_ms, event_time_ms, type, event_json, raw_body "
