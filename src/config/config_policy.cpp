@@ -80,6 +80,17 @@ std::vector<TicketStatus> read_clock_statuses(ObjectReader& r, std::vector<Ticke
   return parsed;
 }
 
+// "priority_budgets": {"urgent": "5m", ...}, replacing escalate_after for
+// tickets of those priorities (tiers and review alike).
+void read_priority_budgets(ObjectReader& r, std::map<Priority, Duration>& out) {
+  r.read_object("priority_budgets", [&](ObjectReader& b) {
+    for (std::string_view name : kPriorityNames) {
+      Duration budget{0};
+      if (b.read_duration(name, budget)) out[*parse_priority(name)] = budget;
+    }
+  });
+}
+
 TierConfig read_tier(ObjectReader& r, size_t index, size_t tier_count, const Config& config,
                      std::vector<std::string>& names) {
   TierConfig tier;
@@ -94,12 +105,7 @@ TierConfig read_tier(ObjectReader& r, size_t index, size_t tier_count, const Con
                      "required on every tier but the last (when should tickets move on?)");
   }
 
-  r.read_object("priority_budgets", [&](ObjectReader& b) {
-    for (std::string_view name : kPriorityNames) {
-      Duration budget{0};
-      if (b.read_duration(name, budget)) tier.priority_budgets[*parse_priority(name)] = budget;
-    }
-  });
+  read_priority_budgets(r, tier.priority_budgets);
 
   std::string calendar;
   if (r.read_string("calendar", calendar)) tier.calendar_name = calendar;
@@ -198,6 +204,7 @@ void read_review(ObjectReader& root, Config& config) {
     r.read_id_list("groups", review.groups, "group ids", true, true);
     r.read_tag("tag", review.tag);
     r.read_duration("escalate_after", review.budget);
+    read_priority_budgets(r, review.priority_budgets);
     r.read_id("lead_group", review.lead_group);
     bool reviewers_ok = r.read_id_list("reviewers", review.reviewers, "user ids", false);
     bool reviewers_bad = r.has("reviewers") && !reviewers_ok;

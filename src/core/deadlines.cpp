@@ -30,10 +30,12 @@ std::optional<Instant> first_threshold(Duration used, Instant since, const WorkC
 }
 
 std::optional<Instant> next_review_deadline(const TicketState& s, const Policy& p) {
-  if (!s.review.running_since || !p.review || !p.review->budget) return std::nullopt;
+  if (!s.review.running_since || !p.review) return std::nullopt;
   const ReviewPolicy& review = *p.review;
-  return first_threshold(s.review.used, *s.review.running_since, review.calendar.get(),
-                         *review.budget, review.at_risk_share,
+  const std::optional<Duration> budget = review.budget_for(s.ticket.priority);
+  if (!budget) return std::nullopt;
+  return first_threshold(s.review.used, *s.review.running_since, review.calendar.get(), *budget,
+                         review.at_risk_share,
                          review.lead_group && !s.review.escalation_blocked, !s.review.at_risk);
 }
 

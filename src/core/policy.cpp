@@ -9,13 +9,26 @@ bool TierPolicy::clock_runs_in(TicketStatus s) const {
   return std::find(clock_statuses.begin(), clock_statuses.end(), s) != clock_statuses.end();
 }
 
-std::optional<Duration> TierPolicy::budget_for(std::optional<Priority> p) const {
-  if (!budget && priority_budgets.empty()) return std::nullopt;
+namespace {
+
+std::optional<Duration> budget_by_priority(const std::optional<Duration>& budget,
+                                           const std::map<Priority, Duration>& by_priority,
+                                           std::optional<Priority> p) {
   if (p) {
-    auto it = priority_budgets.find(*p);
-    if (it != priority_budgets.end()) return it->second;
+    auto it = by_priority.find(*p);
+    if (it != by_priority.end()) return it->second;
   }
   return budget;
+}
+
+}  // namespace
+
+std::optional<Duration> TierPolicy::budget_for(std::optional<Priority> p) const {
+  return budget_by_priority(budget, priority_budgets, p);
+}
+
+std::optional<Duration> ReviewPolicy::budget_for(std::optional<Priority> p) const {
+  return budget_by_priority(budget, priority_budgets, p);
 }
 
 int Policy::tier_of_group(std::optional<GroupId> group) const {
@@ -28,7 +41,8 @@ int Policy::tier_of_group(std::optional<GroupId> group) const {
 }
 
 int Policy::tier_of_tag(std::string_view tag) const {
-  if (tag.size() <= tags.tier_prefix.size() || tag.substr(0, tags.tier_prefix.size()) != tags.tier_prefix) {
+  if (tag.size() <= tags.tier_prefix.size() ||
+      tag.substr(0, tags.tier_prefix.size()) != tags.tier_prefix) {
     return -1;
   }
   auto digits = tag.substr(tags.tier_prefix.size());

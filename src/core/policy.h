@@ -100,6 +100,7 @@ struct ReviewPolicy {
   std::vector<GroupId> groups;
   std::string tag = "tierd_review";
   std::optional<Duration> budget;     // review time allowed; none: no limit
+  std::map<Priority, Duration> priority_budgets;  // override `budget` by priority
   std::optional<GroupId> lead_group;  // where overdue reviews go
   std::vector<UserId> reviewers;      // in round-robin order
   bool assign_reviewer = false;
@@ -111,6 +112,10 @@ struct ReviewPolicy {
   bool clock_runs_in(TicketStatus s) const {
     return std::find(clock_statuses.begin(), clock_statuses.end(), s) != clock_statuses.end();
   }
+  // Whether any ticket has a review budget (so the review clock runs).
+  bool has_budget() const { return budget || !priority_budgets.empty(); }
+  // The review budget for a ticket of this priority; nullopt: no limit.
+  std::optional<Duration> budget_for(std::optional<Priority> p) const;
 };
 
 // When agents work. Who is a member of which group and who is marked away is

@@ -18,7 +18,8 @@ namespace tierd::decide_detail {
 namespace {
 
 bool review_clock_should_run(const TicketState& s, const Policy& p) {
-  if (!p.review || !p.review->budget || !s.review.active || s.deleted || !s.known) return false;
+  if (!p.review || !p.review->has_budget() || !s.review.active || s.deleted || !s.known)
+    return false;
   if (moving(s)) return false;
   return p.review->clock_runs_in(s.ticket.status);
 }
@@ -110,13 +111,14 @@ void escalate_review(Step& st, Duration used, Duration budget) {
 bool check_review_budget(Step& st) {
   TicketState& s = st.s;
   const ReviewPolicy& review = *st.policy.review;
-  if (!s.review.running_since || !review.budget) return false;
+  const std::optional<Duration> budget = review.budget_for(s.ticket.priority);
+  if (!s.review.running_since || !budget) return false;
   Duration used = review_used_at(s, st.policy, st.now);
-  if (used >= *review.budget && review.lead_group && !s.review.escalation_blocked) {
-    escalate_review(st, used, *review.budget);
+  if (used >= *budget && review.lead_group && !s.review.escalation_blocked) {
+    escalate_review(st, used, *budget);
     return true;
   }
-  Duration threshold = share_of(*review.budget, review.at_risk_share);
+  Duration threshold = share_of(*budget, review.at_risk_share);
   if (!s.review.at_risk && used >= threshold) {
     s.review.at_risk = true;
     if (s.ticket.has_tag(st.policy.tags.at_risk)) return false;
@@ -124,7 +126,7 @@ bool check_review_budget(Step& st) {
     w.add_tags.push_back(st.policy.tags.at_risk);
     st.audit("at_risk", {{"stage", "review"},
                          {"used_ms", used.count()},
-                         {"budget_ms", review.budget->count()},
+                         {"budget_ms", budget->count()},
                          {"share", review.at_risk_share},
                          {"key", w.idempotency_key}});
     push_write(st, std::move(w));

@@ -163,6 +163,8 @@ std::vector<json> written_configs() {
                                          {"fri", {"09:00-17:00"}}, {"sat", json::array()},
                                          {"sun", json::array()}};
   files["review"]["calendar"] = "emea";
+  files["review"]["priority_budgets"] = {
+      {"low", "2h"}, {"normal", "30m"}, {"high", "15m"}, {"urgent", "5m"}};
 
   json tokens = valid_base();
   tokens["zendesk"]["api_token_file"] = "/run/secrets/zendesk";

@@ -76,6 +76,8 @@ TEST_CASE("the shipped commented example loads and uses every section", "[config
   INFO(config.status().message());
   REQUIRE(config.ok());
   CHECK(config->zendesk.base_url == "https://acme.zendesk.com");
+  REQUIRE(config->review);
+  CHECK(config->review->priority_budgets.at(Priority::kUrgent) == Duration(3min));
   REQUIRE(config->listen.tls);
   CHECK(config->listen.tls->cert_file == "/etc/tierd/cert.pem");
   REQUIRE(config->admin_listen);

@@ -523,6 +523,38 @@ TEST_CASE("the review budget: at risk at the share, then to the lead group", "[r
   CHECK(drv.tick(kT0 + 30min).writes.empty());
 }
 
+TEST_CASE("review budgets by priority: an urgent ticket goes to the leads sooner", "[review]") {
+  ReviewDriver drv;
+  drv.policy.review->priority_budgets[Priority::kUrgent] = 4min;
+  TicketSnapshot urgent = ticket(kReview, TicketStatus::kNew, kT0);
+  urgent.priority = Priority::kUrgent;
+  drv.arrive(urgent);
+  // At risk at 80% of 4 minutes, then to the leads at 4, not at 10.
+  CHECK(drv.history.back().next_deadline == kT0 + 3min + 12s);
+  const Decision risk = drv.tick(kT0 + 3min + 12s);
+  REQUIRE(risk.writes.size() == 1);
+  CHECK(find_audit(risk, "at_risk")->detail.at("budget_ms") == 240000);
+  drv.land(risk.writes[0], kT0 + 3min + 13s);
+  const Decision over = drv.tick(kT0 + 4min);
+  REQUIRE(over.writes.size() == 1);
+  CHECK(over.writes[0].kind == "review_escalate");
+  CHECK(find_audit(over, "review_escalated")->detail.at("budget_ms") == 240000);
+
+  // A priority without its own budget keeps escalate_after.
+  ReviewDriver normal;
+  normal.policy.review->priority_budgets[Priority::kUrgent] = 4min;
+  normal.arrive();
+  CHECK(normal.history.back().next_deadline == kT0 + 8min);
+
+  // Only per-priority budgets: other priorities have no review limit.
+  ReviewDriver only_urgent;
+  only_urgent.policy.review->budget.reset();
+  only_urgent.policy.review->priority_budgets[Priority::kUrgent] = 4min;
+  only_urgent.arrive();
+  CHECK_FALSE(only_urgent.history.back().next_deadline);
+  CHECK(only_urgent.tick(kT0 + 2h).writes.empty());
+}
+
 TEST_CASE("the review clock pauses in pending and on-hold", "[review]") {
   ReviewDriver drv;
   TicketSnapshot t = drv.arrive();
