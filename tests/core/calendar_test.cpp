@@ -6,17 +6,14 @@
 #include <sstream>
 
 #include "core/calendar.h"
+#include "support/instants.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
 
 namespace {
 
-Instant at(const char* iso) {
-  auto t = parse_instant(iso);
-  REQUIRE(t.ok());
-  return *t;
-}
+using testing::at;
 
 WorkCalendar make_calendar(const std::string& zone,
                            const std::map<std::string, std::vector<std::string>>& hours,

@@ -15,6 +15,7 @@
 #include "reports/report.h"
 #include "reports/replay.h"
 #include "support/fixtures.h"
+#include "support/instants.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
@@ -22,9 +23,7 @@ using nlohmann::json;
 
 namespace {
 
-Instant at(const char* iso) {
-  return *parse_instant(iso);
-}
+using testing::at;
 
 // One event-subscribed delivery on one line, from an example payload.
 class Lines {

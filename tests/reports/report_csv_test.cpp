@@ -9,6 +9,7 @@
 #include "reports/report.h"
 #include "reports/report_csv.h"
 #include "reports/report_window.h"
+#include "support/instants.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
@@ -16,9 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-Instant at(const char* iso) {
-  return *parse_instant(iso);
-}
+using testing::at;
 
 // A small report with a row in every table.
 TierReport sample_report() {

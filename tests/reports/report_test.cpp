@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/report.h"
+#include "support/instants.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
@@ -13,9 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-Instant at(const char* iso) {
-  return *parse_instant(iso);
-}
+using testing::at;
 
 Policy three_tiers() {
   Policy p;

@@ -4,17 +4,14 @@
 #include "core/calendar.h"
 #include "reports/local_time.h"
 #include "reports/stay_wait.h"
+#include "support/instants.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
 
 namespace {
 
-Instant at(const char* iso) {
-  auto t = parse_instant(iso);
-  REQUIRE(t.ok());
-  return *t;
-}
+using testing::at;
 
 WorkCalendar office() {
   CalendarSpec spec;
