@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   using tierd::sim::SimOptions;
   SimOptions options;
   std::string status_case = "upper";
+  std::string empty_id = "null";
   std::string demo;
   double demo_speed = 1.0;
   int job_delay_ms = static_cast<int>(options.job_delay.count());
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
                  "Signing secret (default: Zendesk's static test secret)");
   app.add_option("--status-case", status_case, "Case of enums in webhooks")
       ->check(CLI::IsMember({"upper", "lower", "title"}))
+      ->capture_default_str();
+  app.add_option("--empty-id", empty_id, "How webhooks write an empty id: null or \"0\"")
+      ->check(CLI::IsMember({"null", "zero"}))
       ->capture_default_str();
   app.add_option("--account-id", options.account_id)->capture_default_str();
   app.add_option("--rate-limit", options.account_limit_per_minute, "Account requests per minute")
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   options.status_case = *tierd::sim::parse_enum_case(status_case);
+  options.empty_id = empty_id == "zero" ? tierd::sim::EmptyId::kZero : tierd::sim::EmptyId::kNull;
   options.job_delay = std::chrono::milliseconds(job_delay_ms);
   options.webhook_retry_backoff = std::chrono::milliseconds(webhook_backoff_ms);
   options.webhook_timeout = std::chrono::milliseconds(webhook_timeout_ms);

@@ -231,7 +231,7 @@ void SimService::emit_events_locked(int64_t ticket_id, const TicketChanges& chan
                                     int64_t actor_id) {
   if (!changes.any()) return;
   const SimTicket& ticket = state_.tickets.at(ticket_id);
-  EventContext ctx{options_.account_id, options_.status_case, now()};
+  EventContext ctx{options_.account_id, options_.status_case, now(), options_.empty_id};
   for (const auto& event : build_ticket_events(state_, ticket, changes, actor_id, ctx, rng_)) {
     webhooks_.enqueue(event);
     const std::string type = event.value("type", "");

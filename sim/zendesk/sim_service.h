@@ -80,6 +80,7 @@ struct SimOptions {
   std::string webhook_url;
   std::string webhook_secret;  // "" = Zendesk's static test secret
   EnumCase status_case = EnumCase::kUpper;
+  EmptyId empty_id = EmptyId::kNull;  // how webhooks write an empty id
   int64_t account_id = 12514403;
   int account_limit_per_minute = 700;
   int update_limit_per_minute = 100;  // Update Ticket, per account

@@ -27,16 +27,18 @@ std::string apply_case(const std::string& lower, EnumCase c) {
 
 namespace {
 
-json id_string(const std::optional<int64_t>& id) {
-  return id ? json(std::to_string(*id)) : json(nullptr);
+json id_string(const std::optional<int64_t>& id, EmptyId empty) {
+  if (id) return std::to_string(*id);
+  return empty == EmptyId::kZero ? json("0") : json(nullptr);
 }
 
 json enum_value(const json& lower, EnumCase c) {
   return lower.is_string() ? json(apply_case(lower.get<std::string>(), c)) : json(nullptr);
 }
 
-json id_value(const json& id) {
-  return id.is_number() ? json(std::to_string(id.get<int64_t>())) : json(nullptr);
+json id_value(const json& id, EmptyId empty) {
+  if (id.is_number()) return std::to_string(id.get<int64_t>());
+  return empty == EmptyId::kZero ? json("0") : json(nullptr);
 }
 
 json id_list(const std::vector<int64_t>& ids) {
@@ -66,19 +68,19 @@ std::string random_hex_id(std::mt19937_64& rng) {
   return buf;
 }
 
-json webhook_detail(const SimTicket& t, int64_t actor_id, EnumCase c) {
+json webhook_detail(const SimTicket& t, int64_t actor_id, EnumCase c, EmptyId empty_id) {
   return {{"actor_id", std::to_string(actor_id)},
-          {"assignee_id", id_string(t.assignee_id)},
+          {"assignee_id", id_string(t.assignee_id, empty_id)},
           {"brand_id", std::to_string(t.brand_id)},
           {"created_at", format_instant(t.created_at)},
           {"custom_status", std::to_string(custom_status_id(t.status))},
           {"description", t.description},
           {"external_id", t.external_id},
           {"form_id", std::to_string(t.ticket_form_id)},
-          {"group_id", id_string(t.group_id)},
+          {"group_id", id_string(t.group_id, empty_id)},
           {"id", std::to_string(t.id)},
           {"is_public", t.comments.empty() || t.comments.front().is_public},
-          {"organization_id", id_string(t.organization_id)},
+          {"organization_id", id_string(t.organization_id, empty_id)},
           {"priority", t.priority.empty() ? json(nullptr) : json(apply_case(t.priority, c))},
           {"requester_id", std::to_string(t.requester_id)},
           {"status", apply_case(t.status, c)},
@@ -95,7 +97,7 @@ std::vector<json> build_ticket_events(const SimState& state, const SimTicket& af
                                       const EventContext& ctx, std::mt19937_64& rng) {
   std::vector<json> events;
   const std::string sequence_id = random_hex_id(rng);
-  const json detail = webhook_detail(after, actor_id, ctx.enum_case);
+  const json detail = webhook_detail(after, actor_id, ctx.enum_case, ctx.empty_id);
   auto add = [&](const std::string& type, json event) {
     event["meta"] = {
         {"sequence", {{"id", sequence_id}, {"position", static_cast<int>(events.size()) + 1}}}};
@@ -133,11 +135,13 @@ std::vector<json> build_ticket_events(const SimState& state, const SimTicket& af
   }
   if (changes.group) {
     add("group_assignment_changed",
-        scalar(id_value(changes.group->previous), id_value(changes.group->current)));
+        scalar(id_value(changes.group->previous, ctx.empty_id),
+               id_value(changes.group->current, ctx.empty_id)));
   }
   if (changes.assignee) {
     add("agent_assignment_changed",
-        scalar(id_value(changes.assignee->previous), id_value(changes.assignee->current)));
+        scalar(id_value(changes.assignee->previous, ctx.empty_id),
+               id_value(changes.assignee->current, ctx.empty_id)));
   }
   if (!changes.tags_added.empty() || !changes.tags_removed.empty()) {
     add("tags_changed",

@@ -24,14 +24,20 @@ enum class EnumCase { kUpper, kLower, kTitle };
 std::optional<EnumCase> parse_enum_case(const std::string& text);
 std::string apply_case(const std::string& lower, EnumCase c);
 
+// How an empty id is written: null (as Zendesk's ticket event examples do)
+// or "0" (as its user event examples do), so tests can drive tierd with both.
+enum class EmptyId { kNull, kZero };
+
 struct EventContext {
   int64_t account_id = 0;
   EnumCase enum_case = EnumCase::kUpper;
   Instant now;
+  EmptyId empty_id = EmptyId::kNull;
 };
 
 // The `detail` object of a ticket event.
-nlohmann::json webhook_detail(const SimTicket& t, int64_t actor_id, EnumCase c);
+nlohmann::json webhook_detail(const SimTicket& t, int64_t actor_id, EnumCase c,
+                              EmptyId empty_id = EmptyId::kNull);
 
 // All events of one write, in sequence position order (position starts at 1).
 std::vector<nlohmann::json> build_ticket_events(const SimState& state, const SimTicket& after,

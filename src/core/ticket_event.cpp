@@ -200,11 +200,13 @@ Result<TicketEvent> ticket_event_from_json(const json& j) {
 }
 
 TicketSnapshot apply_change(TicketSnapshot t, const TicketEvent& e) {
+  // The vendor's text for an id; "", "0" and anything not a whole number
+  // mean none (Zendesk writes an empty id as "0" in some payloads).
   auto id = [](const std::optional<std::string>& text) -> std::optional<int64_t> {
     if (!text || text->empty()) return std::nullopt;
     int64_t v = 0;
     auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-    if (ec != std::errc() || end != text->data() + text->size()) return std::nullopt;
+    if (ec != std::errc() || end != text->data() + text->size() || v == 0) return std::nullopt;
     return v;
   };
   switch (e.kind) {

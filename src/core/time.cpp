@@ -27,39 +27,48 @@ Status bad_instant(std::string_view text) {
 }  // namespace
 
 Result<Instant> parse_instant(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS[.fff...](Z|+HH:MM|-HH:MM|+HHMM)
-  int y, mo, d, h, mi, s;
-  if (!parse_digits(text, 0, 4, y) || text.size() < 19 || text[4] != '-' ||
+  // YYYY-MM-DDTHH:MM[:SS[.fff...]](Z|+HH:MM|-HH:MM|+HHMM|+HH). Seconds are
+  // optional because Zendesk renders {{ticket.updated_at_with_timestamp}}
+  // to the minute ("2013-12-12T05:35Z").
+  int y, mo, d, h, mi, s = 0;
+  if (!parse_digits(text, 0, 4, y) || text.size() < 17 || text[4] != '-' ||
       !parse_digits(text, 5, 2, mo) || text[7] != '-' || !parse_digits(text, 8, 2, d) ||
       (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || !parse_digits(text, 11, 2, h) ||
-      text[13] != ':' || !parse_digits(text, 14, 2, mi) || text[16] != ':' ||
-      !parse_digits(text, 17, 2, s)) {
+      text[13] != ':' || !parse_digits(text, 14, 2, mi)) {
     return bad_instant(text);
   }
-  size_t pos = 19;
+  size_t pos = 16;
   int64_t millis = 0;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    int digits = 0;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
-      if (digits < 3) millis = millis * 10 + (text[pos] - '0');
-      ++digits;
+  if (pos < text.size() && text[pos] == ':') {
+    if (!parse_digits(text, pos + 1, 2, s)) return bad_instant(text);
+    pos += 3;
+    if (pos < text.size() && text[pos] == '.') {
       ++pos;
+      int digits = 0;
+      while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+        if (digits < 3) millis = millis * 10 + (text[pos] - '0');
+        ++digits;
+        ++pos;
+      }
+      if (digits == 0) return bad_instant(text);
+      for (int i = digits; i < 3; ++i) millis *= 10;
     }
-    if (digits == 0) return bad_instant(text);
-    for (int i = digits; i < 3; ++i) millis *= 10;
   }
   int offset_minutes = 0;
   if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
     ++pos;
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     int sign = text[pos] == '-' ? -1 : 1;
-    int oh, om;
+    int oh, om = 0;
     if (!parse_digits(text, pos + 1, 2, oh)) return bad_instant(text);
     size_t mpos = pos + 3;
-    if (mpos < text.size() && text[mpos] == ':') ++mpos;
-    if (!parse_digits(text, mpos, 2, om)) return bad_instant(text);
-    pos = mpos + 2;
+    if (mpos < text.size()) {
+      if (text[mpos] == ':') ++mpos;
+      if (!parse_digits(text, mpos, 2, om)) return bad_instant(text);
+      mpos += 2;
+    }
+    pos = mpos;
+    if (oh > 23 || om > 59) return bad_instant(text);
     offset_minutes = sign * (oh * 60 + om);
   } else {
     return bad_instant(text);  // an instant without a zone is ambiguous

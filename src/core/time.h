@@ -23,8 +23,10 @@ inline int64_t to_unix_ms(Instant t) { return t.time_since_epoch().count(); }
 inline Instant from_unix_ms(int64_t ms) { return Instant(Duration(ms)); }
 
 // Parses an ISO-8601 / RFC 3339 instant: "2025-03-10T09:22:41Z",
-// "2025-03-10T09:22:41.123Z", "2025-03-10T10:22:41+01:00", a space instead of
-// 'T', and a lower-case 'z'. Returns InvalidArgument naming the text otherwise.
+// "2025-03-10T09:22:41.123Z", "2025-03-10T10:22:41+01:00" (also "+0100" and
+// "+01"), minutes without seconds ("2025-03-10T09:22Z", the start of that
+// minute), a space instead of 'T', and a lower-case 'z'. Returns
+// InvalidArgument naming the text otherwise.
 Result<Instant> parse_instant(std::string_view text);
 
 // "2025-03-10T09:22:41Z", or "2025-03-10T09:22:41.123Z" when there are

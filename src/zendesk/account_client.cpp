@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "zendesk/json_ids.h"
+
 namespace tierd::zendesk {
 
 using nlohmann::json;
@@ -41,19 +43,6 @@ Status with_hint(const Status& s) {
   return Status(s.code(), hint.empty() ? s.message() : s.message() + ": " + hint);
 }
 
-std::optional<int64_t> id_of(const json& v) {
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s.empty() || s.size() > 18) return std::nullopt;
-    for (char c : s) {
-      if (c < '0' || c > '9') return std::nullopt;
-    }
-    return std::stoll(s);
-  }
-  return std::nullopt;
-}
-
 std::string string_of(const json& obj, const char* key) {
   auto it = obj.find(key);
   return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
@@ -84,7 +73,7 @@ json options_json(const std::vector<FieldOption>& options) {
 
 Result<TicketFieldInfo> parse_ticket_field(const json& f) {
   if (!f.is_object()) return Status::InvalidArgument("ticket field: expected an object");
-  auto id = f.contains("id") ? id_of(f.at("id")) : std::nullopt;
+  auto id = f.contains("id") ? id_from_json(f.at("id")) : std::nullopt;
   if (!id) return Status::InvalidArgument("ticket field: no usable id");
   TicketFieldInfo out;
   out.id = *id;
@@ -95,7 +84,7 @@ Result<TicketFieldInfo> parse_ticket_field(const json& f) {
     for (const auto& o : *it) {
       if (!o.is_object()) continue;
       FieldOption option;
-      option.id = o.contains("id") ? id_of(o.at("id")).value_or(0) : 0;
+      option.id = o.contains("id") ? id_from_json(o.at("id")).value_or(0) : 0;
       option.name = string_of(o, "name");
       option.value = string_of(o, "value");
       out.options.push_back(std::move(option));

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "zendesk/json_ids.h"
+#include "zendesk/webhook_payload.h"
 #include "zendesk/webhook_signature.h"
 
 namespace tierd::zendesk {
@@ -14,46 +16,13 @@ using nlohmann::json;
 
 namespace {
 
-constexpr size_t kDescriptionLimit = 4096;
 constexpr int kMaxPages = 100;  // bound on next_page walks
-
-std::optional<int64_t> id_value(const json& v) {
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_number_unsigned()) return static_cast<int64_t>(v.get<uint64_t>());
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s.empty() || s.size() > 19) return std::nullopt;
-    size_t start = s[0] == '-' ? 1 : 0;
-    if (start == s.size()) return std::nullopt;
-    for (size_t i = start; i < s.size(); ++i) {
-      if (s[i] < '0' || s[i] > '9') return std::nullopt;
-    }
-    return std::stoll(s);
-  }
-  return std::nullopt;
-}
-
-// An optional id field: absent, null, "" and 0-like "none" are all nullopt.
-std::optional<int64_t> optional_id(const json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return std::nullopt;
-  return id_value(*it);
-}
 
 std::optional<Instant> optional_instant(const json& obj, const char* key) {
   auto it = obj.find(key);
   if (it == obj.end() || !it->is_string()) return std::nullopt;
   auto t = parse_instant(it->get<std::string>());
   return t.ok() ? std::optional<Instant>(*t) : std::nullopt;
-}
-
-// Cuts at 4 KiB without splitting a UTF-8 sequence.
-std::string truncate_utf8(std::string s, size_t limit) {
-  if (s.size() <= limit) return s;
-  size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
-  return s;
 }
 
 std::string percent_encode(const std::string& s) {
@@ -99,7 +68,7 @@ Result<TicketSnapshot> parse_zendesk_ticket(const json& t) {
   if (!t.is_object()) return Status::InvalidArgument("zendesk ticket: expected an object");
   try {
     TicketSnapshot s;
-    auto id = t.contains("id") ? id_value(t.at("id")) : std::nullopt;
+    auto id = t.contains("id") ? id_from_json(t.at("id")) : std::nullopt;
     if (!id || *id <= 0) return Status::InvalidArgument("zendesk ticket: no usable id");
     s.id = *id;
     if (auto it = t.find("status"); it != t.end() && it->is_string()) {
@@ -112,8 +81,8 @@ Result<TicketSnapshot> parse_zendesk_ticket(const json& t) {
         s.priority = parse_priority(it->get<std::string>());
       }
     }
-    s.group_id = optional_id(t, "group_id");
-    s.assignee_id = optional_id(t, "assignee_id");
+    s.group_id = optional_id_member(t, "group_id");
+    s.assignee_id = optional_id_member(t, "assignee_id");
     if (auto it = t.find("tags"); it != t.end()) {
       std::vector<std::string> tags;
       if (it->is_array()) {
@@ -136,11 +105,11 @@ Result<TicketSnapshot> parse_zendesk_ticket(const json& t) {
     }
     s.created_at = optional_instant(t, "created_at");
     s.updated_at = optional_instant(t, "updated_at");
-    s.requester_id = optional_id(t, "requester_id");
-    s.organization_id = optional_id(t, "organization_id");
-    s.form_id = optional_id(t, "ticket_form_id");
-    if (!s.form_id) s.form_id = optional_id(t, "form_id");
-    s.brand_id = optional_id(t, "brand_id");
+    s.requester_id = optional_id_member(t, "requester_id");
+    s.organization_id = optional_id_member(t, "organization_id");
+    s.form_id = optional_id_member(t, "ticket_form_id");
+    if (!s.form_id) s.form_id = optional_id_member(t, "form_id");
+    s.brand_id = optional_id_member(t, "brand_id");
     if (auto it = t.find("via"); it != t.end()) {
       if (it->is_object() && it->contains("channel") && it->at("channel").is_string()) {
         s.channel = it->at("channel").get<std::string>();
@@ -151,12 +120,12 @@ Result<TicketSnapshot> parse_zendesk_ticket(const json& t) {
     if (auto it = t.find("subject"); it != t.end() && it->is_string())
       s.subject = it->get<std::string>();
     if (auto it = t.find("description"); it != t.end() && it->is_string()) {
-      s.description = truncate_utf8(it->get<std::string>(), kDescriptionLimit);
+      s.description = truncate_utf8(it->get_ref<const std::string&>(), kMaxDescriptionBytes);
     }
     if (auto it = t.find("custom_fields"); it != t.end() && it->is_array()) {
       for (const auto& f : *it) {
         if (!f.is_object()) continue;
-        auto fid = f.contains("id") ? id_value(f.at("id")) : std::nullopt;
+        auto fid = f.contains("id") ? id_from_json(f.at("id")) : std::nullopt;
         if (!fid || !f.contains("value") || f.at("value").is_null()) continue;
         const json& v = f.at("value");
         s.custom_fields.push_back({*fid, v.is_string() ? v.get<std::string>() : v.dump()});
@@ -318,7 +287,7 @@ Result<JobStatus> ZendeskApiClient::job_status(const std::string& job_id) {
     for (const auto& r : *it) {
       if (!r.is_object()) continue;
       BulkItemResult item;
-      item.ticket_id = r.contains("id") ? id_value(r["id"]).value_or(0) : 0;
+      item.ticket_id = r.contains("id") ? id_from_json(r["id"]).value_or(0) : 0;
       const bool has_error = r.contains("error") && !r["error"].is_null();
       item.success = r.contains("success") && r["success"].is_boolean() ? r["success"].get<bool>()
                                                                         : !has_error;
@@ -398,8 +367,8 @@ Result<std::vector<GroupMember>> ZendeskApiClient::group_memberships(GroupId gro
     auto answer = call("GET", path, nullptr);
     if (!answer.ok()) return answer.status();
     for (const auto& m : answer->value("group_memberships", json::array())) {
-      auto user = optional_id(m, "user_id");
-      auto g = optional_id(m, "group_id");
+      auto user = optional_id_member(m, "user_id");
+      auto g = optional_id_member(m, "group_id");
       if (user) members.push_back({*user, g.value_or(group)});
     }
     const json next = answer->value("next_page", json(nullptr));
@@ -412,7 +381,7 @@ Result<UserInfo> ZendeskApiClient::current_user() {
   auto answer = call("GET", "/api/v2/users/me.json", nullptr);
   if (!answer.ok()) return answer.status();
   const json user = answer->value("user", json::object());
-  auto id = optional_id(user, "id");
+  auto id = optional_id_member(user, "id");
   if (!id) return Status::Unavailable("zendesk users/me: answer without a user id");
   UserInfo info;
   info.id = *id;
@@ -434,7 +403,7 @@ Result<std::vector<UserInfo>> ZendeskApiClient::users_by_ids(const std::vector<U
     if (!answer.ok()) return answer.status();
     try {
       for (const auto& u : answer->value("users", json::array())) {
-        auto id = optional_id(u, "id");
+        auto id = optional_id_member(u, "id");
         if (!id) continue;
         UserInfo info;
         info.id = *id;

@@ -5,6 +5,8 @@
 
 #include "zendesk/webhook_payload.h"
 
+#include "zendesk/json_ids.h"
+
 #include <algorithm>
 
 #include <openssl/evp.h>
@@ -12,9 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
-#include <charconv>
-#include <cmath>
-#include <limits>
 #include <utility>
 
 namespace tierd::zendesk {
@@ -105,36 +104,12 @@ std::string string_or_empty(const json* v) {
   return v != nullptr && v->is_string() ? v->get_ref<const std::string&>() : std::string();
 }
 
-std::optional<int64_t> parse_int64_text(std::string_view text) {
-  text = trim(text);
-  if (text.empty()) return std::nullopt;
-  int64_t out = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return out;
+std::optional<int64_t> parse_id(const json* v) {
+  return v == nullptr ? std::nullopt : id_from_json(*v);
 }
 
-// An id given as a number or as a string of digits. "" and null mean none;
-// anything that is not a whole number in range is treated as none as well.
-std::optional<int64_t> parse_id(const json* v) {
-  if (v == nullptr) return std::nullopt;
-  if (v->is_number_unsigned()) {
-    uint64_t u = v->get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
-    return static_cast<int64_t>(u);
-  }
-  if (v->is_number_integer()) return v->get<int64_t>();
-  if (v->is_number_float()) {
-    double d = v->get<double>();
-    // 2^63 is exactly representable; anything at or above it does not fit.
-    if (!std::isfinite(d) || d != std::floor(d) || d >= 9223372036854775808.0 ||
-        d < -9223372036854775808.0) {
-      return std::nullopt;
-    }
-    return static_cast<int64_t>(d);
-  }
-  if (v->is_string()) return parse_int64_text(v->get_ref<const std::string&>());
-  return std::nullopt;
+std::optional<int64_t> optional_id(const json* v) {
+  return v == nullptr ? std::nullopt : optional_id_from_json(*v);
 }
 
 bool nesting_exceeds(const json& v, int budget) {
@@ -193,7 +168,7 @@ std::vector<UserId> user_list(const json* v) {
   if (v == nullptr || !v->is_array()) return users;
   for (const auto& u : *v) {
     auto id = u.is_object() ? parse_id(member(&u, "id")) : parse_id(&u);
-    if (id) users.push_back(*id);
+    if (id && *id > 0) users.push_back(*id);
   }
   return users;
 }
@@ -232,7 +207,7 @@ std::vector<CustomFieldValue> custom_field_list(const json* v) {
   if (v == nullptr || !v->is_array()) return fields;
   for (const auto& f : *v) {
     auto id = parse_id(member(&f, "id"));
-    if (!id) continue;
+    if (!id || *id <= 0) continue;
     fields.push_back({*id, value_text(member(&f, "value")).value_or("")});
   }
   return fields;
@@ -242,18 +217,18 @@ std::vector<CustomFieldValue> custom_field_list(const json* v) {
 void fill_common_snapshot(const json& t, TicketSnapshot& s) {
   s.status = status_field(member(&t, "status"));
   s.priority = priority_field(member(&t, "priority"));
-  s.group_id = parse_id(member(&t, "group_id"));
-  s.assignee_id = parse_id(member(&t, "assignee_id"));
+  s.group_id = optional_id(member(&t, "group_id"));
+  s.assignee_id = optional_id(member(&t, "assignee_id"));
   if (is_tag_list(member(&t, "tags"))) {
     s.tags = tag_list(member(&t, "tags"));
     s.tags_known = true;
   }
   s.created_at = instant_field(member(&t, "created_at"));
   s.updated_at = instant_field(member(&t, "updated_at"));
-  s.requester_id = parse_id(member(&t, "requester_id"));
-  s.organization_id = parse_id(member(&t, "organization_id"));
-  s.form_id = parse_id(member(&t, "form_id"));
-  s.brand_id = parse_id(member(&t, "brand_id"));
+  s.requester_id = optional_id(member(&t, "requester_id"));
+  s.organization_id = optional_id(member(&t, "organization_id"));
+  s.form_id = optional_id(member(&t, "form_id"));
+  s.brand_id = optional_id(member(&t, "brand_id"));
   s.subject = string_or_empty(member(&t, "subject"));
   s.description = truncate_utf8(string_or_empty(member(&t, "description")), kMaxDescriptionBytes);
   s.custom_fields = custom_field_list(member(&t, "custom_fields"));
@@ -273,7 +248,7 @@ std::optional<TicketId> ticket_id_from_subject(const json* subject) {
   if (subject == nullptr || !subject->is_string()) return std::nullopt;
   std::string_view s = subject->get_ref<const std::string&>();
   if (!starts_with(s, kTicketSubjectPrefix)) return std::nullopt;
-  return parse_int64_text(s.substr(kTicketSubjectPrefix.size()));
+  return int64_from_text(s.substr(kTicketSubjectPrefix.size()));
 }
 
 std::optional<std::string> id_text(const json* v) {
@@ -324,7 +299,7 @@ Result<ParsedDelivery> map_ticket_event(const json& root, std::string type, std:
     e.ticket.id = *ticket_id;
     fill_common_snapshot(*detail, e.ticket);
     e.ticket.channel = normalize_channel(string_or_empty(member(member(detail, "via"), "channel")));
-    e.actor_id = parse_id(member(detail, "actor_id"));
+    e.actor_id = optional_id(member(detail, "actor_id"));
   }
   if (auto t = instant_field(member(&root, "time"))) {
     e.time = *t;
@@ -347,14 +322,14 @@ Result<ParsedDelivery> map_ticket_event(const json& root, std::string type, std:
       break;
     case EventKind::kCustomFieldChanged: {
       const json* field = member(change, "custom_field");
-      if (auto id = parse_id(member(field, "id"))) {
+      if (auto id = optional_id(member(field, "id")); id && *id > 0) {
         auto value = value_text(member(field, "value"));
         e.custom_field = CustomFieldValue{*id, value.value_or(e.current.value_or(""))};
       }
       break;
     }
     case EventKind::kMerged:
-      e.merge_target = parse_id(member(change, "target_ticket_id"));
+      e.merge_target = optional_id(member(change, "target_ticket_id"));
       break;
     case EventKind::kCommentAdded: {
       const json* comment = member(change, "comment");
@@ -364,7 +339,7 @@ Result<ParsedDelivery> map_ticket_event(const json& root, std::string type, std:
         const json* is_public = member(comment, "is_public");
         c.is_public = is_public != nullptr && is_public->is_boolean() && is_public->get<bool>();
         const json* author = member(comment, "author");
-        c.author_id = parse_id(member(author, "id"));
+        c.author_id = optional_id(member(author, "id"));
         const json* staff = member(author, "is_staff");
         c.author_is_staff = staff != nullptr && staff->is_boolean() && staff->get<bool>();
         e.comment = std::move(c);
@@ -407,7 +382,7 @@ Result<ParsedDelivery> map_trigger_body(const json& root, std::string_view body,
   fill_common_snapshot(*ticket, e.ticket);
   e.ticket.channel = normalize_channel(string_or_empty(member(ticket, "via")));
   if (e.ticket.subject.empty()) e.ticket.subject = string_or_empty(member(ticket, "title"));
-  e.actor_id = parse_id(member(&root, "current_user_id"));
+  e.actor_id = optional_id(member(&root, "current_user_id"));
   e.time = e.ticket.updated_at.value_or(meta.received_at);
 
   if (usable_invocation_id(meta.invocation_id)) {

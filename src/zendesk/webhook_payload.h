@@ -22,10 +22,14 @@
 //                  "updated_at": "{{ticket.updated_at_with_timestamp}}",
 //                  "via": "{{ticket.via}}", ...},
 //       "current_user_id": "{{current_user.id}}"}
-//    ids may be strings or numbers ("" = none), status in any case ("Open",
+//    ids may be strings or numbers ("", "0" and 0 = none), status in any case ("Open",
 //    "On-hold"), priority "" = none, tags a space-separated string or an
-//    array, `via` a display name ("Web Form" becomes channel "web_form").
-//    The result is a kSnapshot event. Its event_id is the
+//    array, `via` a display name ("Web Form" becomes channel "web_form"),
+//    updated_at any ISO-8601 form. The placeholder above renders to the
+//    minute ("2013-12-12T05:35Z"), read as the start of that minute; a
+//    delivery whose minute is that of a mirror stamped to the second later
+//    in it counts as stale, and the reconciler's export (stamped to the
+//    second) brings any change it carried. The result is a kSnapshot event. Its event_id is the
 //    x-zendesk-webhook-invocation-id header when present, otherwise
 //    "trigger:<ticket id>:<updated_at text>:<first 16 hex of sha256(body)>",
 //    so a redelivery of the same body is still recognised as a duplicate.

@@ -26,6 +26,21 @@ TEST_CASE("applies numeric offsets", "[time]") {
   CHECK(*c == *b);
 }
 
+TEST_CASE("parses every form Zendesk renders, minutes without seconds included", "[time]") {
+  // {{ticket.updated_at_with_timestamp}} renders to the minute: "2013-12-12T05:35Z".
+  auto minutes = parse_instant("2013-12-12T05:35Z");
+  REQUIRE(minutes.ok());
+  CHECK(format_instant(*minutes) == "2013-12-12T05:35:00Z");
+  CHECK(*parse_instant("2013-12-12T06:35+01:00") == *minutes);
+  CHECK(*parse_instant("2013-12-12T00:35-0500") == *minutes);
+  CHECK(*parse_instant("2013-12-12T07:35+02") == *minutes);
+  CHECK(*parse_instant("2013-12-12t05:35z") == *minutes);
+  auto fraction = parse_instant("2013-12-12T05:35:07.123456Z");
+  REQUIRE(fraction.ok());
+  CHECK(*fraction - *minutes == 7123ms);
+  CHECK(*parse_instant("2013-12-12 05:35:07+00:00") == *minutes + 7s);
+}
+
 TEST_CASE("rejects instants without a zone or with bad fields", "[time]") {
   CHECK_FALSE(parse_instant("2025-03-10T09:22:41").ok());
   CHECK_FALSE(parse_instant("2025-02-30T09:22:41Z").ok());
@@ -33,6 +48,13 @@ TEST_CASE("rejects instants without a zone or with bad fields", "[time]") {
   CHECK_FALSE(parse_instant("").ok());
   CHECK_FALSE(parse_instant("1741598561").ok());
   CHECK_FALSE(parse_instant("2025-03-10T09:22:41Zjunk").ok());
+  CHECK_FALSE(parse_instant("2025-03-10T09:22").ok());
+  CHECK_FALSE(parse_instant("2025-03-10T09Z").ok());
+  CHECK_FALSE(parse_instant("2025-03-10T09:22:Z").ok());
+  CHECK_FALSE(parse_instant("2025-03-10T09:22:41.Z").ok());
+  CHECK_FALSE(parse_instant("2025-03-10T09:22+1").ok());
+  CHECK_FALSE(parse_instant("2025-03-10T09:22+01:6").ok());
+  CHECK_FALSE(parse_instant("2025-03-10T09:22+25:00").ok());
 }
 
 TEST_CASE("parses config durations", "[time]") {

@@ -155,7 +155,7 @@ TEST_CASE("the fixtures' signature vectors are accepted over HTTP", "[ingest]") 
       {"zendesk/ticket_comment_added_public_reply.json",
        "noUXddPjlTtUZ5JQo8RGqvT2drPTL3PNZzE/PwQ4kRI="},
       {"zendesk/trigger_body_rendered.json",
-       "FD+sj2j/ryv2aK5bYRzn7/KJK9BhsFZGG7PJ2Xjkjgw="},
+       "DRgMJCL5dVC1d5f3SGc85F/d3qJhdWp9lKZgtFYPw0A="},
   };
   for (const auto& row : rows) {
     INFO(row.file);

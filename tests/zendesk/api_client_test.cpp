@@ -148,6 +148,22 @@ TEST_CASE("parse_zendesk_ticket reads REST tickets with numeric or string ids an
         StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("\"0\" and 0 are no id wherever an id can be empty", "[api_client]") {
+  json rest = {{"id", "48213"},       {"status", "open"},         {"assignee_id", "0"},
+               {"group_id", 0},       {"organization_id", "0"},   {"requester_id", 902001},
+               {"brand_id", "0"},     {"ticket_form_id", nullptr}, {"tags", json::array()}};
+  auto s = zendesk::parse_zendesk_ticket(rest);
+  REQUIRE(s.ok());
+  CHECK_FALSE(s->assignee_id.has_value());
+  CHECK_FALSE(s->group_id.has_value());
+  CHECK_FALSE(s->organization_id.has_value());
+  CHECK_FALSE(s->brand_id.has_value());
+  CHECK_FALSE(s->form_id.has_value());
+  CHECK(s->requester_id == 902001);
+  CHECK_FALSE(zendesk::parse_zendesk_ticket(json{{"id", "0"}}).ok());
+  CHECK_FALSE(zendesk::parse_zendesk_ticket(json{{"id", "99999999999999999999"}}).ok());
+}
+
 TEST_CASE("HTTP answers map to the HelpdeskApi status codes", "[api_client]") {
   CHECK(zendesk::status_from_http(200, "", "x").ok());
   CHECK(zendesk::status_from_http(401, "", "x").code() == StatusCode::kUnauthenticated);

@@ -165,7 +165,10 @@ TEST_CASE("maps the rendered trigger body to a snapshot", "[webhook_payload]") {
   CHECK(e.type == "zendesk_trigger");
   CHECK(e.event_id == "8350205582");
   CHECK(e.ticket_id == 48213);
-  CHECK(e.time == *parse_instant("2025-03-10T09:00:04Z"));
+  // {{ticket.updated_at_with_timestamp}} renders to the minute.
+  REQUIRE(e.ticket.updated_at.has_value());
+  CHECK(*e.ticket.updated_at == *parse_instant("2025-03-10T09:00:00Z"));
+  CHECK(e.time == *e.ticket.updated_at);
   CHECK(e.actor_id == 902001);
   REQUIRE(e.has_snapshot);
   CHECK(e.ticket.status == TicketStatus::kOpen);
@@ -177,12 +180,39 @@ TEST_CASE("maps the rendered trigger body to a snapshot", "[webhook_payload]") {
   CHECK(e.ticket.channel == "web_form");
 }
 
+TEST_CASE("a trigger body's updated_at is read in every ISO-8601 form", "[webhook_payload]") {
+  const Instant at_seconds = *parse_instant("2025-03-10T09:00:04Z");
+  struct Row {
+    const char* file;
+    Instant updated_at;
+    const char* subject;
+  };
+  const Row rows[] = {
+      {"zendesk/trigger_body_rendered.json", at_seconds - std::chrono::seconds(4), ""},
+      {"zendesk/trigger_updated_at_seconds.json", at_seconds,
+       "Remboursement de la commande 7731 échoué"},
+      {"zendesk/trigger_updated_at_fraction.json", at_seconds + std::chrono::milliseconds(250),
+       "注文 7731 の返金"},
+      {"zendesk/trigger_updated_at_offset.json", at_seconds,
+       "Rückerstattung für Bestellung 7731"},
+  };
+  for (const auto& row : rows) {
+    INFO(row.file);
+    TicketEvent e = expect_event(testing::read_fixture(row.file));
+    REQUIRE(e.ticket.updated_at.has_value());
+    CHECK(*e.ticket.updated_at == row.updated_at);
+    CHECK(e.time == row.updated_at);
+    CHECK(e.ticket.subject == row.subject);
+    CHECK(e.ticket.group_id == 114001);
+  }
+}
+
 TEST_CASE("a trigger body without an invocation id gets a stable derived event id",
           "[webhook_payload]") {
   std::string body = testing::read_fixture("zendesk/trigger_body_rendered.json");
   TicketEvent a = expect_event(body);
   TicketEvent b = expect_event(body);
-  CHECK(a.event_id == "trigger:48213:2025-03-10T09:00:04Z:" + sha256_hex_prefix(body, 16));
+  CHECK(a.event_id == "trigger:48213:2025-03-10T09:00Z:" + sha256_hex_prefix(body, 16));
   CHECK(sha256_hex_prefix(body, 16).size() == 16);
   CHECK(a.event_id == b.event_id);
   std::string other = body;
@@ -271,6 +301,61 @@ TEST_CASE("null and empty ids mean none", "[webhook_payload]") {
   CHECK_FALSE(e.ticket.group_id.has_value());
   CHECK_FALSE(e.ticket.assignee_id.has_value());
   CHECK_FALSE(e.ticket.organization_id.has_value());
+}
+
+TEST_CASE("\"0\" and 0 mean none for every id that can be empty", "[webhook_payload]") {
+  // Zendesk's documented user-event payloads write an empty id as "0"
+  // ("organization_id": "0", "default_group_id": "0"); the same spelling in
+  // a ticket payload must never become user or group 0.
+  json d = detail_48213();
+  d["group_id"] = "0";
+  d["assignee_id"] = 0;
+  d["organization_id"] = "0";
+  d["requester_id"] = "0";
+  d["brand_id"] = "0";
+  d["form_id"] = 0;
+  d["actor_id"] = "0";
+  TicketEvent created = expect_event(envelope("created", d).dump());
+  CHECK_FALSE(created.ticket.group_id.has_value());
+  CHECK_FALSE(created.ticket.assignee_id.has_value());
+  CHECK_FALSE(created.ticket.organization_id.has_value());
+  CHECK_FALSE(created.ticket.requester_id.has_value());
+  CHECK_FALSE(created.ticket.brand_id.has_value());
+  CHECK_FALSE(created.ticket.form_id.has_value());
+  CHECK_FALSE(created.actor_id.has_value());
+
+  // The system actor stays -1.
+  d["actor_id"] = "-1";
+  CHECK(expect_event(envelope("created", d).dump()).actor_id == -1);
+
+  // A change to "0" clears the field in the mirror.
+  TicketEvent unassigned = expect_event(
+      envelope("agent_assignment_changed", d, {{"previous", "500120"}, {"current", "0"}}).dump());
+  TicketSnapshot before;
+  before.assignee_id = 500120;
+  before.group_id = 114001;
+  CHECK_FALSE(apply_change(before, unassigned).assignee_id.has_value());
+  TicketEvent no_group = expect_event(
+      envelope("group_assignment_changed", d, {{"previous", "114001"}, {"current", 0}}).dump());
+  CHECK_FALSE(apply_change(before, no_group).group_id.has_value());
+
+  // Nobody is user 0 in a follower list.
+  TicketEvent followers = expect_event(
+      envelope("followers_changed", d, {{"users_added", {"0", "500120", 0}}, {"users_removed", {"0"}}})
+          .dump());
+  CHECK(followers.users_added == std::vector<UserId>{500120});
+  CHECK(followers.users_removed.empty());
+
+  // A trigger body renders an empty placeholder as "" or "0" alike.
+  json trigger = {{"source", "zendesk_trigger"},
+                  {"ticket", {{"id", "48213"}, {"status", "Open"}, {"assignee_id", "0"},
+                              {"group_id", "0"}, {"organization_id", "0"}}},
+                  {"current_user_id", "0"}};
+  TicketEvent t = expect_event(trigger.dump());
+  CHECK_FALSE(t.ticket.assignee_id.has_value());
+  CHECK_FALSE(t.ticket.group_id.has_value());
+  CHECK_FALSE(t.ticket.organization_id.has_value());
+  CHECK_FALSE(t.actor_id.has_value());
 }
 
 TEST_CASE("non-ASCII subject and description are kept byte-exact", "[webhook_payload]") {
@@ -394,6 +479,10 @@ TEST_CASE("an unknown ticket event type is ignored", "[webhook_payload]") {
 TEST_CASE("user and organization events are ignored", "[webhook_payload]") {
   expect_ignored(
       R"({"type":"zen:event-type:user.created","id":"u1","detail":{"id":"6596848315901"}})");
+  // The documented user payload, with its "0" for an empty id.
+  expect_ignored(R"({"type":"zen:event-type:user.default_group_changed","id":"u2",
+    "subject":"zen:user:6596848315901","detail":{"id":"6596848315901","organization_id":"0",
+    "default_group_id":"0","role":"END_USER"},"event":{"current":"0","previous":"360000"}})");
   expect_ignored(R"({"type":"zen:event-type:organization.created","id":"o1"})");
   expect_ignored(R"({"hello":"world"})");
   expect_ignored(R"({"type":42})");

@@ -32,7 +32,10 @@ TEST_CASE("reproduces the fixtures' signature vectors computed by openssl", "[si
       {"zendesk/ticket_comment_added_internal_note.json", 1430, "tLr2thO3soaexCGtMTAIb1oahZ37xCD1p7UujA9PQQ0="},
       {"zendesk/ticket_comment_added_public_reply.json", 1395, "noUXddPjlTtUZ5JQo8RGqvT2drPTL3PNZzE/PwQ4kRI="},
       {"zendesk/trigger_body_template.json", 448, "X17HZIvbsB+OvgbXjXTkjjQ7jarjFxgKJctxdQboC08="},
-      {"zendesk/trigger_body_rendered.json", 342, "FD+sj2j/ryv2aK5bYRzn7/KJK9BhsFZGG7PJ2Xjkjgw="},
+      {"zendesk/trigger_body_rendered.json", 339, "DRgMJCL5dVC1d5f3SGc85F/d3qJhdWp9lKZgtFYPw0A="},
+      {"zendesk/trigger_updated_at_seconds.json", 403, "q3uZLH9ZdtphrBGW8bc4JMNz14PNOsHV47kCgdnxGcc="},
+      {"zendesk/trigger_updated_at_fraction.json", 418, "Tz+OCmqwub4LpLjBP8tl9ULAGdlfrNxh31gOtphtoQ8="},
+      {"zendesk/trigger_updated_at_offset.json", 435, "Z4q3PARXWfp4d159JcuPKb93nrRH4vvGm9w8skyWxLM="},
   };
   for (const auto& row : rows) {
     INFO(row.file);
