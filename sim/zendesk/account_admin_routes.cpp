@@ -50,51 +50,29 @@ SimResponse SimService::api_webhooks(const SimRequest& request, const std::vecto
   const std::string& m = request.method;
   MutexLock lock(mutex_);
   if (p.size() == 1 && m == "GET") {
-    // Cursor paging: page[size] (1..100), page[after] = the last id seen.
-    int64_t size = 100;
-    if (auto it = request.query.find("page[size]"); it != request.query.end()) {
-      auto n = numeric(it->second);
-      if (!n || *n < 1 || *n > 100) {
-        return api_error(webhook_error(400, "InvalidPaginationParameter",
-                                       "page[size] must be between 1 and 100"));
-      }
-      size = *n;
-    }
-    std::string after;
-    if (auto it = request.query.find("page[after]"); it != request.query.end()) after = it->second;
+    // The Webhooks API pages by cursor only, and filters by name.
     std::string name_contains;
     if (auto it = request.query.find("filter[name_contains]"); it != request.query.end()) {
       name_contains = lower(it->second);
     }
-    json list = json::array();
-    bool has_more = false;
-    std::string last;
-    for (auto it = after.empty() ? state_.webhooks.begin() : state_.webhooks.upper_bound(after);
-         it != state_.webhooks.end(); ++it) {
-      const SimWebhook& w = it->second;
+    std::vector<const SimWebhook*> listed;
+    std::vector<std::string> keys;
+    for (const auto& [id, w] : state_.webhooks) {
       if (!name_contains.empty() && lower(w.name).find(name_contains) == std::string::npos) {
         continue;
       }
-      if (static_cast<int64_t>(list.size()) == size) {
-        has_more = true;
-        break;
-      }
-      list.push_back(webhook_json(w));
-      last = w.id;
+      listed.push_back(&w);
+      keys.push_back(id);
     }
-    json next = nullptr;
-    if (has_more) {
-      std::string url = base_url_ + "/api/v2/webhooks?page%5Bsize%5D=" + std::to_string(size) +
-                        "&page%5Bafter%5D=" + last;
-      if (!name_contains.empty()) url += "&filter%5Bname_contains%5D=" + name_contains;
-      next = url;
+    SimRequest paged = request;
+    if (!wants_cursor_paging(paged)) paged.query["page[size]"] = "100";
+    CursorPage page = cursor_paginate(paged, keys, base_url_ + "/api/v2/webhooks");
+    if (!page.error.empty()) {
+      return api_error(webhook_error(400, "InvalidPaginationParameter", page.error));
     }
-    return json_response(200, {{"webhooks", list},
-                               {"meta",
-                                {{"has_more", has_more},
-                                 {"after_cursor", last.empty() ? json(nullptr) : json(last)},
-                                 {"before_cursor", list.empty() ? json(nullptr) : list[0]["id"]}}},
-                               {"links", {{"next", next}, {"prev", nullptr}}}});
+    json list = json::array();
+    for (size_t i = page.begin; i < page.end; ++i) list.push_back(webhook_json(*listed[i]));
+    return json_response(200, {{"webhooks", list}, {"meta", page.meta}, {"links", page.links}});
   }
   if (p.size() == 1 && m == "POST") {
     SimWebhook w;
@@ -167,15 +145,15 @@ SimResponse SimService::api_ticket_fields(const SimRequest& request,
     std::stable_sort(
         fields.begin(), fields.end(),
         [](const SimTicketField* a, const SimTicketField* b) { return a->position < b->position; });
-    Page page = paginate(request, fields.size(), base_url_ + "/api/v2/ticket_fields.json");
-    json list = json::array();
-    for (size_t i = page.begin; i < page.end; ++i) {
-      list.push_back(ticket_field_json(*fields[i], base_url_));
-    }
-    return json_response(200, {{"ticket_fields", list},
-                               {"next_page", page.next_page},
-                               {"previous_page", page.previous_page},
-                               {"count", fields.size()}});
+    // Zendesk documents cursor paging for this endpoint, and no offset
+    // paging: without page[size] every field comes in one answer. The
+    // renderer runs under this lock; it reads a copy of base_url_ so that the
+    // thread-safety analysis, which cannot follow the lambda, sees no access.
+    const std::string base = base_url_;
+    return list_response(
+        request, "ticket_fields", cursor_keys(fields, [](const SimTicketField* f) { return f->id; }),
+        base + "/api/v2/ticket_fields.json",
+        [&](size_t i) { return ticket_field_json(*fields[i], base); }, WithoutCursor::kAll);
   }
   if (p.size() == 1 && m == "POST") return create_ticket_field_locked(body, std::nullopt);
   if (p.size() != 2) return error_response(404, "InvalidEndpoint", "Not found");

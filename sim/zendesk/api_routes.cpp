@@ -101,14 +101,10 @@ SimResponse SimService::api_comments(int64_t id, const SimRequest& request) {
   if (order != request.query.end() && order->second == "desc") {
     std::reverse(comments.begin(), comments.end());
   }
-  Page page = paginate(request, comments.size(),
-                       base_url_ + "/api/v2/tickets/" + std::to_string(id) + "/comments.json");
-  json list = json::array();
-  for (size_t i = page.begin; i < page.end; ++i) list.push_back(comment_json(*comments[i]));
-  return json_response(200, {{"comments", list},
-                             {"next_page", page.next_page},
-                             {"previous_page", page.previous_page},
-                             {"count", comments.size()}});
+  return list_response(
+      request, "comments", cursor_keys(comments, [](const SimComment* c) { return c->id; }),
+      base_url_ + "/api/v2/tickets/" + std::to_string(id) + "/comments.json",
+      [&](size_t i) { return comment_json(*comments[i]); });
 }
 
 SimResponse SimService::api_tags(int64_t id, const std::string& method, const json& body) {
@@ -131,74 +127,6 @@ SimResponse SimService::api_tags(int64_t id, const std::string& method, const js
   if (!changes.ok()) return status_response(changes.status());
   emit_events_locked(id, *changes, kApiUserId);
   return json_response(method == "POST" ? 201 : 200, {{"tags", state_.tickets.at(id).tags}});
-}
-
-SimResponse SimService::api_update_many(const SimRequest& request, const json& body) {
-  std::vector<std::pair<int64_t, json>> items;
-  WriteForm form;
-  auto ids_param = request.query.find("ids");
-  if (ids_param != request.query.end()) {
-    form = WriteForm::kBulk;
-    const json& fields = ticket_object(body);
-    if (!fields.is_object()) {
-      return error_response(400, "InvalidParameter", "bulk update needs {\"ticket\":{}}");
-    }
-    std::istringstream in(ids_param->second);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-      if (item.empty()) continue;
-      if (item.size() > 18 || !std::all_of(item.begin(), item.end(), ::isdigit)) {
-        return error_response(400, "InvalidParameter", "ids: expected comma-separated ids");
-      }
-      items.emplace_back(std::stoll(item), fields);
-    }
-  } else {
-    form = WriteForm::kBatch;
-    auto tickets = body.find("tickets");
-    if (tickets == body.end() || !tickets->is_array()) {
-      return error_response(400, "InvalidParameter", "expected ?ids= or {\"tickets\":[]}");
-    }
-    for (const auto& t : *tickets) {
-      if (!t.is_object() || !t.contains("id") || !t["id"].is_number_integer()) {
-        return error_response(400, "InvalidParameter", "each ticket needs an id");
-      }
-      json fields = t;
-      fields.erase("id");
-      items.emplace_back(t["id"].get<int64_t>(), std::move(fields));
-    }
-  }
-  if (items.empty()) return error_response(400, "InvalidParameter", "no tickets to update");
-  if (items.size() > 100) {
-    return error_response(400, "TooManyValues", "at most 100 tickets per update_many request");
-  }
-  MutexLock lock(mutex_);
-  int active = 0;
-  for (const auto& [id, job] : jobs_) {
-    if (job.status == "queued" || job.status == "working") ++active;
-  }
-  if (active >= options_.max_queued_jobs) {
-    SimResponse r = error_response(429, "TooManyJobs", "Number of allowed queued jobs exceeded");
-    r.headers.emplace_back("Retry-After", "5");
-    return r;
-  }
-  Job job;
-  job.id = random_hex_id(rng_);
-  std::transform(job.id.begin(), job.id.end(), job.id.begin(), ::tolower);
-  job.form = form;
-  job.items = std::move(items);
-  const std::string id = job.id;
-  jobs_[id] = std::move(job);
-  job_queue_.push_back(id);
-  job_worker_.wake();
-  spdlog::info("event=job_queued job={} total={}", id, jobs_[id].items.size());
-  return json_response(200, {{"job_status", job_json_locked(jobs_[id])}});
-}
-
-SimResponse SimService::api_job_status(const std::string& id) {
-  MutexLock lock(mutex_);
-  auto it = jobs_.find(id);
-  if (it == jobs_.end()) return error_response(404, "RecordNotFound", "Not found");
-  return json_response(200, {{"job_status", job_json_locked(it->second)}});
 }
 
 SimResponse SimService::api_export(const SimRequest& request) {
@@ -300,13 +228,11 @@ SimResponse SimService::api_users(const std::vector<std::string>& p, const SimRe
   for (const auto& [id, u] : state_.users) {
     if (role.empty() || u.role == role) users.push_back(&u);
   }
-  Page page = paginate(request, users.size(), base_url_ + "/api/v2/users.json");
-  json list = json::array();
-  for (size_t i = page.begin; i < page.end; ++i) list.push_back(user_json(*users[i], base_url_));
-  return json_response(200, {{"users", list},
-                             {"next_page", page.next_page},
-                             {"previous_page", page.previous_page},
-                             {"count", users.size()}});
+  // A copy: the renderer runs under the lock, but the analysis cannot follow it.
+  const std::string base = base_url_;
+  return list_response(request, "users", cursor_keys(users, [](const SimUser* u) { return u->id; }),
+                       base + "/api/v2/users.json",
+                       [&](size_t i) { return user_json(*users[i], base); });
 }
 
 SimResponse SimService::memberships_locked(std::optional<int64_t> group, const SimRequest& request,
@@ -315,15 +241,10 @@ SimResponse SimService::memberships_locked(std::optional<int64_t> group, const S
   for (const auto& [id, m] : state_.memberships) {
     if (!group || m.group_id == *group) list.push_back(&m);
   }
-  Page page = paginate(request, list.size(), url);
-  json out = json::array();
-  for (size_t i = page.begin; i < page.end; ++i) {
-    out.push_back(membership_json(*list[i], base_url_));
-  }
-  return json_response(200, {{"group_memberships", out},
-                             {"next_page", page.next_page},
-                             {"previous_page", page.previous_page},
-                             {"count", list.size()}});
+  const std::string base = base_url_;  // see api_users()
+  return list_response(request, "group_memberships",
+                       cursor_keys(list, [](const SimMembership* m) { return m->id; }), url,
+                       [&](size_t i) { return membership_json(*list[i], base); });
 }
 
 SimResponse SimService::api_groups(const std::vector<std::string>& p, const SimRequest& request) {
@@ -333,17 +254,13 @@ SimResponse SimService::api_groups(const std::vector<std::string>& p, const SimR
     return memberships_locked(std::nullopt, request, base_url_ + "/api/v2/group_memberships.json");
   }
   if (p.size() == 1) {
-    Page page = paginate(request, state_.groups.size(), base_url_ + "/api/v2/groups.json");
-    json out = json::array();
-    size_t i = 0;
-    for (const auto& [id, g] : state_.groups) {
-      if (i >= page.begin && i < page.end) out.push_back(group_json(g, base_url_));
-      ++i;
-    }
-    return json_response(200, {{"groups", out},
-                               {"next_page", page.next_page},
-                               {"previous_page", page.previous_page},
-                               {"count", state_.groups.size()}});
+    std::vector<const SimGroup*> groups;
+    for (const auto& [id, g] : state_.groups) groups.push_back(&g);
+    const std::string base = base_url_;  // see api_users()
+    return list_response(request, "groups",
+                         cursor_keys(groups, [](const SimGroup* g) { return g->id; }),
+                         base + "/api/v2/groups.json",
+                         [&](size_t i) { return group_json(*groups[i], base); });
   }
   if (p[1].size() > 18 || !std::all_of(p[1].begin(), p[1].end(), ::isdigit)) {
     return error_response(404, "RecordNotFound", "Not found");

@@ -213,7 +213,7 @@ SimResponse SimService::route_api(const SimRequest& request, const std::vector<s
     if (id && p.size() == 3 && p[2] == "comments" && m == "GET") return api_comments(*id, request);
     if (id && p.size() == 3 && p[2] == "tags") return api_tags(*id, m, body);
   }
-  if (p.size() == 2 && p[0] == "job_statuses" && m == "GET") return api_job_status(p[1]);
+  if (!p.empty() && p[0] == "job_statuses" && m == "GET") return api_job_statuses(request, p);
   if (p.size() == 3 && p[0] == "incremental" && p[1] == "tickets" && p[2] == "cursor" &&
       m == "GET") {
     return api_export(request);
@@ -258,68 +258,6 @@ void SimService::record_request(const SimRequest& request, int status) {
   request_log_.push_back(std::move(entry));
   // Bounded so a long demo does not grow without limit.
   if (request_log_.size() > 20000) request_log_.erase(request_log_.begin());
-}
-
-json SimService::job_json_locked(const Job& job) const {
-  const bool done = job.status == "completed" || job.status == "failed";
-  return {{"id", job.id},
-          {"url", base_url_ + "/api/v2/job_statuses/" + job.id + ".json"},
-          {"job_type", "bulk_update"},
-          {"total", static_cast<int>(job.items.size())},
-          {"progress", job.progress},
-          {"status", job.status},
-          {"message", done ? json("Completed at " + format_instant(now())) : json(nullptr)},
-          {"results", done ? job.results : json(nullptr)}};
-}
-
-void SimService::run_jobs() {
-  while (!job_worker_.stopping()) {
-    bool queued = false;
-    {
-      MutexLock lock(mutex_);
-      queued = !job_queue_.empty();
-    }
-    if (!queued) {
-      job_worker_.wait();
-      continue;
-    }
-    // A job starts a moment after it was accepted, like Zendesk's queue.
-    if (!job_worker_.sleep_for(options_.job_delay)) return;
-    run_next_job();
-  }
-}
-
-bool SimService::run_next_job() {
-  MutexLock lock(mutex_);
-  if (job_queue_.empty()) return false;
-  const std::string id = job_queue_.front();
-  job_queue_.pop_front();
-  Job& job = jobs_.at(id);
-  job.status = "working";
-  for (size_t i = 0; i < job.items.size(); ++i) {
-    const auto& [ticket_id, fields] = job.items[i];
-    WriteContext ctx{kApiUserId, "api", job.form, now()};
-    auto changes = apply_ticket_update(state_, ticket_id, fields, ctx);
-    json result = {{"id", ticket_id}, {"index", static_cast<int>(i)}};
-    if (changes.ok()) {
-      result["success"] = true;
-      result["status"] = "Updated";
-      result["action"] = "update";
-      emit_events_locked(ticket_id, *changes, kApiUserId);
-    } else {
-      result["success"] = false;
-      const Status s = changes.status();
-      result["error"] = s.code() == StatusCode::kConflict   ? "UpdateConflict"
-                        : s.code() == StatusCode::kNotFound ? "TicketNotFound"
-                                                            : "TicketUpdateFailed";
-      result["details"] = s.message();
-    }
-    job.results.push_back(std::move(result));
-    job.progress = static_cast<int>(i) + 1;
-  }
-  job.status = "completed";
-  spdlog::info("event=job_completed job={} total={}", job.id, job.items.size());
-  return true;
 }
 
 }  // namespace tierd::sim

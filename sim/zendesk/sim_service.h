@@ -7,17 +7,27 @@
 // Zendesk API (auth, rate limits and faults apply; ".json" suffix optional):
 //   POST /tickets  GET|PUT /tickets/{id}  GET /tickets/{id}/comments
 //   PUT|POST|DELETE /tickets/{id}/tags  PUT /tickets/update_many
-//   GET /job_statuses/{id}  GET /incremental/tickets/cursor
+//   GET /job_statuses (cursor or offset paging)  GET /job_statuses/{id}
+//   GET /job_statuses/show_many?ids=     results as documented: a success
+//                                        {"id","index","action","success":true,
+//                                        "status":"Updated"}, a failure {"id",
+//                                        "index","error","details"}; kept an hour
+//   GET /incremental/tickets/cursor
 //   GET /users (role=)  GET /users/{id|me}  GET /users/show_many?ids=
 //   GET /groups  GET /groups/{id}  GET /groups/{id}/memberships  GET /group_memberships
+//   GET /tickets/{id}/comments (sort_order=)
+//                                        lists page by cursor (page[size], page[after],
+//                                        page[before]; meta.has_more, links.next) or,
+//                                        without page[size], by offset (page, per_page)
 //   GET|POST /webhooks                   list (filter[name_contains], page[size],
 //                                        page[after]; meta.has_more/after_cursor,
 //                                        links.next) | create -> 201 {"webhook"}
 //   GET|PUT|PATCH|DELETE /webhooks/{id}  PUT/PATCH/DELETE answer 204
 //   GET|POST /webhooks/{id}/signing_secret  show | reset -> {"signing_secret":
 //                                        {"algorithm":"SHA256","secret"}}
-//   GET|POST /ticket_fields  GET|PUT /ticket_fields/{id}   (offset paging;
-//                                        system fields Subject..Assignee exist)
+//   GET|POST /ticket_fields  GET|PUT /ticket_fields/{id}   (cursor paging, or
+//                                        every field in one answer; system fields
+//                                        Subject..Assignee exist)
 // Every event goes to --webhook-url (signed with --webhook-secret) and also to
 // each active API-created webhook subscribed to its type, signed with that
 // webhook's own secret.
@@ -141,15 +151,19 @@ class SimService {
   const SimOptions& options() const { return options_; }
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct Job {
     std::string id;
-    std::string status = "queued";
+    std::string status = "queued";  // "queued", "working", "completed"
     WriteForm form = WriteForm::kBulk;
     std::vector<std::pair<int64_t, nlohmann::json>> items;
     nlohmann::json results = nlohmann::json::array();
     int progress = 0;
+    int64_t seq = 0;            // creation order
+    Clock::time_point runs_at;  // accepted + job_delay
+    Instant created_at;
+    std::optional<Instant> completed_at;
   };
-  using Clock = std::chrono::steady_clock;
 
   SimResponse handle_api(const SimRequest& request, const std::string& path);
   SimResponse route_api(const SimRequest& request, const std::vector<std::string>& parts);
@@ -161,14 +175,17 @@ class SimService {
   SimResponse api_update_ticket(int64_t id, const nlohmann::json& body);
   SimResponse api_comments(int64_t id, const SimRequest& request);
   SimResponse api_tags(int64_t id, const std::string& method, const nlohmann::json& body);
-  SimResponse api_update_many(const SimRequest& request, const nlohmann::json& body);
-  SimResponse api_job_status(const std::string& id);
   SimResponse api_export(const SimRequest& request);
   SimResponse api_users(const std::vector<std::string>& parts, const SimRequest& request);
   SimResponse api_groups(const std::vector<std::string>& parts, const SimRequest& request);
   // The group memberships (of `group`, or all), one page of them.
   SimResponse memberships_locked(std::optional<int64_t> group, const SimRequest& request,
                                  const std::string& url) const REQUIRES(mutex_);
+  // Bulk updates and their job statuses (job_routes.cpp).
+  SimResponse api_update_many(const SimRequest& request, const nlohmann::json& body)
+      EXCLUDES(mutex_);
+  SimResponse api_job_statuses(const SimRequest& request, const std::vector<std::string>& parts)
+      EXCLUDES(mutex_);
   // Account admin (account_admin_routes.cpp).
   SimResponse api_webhooks(const SimRequest& request, const std::vector<std::string>& parts,
                            const nlohmann::json& body);
@@ -182,6 +199,8 @@ class SimService {
   void emit_events_locked(int64_t ticket_id, const TicketChanges& changes, int64_t actor_id)
       REQUIRES(mutex_);
   nlohmann::json job_json_locked(const Job& job) const REQUIRES(mutex_);
+  // Forgets jobs older than Zendesk keeps them.
+  void expire_jobs_locked() REQUIRES(mutex_);
   void run_jobs();
   // Runs the oldest queued job; false when there was none.
   bool run_next_job() EXCLUDES(mutex_);
@@ -206,6 +225,7 @@ class SimService {
   std::mt19937_64 rng_ GUARDED_BY(mutex_);
   std::map<std::string, Job> jobs_ GUARDED_BY(mutex_);
   std::deque<std::string> job_queue_ GUARDED_BY(mutex_);
+  int64_t next_job_seq_ GUARDED_BY(mutex_) = 1;
   nlohmann::json request_log_ GUARDED_BY(mutex_) = nlohmann::json::array();
   int64_t next_request_seq_ GUARDED_BY(mutex_) = 1;
 

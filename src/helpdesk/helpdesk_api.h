@@ -42,11 +42,14 @@ struct TicketUpdate {
   std::optional<Instant> updated_stamp;      // safe update against this updated_at
 };
 
-// The outcome for one ticket of a bulk update job.
+// The outcome for one ticket of a bulk update job. What the vendor reports
+// for an item that lost to a concurrent change is not documented, so a
+// failed item says only that it failed (error and details for people).
 struct BulkItemResult {
   TicketId ticket_id = 0;
+  std::optional<size_t> index;  // its position in the submitted list, when reported
   bool success = false;
-  std::string error;  // vendor error text when !success ("conflict", ...)
+  std::string error;  // vendor error text when !success, with its details
 };
 
 struct JobStatus {
@@ -88,6 +91,20 @@ class HelpdeskApi {
   // Submits up to 100 updates as one asynchronous bulk job; returns its id.
   virtual Result<std::string> update_many(const std::vector<TicketUpdate>& updates) = 0;
   virtual Result<JobStatus> job_status(const std::string& job_id) = 0;
+  // Several jobs' statuses (unknown ids are left out). The default asks for
+  // each in turn; an implementation can answer them in one request.
+  virtual Result<std::vector<JobStatus>> job_statuses(const std::vector<std::string>& job_ids) {
+    std::vector<JobStatus> out;
+    for (const auto& id : job_ids) {
+      auto one = job_status(id);
+      if (one.ok()) {
+        out.push_back(std::move(one).value());
+      } else if (one.status().code() != StatusCode::kNotFound) {
+        return one.status();
+      }
+    }
+    return out;
+  }
   // True when one of the ticket's comments contains `marker` (used to check
   // whether a write whose outcome is unknown already applied).
   virtual Result<bool> has_comment_containing(TicketId id, const std::string& marker) = 0;

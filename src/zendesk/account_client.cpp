@@ -10,13 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxAccountPages = 100;  // bound on paging walks
-
-std::string path_of(const std::string& url) {
-  auto pos = url.find("/api/v2/");
-  return pos == std::string::npos ? url : url.substr(pos);
-}
-
 std::string hint_for(StatusCode code) {
   switch (code) {
     case StatusCode::kUnauthenticated:
@@ -162,18 +155,14 @@ Result<std::optional<TicketFieldInfo>> ZendeskAccountClient::ticket_field(int64_
 }
 
 Result<std::vector<TicketFieldInfo>> ZendeskAccountClient::ticket_fields() {
+  // The endpoint documents cursor paging only (no per_page/next_page).
   std::vector<TicketFieldInfo> fields;
-  std::string path = "/api/v2/ticket_fields.json?per_page=100";
-  for (int page = 0; page < kMaxAccountPages && !path.empty(); ++page) {
-    auto answer = call("GET", path, nullptr);
-    if (!answer.ok()) return answer.status();
-    for (const auto& f : answer->value("ticket_fields", json::array())) {
-      auto field = parse_ticket_field(f);
-      if (field.ok()) fields.push_back(std::move(*field));
-    }
-    const json next = answer->value("next_page", json(nullptr));
-    path = next.is_string() ? path_of(next.get<std::string>()) : "";
-  }
+  Status s = api_.for_each_listed("/api/v2/ticket_fields.json", "ticket_fields", [&](const json& f) {
+    auto field = parse_ticket_field(f);
+    if (field.ok()) fields.push_back(std::move(*field));
+    return true;
+  });
+  if (!s.ok()) return with_hint(s);
   return fields;
 }
 
@@ -201,20 +190,12 @@ Result<TicketFieldInfo> ZendeskAccountClient::set_field_options(
 
 Result<std::vector<WebhookInfo>> ZendeskAccountClient::webhooks() {
   std::vector<WebhookInfo> hooks;
-  std::string path = "/api/v2/webhooks?page%5Bsize%5D=100";
-  for (int page = 0; page < kMaxAccountPages && !path.empty(); ++page) {
-    auto answer = call("GET", path, nullptr);
-    if (!answer.ok()) return answer.status();
-    for (const auto& w : answer->value("webhooks", json::array())) {
-      auto hook = parse_webhook(w);
-      if (hook.ok()) hooks.push_back(std::move(*hook));
-    }
-    const json meta = answer->value("meta", json::object());
-    const json links = answer->value("links", json::object());
-    const bool more = meta.is_object() && meta.value("has_more", false);
-    const json next = links.is_object() ? links.value("next", json(nullptr)) : json(nullptr);
-    path = more && next.is_string() ? path_of(next.get<std::string>()) : "";
-  }
+  Status s = api_.for_each_listed("/api/v2/webhooks", "webhooks", [&](const json& w) {
+    auto hook = parse_webhook(w);
+    if (hook.ok()) hooks.push_back(std::move(*hook));
+    return true;
+  });
+  if (!s.ok()) return with_hint(s);
   return hooks;
 }
 

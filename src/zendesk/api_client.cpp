@@ -16,7 +16,12 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxPages = 100;  // bound on next_page walks
+// "https://x.zendesk.com/api/v2/..." -> "/api/v2/...": paging links are
+// absolute, and the client talks only to its own base_url.
+std::string path_of(const std::string& url) {
+  auto pos = url.find("/api/v2/");
+  return pos == std::string::npos ? std::string() : url.substr(pos);
+}
 
 std::optional<Instant> optional_instant(const json& obj, const char* key) {
   auto it = obj.find(key);
@@ -137,6 +142,49 @@ Result<TicketSnapshot> parse_zendesk_ticket(const json& t) {
   }
 }
 
+Result<JobStatus> parse_job_status(const json& job) {
+  if (!job.is_object()) return Status::Unavailable("zendesk job status: not an object");
+  JobStatus out;
+  if (auto it = job.find("id"); it != job.end() && it->is_string()) out.id = it->get<std::string>();
+  if (auto it = job.find("status"); it != job.end() && it->is_string()) {
+    out.status = ascii_lower(it->get<std::string>());
+  }
+  auto results = job.find("results");
+  if (results == job.end() || !results->is_array()) return out;
+  for (const auto& r : *results) {
+    if (!r.is_object()) continue;
+    BulkItemResult item;
+    item.ticket_id = r.contains("id") ? id_from_json(r["id"]).value_or(0) : 0;
+    if (auto index = r.contains("index") ? id_from_json(r["index"]) : std::nullopt;
+        index && *index >= 0) {
+      item.index = static_cast<size_t>(*index);
+    }
+    const std::string status =
+        r.contains("status") && r["status"].is_string() ? r["status"].get<std::string>() : "";
+    const bool has_error = r.contains("error") && !r["error"].is_null();
+    // Documented: a success carries "success": true and "status": "Updated";
+    // a failure an "error" and "details" and no "success". Anything else is
+    // not taken for a success.
+    if (r.contains("success") && r["success"].is_boolean()) {
+      item.success = r["success"].get<bool>() && !has_error;
+    } else {
+      const std::string s = ascii_lower(status);
+      item.success = !has_error && (s == "updated" || s == "created");
+    }
+    if (!item.success) {
+      item.error = has_error ? (r["error"].is_string() ? r["error"].get<std::string>()
+                                                       : r["error"].dump())
+                             : (status.empty() ? "failed without an error" : status);
+      if (r.contains("details") && !r["details"].is_null()) {
+        item.error += ": " + (r["details"].is_string() ? r["details"].get<std::string>()
+                                                       : r["details"].dump());
+      }
+    }
+    out.results.push_back(std::move(item));
+  }
+  return out;
+}
+
 Status status_from_http(int http_status, const std::string& retry_after, const std::string& what) {
   if (http_status >= 200 && http_status < 300) return Status::Ok();
   std::string message = what + ": HTTP " + std::to_string(http_status);
@@ -187,9 +235,26 @@ ZendeskApiClient::ZendeskApiClient(ZendeskApiOptions options) : options_(std::mo
 
 ZendeskApiClient::~ZendeskApiClient() = default;
 
-std::string ZendeskApiClient::path_of(const std::string& url) const {
-  auto pos = url.find("/api/v2/");
-  return pos == std::string::npos ? url : url.substr(pos);
+Status ZendeskApiClient::for_each_listed(const std::string& path, const std::string& key,
+                                         const std::function<bool(const json&)>& each) {
+  std::string next =
+      path + (path.find('?') == std::string::npos ? "?" : "&") + "page%5Bsize%5D=100";
+  for (int page = 0; page < kMaxListPages && !next.empty(); ++page) {
+    auto answer = call("GET", next, nullptr);
+    if (!answer.ok()) return answer.status();
+    if (!answer->is_object()) return Status::Unavailable("zendesk GET " + path + ": not an object");
+    if (auto items = answer->find(key); items != answer->end() && items->is_array()) {
+      for (const auto& item : *items) {
+        if (!each(item)) return Status::Ok();
+      }
+    }
+    const json meta = answer->value("meta", json::object());
+    const json links = answer->value("links", json::object());
+    const bool more = meta.is_object() && meta.value("has_more", false);
+    const json link = links.is_object() ? links.value("next", json(nullptr)) : json(nullptr);
+    next = more && link.is_string() ? path_of(link.get<std::string>()) : "";
+  }
+  return Status::Ok();
 }
 
 Result<json> ZendeskApiClient::call(const std::string& method, const std::string& path,
@@ -279,48 +344,58 @@ Result<std::string> ZendeskApiClient::update_many(const std::vector<TicketUpdate
 Result<JobStatus> ZendeskApiClient::job_status(const std::string& job_id) {
   auto answer = call("GET", "/api/v2/job_statuses/" + percent_encode(job_id) + ".json", nullptr);
   if (!answer.ok()) return answer.status();
-  const json job = answer->value("job_status", json::object());
-  JobStatus out;
-  out.id = job.value("id", job_id);
-  out.status = job.value("status", "");
-  if (auto it = job.find("results"); it != job.end() && it->is_array()) {
-    for (const auto& r : *it) {
-      if (!r.is_object()) continue;
-      BulkItemResult item;
-      item.ticket_id = r.contains("id") ? id_from_json(r["id"]).value_or(0) : 0;
-      const bool has_error = r.contains("error") && !r["error"].is_null();
-      item.success = r.contains("success") && r["success"].is_boolean() ? r["success"].get<bool>()
-                                                                        : !has_error;
-      if (has_error) {
-        item.error = r["error"].is_string() ? r["error"].get<std::string>() : r["error"].dump();
-        if (r.contains("details") && r["details"].is_string()) {
-          item.error += ": " + r["details"].get<std::string>();
-        }
-      }
-      out.results.push_back(std::move(item));
+  auto job = parse_job_status(answer->value("job_status", json::object()));
+  if (!job.ok()) return job.status();
+  if (job->id.empty()) job->id = job_id;
+  return job;
+}
+
+Result<std::vector<JobStatus>> ZendeskApiClient::job_statuses(
+    const std::vector<std::string>& job_ids) {
+  // Show Many Job Statuses takes a comma-separated list; its limit is not
+  // documented, so a long list goes in chunks the size of Zendesk's queue.
+  constexpr size_t kIdsPerRequest = 30;
+  std::vector<JobStatus> out;
+  for (size_t begin = 0; begin < job_ids.size(); begin += kIdsPerRequest) {
+    std::string list;
+    for (size_t i = begin; i < std::min(job_ids.size(), begin + kIdsPerRequest); ++i) {
+      list += (list.empty() ? "" : ",") + job_ids[i];
+    }
+    auto answer =
+        call("GET", "/api/v2/job_statuses/show_many.json?ids=" + percent_encode(list), nullptr);
+    if (!answer.ok()) return answer.status();
+    auto jobs = answer->is_object() ? answer->find("job_statuses") : answer->end();
+    if (jobs == answer->end() || !jobs->is_array()) {
+      return Status::Unavailable("zendesk job_statuses/show_many: answer without job_statuses");
+    }
+    for (const auto& j : *jobs) {
+      auto job = parse_job_status(j);
+      if (job.ok() && !job->id.empty()) out.push_back(std::move(job).value());
     }
   }
   return out;
 }
 
 Result<bool> ZendeskApiClient::has_comment_containing(TicketId id, const std::string& marker) {
-  std::string path =
-      "/api/v2/tickets/" + std::to_string(id) + "/comments.json?sort_order=desc&per_page=100";
-  for (int page = 0; page < kMaxPages && !path.empty(); ++page) {
-    auto answer = call("GET", path, nullptr);
-    if (!answer.ok()) return answer.status();
-    for (const auto& c : answer->value("comments", json::array())) {
-      for (const char* key : {"body", "html_body", "plain_body"}) {
-        if (c.contains(key) && c[key].is_string() &&
-            c[key].get<std::string>().find(marker) != std::string::npos) {
-          return true;
+  // Newest first: the marker is on a recent comment when the write applied.
+  // Whether sort_order holds under cursor paging is not documented; every
+  // page is read until the marker turns up, so the answer does not depend
+  // on it.
+  bool found = false;
+  Status s = for_each_listed(
+      "/api/v2/tickets/" + std::to_string(id) + "/comments.json?sort_order=desc",
+      "comments", [&](const json& c) {
+        for (const char* key : {"body", "html_body", "plain_body"}) {
+          auto it = c.is_object() ? c.find(key) : c.end();
+          if (it != c.end() && it->is_string() &&
+              it->get_ref<const std::string&>().find(marker) != std::string::npos) {
+            found = true;
+          }
         }
-      }
-    }
-    const json next = answer->value("next_page", json(nullptr));
-    path = next.is_string() ? path_of(next.get<std::string>()) : "";
-  }
-  return false;
+        return !found;
+      });
+  if (!s.ok()) return s;
+  return found;
 }
 
 Result<ExportPage> ZendeskApiClient::export_tickets(const std::string& cursor, Instant start_time) {
@@ -362,18 +437,14 @@ Result<ExportPage> ZendeskApiClient::export_tickets(const std::string& cursor, I
 
 Result<std::vector<GroupMember>> ZendeskApiClient::group_memberships(GroupId group) {
   std::vector<GroupMember> members;
-  std::string path = "/api/v2/groups/" + std::to_string(group) + "/memberships.json?per_page=100";
-  for (int page = 0; page < kMaxPages && !path.empty(); ++page) {
-    auto answer = call("GET", path, nullptr);
-    if (!answer.ok()) return answer.status();
-    for (const auto& m : answer->value("group_memberships", json::array())) {
-      auto user = optional_id_member(m, "user_id");
-      auto g = optional_id_member(m, "group_id");
-      if (user) members.push_back({*user, g.value_or(group)});
-    }
-    const json next = answer->value("next_page", json(nullptr));
-    path = next.is_string() ? path_of(next.get<std::string>()) : "";
-  }
+  Status s = for_each_listed("/api/v2/groups/" + std::to_string(group) + "/memberships.json",
+                             "group_memberships", [&](const json& m) {
+                               auto user = optional_id_member(m, "user_id");
+                               auto g = optional_id_member(m, "group_id");
+                               if (user) members.push_back({*user, g.value_or(group)});
+                               return true;
+                             });
+  if (!s.ok()) return s;
   return members;
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,12 @@ struct ZendeskApiOptions {
 // field has the wrong type.
 Result<TicketSnapshot> parse_zendesk_ticket(const nlohmann::json& ticket);
 
+// Parses a job_status object of the Job Statuses API. A result item is a
+// success only when it says so ("success": true, or "status": "Updated"
+// without an error); a documented failure ({"index", "id", "error",
+// "details"}, no "success") and any shape not documented are failures.
+Result<JobStatus> parse_job_status(const nlohmann::json& job);
+
 // Maps an HTTP status (with the Retry-After header value, may be empty) to
 // the Status the HelpdeskApi contract promises; OK for 2xx.
 Status status_from_http(int http_status, const std::string& retry_after, const std::string& what);
@@ -58,6 +65,8 @@ class ZendeskApiClient : public HelpdeskApi {
   Result<TicketSnapshot> update_ticket(const TicketUpdate& update) override;
   Result<std::string> update_many(const std::vector<TicketUpdate>& updates) override;
   Result<JobStatus> job_status(const std::string& job_id) override;
+  // GET /api/v2/job_statuses/show_many.json?ids=..., 30 ids per request.
+  Result<std::vector<JobStatus>> job_statuses(const std::vector<std::string>& job_ids) override;
   Result<bool> has_comment_containing(TicketId id, const std::string& marker) override;
   Result<ExportPage> export_tickets(const std::string& cursor, Instant start_time) override;
   Result<std::vector<GroupMember>> group_memberships(GroupId group) override;
@@ -75,13 +84,21 @@ class ZendeskApiClient : public HelpdeskApi {
     return call(method, path, body);
   }
 
+  // Reads a list endpoint page by page with Zendesk's cursor paging
+  // (page[size]=100, then links.next while meta.has_more), handing each item
+  // of the answer's array `key` to `each` until it returns false. `path` may
+  // carry a query already. At most kMaxListPages pages are read, so a
+  // misbehaving answer cannot make the caller page forever. Returns the first
+  // failed request's Status.
+  static constexpr int kMaxListPages = 100;
+  Status for_each_listed(const std::string& path, const std::string& key,
+                         const std::function<bool(const nlohmann::json&)>& each);
+
  private:
   // Sends one request; returns the parsed JSON answer of a 2xx, else the
   // mapped Status.
   Result<nlohmann::json> call(const std::string& method, const std::string& path,
                               const nlohmann::json* body);
-  // "https://x.zendesk.com/api/v2/..." -> "/api/v2/..." (next_page links).
-  std::string path_of(const std::string& url) const;
 
   // Set at construction.
   const ZendeskApiOptions options_;

@@ -2,6 +2,7 @@
 // limits and the control API's fault injection.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
 #include <regex>
@@ -22,7 +23,10 @@ namespace {
 class SimProcess {
  public:
   explicit SimProcess(std::vector<std::string> extra_args = {}) {
-    std::vector<std::string> argv = {ZENDESK_SIM_BINARY, "--port", "0", "--job-delay-ms", "50"};
+    std::vector<std::string> argv = {ZENDESK_SIM_BINARY, "--port", "0"};
+    if (std::find(extra_args.begin(), extra_args.end(), "--job-delay-ms") == extra_args.end()) {
+      for (const char* a : {"--job-delay-ms", "50"}) argv.push_back(a);
+    }
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<Subprocess>(argv, std::map<std::string, std::string>{},
                                             dir_.file("sim.log"));
@@ -243,12 +247,18 @@ TEST_CASE("update_many runs bulk and batch jobs and limits them to 100 tickets",
       {{"ticket", {{"additional_tags", {"swarm"}}}}});
   REQUIRE(bulk.status == 200);
   CHECK(bulk.body["job_status"]["status"] == "queued");
-  json done = wait_for_job(*api, bulk.body["job_status"]["id"]);
+  const std::string bulk_id = bulk.body["job_status"]["id"];
+  CHECK(std::regex_match(bulk_id, std::regex("[0-9a-f]{32}")));  // like Zendesk's job ids
+  json done = wait_for_job(*api, bulk_id);
   CHECK(done["total"] == 2);
   CHECK(done["progress"] == 2);
   REQUIRE(done["results"].size() == 2);
   CHECK(done["results"][0]["success"] == true);
   CHECK(done["results"][0]["status"] == "Updated");
+  CHECK(done["results"][0]["action"] == "update");
+  CHECK(done["results"][1]["index"] == 1);
+  CHECK(std::regex_match(done["message"].get<std::string>(),
+                         std::regex(R"(Completed at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000)")));
   CHECK(api->get("/api/v2/tickets/" + std::to_string(b)).body["ticket"]["tags"] == json({"swarm"}));
 
   // Batch: safe_update is honoured per ticket.
@@ -267,9 +277,16 @@ TEST_CASE("update_many runs bulk and batch jobs and limits them to 100 tickets",
   json results = wait_for_job(*api, batch.body["job_status"]["id"])["results"];
   REQUIRE(results.size() == 3);
   CHECK(results[0]["success"] == true);
-  CHECK(results[1]["success"] == false);
-  CHECK(results[1]["error"] == "UpdateConflict");
-  CHECK(results[2]["success"] == false);
+  // A failed item carries index, id, error and details, and no success; a
+  // lost safe update looks like any other failure.
+  for (size_t i : {size_t{1}, size_t{2}}) {
+    CHECK_FALSE(results[i].contains("success"));
+    CHECK(results[i]["index"] == i);
+    CHECK(results[i]["error"] == "TicketUpdateFailed");
+    CHECK(results[i]["details"].is_string());
+  }
+  CHECK(results[1]["id"] == b);
+  CHECK(results[2]["id"] == 987654);
   CHECK(api->get("/api/v2/tickets/" + std::to_string(a)).body["ticket"]["priority"] == "urgent");
   CHECK(api->get("/api/v2/tickets/" + std::to_string(b)).body["ticket"]["priority"] == "normal");
 
@@ -278,6 +295,38 @@ TEST_CASE("update_many runs bulk and batch jobs and limits them to 100 tickets",
   CHECK(api->put("/api/v2/tickets/update_many.json?ids=" + ids, {{"ticket", {{"status", "open"}}}})
             .status == 400);
   CHECK(api->get("/api/v2/job_statuses/nope").status == 404);
+
+  // Show Many and the list know both jobs, newest first.
+  const std::string batch_id = batch.body["job_status"]["id"];
+  json many = api->get("/api/v2/job_statuses/show_many.json?ids=" + bulk_id + ",nope," + batch_id)
+                  .body["job_statuses"];
+  REQUIRE(many.size() == 2);
+  CHECK(many[0]["id"] == bulk_id);
+  CHECK(many[1]["id"] == batch_id);
+  json listed = api->get("/api/v2/job_statuses.json?page%5Bsize%5D=1").body;
+  REQUIRE(listed["job_statuses"].size() == 1);
+  CHECK(listed["job_statuses"][0]["id"] == batch_id);
+  CHECK(listed["meta"]["has_more"] == true);
+}
+
+TEST_CASE("at most 30 jobs wait in the queue, as Zendesk's job limit says", "[sim]") {
+  SimProcess sim({"--job-delay-ms", "60000"});
+  auto control = sim.control();
+  auto api = sim.api();
+  seed(*control);
+  const std::string path =
+      "/api/v2/tickets/update_many.json?ids=" + std::to_string(create_ticket(*control));
+  for (int i = 0; i < 30; ++i) {
+    SimReply queued = api->put(path, {{"ticket", {{"priority", "high"}}}});
+    REQUIRE(queued.status == 200);
+    CHECK(queued.body["job_status"]["status"] == "queued");
+  }
+  SimReply refused = api->put(path, {{"ticket", {{"priority", "high"}}}});
+  CHECK(refused.status == 429);
+  CHECK(refused.body["error"] == "TooManyJobs");
+  CHECK_FALSE(refused.header("retry-after").empty());
+  json listed = api->get("/api/v2/job_statuses.json").body;
+  CHECK(listed["job_statuses"].size() == 30);
 }
 
 TEST_CASE("the incremental export pages with a cursor and leaves out the last minute", "[sim]") {
@@ -473,4 +522,52 @@ TEST_CASE("users, groups and memberships are listed in Zendesk's shape", "[sim]"
   json agents = api->get("/api/v2/users.json?role=agent").body["users"];
   CHECK(agents.size() == 2);
   CHECK(api->get("/api/v2/users/1234.json").status == 404);
+}
+
+TEST_CASE("comments, users, groups and memberships page by cursor as well as by offset",
+          "[sim]") {
+  SimProcess sim;
+  auto control = sim.control();
+  auto api = sim.api();
+  seed(*control);
+  const int64_t id = create_ticket(*control);
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(api->put("/api/v2/tickets/" + std::to_string(id) + ".json",
+                     {{"ticket", {{"comment", {{"body", "note " + std::to_string(i)},
+                                               {"public", false}}}}}})
+                .status == 200);
+  }
+  // Walks a list by cursor and returns what `field` holds in each item.
+  auto walk = [&](std::string path, const std::string& key, const std::string& field) {
+    std::vector<json> seen;
+    for (int pages = 0; !path.empty() && pages < 20; ++pages) {
+      SimReply page = api->get(path);
+      REQUIRE(page.status == 200);
+      CHECK(page.body[key].size() <= 2);
+      for (const auto& item : page.body[key]) seen.push_back(item[field]);
+      const json next = page.body["links"]["next"];
+      CHECK(page.body["meta"]["has_more"] == next.is_string());
+      path = next.is_string() ? next.get<std::string>().substr(next.get<std::string>().find("/api/v2/"))
+                              : "";
+    }
+    return seen;
+  };
+  const std::string comments = "/api/v2/tickets/" + std::to_string(id) + "/comments.json";
+  std::vector<json> bodies = walk(comments + "?sort_order=desc&page%5Bsize%5D=2", "comments", "body");
+  REQUIRE(bodies.size() == 5);
+  CHECK(bodies.front() == "note 3");  // the sort order holds across pages
+  CHECK(bodies.back() == "Please help");
+  CHECK(walk("/api/v2/users.json?page%5Bsize%5D=2", "users", "id").size() ==
+        api->get("/api/v2/users.json").body["users"].size());
+  CHECK(walk("/api/v2/groups.json?page%5Bsize%5D=2", "groups", "id").size() == 2);
+  CHECK(walk("/api/v2/group_memberships.json?page%5Bsize%5D=2", "group_memberships", "user_id") ==
+        std::vector<json>{500120, 500122});
+  CHECK(walk("/api/v2/groups/114002/memberships.json?page%5Bsize%5D=2", "group_memberships",
+             "user_id") == std::vector<json>{500122});
+  // Offset paging stays available where Zendesk offers both.
+  SimReply offset = api->get(comments + "?per_page=2");
+  CHECK(offset.body["comments"].size() == 2);
+  CHECK(offset.body["next_page"].is_string());
+  CHECK(api->get(comments + "?page%5Bsize%5D=101").status == 400);
+  CHECK(api->get(comments + "?page%5Bafter%5D=bm90LWEtY29tbWVudA%3D%3D").status == 400);
 }

@@ -154,10 +154,14 @@ Result<std::string> FakeHelpdesk::update_many(const std::vector<TicketUpdate>& u
   JobStatus job;
   job.id = "job-" + std::to_string(jobs_.size() + 1);
   job.status = "completed";
-  for (const auto& u : updates) {
-    auto applied = apply(u);
-    job.results.push_back(
-        {u.ticket_id, applied.ok(), applied.ok() ? std::string() : applied.status().message()});
+  for (size_t i = 0; i < updates.size(); ++i) {
+    auto applied = apply(updates[i]);
+    BulkItemResult item;
+    item.ticket_id = updates[i].ticket_id;
+    item.index = i;
+    item.success = applied.ok();
+    if (!applied.ok()) item.error = "TicketUpdateFailed: " + applied.status().message();
+    job.results.push_back(std::move(item));
   }
   jobs_[job.id] = job;
   return job.id;

@@ -164,6 +164,45 @@ TEST_CASE("\"0\" and 0 are no id wherever an id can be empty", "[api_client]") {
   CHECK_FALSE(zendesk::parse_zendesk_ticket(json{{"id", "99999999999999999999"}}).ok());
 }
 
+TEST_CASE("job results are read in the documented shapes and only a stated success counts",
+          "[api_client]") {
+  // Documented: a success carries success and status; a failure index, id,
+  // error and details, without success. Unknown fields are ignored.
+  json job = json::parse(R"({
+    "id": "dd9321f29967688b27bc9499ebb4ae8d", "status": "Completed", "total": 6,
+    "progress": 6, "message": "Completed at 2018-03-08 06:07:49 +0000", "extra": {"a": 1},
+    "results": [
+      {"id": 244, "index": 0, "action": "update", "success": true, "status": "Updated"},
+      {"index": 1, "error": "TicketUpdateFailed", "id": "245", "details": "Ticket was changed"},
+      {"id": 246, "index": 2, "status": "Updated"},
+      {"id": 247, "index": 3},
+      {"id": 248, "index": 4, "success": false},
+      {"id": 249, "index": 5, "success": true, "error": "Weird"}
+    ]})");
+  auto parsed = zendesk::parse_job_status(job);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->id == "dd9321f29967688b27bc9499ebb4ae8d");
+  CHECK(parsed->finished());  // "Completed" in any case
+  REQUIRE(parsed->results.size() == 6);
+  const auto& r = parsed->results;
+  CHECK(r[0].success);
+  CHECK(r[0].ticket_id == 244);
+  CHECK(r[0].index == size_t{0});
+  CHECK_FALSE(r[1].success);
+  CHECK(r[1].ticket_id == 245);
+  CHECK(r[1].index == size_t{1});
+  CHECK(r[1].error == "TicketUpdateFailed: Ticket was changed");
+  CHECK(r[2].success);
+  CHECK_FALSE(r[3].success);  // says nothing: not taken for a success
+  CHECK_FALSE(r[4].success);
+  CHECK_FALSE(r[5].success);  // an error wins over a success flag
+  CHECK_FALSE(zendesk::parse_job_status(json::array()).ok());
+  auto queued = zendesk::parse_job_status(json{{"id", "x"}, {"status", "queued"}, {"results", nullptr}});
+  REQUIRE(queued.ok());
+  CHECK_FALSE(queued->finished());
+  CHECK(queued->results.empty());
+}
+
 TEST_CASE("HTTP answers map to the HelpdeskApi status codes", "[api_client]") {
   CHECK(zendesk::status_from_http(200, "", "x").ok());
   CHECK(zendesk::status_from_http(401, "", "x").code() == StatusCode::kUnauthenticated);
@@ -282,8 +321,15 @@ TEST_CASE("update_many submits a batch job whose per-ticket results are read bac
   CHECK(status.results[0].ticket_id == a);
   CHECK(status.results[0].success);
   CHECK(status.results[1].ticket_id == b);
+  CHECK(status.results[1].index == size_t{1});
   CHECK_FALSE(status.results[1].success);
-  CHECK(status.results[1].error.find("UpdateConflict") != std::string::npos);
+  CHECK(status.results[1].error.find("TicketUpdateFailed") != std::string::npos);
+  auto both = api.job_statuses({*job, "not-a-job"});
+  REQUIRE(both.ok());
+  REQUIRE(both->size() == 1);
+  CHECK((*both)[0].id == *job);
+  CHECK((*both)[0].finished());
+  CHECK((*both)[0].results.size() == 2);
   CHECK(api.get_ticket(a)->group_id == 114002);
   CHECK(api.get_ticket(b)->group_id == 114001);
   CHECK(api.update_many({}).status().code() == StatusCode::kInvalidArgument);
