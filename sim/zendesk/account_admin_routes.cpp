@@ -76,7 +76,9 @@ SimResponse SimService::api_webhooks(const SimRequest& request, const std::vecto
   }
   if (p.size() == 1 && m == "POST") {
     SimWebhook w;
-    if (auto e = apply_webhook_fields(w, body, true, std::nullopt)) return api_error(*e);
+    if (auto e = apply_webhook_fields(w, body, WebhookWrite::kCreate, std::nullopt)) {
+      return api_error(*e);
+    }
     w.id = new_webhook_id(now(), rng_);
     while (state_.webhooks.count(w.id)) w.id = new_webhook_id(now(), rng_);
     w.created_by = std::to_string(kApiUserId);
@@ -95,7 +97,8 @@ SimResponse SimService::api_webhooks(const SimRequest& request, const std::vecto
     if (m == "GET") return json_response(200, {{"webhook", webhook_json(w)}});
     if (m == "PUT" || m == "PATCH") {
       SimWebhook changed = w;
-      if (auto e = apply_webhook_fields(changed, body, m == "PUT", w.subscribes_to_events())) {
+      const WebhookWrite how = m == "PUT" ? WebhookWrite::kPut : WebhookWrite::kPatch;
+      if (auto e = apply_webhook_fields(changed, body, how, w.subscribes_to_events())) {
         return api_error(*e);
       }
       changed.updated_at = whole_seconds(now());

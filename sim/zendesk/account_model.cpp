@@ -89,8 +89,10 @@ json webhook_json(const SimWebhook& w) {
   return out;
 }
 
-std::optional<SimApiError> apply_webhook_fields(SimWebhook& w, const json& body, bool replace,
+std::optional<SimApiError> apply_webhook_fields(SimWebhook& w, const json& body,
+                                                WebhookWrite how,
                                                 std::optional<bool> was_event_subscribed) {
+  const bool replace = how != WebhookWrite::kPatch;
   if (!body.is_object() || !body.contains("webhook") || !body["webhook"].is_object()) {
     return webhook_error(400, "InvalidRequest", "The body must be {\"webhook\": {...}}");
   }
@@ -102,7 +104,11 @@ std::optional<SimApiError> apply_webhook_fields(SimWebhook& w, const json& body,
       if (replace && required) {
         return webhook_error(400, "MissingAttribute", std::string(key) + " is required", key);
       }
-      if (replace) out.clear();
+      // A PATCH with null clears an optional field; one left out stays.
+      if (replace || (it != in.end() && !required)) out.clear();
+      if (!replace && it != in.end() && required) {
+        return webhook_error(400, "InvalidAttribute", std::string(key) + " cannot be null", key);
+      }
       return std::nullopt;
     }
     if (!it->is_string()) {
@@ -134,7 +140,7 @@ std::optional<SimApiError> apply_webhook_fields(SimWebhook& w, const json& body,
       subs.push_back(s.get<std::string>());
     }
     w.subscriptions = std::move(subs);
-  } else if (replace) {
+  } else if (how == WebhookWrite::kCreate) {
     w.subscriptions.clear();
   }
   for (const char* key : {"authentication", "custom_headers"}) {

@@ -74,16 +74,23 @@ SimApiError webhook_error(int status, const std::string& code, const std::string
 // signing_secret endpoint).
 nlohmann::json webhook_json(const SimWebhook& w);
 
-// Applies the writable fields of a request's "webhook" object to `w`.
-// `replace` (create, PUT): every writable field is taken from `body`, the
-// required ones must be present. Otherwise (PATCH): only the fields present
-// change. The result is then validated as Zendesk documents: required fields,
-// allowed methods/formats/statuses, an http(s) endpoint, event subscriptions
-// only with POST + json, "conditional_ticket_events" alone, and (when
-// `was_event_subscribed` is set) no change of connection method. Returns the
-// error on failure, leaving `w` in an unspecified state.
+// How a request writes a webhook.
+enum class WebhookWrite {
+  kCreate,  // POST: every writable field from the body; required ones must be there
+  kPut,     // PUT: the same, except that subscriptions left out are kept (a real
+            // capture shows PUT dropping authentication and description it is
+            // not given, but keeping subscriptions)
+  kPatch,   // PATCH: only the fields present change; null clears an optional one
+};
+
+// Applies the writable fields of a request's "webhook" object to `w` as
+// `how` says. The result is then validated as Zendesk documents: required
+// fields, allowed methods/formats/statuses, an http(s) endpoint, event
+// subscriptions only with POST + json, "conditional_ticket_events" alone,
+// and (when `was_event_subscribed` is set) no change of connection method.
+// Returns the error on failure, leaving `w` in an unspecified state.
 std::optional<SimApiError> apply_webhook_fields(SimWebhook& w, const nlohmann::json& body,
-                                                bool replace,
+                                                WebhookWrite how,
                                                 std::optional<bool> was_event_subscribed);
 
 // "01" + 24 more Crockford base32 characters, time-ordered like a ULID.

@@ -22,7 +22,9 @@
 //   GET|POST /webhooks                   list (filter[name_contains], page[size],
 //                                        page[after]; meta.has_more/after_cursor,
 //                                        links.next) | create -> 201 {"webhook"}
-//   GET|PUT|PATCH|DELETE /webhooks/{id}  PUT/PATCH/DELETE answer 204
+//   GET|PUT|PATCH|DELETE /webhooks/{id}  PUT/PATCH/DELETE answer 204; PUT replaces
+//                                        (keeping subscriptions it leaves out),
+//                                        PATCH changes only the fields it names
 //   GET|POST /webhooks/{id}/signing_secret  show | reset -> {"signing_secret":
 //                                        {"algorithm":"SHA256","secret"}}
 //   GET|POST /ticket_fields  GET|PUT /ticket_fields/{id}   (cursor paging, or

@@ -121,6 +121,36 @@ Status read_enum(const json& obj, const char* key, bool nullable, bool (*valid)(
   return Status::Ok();
 }
 
+// A drop-down field's options are tags, and Zendesk keeps the field and
+// its option's tag together: choosing an option adds its tag (and takes the
+// previous option's off), and taking the tag off clears the field.
+void sync_dropdown_tags(const SimState& state, const SimTicket& before, SimTicket& next,
+                        const std::set<int64_t>& fields_written) {
+  auto tag_of = [](const json& value) {
+    return value.is_string() ? ascii_lower(value.get<std::string>()) : std::string();
+  };
+  auto has_tag = [](const std::vector<std::string>& tags, const std::string& tag) {
+    return std::find(tags.begin(), tags.end(), tag) != tags.end();
+  };
+  std::vector<std::string> tags = next.tags;
+  for (auto& field : next.custom_fields) {
+    auto def = state.ticket_fields.find(field.id);
+    if (def == state.ticket_fields.end() || def->second.type != "tagger") continue;
+    std::string old_tag;
+    for (const auto& f : before.custom_fields) {
+      if (f.id == field.id) old_tag = tag_of(f.value);
+    }
+    const std::string tag = tag_of(field.value);
+    if (fields_written.count(field.id)) {
+      if (!old_tag.empty() && old_tag != tag) std::erase(tags, old_tag);
+      if (!tag.empty()) tags.push_back(tag);
+    } else if (!tag.empty() && has_tag(before.tags, tag) && !has_tag(next.tags, tag)) {
+      field.value = nullptr;
+    }
+  }
+  next.tags = normalize_tags(std::move(tags));
+}
+
 // Applies the writable fields of `obj` to `next` (a copy of the stored
 // ticket). A new comment, when present, is returned through `comment`.
 Status apply_fields(const SimState& state, const SimTicket& before, SimTicket& next,
@@ -184,6 +214,7 @@ Status apply_fields(const SimState& state, const SimTicket& before, SimTicket& n
     }
   }
 
+  std::set<int64_t> fields_written;
   for (const char* key : {"custom_fields", "fields"}) {
     auto it = obj.find(key);
     if (it == obj.end()) continue;
@@ -191,6 +222,7 @@ Status apply_fields(const SimState& state, const SimTicket& before, SimTicket& n
     for (const auto& field : *it) {
       auto id = field.is_object() && field.contains("id") ? read_id(field.at("id")) : std::nullopt;
       if (!id) return invalid(key, "each entry needs an id");
+      fields_written.insert(*id);
       json value = field.value("value", json(nullptr));
       auto existing = std::find_if(next.custom_fields.begin(), next.custom_fields.end(),
                                    [&](const SimCustomField& f) { return f.id == *id; });
@@ -203,6 +235,7 @@ Status apply_fields(const SimState& state, const SimTicket& before, SimTicket& n
     std::sort(next.custom_fields.begin(), next.custom_fields.end(),
               [](const SimCustomField& a, const SimCustomField& b) { return a.id < b.id; });
   }
+  sync_dropdown_tags(state, before, next, fields_written);
 
   if (auto it = obj.find("followers"); it != obj.end()) {
     if (!it->is_array()) return invalid("followers", "expected an array");

@@ -1,6 +1,8 @@
 // Applying a Zendesk ticket write ({"ticket": {...}} bodies) to the simulated
-// account, with Zendesk's validation and side rules, and reporting what
-// changed so that audits and webhook events can be derived from it.
+// account, with Zendesk's validation and side rules (assigning a new ticket
+// opens it; a drop-down field and its option's tag go together), and
+// reporting what changed so that audits and webhook events can be derived
+// from it.
 //
 // Pure functions over SimState; the caller (SimService) holds the state lock
 // and passes `now`. Not thread-safe on their own.

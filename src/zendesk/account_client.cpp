@@ -207,8 +207,19 @@ Result<WebhookInfo> ZendeskAccountClient::create_webhook(const WebhookInfo& spec
 }
 
 Status ZendeskAccountClient::update_webhook(const std::string& id, const WebhookInfo& spec) {
-  const json body = webhook_body(spec);
-  return call("PUT", "/api/v2/webhooks/" + id, &body).status();
+  json patch = json::object();
+  for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"name", &spec.name},
+                                   {"status", &spec.status},
+                                   {"endpoint", &spec.endpoint},
+                                   {"http_method", &spec.http_method},
+                                   {"request_format", &spec.request_format},
+                                   {"description", &spec.description}}) {
+    if (!value->empty()) patch[key] = *value;
+  }
+  if (!spec.subscriptions.empty()) patch["subscriptions"] = spec.subscriptions;
+  if (patch.empty()) return Status::Ok();
+  const json body = {{"webhook", patch}};
+  return call("PATCH", "/api/v2/webhooks/" + id, &body).status();
 }
 
 Result<std::string> ZendeskAccountClient::signing_secret(const std::string& webhook_id) {

@@ -83,7 +83,10 @@ class ZendeskAccountClient {
   Result<std::vector<WebhookInfo>> webhooks();
   // POST /api/v2/webhooks; returns the created webhook (with its id).
   Result<WebhookInfo> create_webhook(const WebhookInfo& spec);
-  // PUT /api/v2/webhooks/{id} with every writable field of `spec`.
+  // PATCH /api/v2/webhooks/{id} with the fields of `spec` that are set
+  // (non-empty). Zendesk's PUT replaces the webhook and drops what the body
+  // leaves out (an admin's authentication, the description); PATCH changes
+  // only what it names, so everything else stays as the admin left it.
   Status update_webhook(const std::string& id, const WebhookInfo& spec);
   // GET /api/v2/webhooks/{id}/signing_secret; returns the secret.
   Result<std::string> signing_secret(const std::string& webhook_id);

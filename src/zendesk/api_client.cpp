@@ -270,6 +270,8 @@ Result<json> ZendeskApiClient::call(const std::string& method, const std::string
     res = client_->Put(path, headers, text, "application/json");
   } else if (method == "POST") {
     res = client_->Post(path, headers, text, "application/json");
+  } else if (method == "PATCH") {
+    res = client_->Patch(path, headers, text, "application/json");
   } else {
     res = client_->Delete(path, headers, text, "application/json");
   }

@@ -75,7 +75,8 @@ class ZendeskApiClient : public HelpdeskApi {
   Result<std::vector<UserInfo>> users_by_ids(const std::vector<UserId>& ids) override;
 
   // One request to any /api/v2 path, for callers beyond HelpdeskApi (account
-  // administration). `method` is GET, POST, PUT or DELETE; `body` may be null.
+  // administration). `method` is GET, POST, PUT, PATCH or DELETE; `body` may
+  // be null.
   // Returns the parsed JSON answer of a 2xx ({} when it has no body), else the
   // Status status_from_http() maps the answer to (or Unavailable/
   // DeadlineExceeded for transport failures).

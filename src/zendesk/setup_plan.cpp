@@ -237,22 +237,30 @@ struct Planner {
       return;
     }
     plan.webhook_id = ours->id;
+    // The update names only the fields that differ; the rest (the admin's
+    // name, description, authentication, custom headers) stays as it is.
+    SetupAction a;
+    a.kind = SetupActionKind::kUpdateWebhook;
+    a.webhook.id = ours->id;
     std::vector<std::string> differs;
-    if (ours->endpoint != wanted.endpoint) differs.push_back("endpoint");
-    if (ours->http_method != wanted.http_method) differs.push_back("http_method");
-    if (ours->request_format != wanted.request_format) differs.push_back("request_format");
-    if (ours->status != wanted.status) differs.push_back("status");
-    if (!same_set(ours->subscriptions, wanted.subscriptions)) differs.push_back("subscriptions");
+    auto field = [&](const char* name, const std::string& have, const std::string& want,
+                     std::string& patch) {
+      if (have == want) return;
+      differs.push_back(name);
+      patch = want;
+    };
+    field("endpoint", ours->endpoint, wanted.endpoint, a.webhook.endpoint);
+    field("http_method", ours->http_method, wanted.http_method, a.webhook.http_method);
+    field("request_format", ours->request_format, wanted.request_format, a.webhook.request_format);
+    field("status", ours->status, wanted.status, a.webhook.status);
+    if (!same_set(ours->subscriptions, wanted.subscriptions)) {
+      differs.push_back("subscriptions");
+      a.webhook.subscriptions = wanted.subscriptions;
+    }
     if (differs.empty()) {
       ok("webhook " + ours->id + " (\"" + ours->name + "\") -> " + endpoint + " is up to date");
       return;
     }
-    SetupAction a;
-    a.kind = SetupActionKind::kUpdateWebhook;
-    a.webhook = wanted;
-    a.webhook.id = ours->id;
-    a.webhook.name = ours->name;  // the admin may have renamed it; keep that
-    if (!ours->description.empty()) a.webhook.description = ours->description;
     std::string fields;
     for (const auto& d : differs) fields += (fields.empty() ? "" : ", ") + d;
     a.summary = "update webhook " + ours->id + " (\"" + ours->name + "\"): " + fields;

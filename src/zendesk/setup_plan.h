@@ -73,7 +73,8 @@ enum class SetupActionKind {
 struct SetupAction {
   SetupActionKind kind = SetupActionKind::kCreateWebhook;
   std::string summary;  // one line for people
-  // kCreateWebhook, kUpdateWebhook: the wanted webhook (with its id to update).
+  // kCreateWebhook: the wanted webhook. kUpdateWebhook: its id and the
+  // fields to change; fields left empty stay as they are.
   zendesk::WebhookInfo webhook;
   // kAddForwardOptions: the field to change.
   int64_t field_id = 0;

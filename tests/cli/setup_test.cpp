@@ -1,13 +1,15 @@
 // `tierd setup` against a real zendesk-sim: the dry run changes nothing,
 // --apply creates the webhook and the forward field and writes the signing
-// secret, a second --apply changes nothing, problems exit 1 with the config
-// path, API failures exit 3, and a tierd started with the written secret
-// receives the API-created webhook's deliveries.
+// secret, a second --apply changes nothing, an update keeps what an admin
+// added, problems exit 1 with the config path, API failures exit 3, a tierd
+// started with the written secret receives the API-created webhook's
+// deliveries, and the Zendesk app's dropdown forwards tickets once setup ran.
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -120,6 +122,18 @@ class SetupFixture {
     return out;
   }
 
+  // Starts `tierd serve` with `config`, as an admin does after setup, and
+  // waits until it is healthy.
+  std::unique_ptr<Subprocess> serve() {
+    const std::string config_path = dir_.file("serve.json");
+    write_file(config_path, config.dump(2));
+    auto tierd = std::make_unique<Subprocess>(
+        std::vector<std::string>{TIERD_BINARY, "serve", "--config", config_path},
+        std::map<std::string, std::string>{{"SETUP_TEST_TOKEN", kToken}}, dir_.file("tierd.log"));
+    REQUIRE(wait_for_http(tierd_port_, "/healthz", 15s));
+    return tierd;
+  }
+
   // Fresh clients per use: a kept-alive connection may have been closed by
   // the simulator while a tierd run was going on.
   std::unique_ptr<SimClient> control() const { return std::make_unique<SimClient>(sim_port_); }
@@ -223,20 +237,34 @@ TEST_CASE(
   CHECK(updated[0]["custom_field_options"].size() == 2);
 }
 
-TEST_CASE("a changed public_url updates the existing webhook in place", "[setup]") {
+TEST_CASE("a changed public_url updates the existing webhook in place and keeps what an admin added",
+          "[setup]") {
   SetupFixture f;
   REQUIRE(f.setup({"--apply"}).exit_code == 0);
   const std::string id = f.webhooks()[0]["id"];
+  // An admin adds authentication for a proxy in front of tierd and writes
+  // their own description in Admin Center.
+  REQUIRE(f.api()
+              ->patch("/api/v2/webhooks/" + id,
+                      {{"webhook",
+                        {{"description", "tierd, behind the proxy"},
+                         {"authentication",
+                          {{"type", "bearer_token"},
+                           {"add_position", "header"},
+                           {"data", {{"token", "proxy-token"}}}}}}}})
+              .status == 204);
   f.config["public_url"] = "http://127.0.0.1:1";
   f.control()->del("/sim/requests");
   RunResult r = f.setup({"--apply"});
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK(contains(r.output, "update webhook " + id + " (\"tierd\"): endpoint"));
-  CHECK(f.admin_writes() == std::vector<std::string>{"PUT /api/v2/webhooks/" + id});
+  CHECK(f.admin_writes() == std::vector<std::string>{"PATCH /api/v2/webhooks/" + id});
   const json hooks = f.webhooks();
   REQUIRE(hooks.size() == 1);
   CHECK(hooks[0]["endpoint"] == "http://127.0.0.1:1/webhooks/zendesk");
+  CHECK(hooks[0]["authentication"]["type"] == "bearer_token");
+  CHECK(hooks[0]["description"] == "tierd, behind the proxy");
 }
 
 TEST_CASE("a missing group exits 1 naming the config path and changes nothing", "[setup]") {
@@ -341,12 +369,7 @@ TEST_CASE("after setup, tierd receives the API-created webhook's deliveries", "[
   REQUIRE(r.exit_code == 0);
   const std::string hook_id = f.webhooks()[0]["id"];
 
-  TempDir dir;
-  const std::string config_path = dir.file("serve.json");
-  write_file(config_path, f.config.dump(2));
-  Subprocess tierd({TIERD_BINARY, "serve", "--config", config_path}, {{"SETUP_TEST_TOKEN", kToken}},
-                   dir.file("tierd.log"));
-  REQUIRE(wait_for_http(f.tierd_port(), "/healthz", 15s));
+  auto tierd = f.serve();
 
   SimReply t = f.control()->post("/sim/tickets", {{"ticket",
                                                    {{"subject", "Printer on fire"},
@@ -362,7 +385,7 @@ TEST_CASE("after setup, tierd receives the API-created webhook's deliveries", "[
     const json ticket = f.control()->get("/sim/tickets/" + std::to_string(id)).body["ticket"];
     group = ticket["group_id"].is_null() ? 0 : ticket["group_id"].get<int64_t>();
   }
-  INFO(tierd.log());
+  INFO(tierd->log());
   CHECK(group == 114002);
   bool delivered = false;
   SimReply deliveries = f.control()->get("/sim/webhooks");
@@ -373,4 +396,92 @@ TEST_CASE("after setup, tierd receives the API-created webhook's deliveries", "[
     }
   }
   CHECK(delivered);
+}
+
+TEST_CASE("a new admin installs the app, runs setup, and a reviewer forwards through its dropdown",
+          "[setup][plugin_manifest]") {
+  SetupFixture f;
+  f.config["routes"] = {{{"name", "billing"}, {"group", 114002}, {"agents", {500120}}}};
+  REQUIRE(f.control()
+              ->post("/sim/memberships", {{"memberships",
+                                           {{{"user_id", 500120}, {"group_id", 114002}},
+                                            {{"user_id", 500777}, {"group_id", 114000}}}}})
+              .status == 201);
+
+  // Installing the app: Zendesk creates its ticket fields from requirements.json.
+  std::ifstream in(std::string(TIERD_SOURCE_DIR) + "/plugin_manifest/requirements.json");
+  REQUIRE(in.good());
+  const json requirements = json::parse(in);
+  for (const auto& [key, spec] : requirements.at("ticket_fields").items()) {
+    SimReply r = f.api()->post("/api/v2/ticket_fields", {{"ticket_field", spec}});
+    INFO(r.body.dump());
+    REQUIRE(r.status == 201);
+  }
+  const auto fields = f.forward_fields();
+  REQUIRE(fields.size() == 1);
+  const int64_t field_id = fields[0]["id"];
+
+  // Setup adopts the app's field by its title and creates only the webhook.
+  RunResult dry = f.setup({});
+  INFO(dry.output);
+  REQUIRE(dry.exit_code == 0);
+  CHECK(contains(dry.output, "add \"forward_field_id\": " + std::to_string(field_id)));
+  CHECK_FALSE(contains(dry.output, "create dropdown field"));
+  CHECK(contains(dry.output, "to carry out 1 action"));
+  f.config["review"]["forward_field_id"] = field_id;
+  RunResult applied = f.setup({"--apply"});
+  INFO(applied.output);
+  REQUIRE(applied.exit_code == 0);
+  CHECK(f.forward_fields().size() == 1);
+  REQUIRE(f.webhooks().size() == 1);
+
+  auto tierd = f.serve();
+
+  SimReply t = f.control()->post("/sim/tickets", {{"ticket",
+                                                   {{"subject", "Refund missing"},
+                                                    {"comment", {{"body", "Where is my refund?"}}},
+                                                    {"group_id", 114000}}}});
+  REQUIRE(t.status == 201);
+  const int64_t id = t.body["ticket"]["id"];
+  auto ticket = [&] { return f.control()->get("/sim/tickets/" + std::to_string(id)).body["ticket"]; };
+  auto has_tag = [](const json& tk, const std::string& tag) {
+    for (const auto& x : tk["tags"]) {
+      if (x == tag) return true;
+    }
+    return false;
+  };
+  bool in_review = false;
+  for (int i = 0; i < 200 && !in_review; ++i) {
+    std::this_thread::sleep_for(50ms);
+    in_review = has_tag(ticket(), "tierd_review");
+  }
+  INFO(tierd->log());
+  REQUIRE(in_review);
+
+  // The reviewer chooses "billing" in the app's dropdown; Zendesk also puts
+  // the option's tag on the ticket.
+  REQUIRE(f.control()
+              ->put("/sim/tickets/" + std::to_string(id),
+                    {{"ticket",
+                      {{"custom_fields", {{{"id", field_id}, {"value", "tierd_forward_billing"}}}}}},
+                     {"actor_id", 500777}})
+              .status == 200);
+  json after;
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(50ms);
+    after = ticket();
+    if (after["group_id"] == 114002 && after["assignee_id"] == 500120) break;
+  }
+  INFO(after.dump());
+  CHECK(after["group_id"] == 114002);
+  CHECK(after["assignee_id"] == 500120);
+  CHECK_FALSE(has_tag(after, "tierd_review"));
+  CHECK_FALSE(has_tag(after, "tierd_forward_billing"));
+  bool note = false;
+  for (const auto& c : after["comments"]) {
+    if (c["body"].get<std::string>().find("Forwarded to the route billing") != std::string::npos) {
+      note = true;
+    }
+  }
+  CHECK(note);
 }

@@ -101,6 +101,47 @@ TEST_CASE("webhooks are created, shown, listed, updated and deleted", "[sim][acc
   CHECK(gone.body["errors"][0]["code"] == "NotFound");
 }
 
+TEST_CASE("PUT replaces a webhook but keeps its subscriptions, PATCH changes only what it names",
+          "[sim][account_admin]") {
+  Sim sim;
+  json spec = event_webhook("tierd", "https://t.example/w");
+  spec["webhook"]["description"] = "Ticket events for tierd";
+  spec["webhook"]["authentication"] = {
+      {"type", "bearer_token"}, {"add_position", "header"}, {"data", {{"token", "s3cret"}}}};
+  SimReply created = sim.api->post("/api/v2/webhooks", spec);
+  REQUIRE(created.status == 201);
+  const std::string id = created.body["webhook"]["id"];
+  CHECK(created.body["webhook"]["authentication"]["type"] == "bearer_token");
+  CHECK_FALSE(created.body["webhook"]["authentication"].contains("data"));  // write-only
+
+  SECTION("PATCH keeps authentication and description") {
+    CHECK(sim.api->patch("/api/v2/webhooks/" + id,
+                         {{"webhook", {{"endpoint", "https://t2.example/w"}}}})
+              .status == 204);
+    json w = sim.api->get("/api/v2/webhooks/" + id).body["webhook"];
+    CHECK(w["endpoint"] == "https://t2.example/w");
+    CHECK(w["authentication"]["type"] == "bearer_token");
+    CHECK(w["description"] == "Ticket events for tierd");
+    CHECK(w["subscriptions"].size() == 2);
+    // null clears an optional field; a required one cannot be cleared.
+    CHECK(sim.api->patch("/api/v2/webhooks/" + id, {{"webhook", {{"description", nullptr}}}})
+              .status == 204);
+    CHECK_FALSE(sim.api->get("/api/v2/webhooks/" + id).body["webhook"].contains("description"));
+    CHECK(sim.api->patch("/api/v2/webhooks/" + id, {{"webhook", {{"name", nullptr}}}}).status ==
+          400);
+  }
+  SECTION("PUT without authentication or description drops them, but keeps subscriptions") {
+    json put = event_webhook("tierd", "https://t2.example/w");
+    put["webhook"].erase("subscriptions");
+    CHECK(sim.api->put("/api/v2/webhooks/" + id, put).status == 204);
+    json w = sim.api->get("/api/v2/webhooks/" + id).body["webhook"];
+    CHECK(w["endpoint"] == "https://t2.example/w");
+    CHECK_FALSE(w.contains("authentication"));
+    CHECK_FALSE(w.contains("description"));
+    CHECK(w["subscriptions"] == created.body["webhook"]["subscriptions"]);
+  }
+}
+
 TEST_CASE("webhook writes are validated as Zendesk documents", "[sim][account_admin]") {
   Sim sim;
   auto refused = [&](json body, const std::string& pointer) {

@@ -1,5 +1,5 @@
 // ZendeskAccountClient against a real zendesk-sim: lists are read by cursor
-// across pages.
+// across pages, and a webhook update changes only what it names.
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -96,4 +96,31 @@ TEST_CASE("ticket fields and webhooks are read by cursor across every page", "[a
   auto hooks = client.webhooks();
   REQUIRE(hooks.ok());
   CHECK(hooks->size() == 105);
+}
+
+TEST_CASE("a webhook update patches only the fields given and keeps the admin's authentication",
+          "[account_client]") {
+  Sim sim;
+  json spec = event_webhook("tierd");
+  spec["webhook"]["description"] = "Ticket events for tierd";
+  spec["webhook"]["authentication"] = {
+      {"type", "basic_auth"}, {"add_position", "header"}, {"data", {{"username", "u"}, {"password", "p"}}}};
+  auto created = sim.api->post("/api/v2/webhooks", spec);
+  REQUIRE(created.status == 201);
+  const std::string id = created.body["webhook"]["id"];
+
+  ZendeskAccountClient client(sim.options());
+  WebhookInfo patch;
+  patch.endpoint = "https://tierd2.example/webhooks/zendesk";
+  patch.status = "inactive";
+  REQUIRE(client.update_webhook(id, patch).ok());
+  json w = sim.api->get("/api/v2/webhooks/" + id).body["webhook"];
+  CHECK(w["endpoint"] == "https://tierd2.example/webhooks/zendesk");
+  CHECK(w["status"] == "inactive");
+  CHECK(w["name"] == "tierd");
+  CHECK(w["description"] == "Ticket events for tierd");
+  CHECK(w["authentication"]["type"] == "basic_auth");
+  CHECK(w["subscriptions"] == json({"zen:event-type:ticket.created"}));
+  // Nothing to change sends nothing.
+  CHECK(client.update_webhook(id, WebhookInfo{}).ok());
 }
