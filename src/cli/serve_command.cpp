@@ -21,6 +21,7 @@
 #include "engine/inbox_writer.h"
 #include "engine/outbox_sender.h"
 #include "engine/reconciler.h"
+#include "engine/write_pacing.h"
 #include "http/admin_api.h"
 #include "http/http_listener.h"
 #include "http/webhook_handler.h"
@@ -254,7 +255,11 @@ int run_serve(const std::string& config_path) {
   const bool can_write = !secrets->zendesk_oauth_token.empty() ||
                          (!config->zendesk.email.empty() && !secrets->zendesk_api_token.empty());
 
+  // One request budget for the account, shared by every client below: it
+  // starts from the configured limit and follows the one Zendesk reports.
+  AccountPacer pacer(config->zendesk.rate_share, config->zendesk.requests_per_minute);
   ZendeskApiOptions api_options;
+  api_options.pacer = &pacer;
   api_options.base_url = config->zendesk.base_url;
   api_options.email = config->zendesk.email;
   api_options.api_token = secrets->zendesk_api_token;
@@ -281,8 +286,6 @@ int run_serve(const std::string& config_path) {
   availability.start();
 
   OutboxSenderOptions sender_options;
-  sender_options.requests_per_minute =
-      config->zendesk.requests_per_minute * config->zendesk.rate_share;
   sender_options.updates_per_minute =
       config->zendesk.updates_per_minute * config->zendesk.rate_share;
   // A write a killed predecessor left in flight may still be applied by the

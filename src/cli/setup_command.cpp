@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "engine/write_pacing.h"
 #include "zendesk/setup_plan.h"
 #include "zendesk/account_client.h"
 
@@ -242,6 +243,9 @@ int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err)
     err << "tierd setup: " << api.status().message() << "\n";
     return kSetupUsageError;
   }
+  // Setup's requests draw from the account's budget like the daemon's.
+  AccountPacer pacer(config->zendesk.rate_share, config->zendesk.requests_per_minute);
+  api->pacer = &pacer;
   ZendeskAccountClient client(*api);
   Report report(options, out);
   report.line("tierd setup: " + options.config_path + " against " + config->zendesk.base_url);

@@ -22,11 +22,6 @@ std::vector<int64_t> ids_of(const std::vector<OutboxRecord>& records) {
   return ids;
 }
 
-bool is_conflict_text(std::string text) {
-  text = ascii_lower(text);
-  return text.find("conflict") != std::string::npos || text.find("409") != std::string::npos;
-}
-
 }  // namespace
 
 OutboxSender::OutboxSender(Store& store, HelpdeskApi& api, Engine& engine, const Clock& clock,
@@ -37,9 +32,9 @@ OutboxSender::OutboxSender(Store& store, HelpdeskApi& api, Engine& engine, const
       clock_(clock),
       metrics_(metrics),
       options_(options),
-      account_(options.requests_per_minute, std::max(1.0, options.requests_per_minute / 6)),
       updates_(options.updates_per_minute, std::max(1.0, options.updates_per_minute / 6)),
       per_ticket_(options.per_ticket_limit, std::chrono::minutes(10)),
+      polls_(options.job_poll_first, options.job_poll_cap),
       worker_("writer", clock) {}
 
 OutboxSender::~OutboxSender() {
@@ -76,7 +71,12 @@ void OutboxSender::run() {
       spdlog::error("writer: unexpected error: {}", e.what());
     }
     publish_depth();
-    if (!worked) worker_.wait_for(kLookAgain);
+    if (worked) continue;
+    // Look again after kLookAgain, or sooner when the jobs in flight are
+    // due a poll.
+    Duration wait = kLookAgain;
+    if (auto poll = polls_.next()) wait = std::clamp(*poll - clock_.now(), Duration(1), wait);
+    worker_.wait_for(wait);
   }
 }
 
@@ -151,9 +151,11 @@ bool OutboxSender::send_due() {
   // Before the read: a record the engine ended before this point is not
   // read as pending, so it cannot be let go of and then sent again.
   for (int64_t id : engine_.take_settled_outbox()) handed_over_.erase(id);
-  // Records handed over to the engine and not yet ended by it still come
-  // back; read past them so the batch of new ones stays full.
-  auto due = store_.due_outbox(now, 1000 + handed_over_.size());
+  const bool polled = poll_jobs();
+  // Records handed over to the engine and not yet ended by it, and those of
+  // jobs in flight, still come back; read past them so the batch of new ones
+  // stays full.
+  auto due = store_.due_outbox(now, 1000 + handed_over_.size() + in_jobs_.size());
   if (!due.ok()) {
     spdlog::error("writer: reading the outbox failed: {}", due.status().to_string());
     worker_.sleep_for(kLookAgain);
@@ -167,7 +169,7 @@ bool OutboxSender::send_due() {
   std::vector<TicketId> order;
   std::unordered_map<TicketId, bool> held;
   for (auto& r : *due) {
-    if (handed_over_.count(r.id)) {
+    if (handed_over_.count(r.id) || in_jobs_.count(r.id)) {
       held[r.ticket_id] = true;
       continue;
     }
@@ -201,33 +203,40 @@ bool OutboxSender::send_due() {
     auto it = by_ticket.find(id);
     if (it != by_ticket.end()) batches.push_back(std::move(it->second));
   }
-  if (batches.empty()) return false;
+  if (batches.empty()) return polled;
 
   // Records whose last attempt may have applied go one by one: they need a
-  // marker check first.
+  // marker check first. So do tickets whose last bulk item failed.
   std::vector<TicketBatch> singles, bulk;
   for (auto& b : batches) {
     bool maybe_sent =
         std::any_of(b.records.begin(), b.records.end(), [](const auto& r) { return r.maybe_sent; });
-    (maybe_sent || batches.size() < options_.bulk_threshold ? singles : bulk)
-        .push_back(std::move(b));
+    bool alone =
+        maybe_sent || send_alone_.count(b.ticket_id) || batches.size() < options_.bulk_threshold;
+    (alone ? singles : bulk).push_back(std::move(b));
   }
   // After a 429 the rest of the round waits too: the helpdesk would refuse
   // it, and the records stay due, so they go out together once the pause ends.
   auto must_stop = [this] {
     return worker_.stopping() || auth_failed() || clock_.now() < paused_until_;
   };
+  bool worked = polled;
   for (auto& b : singles) {
     if (must_stop()) return true;
+    send_alone_.erase(b.ticket_id);
     send_one(b);
+    worked = true;
   }
-  for (size_t i = 0; i < bulk.size(); i += 100) {
+  // Beyond the jobs in flight allowed, the records stay due and go in a
+  // later round, once a poll has seen jobs finish.
+  for (size_t i = 0; i < bulk.size() && jobs_.size() < options_.max_jobs_in_flight; i += 100) {
     std::vector<TicketBatch> chunk;
     for (size_t j = i; j < std::min(bulk.size(), i + 100); ++j) chunk.push_back(std::move(bulk[j]));
     if (must_stop()) return true;
-    send_bulk(chunk);
+    submit_bulk(chunk);
+    worked = true;
   }
-  return true;
+  return worked;
 }
 
 bool OutboxSender::inherited_in_flight(const OutboxRecord& r, Instant now) {
@@ -251,10 +260,12 @@ bool OutboxSender::wait_for_tokens(TicketId ticket, bool update_endpoint) {
   bool counted = false;
   while (true) {
     Instant now = clock_.now();
-    Duration wait = account_.wait_time(now);
+    // The account's budget is taken by the request itself; waiting for it
+    // here, before the records are marked as attempted, keeps a request that
+    // must wait from counting as one that may have been sent.
+    Duration wait = api_.pacing_wait();
     if (update_endpoint) wait = std::max(wait, updates_.wait_time(now));
     if (wait <= Duration(0)) {
-      account_.take(now);
       if (update_endpoint) {
         updates_.take(now);
         per_ticket_.record(ticket, now);
@@ -269,16 +280,35 @@ bool OutboxSender::wait_for_tokens(TicketId ticket, bool update_endpoint) {
   }
 }
 
-bool OutboxSender::already_applied(const TicketBatch& batch) {
+Result<bool> OutboxSender::already_applied(const TicketBatch& batch) {
   for (size_t i = 0; i < batch.records.size(); ++i) {
     if (!batch.records[i].maybe_sent || !batch.writes[i].note) continue;
-    if (!wait_for_tokens(batch.ticket_id, false)) return false;
+    if (!wait_for_tokens(batch.ticket_id, false)) return Status::Unavailable("stopping");
     auto found =
         api_.has_comment_containing(batch.ticket_id, write_marker(batch.writes[i].idempotency_key));
     count_answer(found.status());
-    return found.ok() && *found;
+    return found;
   }
   return false;
+}
+
+void OutboxSender::check_again_later(const TicketBatch& batch, const Status& status) {
+  // The write may have applied: its records stay maybe-sent (never
+  // rescheduled, which would clear that) and are looked for again.
+  const Instant now = clock_.now();
+  int attempts = 1;
+  for (const auto& r : batch.records) attempts = std::max(attempts, r.attempts + 1);
+  std::uniform_real_distribution<double> jitter(0.0, 1.0);
+  Duration delay =
+      backoff_delay(attempts, options_.backoff_base, options_.backoff_cap, jitter(rng_));
+  if (status.code() == StatusCode::kResourceExhausted) {
+    delay = status.retry_after().value_or(std::chrono::seconds(60));
+    paused_until_ = std::max(paused_until_, now + delay);
+    metrics_.rate_limit_waits().Increment();
+  }
+  for (const auto& r : batch.records) retry_at_[r.id] = now + delay;
+  spdlog::warn("writer: ticket={} looking for the marker failed ({}); looking again in {}",
+               batch.ticket_id, status.to_string(), format_duration(delay));
 }
 
 void OutboxSender::report(const TicketBatch& batch, InputKind kind,
@@ -377,7 +407,12 @@ void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status
 }
 
 void OutboxSender::send_one(TicketBatch& batch) {
-  if (already_applied(batch)) {
+  auto applied = already_applied(batch);
+  if (!applied.ok()) {
+    if (!worker_.stopping()) check_again_later(batch, applied.status());
+    return;
+  }
+  if (*applied) {
     // A previous attempt applied; confirm it with the ticket as it is now.
     std::vector<OutboxRecord> applied;
     std::vector<TicketWrite> writes;
@@ -419,7 +454,7 @@ void OutboxSender::send_one(TicketBatch& batch) {
   }
 }
 
-void OutboxSender::send_bulk(std::vector<TicketBatch>& batches) {
+void OutboxSender::submit_bulk(std::vector<TicketBatch>& batches) {
   std::vector<TicketUpdate> updates;
   std::vector<int64_t> all_ids;
   std::vector<TicketBatch> sendable;
@@ -447,37 +482,95 @@ void OutboxSender::send_bulk(std::vector<TicketBatch>& batches) {
     for (auto& b : sendable) handle_failure(b, job.status(), clock_.now() - sent_at);
     return;
   }
-  spdlog::info("writer: bulk job={} tickets={}", *job, sendable.size());
-  Instant give_up = clock_.now() + options_.job_timeout;
-  std::optional<JobStatus> status;
-  while (clock_.now() < give_up) {
-    if (!worker_.sleep_for(options_.job_poll_interval)) return;
-    if (!wait_for_tokens(0, false)) return;
-    auto st = api_.job_status(*job);
-    count_answer(st.status());
-    if (st.ok() && st->finished()) {
-      status = std::move(st).value();
-      break;
+  spdlog::info("writer: bulk job={} tickets={} in_flight={}", *job, sendable.size(),
+               jobs_.size() + 1);
+  in_jobs_.insert(all_ids.begin(), all_ids.end());
+  jobs_.push_back(JobInFlight{*job, std::move(sendable), sent_at + options_.job_timeout});
+  polls_.submitted(clock_.now());
+}
+
+bool OutboxSender::poll_jobs() {
+  const Instant now = clock_.now();
+  auto due = polls_.next();
+  if (jobs_.empty() || !due || now < *due) return false;
+  if (!wait_for_tokens(0, false)) return false;
+  std::vector<std::string> ids;
+  for (const auto& j : jobs_) ids.push_back(j.id);
+  auto statuses = api_.job_statuses(ids);
+  count_answer(statuses.status());
+  bool any_finished = false;
+  if (!statuses.ok()) {
+    spdlog::warn("writer: reading {} bulk job statuses failed: {}", ids.size(),
+                 statuses.status().to_string());
+    if (statuses.status().code() == StatusCode::kResourceExhausted) {
+      const Duration wait = statuses.status().retry_after().value_or(std::chrono::seconds(60));
+      paused_until_ = std::max(paused_until_, clock_.now() + wait);
+      metrics_.rate_limit_waits().Increment();
+    }
+  } else {
+    std::unordered_map<std::string, const JobStatus*> by_id;
+    for (const auto& st : *statuses) by_id[st.id] = &st;
+    for (auto& job : jobs_) {
+      auto it = by_id.find(job.id);
+      if (it != by_id.end() && it->second->finished()) {
+        finish_job(job, *it->second);
+        job.id.clear();  // done
+        any_finished = true;
+      }
     }
   }
-  if (!status) {
-    for (auto& b : sendable)
-      handle_failure(b, Status(StatusCode::kDeadlineExceeded, "bulk job did not finish"));
-    return;
+  // A job not finished in time (or no longer known) had an unknown outcome:
+  // its records are looked for by their markers before they go again.
+  const Instant later = clock_.now();
+  for (auto& job : jobs_) {
+    if (job.id.empty() || later < job.give_up_at) continue;
+    forget_job(job);
+    for (auto& b : job.batches) {
+      handle_failure(
+          b, Status(StatusCode::kDeadlineExceeded, "bulk job " + job.id + " did not finish"));
+    }
+    job.id.clear();
   }
-  std::unordered_map<TicketId, const BulkItemResult*> results;
-  for (const auto& r : status->results) results[r.ticket_id] = &r;
-  for (auto& b : sendable) {
-    auto it = results.find(b.ticket_id);
-    if (it == results.end()) {
+  std::erase_if(jobs_, [](const JobInFlight& j) { return j.id.empty(); });
+  polls_.polled(later, any_finished, !jobs_.empty());
+  return true;
+}
+
+void OutboxSender::forget_job(const JobInFlight& job) {
+  for (const auto& b : job.batches) {
+    for (const auto& r : b.records) in_jobs_.erase(r.id);
+  }
+}
+
+void OutboxSender::finish_job(JobInFlight& job, const JobStatus& status) {
+  forget_job(job);
+  // Results name their item by its position in the request (documented) and
+  // by the ticket's id.
+  std::unordered_map<TicketId, const BulkItemResult*> by_ticket;
+  std::unordered_map<size_t, const BulkItemResult*> by_index;
+  for (const auto& r : status.results) {
+    if (r.index) by_index[*r.index] = &r;
+    by_ticket[r.ticket_id] = &r;
+  }
+  for (size_t i = 0; i < job.batches.size(); ++i) {
+    TicketBatch& b = job.batches[i];
+    const BulkItemResult* result = nullptr;
+    if (auto it = by_index.find(i); it != by_index.end() && it->second->ticket_id == b.ticket_id) {
+      result = it->second;
+    } else if (auto t = by_ticket.find(b.ticket_id); t != by_ticket.end()) {
+      result = t->second;
+    }
+    if (result == nullptr) {
       handle_failure(
           b, Status(StatusCode::kDeadlineExceeded, "bulk job reported nothing for the ticket"));
-    } else if (it->second->success) {
-      report(b, InputKind::kWriteConfirmed, std::nullopt, "bulk job " + *job + " updated");
-    } else if (is_conflict_text(it->second->error)) {
-      handle_failure(b, Status::Conflict(it->second->error));
+    } else if (result->success) {
+      report(b, InputKind::kWriteConfirmed, std::nullopt, "bulk job " + job.id + " updated");
     } else {
-      dead_letter(b, "bulk job error: " + it->second->error);
+      // Whether the item lost to a concurrent change or was refused for good
+      // the result does not say: re-read the ticket and decide again, and
+      // send its next write alone, where the answer is certain.
+      send_alone_.insert(b.ticket_id);
+      handle_failure(b, Status::Conflict("bulk job " + job.id + ": " + result->error));
     }
   }
 }

@@ -4,10 +4,20 @@
 // their order), merges each ticket's records into one update
 // (update_merge.h) and sends it within the rate limits (write_pacing.h) —
 // one PUT per ticket, or bulk update_many jobs of up to 100 tickets when many
-// tickets are due at once. What the vendor answered goes to the Engine, which
+// tickets are due at once. Every request waits for the account's budget
+// (HelpdeskApi::pacing_wait()) before its records are marked as attempted.
+// Several bulk jobs stay in flight at once (Zendesk queues up to 30 per
+// account; options.max_jobs_in_flight of them are tierd's), and their
+// statuses are asked for together, on a back-off schedule (JobPollSchedule),
+// so that the drain is bound by the account's budget rather than by waiting
+// for one job at a time. What the vendor answered goes to the Engine, which
 // commits the outcome with the ticket's state and ends the records:
 //   200          -> confirmed (the mirror follows the vendor's answer)
 //   409          -> the ticket is re-read and the engine decides again
+//   a failed bulk item -> the same: what Zendesk reports for an item that
+//                   lost to a concurrent change is not documented, so no
+//                   failure is taken as final there; the ticket's next write
+//                   goes alone, as a PUT whose answer says what happened
 //   429          -> every write waits for Retry-After
 //   5xx, timeout -> retried with exponential back-off and jitter; before a
 //                   retry of a write whose outcome is unknown, the ticket's
@@ -63,15 +73,16 @@
 namespace tierd {
 
 struct OutboxSenderOptions {
-  double requests_per_minute = 560;  // account-wide budget (limit x share)
-  double updates_per_minute = 80;    // Update Ticket endpoint budget (limit x share)
-  int per_ticket_limit = 30;         // per ticket per 10 minutes
-  size_t bulk_threshold = 8;         // tickets due at once before bulk jobs are used
+  double updates_per_minute = 80;  // Update Ticket endpoint budget (limit x share)
+  int per_ticket_limit = 30;       // per ticket per 10 minutes
+  size_t bulk_threshold = 8;       // tickets due at once before bulk jobs are used
+  size_t max_jobs_in_flight = 10;  // of the 30 queued jobs Zendesk allows an account
   Duration backoff_base = std::chrono::seconds(1);
   Duration backoff_cap = std::chrono::minutes(5);
   Duration auth_probe_first = std::chrono::seconds(1);      // first probe after a 401
   Duration auth_probe_interval = std::chrono::seconds(30);  // the longest gap between probes
-  Duration job_poll_interval = std::chrono::milliseconds(500);
+  Duration job_poll_first = std::chrono::milliseconds(250);  // see JobPollSchedule
+  Duration job_poll_cap = std::chrono::seconds(4);
   Duration job_timeout = std::chrono::minutes(2);
   // How long a write left in flight by a previous process may still land;
   // the helpdesk client's timeout is the natural value.
@@ -102,13 +113,25 @@ class OutboxSender {
     std::vector<OutboxRecord> records;
     std::vector<TicketWrite> writes;
   };
+  // An update_many job submitted and not yet seen finished.
+  struct JobInFlight {
+    std::string id;
+    std::vector<TicketBatch> batches;  // in the order submitted
+    Instant give_up_at{};
+  };
   void run();
   bool probe_credentials();  // false when stopping
   void publish_depth();
   bool send_due();  // false when nothing was due
   void send_one(TicketBatch& batch);
-  void send_bulk(std::vector<TicketBatch>& batches);
-  bool already_applied(const TicketBatch& batch);
+  void submit_bulk(std::vector<TicketBatch>& batches);
+  bool poll_jobs();  // false when no poll was due
+  void finish_job(JobInFlight& job, const JobStatus& status);
+  void forget_job(const JobInFlight& job);
+  // Whether a write of the batch that may have applied did (its marker is
+  // on the ticket); the failed request's Status when that could not be told.
+  Result<bool> already_applied(const TicketBatch& batch);
+  void check_again_later(const TicketBatch& batch, const Status& status);
   void report(const TicketBatch& batch, InputKind kind, std::optional<TicketSnapshot> ticket,
               const std::string& detail);
   // `outstanding`: how long the failed request was waiting for its answer.
@@ -129,7 +152,6 @@ class OutboxSender {
   const OutboxSenderOptions options_;
 
   // Sender thread only (and start() before it runs).
-  TokenBucket account_;
   TokenBucket updates_;
   TicketWindow per_ticket_;
   std::mt19937_64 rng_{std::random_device{}()};
@@ -138,6 +160,11 @@ class OutboxSender {
   // Back-off for records whose last attempt had an unknown outcome (they stay
   // pending with maybe_sent set in the store).
   std::unordered_map<int64_t, Instant> retry_at_;
+  std::vector<JobInFlight> jobs_;
+  std::unordered_set<int64_t> in_jobs_;  // outbox ids of the records in jobs_
+  JobPollSchedule polls_;
+  // Tickets a bulk item of which failed: their next write goes alone.
+  std::unordered_set<TicketId> send_alone_;
   Instant paused_until_{};
   Duration auth_probe_wait_{};  // the gap before the next credentials probe
   // Until then, maybe-sent records this process has not attempted itself are

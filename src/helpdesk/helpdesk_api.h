@@ -115,6 +115,9 @@ class HelpdeskApi {
   // The users with these ids (unknown ids are left out), with their tags.
   // Returns the users on success; the first failed request's Status on failure.
   virtual Result<std::vector<UserInfo>> users_by_ids(const std::vector<UserId>& ids) = 0;
+  // How long a request would now wait for the account's request budget
+  // (request_pacer.h); zero when it may go at once or nothing paces it.
+  virtual Duration pacing_wait() { return Duration(0); }
 };
 
 }  // namespace tierd

@@ -185,6 +185,74 @@ Result<JobStatus> parse_job_status(const json& job) {
   return out;
 }
 
+namespace {
+
+bool name_is(const std::string& name, std::string_view wanted) {
+  return name.size() == wanted.size() && ascii_lower(name) == wanted;
+}
+
+std::optional<int64_t> whole_number(std::string_view text) {
+  auto n = int64_from_text(text);
+  if (!n || *n < 0) return std::nullopt;
+  return n;
+}
+
+// "total=100; remaining=99; resets=41" -> the value of `key`.
+std::optional<int64_t> limit_field(std::string_view value, std::string_view key) {
+  size_t pos = 0;
+  while (pos < value.size()) {
+    size_t end = value.find(';', pos);
+    if (end == std::string_view::npos) end = value.size();
+    std::string_view part = value.substr(pos, end - pos);
+    if (size_t eq = part.find('='); eq != std::string_view::npos) {
+      std::string name = ascii_lower(part.substr(0, eq));
+      name.erase(0, name.find_first_not_of(' '));
+      name.erase(name.find_last_not_of(' ') + 1);
+      if (name == key) return whole_number(part.substr(eq + 1));
+    }
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<Duration> seconds(std::optional<int64_t> n) {
+  if (!n) return std::nullopt;
+  return std::chrono::seconds(*n);
+}
+
+}  // namespace
+
+RateLimitReport parse_rate_limit_headers(
+    const std::vector<std::pair<std::string, std::string>>& headers, int http_status) {
+  RateLimitReport r;
+  r.refused = http_status == 429;
+  for (const auto& [name, value] : headers) {
+    if (name_is(name, "x-rate-limit") || name_is(name, "ratelimit-limit")) {
+      if (!r.limit) {
+        if (auto n = whole_number(value); n && *n > 0 && *n <= 1'000'000)
+          r.limit = static_cast<int>(*n);
+      }
+    } else if (name_is(name, "x-rate-limit-remaining") || name_is(name, "ratelimit-remaining")) {
+      if (!r.remaining) {
+        if (auto n = whole_number(value); n && *n <= 1'000'000) r.remaining = static_cast<int>(*n);
+      }
+    } else if (name_is(name, "ratelimit-reset")) {
+      if (!r.reset) r.reset = seconds(whole_number(value));
+    } else if (name_is(name, "retry-after")) {
+      if (!r.retry_after) r.retry_after = seconds(whole_number(value));
+    } else if (ascii_lower(name).rfind("zendesk-ratelimit-", 0) == 0) {
+      // An endpoint's own limit: only a used-up one matters to the budget.
+      auto remaining = limit_field(value, "remaining");
+      auto resets = seconds(limit_field(value, "resets"));
+      if (remaining && *remaining == 0) {
+        const Duration wait = resets.value_or(std::chrono::seconds(1));
+        r.endpoint_exhausted_for = std::max(r.endpoint_exhausted_for.value_or(Duration(0)), wait);
+      }
+    }
+  }
+  return r;
+}
+
 Status status_from_http(int http_status, const std::string& retry_after, const std::string& what) {
   if (http_status >= 200 && http_status < 300) return Status::Ok();
   std::string message = what + ": HTTP " + std::to_string(http_status);
@@ -259,6 +327,15 @@ Status ZendeskApiClient::for_each_listed(const std::string& path, const std::str
 
 Result<json> ZendeskApiClient::call(const std::string& method, const std::string& path,
                                     const json* body) {
+  const std::string what = "zendesk " + method + " " + path.substr(0, path.find('?'));
+  if (options_.pacer != nullptr) {
+    Status paced = options_.pacer->before_request();
+    if (!paced.ok()) {
+      Status out(paced.code(), what + ": " + paced.message());
+      if (paced.retry_after()) out.set_retry_after(*paced.retry_after());
+      return out;
+    }
+  }
   const httplib::Headers headers = {{"Authorization", authorization_},
                                     {"Accept", "application/json"}};
   const std::string text = body ? body->dump(-1, ' ', false, json::error_handler_t::replace) : "";
@@ -276,7 +353,6 @@ Result<json> ZendeskApiClient::call(const std::string& method, const std::string
     res = client_->Delete(path, headers, text, "application/json");
   }
   const auto elapsed = std::chrono::steady_clock::now() - started;
-  const std::string what = "zendesk " + method + " " + path.substr(0, path.find('?'));
   if (!res) {
     const httplib::Error err = res.error();
     // httplib reports a read timeout and a closed connection alike; the
@@ -300,12 +376,21 @@ Result<json> ZendeskApiClient::call(const std::string& method, const std::string
     return Status::Unavailable(what + ": " + httplib::to_string(err));
   }
   spdlog::debug("event=zendesk_request path={} status={}", what, res->status);
+  if (options_.pacer != nullptr) {
+    options_.pacer->after_answer(parse_rate_limit_headers(
+        std::vector<std::pair<std::string, std::string>>(res->headers.begin(), res->headers.end()),
+        res->status));
+  }
   Status s = status_from_http(res->status, res->get_header_value("Retry-After"), what);
   if (!s.ok()) return s;
   if (res->body.empty()) return json::object();
   json parsed = json::parse(res->body, nullptr, false);
   if (parsed.is_discarded()) return Status::Unavailable(what + ": the answer is not JSON");
   return parsed;
+}
+
+Duration ZendeskApiClient::pacing_wait() {
+  return options_.pacer != nullptr ? options_.pacer->wait_time() : Duration(0);
 }
 
 Result<TicketSnapshot> ZendeskApiClient::get_ticket(TicketId id) {

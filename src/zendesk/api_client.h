@@ -3,9 +3,11 @@
 // One keep-alive HTTP(S) connection (cpp-httplib, TCP_NODELAY, no
 // redirects, connect/read/write timeouts = options.timeout). Requests are
 // serialised on that connection, so the client is safe to call from several
-// threads at once. Answers map to Status codes as helpdesk/helpdesk_api.h
-// documents; a Retry-After header becomes Status::retry_after(). Credentials
-// go only into the Authorization header and are never logged.
+// threads at once. Every request, pages of a list included, is paced by
+// options.pacer, which also hears the rate-limit headers of every answer.
+// Answers map to Status codes as helpdesk/helpdesk_api.h documents; a
+// Retry-After header becomes Status::retry_after(). Credentials go only into
+// the Authorization header and are never logged.
 //
 // parse_zendesk_ticket() maps the REST ticket shape (also used by the
 // incremental export) to a TicketSnapshot.
@@ -16,6 +18,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +27,7 @@
 #include "core/ticket.h"
 #include "core/time.h"
 #include "helpdesk/helpdesk_api.h"
+#include "helpdesk/request_pacer.h"
 
 namespace httplib {
 class Client;
@@ -37,6 +42,9 @@ struct ZendeskApiOptions {
   std::string oauth_token;  // "Bearer" auth when set
   Duration timeout = std::chrono::seconds(10);
   std::string ca_file;  // empty: the system CA store
+  // Asked before every request and told what every answer said about the
+  // account's limits; shared by every client of the account. Null: no pacing.
+  RequestPacer* pacer = nullptr;
 };
 
 // Parses a REST ticket object. Ids may be numbers or numeric strings, enums
@@ -49,6 +57,15 @@ Result<TicketSnapshot> parse_zendesk_ticket(const nlohmann::json& ticket);
 // without an error); a documented failure ({"index", "id", "error",
 // "details"}, no "success") and any shape not documented are failures.
 Result<JobStatus> parse_job_status(const nlohmann::json& job);
+
+// What an answer's headers say about the account's limits. Zendesk sends
+// X-Rate-Limit and X-Rate-Limit-Remaining on every answer, and on Ticketing
+// API answers also ratelimit-limit, ratelimit-remaining, ratelimit-reset
+// (seconds) and, for some endpoints, their own
+// "zendesk-ratelimit-<name>: total=100; remaining=99; resets=41". Names are
+// matched in any case; a value that does not parse is left out.
+RateLimitReport parse_rate_limit_headers(
+    const std::vector<std::pair<std::string, std::string>>& headers, int http_status);
 
 // Maps an HTTP status (with the Retry-After header value, may be empty) to
 // the Status the HelpdeskApi contract promises; OK for 2xx.
@@ -73,6 +90,7 @@ class ZendeskApiClient : public HelpdeskApi {
   Result<UserInfo> current_user() override;
   // GET /api/v2/users/show_many.json?ids=..., 100 ids per request.
   Result<std::vector<UserInfo>> users_by_ids(const std::vector<UserId>& ids) override;
+  Duration pacing_wait() override;
 
   // One request to any /api/v2 path, for callers beyond HelpdeskApi (account
   // administration). `method` is GET, POST, PUT, PATCH or DELETE; `body` may

@@ -4,7 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "sim/zendesk/sim_client.h"
 #include "support/process_harness.h"
@@ -20,11 +23,13 @@ namespace {
 
 class Sim {
  public:
-  Sim() {
-    process_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{ZENDESK_SIM_BINARY, "--port", "0", "--job-delay-ms", "20",
-                                 "--export-exclusion-seconds", "0"},
-        std::map<std::string, std::string>{}, dir_.file("sim.log"));
+  explicit Sim(const std::vector<std::string>& extra_args = {}) {
+    std::vector<std::string> args = {
+        ZENDESK_SIM_BINARY,           "--port", "0", "--job-delay-ms", "20",
+        "--export-exclusion-seconds", "0"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    process_ = std::make_unique<Subprocess>(args, std::map<std::string, std::string>{},
+                                            dir_.file("sim.log"));
     auto port = wait_for_listening_port(*process_, 10s);
     REQUIRE(port);
     port_ = *port;
@@ -88,7 +93,119 @@ TicketUpdate escalation(TicketId id, std::optional<Instant> stamp) {
   return u;
 }
 
+// Counts the requests it is asked about and keeps what the answers said;
+// refuses every request once `refuse` is set.
+class RecordingPacer final : public RequestPacer {
+ public:
+  Status before_request() override {
+    std::lock_guard lock(mutex);
+    ++asked;
+    if (!refuse) return Status::Ok();
+    Status s(StatusCode::kResourceExhausted, "budget spent");
+    s.set_retry_after(std::chrono::seconds(7));
+    return s;
+  }
+  Duration wait_time() override { return Duration(0); }
+  void after_answer(const RateLimitReport& report) override {
+    std::lock_guard lock(mutex);
+    reports.push_back(report);
+  }
+
+  std::mutex mutex;
+  int asked = 0;
+  bool refuse = false;
+  std::vector<RateLimitReport> reports;
+};
+
+size_t api_requests_logged(Sim& sim) {
+  auto log = sim.control().get("/sim/requests");
+  size_t n = 0;
+  for (const auto& r : log.body.at("requests")) {
+    if (r.value("path", "").rfind("/api/v2/", 0) == 0) ++n;
+  }
+  return n;
+}
+
 }  // namespace
+
+TEST_CASE("rate-limit headers are read in each form Zendesk sends", "[api_client]") {
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  SECTION("X-Rate-Limit on every answer") {
+    auto r = zendesk::parse_rate_limit_headers(
+        Headers{{"X-Rate-Limit", "200"}, {"X-Rate-Limit-Remaining", "187"}}, 200);
+    CHECK(r.limit == 200);
+    CHECK(r.remaining == 187);
+    CHECK_FALSE(r.refused);
+    CHECK_FALSE(r.endpoint_exhausted_for.has_value());
+  }
+  SECTION("the ratelimit-* fields, in any case") {
+    auto r = zendesk::parse_rate_limit_headers(
+        Headers{
+            {"RateLimit-Limit", "400"}, {"ratelimit-remaining", "0"}, {"ratelimit-reset", "12"}},
+        200);
+    CHECK(r.limit == 400);
+    CHECK(r.remaining == 0);
+    CHECK(r.reset == std::chrono::seconds(12));
+  }
+  SECTION("an endpoint's own limit counts only when it is used up") {
+    auto open = zendesk::parse_rate_limit_headers(
+        Headers{{"Zendesk-RateLimit-Update-Tickets", "total=100; remaining=99; resets=41"}}, 200);
+    CHECK_FALSE(open.endpoint_exhausted_for.has_value());
+    auto spent = zendesk::parse_rate_limit_headers(
+        Headers{{"zendesk-ratelimit-update-tickets", "total=100;remaining=0;resets=41"}}, 200);
+    CHECK(spent.endpoint_exhausted_for == std::chrono::seconds(41));
+  }
+  SECTION("a 429 with Retry-After") {
+    auto r = zendesk::parse_rate_limit_headers(Headers{{"Retry-After", "9"}}, 429);
+    CHECK(r.refused);
+    CHECK(r.retry_after == std::chrono::seconds(9));
+  }
+  SECTION("values that do not parse are left out") {
+    auto r = zendesk::parse_rate_limit_headers(
+        Headers{{"X-Rate-Limit", "lots"}, {"X-Rate-Limit-Remaining", "-3"}, {"Retry-After", ""}},
+        200);
+    CHECK_FALSE(r.limit.has_value());
+    CHECK_FALSE(r.remaining.has_value());
+    CHECK_FALSE(r.retry_after.has_value());
+  }
+}
+
+TEST_CASE("every request, pages of a list included, is paced and tells the pacer the limit",
+          "[api_client]") {
+  Sim sim({"--rate-limit", "200"});  // Zendesk's Team plan
+  RecordingPacer pacer;
+  ZendeskApiOptions options = sim.options();
+  options.pacer = &pacer;
+  ZendeskApiClient api(options);
+  const int64_t id = sim.ticket();
+  REQUIRE(sim.control().del("/sim/requests").status == 200);
+
+  REQUIRE(api.get_ticket(id).ok());
+  REQUIRE(api.group_memberships(114002).ok());
+  REQUIRE(api.has_comment_containing(id, "[tierd ref 1]").ok());
+  REQUIRE(api.current_user().ok());
+  CHECK(static_cast<size_t>(pacer.asked) == api_requests_logged(sim));
+  CHECK(pacer.asked >= 4);
+  REQUIRE(pacer.reports.size() == static_cast<size_t>(pacer.asked));
+  CHECK(pacer.reports.back().limit == 200);
+  REQUIRE(pacer.reports.back().remaining.has_value());
+  CHECK(*pacer.reports.back().remaining < 200);
+
+  SECTION("a request the pacer refuses is not sent and reads as a 429") {
+    pacer.refuse = true;
+    const size_t before = api_requests_logged(sim);
+    Status s = api.get_ticket(id).status();
+    CHECK(s.code() == StatusCode::kResourceExhausted);
+    CHECK(s.retry_after() == std::chrono::seconds(7));
+    CHECK(api_requests_logged(sim) == before);
+  }
+  SECTION("the simulator's 429 reaches the pacer") {
+    sim.fault({{"status", 429}, {"retry_after", 3}});
+    CHECK(api.get_ticket(id).status().code() == StatusCode::kResourceExhausted);
+    CHECK(pacer.reports.back().refused);
+    CHECK(pacer.reports.back().retry_after == std::chrono::seconds(3));
+  }
+}
 
 TEST_CASE("parse_zendesk_ticket reads REST tickets with numeric or string ids and any case",
           "[api_client]") {
