@@ -399,7 +399,7 @@ int run(size_t n, int rate_limit, const std::string& sim_binary, const std::stri
     return 1;
   }
   sender.start();
-  prometheus::Counter& escalated = metrics.escalations("tier1", "tier2");
+  prometheus::Counter& escalated = metrics.escalations("tier1", "tier2", "timer");
   std::optional<double> all_decided_s;
   bool drained = false;
   while (Steady::now() - t0 < kDrainTimeout) {

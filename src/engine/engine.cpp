@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ticket_event.h"
+#include "engine/decision_counts.h"
 
 namespace tierd {
 
@@ -16,7 +17,7 @@ struct Engine::Batch {
   std::unordered_map<TicketId, TicketState> states;  // latest state of each ticket touched
   std::vector<std::pair<TicketId, Instant>> fired;   // timers popped, re-armed if the commit fails
   std::vector<WriteOutcome> outcomes;                // re-queued if the commit fails
-  std::vector<std::pair<std::string, std::string>> escalations;
+  std::vector<DecisionCounts> counts;  // added to the metrics once committed
   std::vector<std::string> actions;
   std::vector<std::string> unassigned_routes;  // forwards that found nobody
   std::vector<int64_t> settled_outbox;         // records of outcomes the commit ends
@@ -255,6 +256,7 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
   }
   std::optional<UserId> counted_before = open_assignee(*state);
   Decision d = decide(*state, input, now, *policy, roster_);
+  batch.counts.push_back(count_decision(*state, d, *policy));
 
   // In shadow mode decide() settles its writes itself (they come back as
   // "shadow_write" audit notes), so there is nothing to queue.
@@ -289,9 +291,6 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
   }
   batch.settled_outbox.insert(batch.settled_outbox.end(), outcome_ids.begin(), outcome_ids.end());
   for (auto& note : d.audit) {
-    if (note.kind == "escalate" || note.kind == "deescalate") {
-      batch.escalations.emplace_back(note.detail.value("from", ""), note.detail.value("to", ""));
-    }
     c.audit.push_back({0, id, now, note.kind, event_id, note.detail.dump()});
   }
   for (const auto& w : d.writes) {
@@ -353,7 +352,15 @@ bool Engine::commit(Batch& batch) {
     }
   }
   publish_running_clocks();
-  for (const auto& [from, to] : batch.escalations) metrics_.escalations(from, to).Increment();
+  for (const DecisionCounts& counts : batch.counts) {
+    for (const TierMove& m : counts.moves) metrics_.escalations(m.from, m.to, m.cause).Increment();
+    for (const TierMove& m : counts.bounce_backs) metrics_.bounce_backs(m.from, m.to).Increment();
+    if (counts.review_escalations > 0) {
+      metrics_.review_escalations().Increment(counts.review_escalations);
+    }
+    if (counts.solved_in) metrics_.tickets_solved(*counts.solved_in).Increment();
+    if (counts.reopened_in) metrics_.tickets_reopened(*counts.reopened_in).Increment();
+  }
   for (const auto& a : batch.actions) metrics_.engine_decisions(a).Increment();
   for (const auto& route : batch.unassigned_routes) metrics_.unassigned_forwards(route).Increment();
   if (batch.dead_letters > 0)

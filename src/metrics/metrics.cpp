@@ -35,8 +35,16 @@ struct LabelledFamily {
 };
 constexpr LabelledFamily kRunningClocks = {
     "tierd_running_clocks", "Tickets whose handling clock is running, by tier", "gauge"};
-constexpr LabelledFamily kEscalations = {"tierd_escalations_total",
-                                         "Tickets escalated, by source and target tier", "counter"};
+constexpr LabelledFamily kEscalations = {
+    "tierd_escalations_total", "Tickets moved between tiers, by source and target tier and cause",
+    "counter"};
+constexpr LabelledFamily kBounceBacks = {
+    "tierd_bounce_backs_total", "Tickets an agent moved down a tier, by source and target tier",
+    "counter"};
+constexpr LabelledFamily kTicketsSolved = {
+    "tierd_tickets_solved_total", "Tickets solved or closed, by the tier they were in", "counter"};
+constexpr LabelledFamily kTicketsReopened = {
+    "tierd_tickets_reopened_total", "Solved tickets reopened, by the tier they were in", "counter"};
 constexpr LabelledFamily kVendorResponses = {"tierd_vendor_responses_total",
                                              "Helpdesk API responses, by HTTP status", "counter"};
 constexpr LabelledFamily kEngineDecisions = {"tierd_engine_decisions_total",
@@ -44,8 +52,9 @@ constexpr LabelledFamily kEngineDecisions = {"tierd_engine_decisions_total",
 constexpr LabelledFamily kUnassignedForwards = {
     "tierd_unassigned_forwards_total", "Forwarded tickets that found no available agent, by route",
     "counter"};
-constexpr std::array<LabelledFamily, 5> kLabelledFamilies = {
-    kRunningClocks, kEscalations, kVendorResponses, kEngineDecisions, kUnassignedForwards};
+constexpr std::array<LabelledFamily, 8> kLabelledFamilies = {
+    kRunningClocks,    kEscalations,     kBounceBacks,     kTicketsSolved,
+    kTicketsReopened,  kVendorResponses, kEngineDecisions, kUnassignedForwards};
 
 Family<Counter>& counter(prometheus::Registry& r, const char* name, const char* help) {
   return prometheus::BuildCounter().Name(name).Help(help).Register(r);
@@ -68,6 +77,12 @@ Metrics::Metrics()
       inbox_depth_family_(gauge(*registry_, "tierd_inbox_depth", "Unprocessed inbox records")),
       running_clocks_(gauge(*registry_, kRunningClocks.name, kRunningClocks.help)),
       escalations_(counter(*registry_, kEscalations.name, kEscalations.help)),
+      bounce_backs_(counter(*registry_, kBounceBacks.name, kBounceBacks.help)),
+      review_escalations_family_(
+          counter(*registry_, "tierd_review_escalations_total",
+                  "Tickets whose review budget ran out, sent to the review leads")),
+      tickets_solved_(counter(*registry_, kTicketsSolved.name, kTicketsSolved.help)),
+      tickets_reopened_(counter(*registry_, kTicketsReopened.name, kTicketsReopened.help)),
       outbox_depth_family_(
           gauge(*registry_, "tierd_outbox_depth", "Helpdesk writes not yet confirmed")),
       outbox_oldest_age_family_(gauge(*registry_, "tierd_outbox_oldest_age_seconds",
@@ -93,6 +108,7 @@ Metrics::Metrics()
       outbox_depth_(outbox_depth_family_.Add({})),
       outbox_oldest_age_(outbox_oldest_age_family_.Add({})),
       rate_limit_waits_(rate_limit_waits_family_.Add({})),
+      review_escalations_(review_escalations_family_.Add({})),
       timer_lateness_(timer_lateness_family_.Add({}, lateness_buckets())),
       dead_letters_(dead_letters_family_.Add({})),
       reconcile_runs_(reconcile_runs_family_.Add({})),
@@ -128,8 +144,27 @@ Gauge& Metrics::running_clocks(std::string_view tier) {
   return running_clocks_.Add({{"tier", std::string(tier)}});
 }
 
-Counter& Metrics::escalations(std::string_view from_tier, std::string_view to_tier) {
-  return escalations_.Add({{"from", std::string(from_tier)}, {"to", std::string(to_tier)}});
+Counter& Metrics::escalations(std::string_view from_tier, std::string_view to_tier,
+                              std::string_view cause) {
+  return escalations_.Add({{"from", std::string(from_tier)},
+                           {"to", std::string(to_tier)},
+                           {"cause", std::string(cause)}});
+}
+
+Counter& Metrics::bounce_backs(std::string_view from_tier, std::string_view to_tier) {
+  return bounce_backs_.Add({{"from", std::string(from_tier)}, {"to", std::string(to_tier)}});
+}
+
+Counter& Metrics::review_escalations() {
+  return review_escalations_;
+}
+
+Counter& Metrics::tickets_solved(std::string_view tier) {
+  return tickets_solved_.Add({{"tier", std::string(tier)}});
+}
+
+Counter& Metrics::tickets_reopened(std::string_view tier) {
+  return tickets_reopened_.Add({{"tier", std::string(tier)}});
 }
 
 Gauge& Metrics::outbox_depth() {

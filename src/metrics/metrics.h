@@ -8,7 +8,13 @@
 //   tierd_webhook_ack_seconds                 histogram, receive to answer
 //   tierd_inbox_depth                         gauge, unprocessed inbox records
 //   tierd_running_clocks{tier}                gauge
-//   tierd_escalations_total{from,to}
+//   tierd_escalations_total{from,to,cause}   tier changes: cause timer|manual_tag (tierd's
+//                                             own, down moves by tag included) or
+//                                             agent_move (an agent moved the ticket)
+//   tierd_bounce_backs_total{from,to}         moves down a tier by an agent
+//   tierd_review_escalations_total            review budgets run out (sent to the leads)
+//   tierd_tickets_solved_total{tier}          tickets solved (or closed), by their tier then
+//   tierd_tickets_reopened_total{tier}        solved tickets reopened, by their tier
 //   tierd_outbox_depth                        gauge
 //   tierd_outbox_oldest_age_seconds           gauge
 //   tierd_vendor_responses_total{status}      HTTP status or "timeout"/"error"
@@ -69,7 +75,12 @@ class Metrics {
   prometheus::Histogram& webhook_ack_seconds();
   prometheus::Gauge& inbox_depth();
   prometheus::Gauge& running_clocks(std::string_view tier);
-  prometheus::Counter& escalations(std::string_view from_tier, std::string_view to_tier);
+  prometheus::Counter& escalations(std::string_view from_tier, std::string_view to_tier,
+                                   std::string_view cause);
+  prometheus::Counter& bounce_backs(std::string_view from_tier, std::string_view to_tier);
+  prometheus::Counter& review_escalations();
+  prometheus::Counter& tickets_solved(std::string_view tier);
+  prometheus::Counter& tickets_reopened(std::string_view tier);
   prometheus::Gauge& outbox_depth();
   prometheus::Gauge& outbox_oldest_age_seconds();
   prometheus::Counter& vendor_responses(std::string_view status);
@@ -98,6 +109,10 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& inbox_depth_family_;
   prometheus::Family<prometheus::Gauge>& running_clocks_;
   prometheus::Family<prometheus::Counter>& escalations_;
+  prometheus::Family<prometheus::Counter>& bounce_backs_;
+  prometheus::Family<prometheus::Counter>& review_escalations_family_;
+  prometheus::Family<prometheus::Counter>& tickets_solved_;
+  prometheus::Family<prometheus::Counter>& tickets_reopened_;
   prometheus::Family<prometheus::Gauge>& outbox_depth_family_;
   prometheus::Family<prometheus::Gauge>& outbox_oldest_age_family_;
   prometheus::Family<prometheus::Counter>& vendor_responses_;
@@ -116,6 +131,7 @@ class Metrics {
   prometheus::Gauge& outbox_depth_;
   prometheus::Gauge& outbox_oldest_age_;
   prometheus::Counter& rate_limit_waits_;
+  prometheus::Counter& review_escalations_;
   prometheus::Histogram& timer_lateness_;
   prometheus::Counter& dead_letters_;
   prometheus::Counter& reconcile_runs_;

@@ -85,7 +85,7 @@ TEST_CASE("/metrics names the series the operations guide documents", "[integrat
   INFO(text.substr(0, 6000));
   for (const char* name : {"tierd_webhook_deliveries_total{", "tierd_webhook_ack_seconds_bucket",
                            "tierd_inbox_depth", "tierd_running_clocks{tier=\"tier2\"}",
-                           "tierd_escalations_total{from=\"tier1\",to=\"tier2\"} 1",
+                           "tierd_escalations_total{cause=\"timer\",from=\"tier1\",to=\"tier2\"} 1",
                            "tierd_outbox_depth", "tierd_outbox_oldest_age_seconds",
                            "tierd_vendor_responses_total{", "tierd_rate_limit_waits_total",
                            "tierd_timer_lateness_seconds_bucket", "tierd_dead_letters_total"}) {

@@ -74,7 +74,7 @@ TEST_CASE("a new ticket starts its tier clock and its deadlines fire at their vi
   REQUIRE(escalations.size() == 1);
   CHECK(escalations[0].state == "pending");
   CHECK(h.timer_lateness == std::vector<Duration>{0ms, 0ms});
-  CHECK(h.metrics.escalations("tier1", "tier2").Value() == 1);
+  CHECK(h.metrics.escalations("tier1", "tier2", "timer").Value() == 1);
   CHECK(h.audit_count("escalate") == 1);
 }
 
@@ -138,5 +138,5 @@ TEST_CASE("in shadow mode the engine decides and audits but queues no write", "[
   h.advance(15min);
   CHECK(h.outbox().empty());
   CHECK(h.audit_count("escalate") == 1);
-  CHECK(h.metrics.escalations("tier1", "tier2").Value() == 1);
+  CHECK(h.metrics.escalations("tier1", "tier2", "timer").Value() == 1);
 }
