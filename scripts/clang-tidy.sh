@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs clang-tidy with the checks in .clang-tidy over every source file of
-# src/ and sim/ that a build compiles, using that build's
+# src/, sim/ and tests/support/ that a build compiles, using that build's
 # compile_commands.json. Prints the findings and exits non-zero if there are
 # any.
 #   scripts/clang-tidy.sh [BUILD_DIR]       default: build
@@ -22,11 +22,12 @@ if [ ! -f "$build/compile_commands.json" ]; then
   exit 2
 fi
 
-# The translation units the build knows, restricted to src/ and sim/.
+# The translation units the build knows, restricted to src/, sim/ and the
+# test harness (tests/support/, which runs real processes and threads).
 mapfile -t files < <(sed -n 's/^ *"file": "\(.*\)",\{0,1\}$/\1/p' "$build/compile_commands.json" |
-  grep -E "^$PWD/(src|sim)/" | sort -u)
+  grep -E "^$PWD/(src|sim|tests/support)/" | sort -u)
 if [ -n "${TIERD_TIDY_BASE:-}" ]; then
-  mapfile -t changed < <(git diff --name-only "$TIERD_TIDY_BASE" -- src sim | sed "s|^|$PWD/|")
+  mapfile -t changed < <(git diff --name-only "$TIERD_TIDY_BASE" -- src sim tests/support | sed "s|^|$PWD/|")
   mapfile -t files < <(comm -12 <(printf '%s\n' "${files[@]}") <(printf '%s\n' "${changed[@]}" | sort -u))
 fi
 if [ "${#files[@]}" -eq 0 ]; then

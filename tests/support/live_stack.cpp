@@ -100,10 +100,10 @@ nlohmann::json LiveStack::sim(const std::string& method, const std::string& path
   client.set_read_timeout(std::chrono::seconds(10));
   std::string payload = body.is_null() ? "" : body.dump();
   auto send = [&]() -> httplib::Result {
-    if (method == "POST") return client.Post(path.c_str(), payload, "application/json");
-    if (method == "PUT") return client.Put(path.c_str(), payload, "application/json");
-    if (method == "DELETE") return client.Delete(path.c_str());
-    return client.Get(path.c_str());
+    if (method == "POST") return client.Post(path, payload, "application/json");
+    if (method == "PUT") return client.Put(path, payload, "application/json");
+    if (method == "DELETE") return client.Delete(path);
+    return client.Get(path);
   };
   httplib::Result res = send();
   if (!res) throw std::runtime_error("sim " + method + " " + path + ": no answer");

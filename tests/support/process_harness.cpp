@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -134,9 +135,13 @@ int free_loopback_port() {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error(std::string("no free loopback port: ") + std::strerror(error));
+  }
   int port = ntohs(addr.sin_port);
   ::close(fd);
   return port;
@@ -149,7 +154,7 @@ bool wait_for_http(int port, const std::string& path, std::chrono::milliseconds 
   client.set_connection_timeout(std::chrono::milliseconds(200));
   client.set_read_timeout(std::chrono::seconds(2));
   while (std::chrono::steady_clock::now() < deadline) {
-    auto res = client.Get(path.c_str());
+    auto res = client.Get(path);
     if (res && res->status == expected_status) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
