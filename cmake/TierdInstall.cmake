@@ -52,6 +52,10 @@ install(FILES README.md CHANGELOG.md packaging/debian/copyright
               ${PROJECT_BINARY_DIR}/packaging/changelog.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY config/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+# The worked example of the README's "A first try", for `tierd simulate` on
+# an installed system.
+install(FILES config/team-example.jsonc config/sample-events.jsonl
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 # The unit (its paths name the prefix installed to) and the starting config,
 # which is installed only where none exists: `cmake --install` never

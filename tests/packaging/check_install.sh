@@ -27,7 +27,8 @@ for f in bin/tierd libexec/tierd/zendesk-sim share/tierd/tierd.example.jsonc sha
          share/bash-completion/completions/tierd share/man/man1/tierd.1.gz \
          share/man/man1/tierd-explain.1.gz share/doc/tierd/README.md share/doc/tierd/copyright \
          share/doc/tierd/changelog.gz share/doc/tierd/CHANGELOG.md \
-         share/doc/tierd/examples/shadow-first.jsonc; do
+         share/doc/tierd/examples/shadow-first.jsonc \
+         share/doc/tierd/examples/team-example.jsonc share/doc/tierd/examples/sample-events.jsonl; do
   [ -e "$root/$f" ] || fail "cmake --install did not install $f"
 done
 [ -e "$work/dest/etc/tierd/tierd.jsonc" ] || fail "cmake --install did not put a config in /etc/tierd"
