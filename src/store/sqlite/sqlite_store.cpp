@@ -18,6 +18,7 @@
 #include "store/sql_params.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_schema.h"
+#include "store/sqlite/wal_checkpointer.h"
 
 namespace tierd {
 namespace {
@@ -154,8 +155,12 @@ Result<int64_t> single_int(Statement& stmt) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader)
-      : writer_(std::move(writer)), reader_(std::move(reader)) {}
+  // `checkpointer` (null for a read-only store) hooks `writer`.
+  SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
+              std::unique_ptr<sqlite::WalCheckpointer> checkpointer = nullptr)
+      : writer_(std::move(writer)),
+        reader_(std::move(reader)),
+        checkpointer_(std::move(checkpointer)) {}
 
   Result<std::vector<AppendOutcome>> append_inbox(std::vector<InboxRecord>& records) override {
     std::vector<AppendOutcome> outcomes;
@@ -580,6 +585,8 @@ class SqliteStore final : public Store {
   // Listings and lookups (query-only).
   Mutex read_mu_;
   const std::unique_ptr<Connection> reader_ PT_GUARDED_BY(read_mu_);
+  // Declared last: it unhooks the writer connection before that closes.
+  const std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
 };
 
 Status configure(Connection& db, const SqliteOptions& options, bool writer) {
@@ -646,10 +653,16 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   if (!reader.ok()) return reader.status();
   if (Status s = configure(**reader, options, /*writer=*/false); !s.ok()) return s;
 
+  auto checkpoints = Connection::open(options.path, /*create=*/false, options.busy_timeout);
+  if (!checkpoints.ok()) return checkpoints.status();
+  if (Status s = configure(**checkpoints, options, /*writer=*/true); !s.ok()) return s;
+  auto checkpointer =
+      std::make_unique<sqlite::WalCheckpointer>(**writer, std::move(checkpoints).value());
+
   spdlog::info("event=store_opened store=sqlite path={} synchronous={}", options.path,
                options.synchronous_full ? "full" : "normal");
-  return std::unique_ptr<Store>(
-      std::make_unique<SqliteStore>(std::move(writer).value(), std::move(reader).value()));
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
+      std::move(writer).value(), std::move(reader).value(), std::move(checkpointer)));
 }
 
 }  // namespace tierd
