@@ -10,57 +10,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "recorded_week.h"
 #include "reports/export_events.h"
-#include "reports/report.h"
 #include "reports/replay.h"
+#include "reports/report.h"
 
 using namespace tierd;
-using namespace std::chrono_literals;
-using nlohmann::json;
 
 namespace {
-
-Policy bench_policy() {
-  Policy p;
-  for (int i = 1; i <= 3; ++i) {
-    TierPolicy t;
-    t.name = "tier" + std::to_string(i);
-    t.groups = {114000 + i};
-    if (i == 1) t.budget = 15min;
-    if (i == 2) t.budget = 30min;
-    p.tiers.push_back(t);
-  }
-  return p;
-}
-
-json delivery(const std::string& type, int64_t ticket, int64_t seq, Instant time,
-              const char* status, int64_t actor, std::vector<std::string> tags) {
-  std::string when = format_instant(time);
-  return {{"type", "zen:event-type:ticket." + type},
-          {"account_id", 12514403},
-          {"id", "bench-" + std::to_string(seq)},
-          {"time", when},
-          {"zendesk_event_version", "2022-11-06"},
-          {"subject", "zen:ticket:" + std::to_string(ticket)},
-          {"detail",
-           {{"actor_id", std::to_string(actor)},
-            {"assignee_id", "500120"},
-            {"created_at", when},
-            {"group_id", "114001"},
-            {"id", std::to_string(ticket)},
-            {"priority", "NORMAL"},
-            {"status", status},
-            {"subject", "Bench ticket"},
-            {"tags", tags},
-            {"updated_at", when},
-            {"via", {{"channel", "web_form"}}}}},
-          {"event", json::object()}};
-}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -72,32 +31,7 @@ int main(int argc, char** argv) {
   long events = argc > 1 ? std::atol(argv[1]) : 100000;
   std::filesystem::path file = std::filesystem::temp_directory_path() /
                                ("simulate_bench_" + std::to_string(getpid()) + ".jsonl");
-  std::mt19937 rng(7);
-  Instant week = *parse_instant("2025-03-10T00:00:00Z");
-  {
-    std::ofstream out(file);
-    // Per ticket: created, pending, open, tags changed, solved; a ticket's
-    // events are minutes apart, tickets start anywhere in the week. Lines are
-    // written ticket by ticket, so replay() has to sort them.
-    int64_t seq = 0;
-    for (int64_t ticket = 1; seq < events; ++ticket) {
-      Instant t = week + std::chrono::minutes(rng() % (7 * 24 * 60));
-      out << delivery("created", ticket, ++seq, t, "NEW", 902001, {"billing"}).dump() << "\n";
-      t += std::chrono::minutes(rng() % 20);
-      out << delivery("status_changed", ticket, ++seq, t, "PENDING", 500120, {"billing"}).dump()
-          << "\n";
-      t += std::chrono::minutes(rng() % 60);
-      out << delivery("status_changed", ticket, ++seq, t, "OPEN", 902001, {"billing"}).dump()
-          << "\n";
-      t += std::chrono::minutes(rng() % 30);
-      out << delivery("tags_changed", ticket, ++seq, t, "OPEN", 500120, {"billing", "vip"}).dump()
-          << "\n";
-      t += std::chrono::minutes(rng() % 90);
-      out << delivery("status_changed", ticket, ++seq, t, "SOLVED", 500120, {"billing", "vip"})
-                 .dump()
-          << "\n";
-    }
-  }
+  bench::write_recorded_week(file.string(), events);
   std::printf("file: %s, %.1f MB\n", file.c_str(),
               static_cast<double>(std::filesystem::file_size(file)) / 1e6);
 
@@ -106,7 +40,7 @@ int main(int argc, char** argv) {
   EventLines lines = read_event_lines(in);
   double read_s = seconds_since(start);
 
-  Policy policy = bench_policy();
+  Policy policy = bench::week_policy();
   auto sim_start = std::chrono::steady_clock::now();
   ReplayRun run = replay(std::move(lines.events), policy, {});
   double sim_s = seconds_since(sim_start);
