@@ -180,6 +180,7 @@ RunResult closed_loop(int port, const DeliveryFactory& factory, const std::strin
   std::atomic<size_t> next{0};
   std::vector<RunResult> per_client(clients);
   std::latch connected(clients + 1);
+  std::latch go(1);  // start and end are set
   Steady::time_point start;
   Steady::time_point end;
   std::vector<std::thread> threads;
@@ -192,7 +193,8 @@ RunResult closed_loop(int port, const DeliveryFactory& factory, const std::strin
       // backlog is small, and connection set-up is not what is measured.
       Delivery warm = factory.make(prefix + "warm-" + std::to_string(c));
       (void)client.Post("/webhooks/zendesk", warm.headers, warm.body, "application/json");
-      connected.arrive_and_wait();
+      connected.count_down();
+      go.wait();
       RunResult& mine = per_client[c];
       while (Steady::now() < end) {
         Delivery d = factory.make(prefix + std::to_string(next++));
@@ -203,10 +205,12 @@ RunResult closed_loop(int port, const DeliveryFactory& factory, const std::strin
       }
     });
   }
+  // The clock starts once every client is connected, however long that took.
+  connected.arrive_and_wait();
   start = Steady::now();
   end =
       start + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(seconds));
-  connected.arrive_and_wait();
+  go.count_down();
   for (auto& t : threads) t.join();
   return merge(per_client, std::chrono::duration<double>(Steady::now() - start).count());
 }
@@ -218,13 +222,20 @@ RunResult fixed_rate(int port, const DeliveryFactory& factory, int clients, doub
   const size_t total_count = static_cast<size_t>(rate * seconds);
   const auto interval = std::chrono::duration<double>(1.0 / rate);
   std::vector<RunResult> per_client(clients);
-  const auto start = Steady::now() + std::chrono::milliseconds(50);
+  std::latch connected(clients + 1);
+  std::latch go(1);  // start is set
+  Steady::time_point start;
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       httplib::Client client("127.0.0.1", port);
       client.set_tcp_nodelay(true);
       client.set_keep_alive(true);
+      // Connected (one untimed delivery) before the first one is due.
+      Delivery warm = factory.make("r-warm-" + std::to_string(c));
+      (void)client.Post("/webhooks/zendesk", warm.headers, warm.body, "application/json");
+      connected.count_down();
+      go.wait();
       RunResult& mine = per_client[c];
       for (size_t i = c; i < total_count; i += clients) {
         Delivery d = factory.make("r-" + std::to_string(i));
@@ -236,6 +247,9 @@ RunResult fixed_rate(int port, const DeliveryFactory& factory, int clients, doub
       }
     });
   }
+  connected.arrive_and_wait();
+  start = Steady::now() + std::chrono::milliseconds(10);
+  go.count_down();
   for (auto& t : threads) t.join();
   return merge(per_client, std::chrono::duration<double>(Steady::now() - start).count());
 }

@@ -3,7 +3,10 @@
 # build (after clang-tidy over its sources, which also checks the locking),
 # once under AddressSanitizer + UBSan, then the webhook fuzzer for a bounded
 # time, and last the README's first command, the demo, for a short run.
+# The optimised build also runs the benchmarks' quick mode (scripts/bench.sh)
+# after its tests: figures for the log, no timing is asserted.
 # Installs missing Debian packages first.
+#   TIERD_BENCH=quick      scripts/bench.sh mode after the tests (off skips it)
 #   TIERD_FUZZ_SECONDS=60  how long the fuzzer runs (0 skips it)
 #   TIERD_DEMO_SECONDS=45  how long the demo runs (0 skips it)
 set -euo pipefail
@@ -21,6 +24,12 @@ TIERD_JOBS="$jobs" ./scripts/clang-tidy.sh build
 ctest --test-dir build -j"$jobs" --output-on-failure
 # The crash harness's summary (kill cycles, events, escalations checked).
 grep -h "^crash harness: cycles=.*killing_took" build/Testing/Temporary/LastTest.log || true
+bench_mode="${TIERD_BENCH:-quick}"
+if [ "$bench_mode" != off ]; then
+  # A failing benchmark program is reported, not fatal: the suite above is the gate.
+  TIERD_JOBS="$jobs" ./scripts/bench.sh "$bench_mode" build ||
+    echo "scripts/bench.sh: a benchmark failed, see build/bench-logs/"
+fi
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTIERD_SANITIZE=ON -DTIERD_BUILD_BENCH=OFF \
   -DTIERD_WERROR=ON
