@@ -4,7 +4,7 @@
 #   scripts/bench.sh [quick|full] [BUILD_DIR]   (default: quick build)
 # quick: smaller sizes and short runs, under 2 minutes on 2 cores once built
 #   (CI prints it; the figures are for the log, nothing is asserted).
-# full: the sizes bench/README.md quotes (about 10 minutes on 2 cores).
+# full: the sizes bench/README.md quotes (about 5 minutes on 2 cores).
 # Each program's whole output is kept in BUILD_DIR/bench-logs/. A program
 # that fails shows as FAILED in the table and makes the script exit 1.
 #   TIERD_JOBS=2  parallel build jobs
