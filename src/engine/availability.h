@@ -63,6 +63,8 @@ class AvailabilityRefresher {
   void start();
   // Wakes and joins the thread. Idempotent.
   void stop();
+  // Whether its loop runs, and how long it has been waiting or working.
+  WorkerLiveness liveness() const { return worker_.liveness(); }
   // Watches `options` from now on: refreshes at once (on the refresher's
   // thread, starting it if there was nothing to watch before). Groups no
   // longer watched leave the snapshot.

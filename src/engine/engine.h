@@ -111,6 +111,8 @@ class Engine {
   // For tests and the status page: counts as of the last loop iteration.
   size_t running_clocks() const EXCLUDES(mutex_);
   bool idle() const EXCLUDES(mutex_);  // nothing queued, no inbox backlog seen at the last look
+  // Whether its loop runs, and how long it has been waiting or working.
+  WorkerLiveness liveness() const { return worker_.liveness(); }
   // For tests: see WorkerThread::wait_idle().
   std::optional<uint64_t> wait_idle(std::chrono::milliseconds bound) const {
     return worker_.wait_idle(bound);

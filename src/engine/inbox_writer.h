@@ -55,6 +55,8 @@ class InboxWriter {
   // Refuses new appends, commits everything already queued, then joins the
   // committer thread. Idempotent.
   void stop() EXCLUDES(mutex_);
+  // Whether its loop runs, and how long it has been waiting or working.
+  WorkerLiveness liveness() const { return committer_.liveness(); }
 
   // Returns kAccepted (stored now) or kDuplicate (its event_id was already
   // stored, or repeated in the same batch) once the batch is committed.

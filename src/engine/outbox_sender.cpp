@@ -105,7 +105,16 @@ void OutboxSender::publish_depth() {
   }
 }
 
+std::optional<HelpdeskAnswer> OutboxSender::last_answer() const {
+  MutexLock lock(mutex_);
+  return last_answer_;
+}
+
 void OutboxSender::count_answer(const Status& s) {
+  {
+    MutexLock lock(mutex_);
+    last_answer_ = HelpdeskAnswer::of(clock_.now(), s);
+  }
   const char* label = "ok";
   switch (s.code()) {
     case StatusCode::kOk:

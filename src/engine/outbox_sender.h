@@ -62,6 +62,7 @@
 #include <unordered_set>
 
 #include "engine/engine.h"
+#include "engine/helpdesk_answer.h"
 #include "engine/write_pacing.h"
 #include "helpdesk/helpdesk_api.h"
 #include "metrics/metrics.h"
@@ -102,6 +103,10 @@ class OutboxSender {
   void wake();  // new records were queued, or reported ones ended
 
   bool auth_failed() const EXCLUDES(mutex_);
+  // The helpdesk's answer to the sender's latest request; nullopt before the first.
+  std::optional<HelpdeskAnswer> last_answer() const EXCLUDES(mutex_);
+  // Whether its loop runs, and how long it has been waiting or working.
+  WorkerLiveness liveness() const { return worker_.liveness(); }
   // For tests: see WorkerThread::wait_idle().
   std::optional<uint64_t> wait_idle(std::chrono::milliseconds bound) const {
     return worker_.wait_idle(bound);
@@ -141,7 +146,7 @@ class OutboxSender {
   bool inherited_in_flight(const OutboxRecord& r, Instant now);
   void dead_letter(const TicketBatch& batch, const std::string& why);
   bool wait_for_tokens(TicketId ticket, bool update_endpoint);
-  void count_answer(const Status& s);
+  void count_answer(const Status& s) EXCLUDES(mutex_);
 
   // Set at construction.
   Store& store_;
@@ -175,6 +180,7 @@ class OutboxSender {
 
   mutable Mutex mutex_;
   bool auth_failed_ GUARDED_BY(mutex_) = false;
+  std::optional<HelpdeskAnswer> last_answer_ GUARDED_BY(mutex_);
 
   // Last: its thread uses the members above, so it stops before they go.
   WorkerThread worker_;

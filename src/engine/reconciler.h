@@ -118,6 +118,8 @@ class Reconciler {
   // the request in flight finish and joins. Later run_once() calls return at
   // once. Idempotent.
   void stop();
+  // Whether its loop runs, and how long it has been waiting or working.
+  WorkerLiveness liveness() const { return worker_.liveness(); }
   // Takes effect for the wait in progress (SIGHUP reload).
   void set_interval(Duration interval) EXCLUDES(mutex_);
 

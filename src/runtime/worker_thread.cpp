@@ -36,6 +36,9 @@ void WorkerThread::start(std::function<void()> loop) {
   {
     MutexLock lock(mutex_);
     stopping_ = false;
+    running_ = true;
+    waiting_ = false;
+    state_since_ = std::chrono::steady_clock::now();
   }
   thread_ = std::thread([this, loop = std::move(loop)] {
     try {
@@ -45,6 +48,8 @@ void WorkerThread::start(std::function<void()> loop) {
     } catch (...) {
       spdlog::critical("{}: thread ended by an unknown exception", name_);
     }
+    MutexLock lock(mutex_);
+    running_ = false;
   });
 }
 
@@ -66,6 +71,11 @@ void WorkerThread::wake() {
 bool WorkerThread::stopping() const {
   MutexLock lock(mutex_);
   return stopping_;
+}
+
+WorkerLiveness WorkerThread::liveness() const {
+  MutexLock lock(mutex_);
+  return {running_, waiting_, std::chrono::steady_clock::now() - state_since_};
 }
 
 bool WorkerThread::wait() {
@@ -90,6 +100,15 @@ bool WorkerThread::sleep_for(Duration d) {
 
 bool WorkerThread::block(std::optional<Instant> deadline, bool wakeable) {
   MutexLock lock(mutex_);
+  waiting_ = true;
+  state_since_ = std::chrono::steady_clock::now();
+  const bool go_on = block_locked(lock, deadline, wakeable);
+  waiting_ = false;
+  state_since_ = std::chrono::steady_clock::now();
+  return go_on;
+}
+
+bool WorkerThread::block_locked(MutexLock& lock, std::optional<Instant> deadline, bool wakeable) {
   while (true) {
     if (stopping_) return false;
     if (wakeable && woken_) {

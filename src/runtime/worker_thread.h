@@ -19,8 +19,11 @@
 // time before the jump (or, with wait_for(), from the time after it), so its
 // next wait ends at once and it looks again.
 //
+// liveness() tells an admin page whether the loop still runs and how long it
+// has been waiting or working (a loop working for minutes is stuck).
+//
 // Threads: start() and stop() from the owner, never from the loop itself;
-// wake(), stopping() and wait_idle() from any thread. The waits are for the
+// wake(), stopping(), liveness() and wait_idle() from any thread. The waits are for the
 // loop, or for another thread that wants stop() to interrupt it (the
 // reconciler's run_once() in tests). An exception that escapes the loop is
 // caught and logged and ends the thread; it never escapes it.
@@ -38,6 +41,13 @@
 #include "runtime/mutex.h"
 
 namespace tierd {
+
+// What a loop is doing now, in real (steady) time.
+struct WorkerLiveness {
+  bool running = false;                            // started, and the loop has not returned
+  bool waiting = false;                            // in a wait or a sleep (else working)
+  std::chrono::steady_clock::duration in_state{};  // how long it has been waiting or working
+};
 
 class WorkerThread final : private ClockWaiter {
  public:
@@ -59,6 +69,7 @@ class WorkerThread final : private ClockWaiter {
 
   bool started() const { return thread_.joinable(); }  // owner only
   bool stopping() const EXCLUDES(mutex_);
+  WorkerLiveness liveness() const EXCLUDES(mutex_);
   const Clock& clock() const { return clock_; }
 
   // Until wake(), stop(), or the clock reaches `deadline`. False when stopping.
@@ -78,6 +89,8 @@ class WorkerThread final : private ClockWaiter {
 
  private:
   bool block(std::optional<Instant> deadline, bool wakeable) EXCLUDES(mutex_);
+  bool block_locked(MutexLock& lock, std::optional<Instant> deadline, bool wakeable)
+      REQUIRES(mutex_);
   bool idle() const REQUIRES(mutex_);
   void clock_moved() override EXCLUDES(mutex_);
 
@@ -95,6 +108,9 @@ class WorkerThread final : private ClockWaiter {
   uint64_t blocks_ GUARDED_BY(mutex_) = 0;            // waits that have blocked so far
   uint64_t clock_moves_ GUARDED_BY(mutex_) = 0;
   uint64_t blocked_at_move_ GUARDED_BY(mutex_) = 0;  // clock_moves_ when the latest one blocked
+  bool running_ GUARDED_BY(mutex_) = false;
+  bool waiting_ GUARDED_BY(mutex_) = false;
+  std::chrono::steady_clock::time_point state_since_ GUARDED_BY(mutex_){};
 };
 
 }  // namespace tierd
