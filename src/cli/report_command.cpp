@@ -13,6 +13,7 @@
 #include "reports/report.h"
 #include "reports/report_csv.h"
 #include "reports/report_window.h"
+#include "store/user_names.h"
 
 namespace tierd {
 
@@ -62,6 +63,13 @@ int run_report(const ReportArgs& args) {
   if (!report.ok()) {
     std::cerr << "report: " << report.status().to_string() << "\n";
     return 1;
+  }
+  // Names as the daemon last read them from the helpdesk; ids without one.
+  auto names = read_user_names(*store);
+  if (names.ok()) {
+    attach_names(*report, names_of(*names));
+  } else {
+    spdlog::warn("report: agents show by id: {}", names.status().to_string());
   }
   if (args.csv) {
     std::cout << *to_csv(*report, args.table);

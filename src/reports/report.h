@@ -51,6 +51,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,7 @@ struct AgentLine {
   int64_t forwarded = 0;          // forwards they made as a reviewer
   int64_t received_forwards = 0;  // forwards that assigned a ticket to them
   int64_t followed_solves = 0;    // solves by others on tickets they followed after an escalation
+  std::string name;               // from the helpdesk, when known (attach_names)
 };
 
 struct ReviewerLine {
@@ -125,6 +127,7 @@ struct ReviewerLine {
   int64_t forwarded = 0;
   int64_t misroutes = 0;
   Percentiles time_to_forward;  // review_entered -> forwarded
+  std::string name;             // from the helpdesk, when known (attach_names)
 };
 
 struct ReviewSummary {
@@ -185,9 +188,14 @@ TierReport build_report(const std::vector<AuditRecord>& records, const Policy& p
 Result<TierReport> build_report(Store& store, const Policy& policy, Instant since, Instant now,
                                 ReportOptions options = {});
 
+// Sets the name of every agent and reviewer `names` knows (the cache of
+// store/user_names.h); the others keep an empty name and show by id.
+void attach_names(TierReport& report, const std::map<UserId, std::string>& names);
+
+// Agents and reviewers carry "id" and "name" (null when not known).
 nlohmann::json to_json(const TierReport& report);
 // The human tables: tiers with the benchmark beside, escalation causes,
-// routes, agents, reviewers.
+// routes, agents and reviewers (by name, with the id beside it).
 void print_report(const TierReport& report, std::ostream& out);
 
 }  // namespace tierd

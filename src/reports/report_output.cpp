@@ -23,6 +23,15 @@ json percentiles_json(const Percentiles& p) {
   return j;
 }
 
+json name_or_null(const std::string& name) {
+  return name.empty() ? json(nullptr) : json(name);
+}
+
+// "Dana Reyes (500120)", or the id alone when the name is not known.
+std::string who(UserId id, const std::string& name) {
+  return name.empty() ? std::to_string(id) : name + " (" + std::to_string(id) + ")";
+}
+
 double rounded(double share) {
   return std::round(share * 10000.0) / 10000.0;
 }
@@ -79,6 +88,15 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
 
 }  // namespace
 
+void attach_names(TierReport& report, const std::map<UserId, std::string>& names) {
+  const auto name_of = [&names](UserId id) {
+    auto it = names.find(id);
+    return it == names.end() ? std::string() : it->second;
+  };
+  for (auto& a : report.agents) a.name = name_of(a.id);
+  for (auto& r : report.reviewers) r.name = name_of(r.id);
+}
+
 json to_json(const TierReport& report) {
   json tiers = json::array();
   for (const auto& t : report.tiers) {
@@ -101,6 +119,7 @@ json to_json(const TierReport& report) {
   json agents = json::array();
   for (const auto& a : report.agents) {
     agents.push_back({{"id", a.id},
+                      {"name", name_or_null(a.name)},
                       {"solved", a.solved},
                       {"assisted", a.assisted},
                       {"reviewed", a.reviewed},
@@ -111,6 +130,7 @@ json to_json(const TierReport& report) {
   json reviewers = json::array();
   for (const auto& r : report.reviewers) {
     reviewers.push_back({{"id", r.id},
+                         {"name", name_or_null(r.name)},
                          {"forwarded", r.forwarded},
                          {"misroutes", r.misroutes},
                          {"time_to_forward", percentiles_json(r.time_to_forward)}});
@@ -203,9 +223,9 @@ void print_report(const TierReport& report, std::ostream& out) {
                                                          "forwarded", "got forwards",
                                                          "solves as follower"}};
     for (const auto& a : report.agents) {
-      agent_rows.push_back({std::to_string(a.id), std::to_string(a.solved),
-                            std::to_string(a.assisted), std::to_string(a.reviewed),
-                            std::to_string(a.forwarded), std::to_string(a.received_forwards),
+      agent_rows.push_back({who(a.id, a.name), std::to_string(a.solved), std::to_string(a.assisted),
+                            std::to_string(a.reviewed), std::to_string(a.forwarded),
+                            std::to_string(a.received_forwards),
                             std::to_string(a.followed_solves)});
     }
     print_table(out, agent_rows);
@@ -220,7 +240,7 @@ void print_report(const TierReport& report, std::ostream& out) {
     std::vector<std::vector<std::string>> reviewer_rows = {
         {"reviewer", "forwarded", "misroutes", "time to forward p50/p90"}};
     for (const auto& r : report.reviewers) {
-      reviewer_rows.push_back({std::to_string(r.id), std::to_string(r.forwarded),
+      reviewer_rows.push_back({who(r.id, r.name), std::to_string(r.forwarded),
                                std::to_string(r.misroutes), p50_p90(r.time_to_forward)});
     }
     if (reviewer_rows.size() > 1) print_table(out, reviewer_rows);

@@ -491,3 +491,23 @@ TEST_CASE("group memberships and the current user are read", "[api_client]") {
   CHECK(me->role == "admin");
   CHECK(me->active);
 }
+
+TEST_CASE("users are read by id, 100 ids a request, unknown ids left out", "[api_client]") {
+  Sim sim;
+  json users = json::array();
+  for (int64_t id = 600001; id <= 600150; ++id) {
+    users.push_back({{"id", id}, {"name", "Agent " + std::to_string(id)}, {"role", "agent"}});
+  }
+  REQUIRE(sim.control().post("/sim/users", {{"users", users}}).status == 201);
+  std::vector<UserId> ids;
+  for (int64_t id = 600001; id <= 600150; ++id) ids.push_back(id);
+  ids.push_back(699999);  // nobody
+  ZendeskApiClient api(sim.options());
+  auto read = api.users_by_ids(ids);
+  REQUIRE(read.ok());
+  REQUIRE(read->size() == 150);
+  CHECK(read->front().id == 600001);
+  CHECK(read->front().name == "Agent 600001");
+  CHECK(read->front().role == "agent");
+  CHECK(read->back().id == 600150);
+}
