@@ -15,12 +15,14 @@
 
 #include "cli/logging.h"
 #include "cli/store_factory.h"
+#include "cli/users_worth_a_name.h"
 #include "config/config.h"
 #include "config/policy_builder.h"
 #include "engine/engine.h"
 #include "engine/inbox_writer.h"
 #include "engine/outbox_sender.h"
 #include "engine/reconciler.h"
+#include "engine/user_directory.h"
 #include "engine/write_pacing.h"
 #include "http/admin_api.h"
 #include "http/http_listener.h"
@@ -324,6 +326,16 @@ int run_serve(const std::string& config_path) {
   handler_options.max_body_bytes = static_cast<size_t>(config->webhook.max_body_bytes);
   WebhookHandler handler(handler_options, clock, inbox, metrics);
 
+  // Agents' names for the status page and `tierd report`; its own
+  // connection, so a read never holds up a write.
+  ZendeskApiClient users_api(api_options);
+  UserDirectoryOptions users_options;
+  users_options.read = can_write;  // without credentials, only the names stored earlier
+  UserDirectory users(**store, users_api, clock, users_options, [&store, &current_policy, &clock] {
+    return users_worth_a_name(**store, *current_policy.get(), clock.now());
+  });
+  users.start();
+
   httplib::Server& server = (*listener)->server();
   register_webhook_route(server, handler);
   std::atomic<bool> ready{false};
@@ -343,21 +355,43 @@ int run_serve(const std::string& config_path) {
   };
   AdminApiOptions admin_options;
   admin_options.token = secrets->admin_token;
-  register_admin_routes(
-      server, **store, [&current_policy] { return current_policy.get(); }, clock, admin_options);
-  server.Get("/healthz", health);
-  // With admin_listen, monitoring has its own loopback port and /metrics
-  // leaves the public one.
+  admin_options.status.version = TIERD_VERSION;
+  admin_options.status.helpdesk_url = config->zendesk.base_url;
+  const bool watches_availability =
+      !availability_options(*config).groups.empty() || !availability_options(*config).users.empty();
+  auto daemon_view = [&engine, &sender, &inbox, &reconciler, &availability, &users,
+                      watches_availability, can_write] {
+    DaemonView view;
+    view.loops.push_back({"engine", engine.liveness()});
+    view.loops.push_back({"writer", sender.liveness()});
+    view.loops.push_back({"inbox", inbox.liveness()});
+    if (reconciler) view.loops.push_back({"reconciler", reconciler->liveness()});
+    if (watches_availability) view.loops.push_back({"availability", availability.liveness()});
+    if (can_write) view.loops.push_back({"user names", users.liveness()});
+    for (const auto& answer : {sender.last_answer(), users.last_answer()}) {
+      if (answer) view.helpdesk_answers.push_back(*answer);
+    }
+    view.helpdesk_auth_failed = sender.auth_failed();
+    view.names = users.names();
+    return view;
+  };
+  // With admin_listen, the admin pages, /metrics and a /healthz have their
+  // own (loopback) port and leave the public one, which then serves only
+  // the webhook and /healthz.
   std::unique_ptr<HttpListener> admin_listener;
   if (config->admin_listen) {
     ListenerLimits admin_limits = listener_limits(*config);
     admin_limits.workers = 2;
     admin_listener = std::move(HttpListener::create(std::nullopt, admin_limits)).value();
-    admin_listener->server().Get("/healthz", health);
-    admin_listener->server().Get("/metrics", scrape);
-  } else {
-    server.Get("/metrics", scrape);
   }
+  httplib::Server& admin_server = admin_listener ? admin_listener->server() : server;
+  register_admin_routes(
+      admin_server, **store, [&current_policy] { return current_policy.get(); }, clock,
+      admin_options, daemon_view,
+      [&users](const std::vector<UserId>& ids) { users.note_seen(ids); });
+  server.Get("/healthz", health);
+  if (admin_listener) admin_server.Get("/healthz", health);
+  admin_server.Get("/metrics", scrape);
 
   auto port = (*listener)->bind(config->listen.host, config->listen.port);
   if (!port.ok()) spdlog::critical("listen: {}", port.status().message());
@@ -367,6 +401,7 @@ int run_serve(const std::string& config_path) {
     if (!admin_port.ok()) spdlog::critical("admin_listen: {}", admin_port.status().message());
   }
   if (!port.ok() || !admin_port.ok()) {
+    users.stop();
     if (reconciler) reconciler->stop();
     inbox.stop();
     sender.stop();
@@ -434,6 +469,7 @@ int run_serve(const std::string& config_path) {
     admin_listener->stop();
     admin_http.join();
   }
+  users.stop();
   if (reconciler) reconciler->stop();  // the page in hand is committed or re-read next time
   inbox.stop();                        // every acknowledged delivery is committed
   sender.stop();  // the write in flight finishes and its outcome reaches the engine
