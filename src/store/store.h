@@ -6,7 +6,12 @@
 //   inbox   — every accepted webhook delivery, unique by event id, in arrival
 //             order (seq); marked processed by the engine.
 //   tickets — the engine's mirror of each ticket (an opaque JSON document the
-//             core defines) and its next deadline, if any.
+//             core defines), its next deadline, if any, and its summary
+//             (core/ticket_summary.h) in plain columns, so the engine starts
+//             without decoding any document. The engine computes the summary;
+//             the store keeps it with the document it came from, and derives it
+//             from the documents itself only once, when it upgrades a store
+//             written before the summary was kept.
 //   outbox  — writes to the helpdesk that decisions asked for, in order per
 //             ticket, until the vendor confirmed them (or they were dead-lettered
 //             or superseded). The engine creates and ends records in commit();
@@ -37,6 +42,7 @@
 
 #include "core/status.h"
 #include "core/ticket.h"
+#include "core/ticket_summary.h"
 #include "core/time.h"
 
 namespace tierd {
@@ -100,12 +106,21 @@ struct TicketRow {
   std::optional<Instant> deadline;
 };
 
+// What the engine reloads of a ticket at start: its deadline and the summary
+// stored with its state.
+struct ClockSummaryRow {
+  TicketId id = 0;
+  std::optional<Instant> deadline;
+  TicketSummary summary;
+};
+
 // Everything the engine does for one input, committed atomically: the new
 // mirror, the next deadline, the inbox entry it consumed, the writes it asked
 // for, the outbox entries a write outcome ended, and the audit trail.
 struct EngineCommit {
   TicketId ticket_id = 0;
   std::optional<std::string> state_json;  // nullopt: leave the mirror as it is
+  TicketSummary summary;                  // of state_json; stored with it, else unused
   std::optional<Instant> deadline;        // nullopt: no running deadline
   bool set_deadline = true;               // false: leave the stored deadline alone
   std::optional<int64_t> inbox_seq_done;
@@ -143,6 +158,10 @@ class Store {
   virtual Result<std::optional<TicketRow>> load_ticket(TicketId id) = 0;
   // Calls `fn` for every ticket with a deadline, in deadline order.
   virtual Status for_each_deadline(const std::function<void(TicketId, Instant)>& fn) = 0;
+  // Calls `fn`, in ticket id order, for every ticket with a deadline or a
+  // summary that is not empty (an open assignee, a running tier or shadow
+  // writes): what the engine reloads at start. Reads no state document.
+  virtual Status for_each_clock_summary(const std::function<void(const ClockSummaryRow&)>& fn) = 0;
   // Calls `fn` for every stored ticket (reports, status page).
   virtual Status for_each_ticket(const std::function<void(const TicketRow&)>& fn) = 0;
   // Applies all commits in one transaction. Fills the ids of new outbox records.

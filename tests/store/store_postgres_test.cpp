@@ -9,9 +9,10 @@
 
 #include "store/postgres/postgres_schema.h"
 #include "store/postgres/postgres_store.h"
-#include "support/postgres_server.h"
 #include "support/must.h"
+#include "support/postgres_server.h"
 #include "support/process_harness.h"
+#include "ticket_summary_fixtures.h"
 
 using namespace tierd;
 using tierd::testing::PostgresServer;
@@ -19,10 +20,11 @@ using tierd::testing::must;
 
 namespace {
 
-
-constexpr postgres::Migration kTestV2{
-    2,
-    "ALTER TABLE tickets ADD COLUMN note TEXT NOT NULL DEFAULT 'v2'; "
+// This build's schema version, and a step after it as a later build adds one.
+const int kReleased = postgres::schema_migrations().back().version;
+const postgres::Migration kTestNext{
+    kReleased + 1,
+    "ALTER TABLE tickets ADD COLUMN note TEXT NOT NULL DEFAULT 'next'; "
     "CREATE INDEX tickets_by_note ON tickets (note);"};
 
 std::vector<postgres::Migration> released_plus(postgres::Migration extra) {
@@ -68,20 +70,20 @@ TEST_CASE("opening a PostgreSQL store on an unreachable server answers kUnavaila
   CHECK(store.status().code() == StatusCode::kUnavailable);
 }
 
-TEST_CASE("a v2 PostgreSQL migration runs on an existing v1 database", "[postgres_store]") {
-  std::string url = PostgresServer::shared().create_database("migration_v2");
+TEST_CASE("a later PostgreSQL migration runs on an existing database", "[postgres_store]") {
+  std::string url = PostgresServer::shared().create_database("migration_next");
   {
     auto store = must(open_postgres_store(url));
     must(store->put_meta("cursor", "kept"));
   }
-  CHECK(stored_version(url) == 1);
+  CHECK(stored_version(url) == kReleased);
 
   {
     pqxx::connection conn(url);
-    CHECK(postgres::migrate(conn, released_plus(kTestV2)).empty());
-    CHECK(postgres::migrate(conn, released_plus(kTestV2)).empty());  // again: a no-op
+    CHECK(postgres::migrate(conn, released_plus(kTestNext)).empty());
+    CHECK(postgres::migrate(conn, released_plus(kTestNext)).empty());  // again: a no-op
     pqxx::work txn(conn);
-    CHECK(postgres::schema_version(txn) == 2);
+    CHECK(postgres::schema_version(txn) == kReleased + 1);
     CHECK(txn.exec("SELECT note FROM tickets").columns() == 1);
     CHECK(txn.exec1("SELECT value FROM meta WHERE key = 'cursor'")[0].as<std::string>() == "kept");
   }
@@ -98,13 +100,36 @@ TEST_CASE("a failing PostgreSQL migration step leaves the database at the versio
   { auto store = must(open_postgres_store(url)); }
 
   pqxx::connection conn(url);
-  CHECK_THROWS_AS(postgres::migrate(conn, released_plus({2,
+  CHECK_THROWS_AS(postgres::migrate(conn, released_plus({kReleased + 1,
                                                          "CREATE TABLE extra (x INTEGER); "
                                                          "CREATE TABLE inbox (y INTEGER);"})),
                   pqxx::sql_error);
-  CHECK(stored_version(url) == 1);
+  CHECK(stored_version(url) == kReleased);
   pqxx::work txn(conn);
   CHECK(txn.exec1("SELECT to_regclass('extra') IS NULL")[0].as<bool>());
+}
+
+TEST_CASE("upgrading a schema 1 PostgreSQL database derives the ticket summaries",
+          "[postgres_store]") {
+  std::string url = PostgresServer::shared().create_database("migration_summaries");
+  auto tickets = tierd::testing::summarised_tickets();
+  {
+    // The database as the build before the summary columns left it.
+    pqxx::connection conn(url);
+    REQUIRE(postgres::migrate(conn, postgres::schema_migrations().first(1)).empty());
+    pqxx::work txn(conn);
+    for (const auto& t : tickets) {
+      txn.exec0("INSERT INTO tickets (id, state_json, deadline_ms) VALUES (" + txn.quote(t.id) +
+                ", " + txn.quote(t.state_json) + ", " + (t.id == 1 ? "50000" : "NULL") + ")");
+    }
+    txn.exec0("INSERT INTO tickets (id, state_json, deadline_ms) VALUES (5, 'not json', 70000)");
+    txn.commit();
+  }
+  CHECK(stored_version(url) == 1);
+
+  auto store = must(open_postgres_store(url));
+  CHECK(stored_version(url) == 2);
+  tierd::testing::check_upgraded_summaries(*store, tickets);
 }
 
 #endif  // TIERD_HAVE_POSTGRES

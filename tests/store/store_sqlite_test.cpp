@@ -14,6 +14,7 @@
 #include "store/sqlite/wal_checkpointer.h"
 #include "support/must.h"
 #include "support/process_harness.h"
+#include "ticket_summary_fixtures.h"
 
 using namespace tierd;
 using tierd::testing::must;
@@ -62,9 +63,11 @@ bool has_table(sqlite::Connection& db, const std::string& name) {
   return must(stmt.step());
 }
 
-constexpr sqlite::Migration kTestV2{
-    2,
-    "ALTER TABLE tickets ADD COLUMN note TEXT NOT NULL DEFAULT 'v2'; "
+// This build's schema version, and a step after it as a later build adds one.
+const int kReleased = sqlite::schema_migrations().back().version;
+const sqlite::Migration kTestNext{
+    kReleased + 1,
+    "ALTER TABLE tickets ADD COLUMN note TEXT NOT NULL DEFAULT 'next'; "
     "CREATE INDEX tickets_by_note ON tickets (note);"};
 
 std::vector<sqlite::Migration> released_plus(sqlite::Migration extra) {
@@ -76,19 +79,20 @@ std::vector<sqlite::Migration> released_plus(sqlite::Migration extra) {
 
 }  // namespace
 
-TEST_CASE("opening creates the directory and a WAL database at schema version 1",
+TEST_CASE("opening creates the directory and a WAL database at this build's schema version",
           "[sqlite_store]") {
   TempDir dir;
   std::string path = dir.file("nested/deeper/tierd.db");
   auto store = must(open_sqlite_store({.path = path}));
   CHECK(std::filesystem::is_regular_file(path));
-  CHECK(must(store->get_meta("schema_version")) == std::optional<std::string>("1"));
+  CHECK(must(store->get_meta("schema_version")) ==
+        std::optional<std::string>(std::to_string(kReleased)));
 
   auto raw = must(sqlite::Connection::open(path, false, std::chrono::seconds(1)));
   auto mode = must(raw->prepare("PRAGMA journal_mode", "test"));
   REQUIRE(must(mode.step()));
   CHECK(mode.text_at(0) == "wal");
-  CHECK(must(sqlite::schema_version(*raw)) == 1);
+  CHECK(must(sqlite::schema_version(*raw)) == kReleased);
 }
 
 TEST_CASE("an empty path is rejected", "[sqlite_store]") {
@@ -143,25 +147,25 @@ TEST_CASE("checkpoints copy the WAL into the database beside the writer and keep
   CHECK(wal_size() <= (sqlite::WalCheckpointer::kForegroundPages + 400) * kFrame);
 }
 
-TEST_CASE("a v2 migration step runs on an existing v1 file and keeps its data", "[sqlite_store]") {
+TEST_CASE("a later migration step runs on an existing file and keeps its data", "[sqlite_store]") {
   TempDir dir;
   std::string path = dir.file("tierd.db");
   populate(*must(open_sqlite_store({.path = path})));
 
   {
     auto db = must(sqlite::Connection::open(path, false, std::chrono::seconds(1)));
-    REQUIRE(must(sqlite::schema_version(*db)) == 1);
-    must(sqlite::migrate(*db, released_plus(kTestV2)));
-    CHECK(must(sqlite::schema_version(*db)) == 2);
+    REQUIRE(must(sqlite::schema_version(*db)) == kReleased);
+    must(sqlite::migrate(*db, released_plus(kTestNext)));
+    CHECK(must(sqlite::schema_version(*db)) == kReleased + 1);
     auto note = must(db->prepare("SELECT note FROM tickets WHERE id = 42", "test"));
     REQUIRE(must(note.step()));
-    CHECK(note.text_at(0) == "v2");
+    CHECK(note.text_at(0) == "next");
     // Running the same list again is a no-op.
-    must(sqlite::migrate(*db, released_plus(kTestV2)));
-    CHECK(must(sqlite::schema_version(*db)) == 2);
+    must(sqlite::migrate(*db, released_plus(kTestNext)));
+    CHECK(must(sqlite::schema_version(*db)) == kReleased + 1);
   }
 
-  // The released build (schema 1) refuses a database written by a newer one.
+  // This build refuses a database written by a newer one.
   auto newer = open_sqlite_store({.path = path});
   REQUIRE_FALSE(newer.ok());
   CHECK(newer.status().code() == StatusCode::kInternal);
@@ -177,10 +181,11 @@ TEST_CASE("a failing migration step leaves the database at the version before it
   auto db = must(sqlite::Connection::open(path, false, std::chrono::seconds(1)));
   // The step's first statement succeeds, its second fails: neither may stay.
   Status s = sqlite::migrate(
-      *db, released_plus({2, "CREATE TABLE extra (x INTEGER); CREATE TABLE inbox (y INTEGER);"}));
+      *db, released_plus(
+               {kReleased + 1, "CREATE TABLE extra (x INTEGER); CREATE TABLE inbox (y INTEGER);"}));
   CHECK_FALSE(s.ok());
   CHECK(s.message().find("already exists") != std::string::npos);
-  CHECK(must(sqlite::schema_version(*db)) == 1);
+  CHECK(must(sqlite::schema_version(*db)) == kReleased);
   CHECK_FALSE(has_table(*db, "extra"));
   CHECK_FALSE(db->in_transaction());
 
@@ -249,4 +254,31 @@ TEST_CASE("backup of a missing database fails and writes nothing", "[sqlite_stor
   Status s = backup_sqlite(dir.file("absent.db"), dir.file("copy.db"));
   CHECK(s.code() == StatusCode::kInternal);
   CHECK_FALSE(std::filesystem::exists(dir.file("copy.db")));
+}
+
+TEST_CASE("upgrading a schema 1 file derives the ticket summaries from the stored states",
+          "[sqlite_store]") {
+  TempDir dir;
+  std::string path = dir.file("tierd.db");
+  auto tickets = tierd::testing::summarised_tickets();
+  {
+    // The file as the build before the summary columns left it.
+    auto db = must(sqlite::Connection::open(path, true, std::chrono::seconds(1)));
+    must(sqlite::migrate(*db, sqlite::schema_migrations().first(1)));
+    REQUIRE(must(sqlite::schema_version(*db)) == 1);
+    for (const auto& t : tickets) {
+      auto insert = must(db->prepare(
+          "INSERT INTO tickets (id, state_json, deadline_ms) VALUES (?1, ?2, ?3)", "test"));
+      insert.bind(1, t.id);
+      insert.bind(2, t.state_json);
+      insert.bind(3, t.id == 1 ? std::optional<int64_t>(50'000) : std::nullopt);
+      must(insert.run());
+    }
+    must(db->exec("INSERT INTO tickets (id, state_json, deadline_ms) VALUES (5, 'not json', 70000)",
+                  "test"));
+  }
+
+  auto store = must(open_sqlite_store({.path = path}));
+  CHECK(must(store->get_meta("schema_version")) == std::optional<std::string>("2"));
+  tierd::testing::check_upgraded_summaries(*store, tickets);
 }

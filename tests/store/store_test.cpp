@@ -9,68 +9,18 @@
 #include <thread>
 #include <vector>
 
-#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
+#include "store_backends.h"
 #include "support/must.h"
 #include "support/process_harness.h"
-#ifdef TIERD_HAVE_POSTGRES
-#include "store/postgres/postgres_store.h"
-#include "support/postgres_server.h"
-#endif
 
 using namespace tierd;
+using tierd::testing::backend_names;
+using tierd::testing::make_backend;
 using tierd::testing::must;
 using tierd::testing::TempDir;
 
 namespace {
-
-
-// Where a store's data lives; open() may be called again to reopen it.
-class Backend {
- public:
-  virtual ~Backend() = default;
-  virtual std::unique_ptr<Store> open() = 0;
-};
-
-class SqliteBackend : public Backend {
- public:
-  std::unique_ptr<Store> open() override {
-    return must(open_sqlite_store({.path = dir_.file("var/tierd.db")}));
-  }
-
- private:
-  TempDir dir_;
-};
-
-#ifdef TIERD_HAVE_POSTGRES
-class PostgresBackend : public Backend {
- public:
-  PostgresBackend() {
-    static std::atomic<int> next{0};
-    url_ = tierd::testing::PostgresServer::shared().create_database("conformance_" +
-                                                                    std::to_string(++next));
-  }
-  std::unique_ptr<Store> open() override { return must(open_postgres_store(url_)); }
-
- private:
-  std::string url_;
-};
-#endif
-
-std::vector<std::string> backend_names() {
-#ifdef TIERD_HAVE_POSTGRES
-  return {"sqlite", "postgres"};
-#else
-  return {"sqlite"};
-#endif
-}
-
-std::unique_ptr<Backend> make_backend(const std::string& name) {
-#ifdef TIERD_HAVE_POSTGRES
-  if (name == "postgres") return std::make_unique<PostgresBackend>();
-#endif
-  return std::make_unique<SqliteBackend>();
-}
 
 InboxRecord inbox(const std::string& event_id, TicketId ticket, int64_t received_ms) {
   InboxRecord r;
@@ -535,7 +485,7 @@ TEST_CASE("everything survives closing and reopening the store", "[store]") {
   CHECK(outbox_ids(must(store->pending_outbox_for_ticket(9))) == std::vector<int64_t>{outbox_id});
   CHECK(must(store->audit_for_ticket(9)).size() == 1);
   CHECK(must(store->get_meta("cursor")) == std::optional<std::string>("c1"));
-  CHECK(must(store->get_meta("schema_version")) == std::optional<std::string>("1"));
+  CHECK(must(store->get_meta("schema_version")) == std::optional<std::string>("2"));
 
   // A redelivery after the restart is still a duplicate; new records continue
   // the sequence.

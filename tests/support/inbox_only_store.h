@@ -15,6 +15,9 @@ class InboxOnlyStore : public Store {
   Result<int64_t> inbox_depth() override { return unused(); }
   Result<std::optional<TicketRow>> load_ticket(TicketId) override { return unused(); }
   Status for_each_deadline(const std::function<void(TicketId, Instant)>&) override { return unused(); }
+  Status for_each_clock_summary(const std::function<void(const ClockSummaryRow&)>&) override {
+    return unused();
+  }
   Status for_each_ticket(const std::function<void(const TicketRow&)>&) override { return unused(); }
   Status commit(std::vector<EngineCommit>&) override { return unused(); }
   Result<std::vector<OutboxRecord>> due_outbox(Instant, size_t) override { return unused(); }

@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <limits>
 #include <string>
+
+#include "store/ticket_summary_sql.h"
 
 namespace tierd::postgres {
 namespace {
@@ -65,8 +68,45 @@ CREATE INDEX audit_by_ticket_id ON audit (ticket_id, id);
 CREATE INDEX audit_by_at ON audit (at_ms);
 )sql";
 
+// Version 2: each ticket's summary (core/ticket_summary.h) beside its state,
+// so that the engine starts from the summary index instead of decoding every
+// state document. backfill_ticket_summaries() fills the columns of the
+// tickets stored before.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE tickets ADD COLUMN open_assignee BIGINT;
+ALTER TABLE tickets ADD COLUMN running_tier INTEGER;
+ALTER TABLE tickets ADD COLUMN shadow_writes BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX tickets_clock_summary
+  ON tickets (id, deadline_ms, open_assignee, running_tier, shadow_writes)
+  WHERE )sql" TIERD_CLOCK_SUMMARY_ROWS ";";
+
+std::string nullable(pqxx::work& txn, const std::optional<int64_t>& v) {
+  return v ? txn.quote(*v) : std::string("NULL");
+}
+
+void backfill_ticket_summaries(pqxx::work& txn) {
+  int64_t after_id = std::numeric_limits<int64_t>::min();
+  size_t filled = 0;
+  while (true) {
+    pqxx::result page = txn.exec("SELECT id, state_json FROM tickets WHERE id > " +
+                                 txn.quote(after_id) + " ORDER BY id LIMIT 1000");
+    for (const auto& row : page) {
+      TicketSummary s = sql::summary_of_state_json(std::string_view(row[1].c_str(), row[1].size()));
+      txn.exec0("UPDATE tickets SET open_assignee = " + nullable(txn, s.open_assignee) +
+                ", running_tier = " + nullable(txn, sql::running_tier_param(s)) +
+                ", shadow_writes = " + (s.shadow_writes ? "TRUE" : "FALSE") +
+                " WHERE id = " + txn.quote(row[0].as<int64_t>()));
+    }
+    filled += page.size();
+    if (page.size() < 1000) break;
+    after_id = page.back()[0].as<int64_t>();
+  }
+  spdlog::info("event=store_migrated store=postgres step=ticket_summaries tickets={}", filled);
+}
+
 constexpr std::array kMigrations = {
     Migration{1, kSchemaV1},
+    Migration{2, kSchemaV2, backfill_ticket_summaries},
 };
 
 }  // namespace
@@ -98,6 +138,7 @@ std::string migrate(pqxx::connection_base& conn, std::span<const Migration> step
       continue;
     }
     txn.exec0(step.sql);
+    if (step.backfill) step.backfill(txn);
     txn.exec0("INSERT INTO meta (key, value) VALUES ('schema_version', " +
               txn.quote(std::to_string(step.version)) +
               ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");

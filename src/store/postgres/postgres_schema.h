@@ -16,6 +16,9 @@ namespace tierd::postgres {
 struct Migration {
   int version;      // the schema version after this step
   const char* sql;  // one or more statements
+  // Optional: derives new columns from the data already stored; runs after
+  // `sql`, in the step's transaction.
+  void (*backfill)(pqxx::work& txn) = nullptr;
 };
 
 // The released steps, oldest first; the first is version 1.

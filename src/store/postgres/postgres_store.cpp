@@ -16,6 +16,7 @@
 #include "runtime/mutex.h"
 #include "store/postgres/postgres_schema.h"
 #include "store/sql_params.h"
+#include "store/ticket_summary_sql.h"
 
 namespace tierd {
 namespace {
@@ -23,8 +24,10 @@ namespace {
 using sql::limit_param;
 using sql::wall_clock_ms;
 
-// Rows fetched per round trip by the for_each_* listings.
+// Rows fetched per round trip by the for_each_* listings; the clock summaries
+// are small rows read by the million at start.
 constexpr int64_t kPageSize = 500;
+constexpr int64_t kSummaryPageSize = 10000;
 
 std::string text(const pqxx::field& f) {
   return std::string(f.c_str(), f.size());
@@ -119,13 +122,22 @@ const std::pair<const char*, const char*> kStatements[] = {
      "AND (deadline_ms, id) > ($1, $2) ORDER BY deadline_ms, id LIMIT $3"},
     {"tickets_page",
      "SELECT id, state_json, deadline_ms FROM tickets WHERE id > $1 ORDER BY id LIMIT $2"},
+    {"clock_summaries_page",
+     "SELECT id, deadline_ms, open_assignee, running_tier, shadow_writes FROM tickets "
+     "WHERE id > $1 AND " TIERD_CLOCK_SUMMARY_ROWS " ORDER BY id LIMIT $2"},
+    // The summary columns change only with the state they summarise.
     {"upsert_ticket",
-     "INSERT INTO tickets (id, state_json, deadline_ms) VALUES ($1, $2, $3) "
+     "INSERT INTO tickets (id, state_json, deadline_ms, open_assignee, running_tier, "
+     "shadow_writes) VALUES ($1, $2, $3, $4, $5, $6) "
      "ON CONFLICT (id) DO UPDATE SET state_json = excluded.state_json, "
-     "deadline_ms = excluded.deadline_ms"},
+     "deadline_ms = excluded.deadline_ms, open_assignee = excluded.open_assignee, "
+     "running_tier = excluded.running_tier, shadow_writes = excluded.shadow_writes"},
     {"upsert_ticket_state",
-     "INSERT INTO tickets (id, state_json, deadline_ms) VALUES ($1, $2, NULL) "
-     "ON CONFLICT (id) DO UPDATE SET state_json = excluded.state_json"},
+     "INSERT INTO tickets (id, state_json, deadline_ms, open_assignee, running_tier, "
+     "shadow_writes) VALUES ($1, $2, NULL, $3, $4, $5) "
+     "ON CONFLICT (id) DO UPDATE SET state_json = excluded.state_json, "
+     "open_assignee = excluded.open_assignee, running_tier = excluded.running_tier, "
+     "shadow_writes = excluded.shadow_writes"},
     {"upsert_ticket_deadline",
      "INSERT INTO tickets (id, state_json, deadline_ms) VALUES ($1, '{}', $2) "
      "ON CONFLICT (id) DO UPDATE SET deadline_ms = excluded.deadline_ms"},
@@ -270,6 +282,31 @@ class PostgresStore final : public Store {
       if (page->size() < static_cast<size_t>(kPageSize)) return Status::Ok();
       after_id = page->back().first;
       after_deadline = page->back().second;
+    }
+  }
+
+  Status for_each_clock_summary(const std::function<void(const ClockSummaryRow&)>& fn) override {
+    int64_t after_id = std::numeric_limits<int64_t>::min();
+    while (true) {
+      auto page =
+          query<std::vector<ClockSummaryRow>>("for_each_clock_summary", [&](pqxx::work& txn) {
+            std::vector<ClockSummaryRow> rows;
+            for (const auto& row :
+                 txn.exec_prepared("clock_summaries_page", after_id, kSummaryPageSize)) {
+              ClockSummaryRow r;
+              r.id = row[0].as<int64_t>();
+              if (!row[1].is_null()) r.deadline = from_unix_ms(row[1].as<int64_t>());
+              if (!row[2].is_null()) r.summary.open_assignee = row[2].as<int64_t>();
+              if (!row[3].is_null()) r.summary.running_tier = row[3].as<int>();
+              r.summary.shadow_writes = row[4].as<bool>();
+              rows.push_back(r);
+            }
+            return rows;
+          });
+      if (!page.ok()) return page.status();
+      for (const ClockSummaryRow& r : *page) fn(r);
+      if (page->size() < static_cast<size_t>(kSummaryPageSize)) return Status::Ok();
+      after_id = page->back().id;
     }
   }
 
@@ -502,10 +539,14 @@ class PostgresStore final : public Store {
   static std::vector<int64_t> apply_commit(pqxx::work& txn, const EngineCommit& c) {
     NullableInt deadline(c.deadline ? std::optional<int64_t>(to_unix_ms(*c.deadline))
                                     : std::nullopt);
+    NullableInt assignee(c.summary.open_assignee);
+    NullableInt tier(sql::running_tier_param(c.summary));
     if (c.state_json && c.set_deadline) {
-      txn.exec_prepared0("upsert_ticket", c.ticket_id, *c.state_json, deadline.param());
+      txn.exec_prepared0("upsert_ticket", c.ticket_id, *c.state_json, deadline.param(),
+                         assignee.param(), tier.param(), c.summary.shadow_writes);
     } else if (c.state_json) {
-      txn.exec_prepared0("upsert_ticket_state", c.ticket_id, *c.state_json);
+      txn.exec_prepared0("upsert_ticket_state", c.ticket_id, *c.state_json, assignee.param(),
+                         tier.param(), c.summary.shadow_writes);
     } else if (c.set_deadline) {
       // A deadline without a stored mirror creates the row with an empty JSON
       // object, so the deadline is never dropped.

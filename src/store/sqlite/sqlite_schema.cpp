@@ -3,7 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <limits>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "store/ticket_summary_sql.h"
 
 namespace tierd::sqlite {
 namespace {
@@ -64,8 +69,60 @@ CREATE INDEX audit_by_ticket_id ON audit (ticket_id, id);
 CREATE INDEX audit_by_at ON audit (at_ms);
 )sql";
 
+// Version 2: each ticket's summary (core/ticket_summary.h) beside its state,
+// so that the engine starts from one covering index instead of decoding every
+// state document. backfill_ticket_summaries() fills the columns of the
+// tickets stored before.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE tickets ADD COLUMN open_assignee INTEGER;
+ALTER TABLE tickets ADD COLUMN running_tier INTEGER;
+ALTER TABLE tickets ADD COLUMN shadow_writes INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tickets_clock_summary
+  ON tickets (id, deadline_ms, open_assignee, running_tier, shadow_writes)
+  WHERE )sql" TIERD_CLOCK_SUMMARY_ROWS ";";
+
+// Pages by id, so no statement reads the table while it is being updated.
+Status backfill_ticket_summaries(Connection& db) {
+  constexpr const char* kContext = "migrate: ticket summaries";
+  int64_t after_id = std::numeric_limits<int64_t>::min();
+  size_t filled = 0;
+  while (true) {
+    std::vector<std::pair<int64_t, TicketSummary>> page;
+    {
+      auto read = db.prepare(
+          "SELECT id, state_json FROM tickets WHERE id > ?1 ORDER BY id LIMIT 1000", kContext);
+      if (!read.ok()) return read.status();
+      read->bind(1, after_id);
+      while (true) {
+        Result<bool> row = read->step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        page.emplace_back(read->int64_at(0), sql::summary_of_state_json(read->text_at(1)));
+      }
+    }
+    for (const auto& [id, summary] : page) {
+      auto write = db.prepare(
+          "UPDATE tickets SET open_assignee = ?2, running_tier = ?3, shadow_writes = ?4 "
+          "WHERE id = ?1",
+          kContext);
+      if (!write.ok()) return write.status();
+      write->bind(1, id);
+      write->bind(2, summary.open_assignee);
+      write->bind(3, sql::running_tier_param(summary));
+      write->bind(4, int64_t{summary.shadow_writes ? 1 : 0});
+      if (Status s = write->run(); !s.ok()) return s;
+    }
+    filled += page.size();
+    if (page.size() < 1000) break;
+    after_id = page.back().first;
+  }
+  spdlog::info("event=store_migrated store=sqlite step=ticket_summaries tickets={}", filled);
+  return Status::Ok();
+}
+
 constexpr std::array kMigrations = {
     Migration{1, kSchemaV1},
+    Migration{2, kSchemaV2, backfill_ticket_summaries},
 };
 
 constexpr const char* kReadVersion = "SELECT value FROM meta WHERE key = 'schema_version'";
@@ -122,6 +179,9 @@ Status migrate(Connection& db, std::span<const Migration> steps) {
     }
     std::string context = "migrate to schema version " + std::to_string(step.version);
     if (Status s = db.exec(step.sql, context); !s.ok()) return rollback_with(db, s);
+    if (step.backfill) {
+      if (Status s = step.backfill(db); !s.ok()) return rollback_with(db, s);
+    }
     auto bump = db.prepare(
         "INSERT INTO meta (key, value) VALUES ('schema_version', ?1) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -19,6 +19,7 @@ namespace tierd::sqlite {
 struct Migration {
   int version;      // the schema version after this step
   const char* sql;  // one or more statements
+  Status (*backfill)(Connection& db) = nullptr;  // optional; after `sql`
 };
 
 // The released migration steps, oldest first; the first is version 1.

@@ -19,6 +19,7 @@
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite/wal_checkpointer.h"
+#include "store/ticket_summary_sql.h"
 
 namespace tierd {
 namespace {
@@ -244,6 +245,25 @@ class SqliteStore final : public Store {
     if (!stmt.ok()) return stmt.status();
     return for_each_row(*stmt, [&](const Statement& row) {
       fn(row.int64_at(0), from_unix_ms(row.int64_at(1)));
+      return Status::Ok();
+    });
+  }
+
+  Status for_each_clock_summary(const std::function<void(const ClockSummaryRow&)>& fn) override {
+    MutexLock lock(read_mu_);
+    auto stmt = reader_->prepare(
+        "SELECT id, deadline_ms, open_assignee, running_tier, shadow_writes FROM tickets "
+        "INDEXED BY tickets_clock_summary WHERE " TIERD_CLOCK_SUMMARY_ROWS " ORDER BY id",
+        "for_each_clock_summary");
+    if (!stmt.ok()) return stmt.status();
+    return for_each_row(*stmt, [&](const Statement& row) {
+      ClockSummaryRow r;
+      r.id = row.int64_at(0);
+      if (!row.is_null_at(1)) r.deadline = from_unix_ms(row.int64_at(1));
+      if (!row.is_null_at(2)) r.summary.open_assignee = row.int64_at(2);
+      if (!row.is_null_at(3)) r.summary.running_tier = static_cast<int>(row.int64_at(3));
+      r.summary.shadow_writes = row.int64_at(4) != 0;
+      fn(r);
       return Status::Ok();
     });
   }
@@ -518,15 +538,21 @@ class SqliteStore final : public Store {
     std::optional<int64_t> deadline;
     if (c.deadline) deadline = to_unix_ms(*c.deadline);
     const char* sql = nullptr;
+    // The summary columns change only with the state they summarise.
     if (c.state_json && c.set_deadline) {
       sql =
-          "INSERT INTO tickets (id, state_json, deadline_ms) VALUES (?1, ?2, ?3) "
+          "INSERT INTO tickets (id, state_json, deadline_ms, open_assignee, running_tier, "
+          "shadow_writes) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
           "ON CONFLICT (id) DO UPDATE SET state_json = excluded.state_json, "
-          "deadline_ms = excluded.deadline_ms";
+          "deadline_ms = excluded.deadline_ms, open_assignee = excluded.open_assignee, "
+          "running_tier = excluded.running_tier, shadow_writes = excluded.shadow_writes";
     } else if (c.state_json) {
       sql =
-          "INSERT INTO tickets (id, state_json, deadline_ms) VALUES (?1, ?2, NULL) "
-          "ON CONFLICT (id) DO UPDATE SET state_json = excluded.state_json";
+          "INSERT INTO tickets (id, state_json, deadline_ms, open_assignee, running_tier, "
+          "shadow_writes) VALUES (?1, ?2, NULL, ?4, ?5, ?6) "
+          "ON CONFLICT (id) DO UPDATE SET state_json = excluded.state_json, "
+          "open_assignee = excluded.open_assignee, running_tier = excluded.running_tier, "
+          "shadow_writes = excluded.shadow_writes";
     } else if (c.set_deadline) {
       sql =
           "INSERT INTO tickets (id, state_json, deadline_ms) VALUES (?1, '{}', ?3) "
@@ -537,7 +563,12 @@ class SqliteStore final : public Store {
     auto stmt = db.prepare(sql, "commit");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, c.ticket_id);
-    if (c.state_json) stmt->bind(2, *c.state_json);
+    if (c.state_json) {
+      stmt->bind(2, *c.state_json);
+      stmt->bind(4, c.summary.open_assignee);
+      stmt->bind(5, sql::running_tier_param(c.summary));
+      stmt->bind(6, int64_t{c.summary.shadow_writes ? 1 : 0});
+    }
     if (c.set_deadline) stmt->bind(3, deadline);
     return stmt->run();
   }
