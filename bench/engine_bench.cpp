@@ -23,6 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/decide.h"
+#include "core/ticket_summary.h"
 #include "runtime/clock.h"
 #include "engine/engine.h"
 #include "metrics/metrics.h"
@@ -77,6 +78,7 @@ EngineCommit running_ticket(TicketId id, Instant due, const Policy& policy, Dura
   EngineCommit c;
   c.ticket_id = id;
   c.state_json = to_json(d.state).dump();
+  c.summary = summarise(d.state);
   c.deadline = d.next_deadline;
   return c;
 }

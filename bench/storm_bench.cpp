@@ -48,6 +48,7 @@
 
 #include "core/decide.h"
 #include "core/ticket_state.h"
+#include "core/ticket_summary.h"
 #include "runtime/clock.h"
 #include "engine/engine.h"
 #include "engine/outbox_sender.h"
@@ -225,6 +226,7 @@ std::optional<Seeded> seed(sim::SimClient& control, Store& store, const Policy& 
     EngineCommit c;
     c.ticket_id = snapshot->id;
     c.state_json = to_json(d.state).dump();
+    c.summary = summarise(d.state);
     c.deadline = d.next_deadline;
     out.last_deadline = std::max(out.last_deadline, *d.next_deadline);
     out.ids.push_back(snapshot->id);

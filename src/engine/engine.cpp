@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ticket_event.h"
+#include "core/ticket_summary.h"
 #include "engine/decision_counts.h"
 
 namespace tierd {
@@ -23,6 +24,7 @@ struct Engine::Batch {
   std::vector<int64_t> settled_outbox;         // records of outcomes the commit ends
   size_t dead_letters = 0;                     // of those, ended dead
   std::optional<Roster> roster_before;         // restored if the commit fails
+  std::map<int, int64_t> running_before;       // likewise
   int64_t max_inbox_seq = 0;
   bool queued_writes = false;
 };
@@ -44,16 +46,13 @@ std::string Engine::cursor_meta_key(const std::string& pool) {
   return "roster.cursor." + pool;
 }
 
-Status Engine::load_roster() {
+Status Engine::load_clocks() {
+  // From the summaries stored with each state: no state document is read.
   size_t shadow_backlogs = 0;
-  Status s = store_.for_each_ticket([this, &shadow_backlogs](const TicketRow& row) {
-    auto parsed = nlohmann::json::parse(row.state_json, nullptr, false);
-    if (parsed.is_discarded()) return;
-    auto state = ticket_state_from_json(parsed);
-    if (!state.ok()) return;
-    if (auto agent = open_assignee(*state)) ++roster_.open_tickets[*agent];
-    if (state->stay.running_since) clock_tier_[row.id] = state->stay.tier;
-    if (!state->shadow_writes.empty()) ++shadow_backlogs;
+  Status s = store_.for_each_clock_summary([this, &shadow_backlogs](const ClockSummaryRow& row) {
+    if (row.deadline) timers_.set(row.id, *row.deadline);
+    count(row.summary, +1);
+    if (row.summary.shadow_writes) ++shadow_backlogs;
   });
   if (!s.ok()) return s;
   load_cursors(*policy());
@@ -67,6 +66,21 @@ Status Engine::load_roster() {
     replan_ = true;
   }
   return Status::Ok();
+}
+
+void Engine::count(const TicketSummary& summary, int64_t delta) {
+  if (summary.open_assignee) {
+    auto it = roster_.open_tickets.try_emplace(*summary.open_assignee, 0).first;
+    if ((it->second += delta) <= 0) roster_.open_tickets.erase(it);
+  }
+  if (summary.running_tier) {
+    auto it = running_by_tier_.try_emplace(*summary.running_tier, 0).first;
+    if ((it->second += delta) <= 0) running_by_tier_.erase(it);
+  }
+}
+
+Engine::Tallies Engine::tallies() const {
+  return {roster_.open_tickets, running_by_tier_};
 }
 
 void Engine::load_cursors(const Policy& policy) {
@@ -107,9 +121,7 @@ void Engine::take_availability() {
 }
 
 Status Engine::start() {
-  Status s = store_.for_each_deadline([this](TicketId id, Instant t) { timers_.set(id, t); });
-  if (!s.ok()) return s;
-  s = load_roster();
+  Status s = load_clocks();
   if (!s.ok()) return s;
   take_availability();
   publish_running_clocks();
@@ -254,7 +266,7 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
     fresh.id = id;
     state = fresh;
   }
-  std::optional<UserId> counted_before = open_assignee(*state);
+  const TicketSummary before = summarise(*state);
   Decision d = decide(*state, input, now, *policy, roster_);
   batch.counts.push_back(count_decision(*state, d, *policy));
 
@@ -300,11 +312,10 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
   }
   // Keep the Roster in step at once: the next ticket of this batch may be
   // assigned from it.
-  std::optional<UserId> counted_after = open_assignee(d.state);
-  if (counted_before != counted_after) {
-    if (counted_before && --roster_.open_tickets[*counted_before] <= 0)
-      roster_.open_tickets.erase(*counted_before);
-    if (counted_after) ++roster_.open_tickets[*counted_after];
+  c.summary = summarise(d.state);
+  if (c.summary != before) {
+    count(before, -1);
+    count(c.summary, +1);
   }
   for (const auto& [pool, agent] : d.cursor_updates) {
     roster_.cursors[pool] = agent;
@@ -330,6 +341,7 @@ bool Engine::commit(Batch& batch) {
                   s.to_string());
     for (const auto& [id, t] : batch.fired) timers_.set(id, t);
     if (batch.roster_before) roster_ = std::move(*batch.roster_before);
+    running_by_tier_ = std::move(batch.running_before);
     MutexLock lock(mutex_);
     for (auto it = batch.outcomes.rbegin(); it != batch.outcomes.rend(); ++it)
       outcomes_.push_front(*it);
@@ -344,13 +356,6 @@ bool Engine::commit(Batch& batch) {
     }
   }
   if (batch.max_inbox_seq > inbox_cursor_) inbox_cursor_ = batch.max_inbox_seq;
-  for (const auto& [id, state] : batch.states) {
-    if (state.stay.running_since && state.stay.tier >= 0) {
-      clock_tier_[id] = state.stay.tier;
-    } else {
-      clock_tier_.erase(id);
-    }
-  }
   publish_running_clocks();
   for (const DecisionCounts& counts : batch.counts) {
     for (const TierMove& m : counts.moves) metrics_.escalations(m.from, m.to, m.cause).Increment();
@@ -381,8 +386,9 @@ void Engine::publish_running_clocks() {
   // last tier runs without a deadline.
   auto current = policy();
   std::vector<double> counts(current->tiers.size(), 0);
-  for (const auto& [id, tier] : clock_tier_) {
-    if (tier >= 0 && static_cast<size_t>(tier) < counts.size()) ++counts[static_cast<size_t>(tier)];
+  for (const auto& [tier, running] : running_by_tier_) {
+    if (tier >= 0 && static_cast<size_t>(tier) < counts.size())
+      counts[static_cast<size_t>(tier)] = static_cast<double>(running);
   }
   std::vector<std::string> names;
   for (size_t i = 0; i < counts.size(); ++i) {
@@ -418,6 +424,7 @@ bool Engine::step() {
   if (replan) replan_all(old_policy);
   take_availability();
   batch.roster_before = roster_;
+  batch.running_before = running_by_tier_;
 
   for (const auto& o : batch.outcomes) {
     process(batch, o.ticket_id, Input::WriteOutcome(o.kind, o.keys, o.ticket, o.detail), now,
@@ -491,6 +498,7 @@ void Engine::replan_all(const std::shared_ptr<const Policy>& old_policy) {
   for (size_t i = 0; i < ids.size(); i += options_.batch_size) {
     Batch batch;
     batch.roster_before = roster_;
+    batch.running_before = running_by_tier_;
     Instant now = clock_.now();
     for (size_t j = i; j < std::min(ids.size(), i + options_.batch_size); ++j) {
       if (old_policy) {

@@ -18,7 +18,8 @@
 // outbox_sender.h). The sender only records delivery attempts in between.
 //
 // It also keeps the Roster decide() assigns from: open tickets per agent
-// (counted from the mirror at start, then kept in step with every commit),
+// (counted at start from the ticket summaries the store keeps beside each
+// state, then kept in step with every decision),
 // round-robin cursors (read from the store's meta at start, advanced by
 // decisions and stored in the same transaction as the ticket), and group
 // membership and away marks (pushed by the AvailabilityRefresher).
@@ -41,6 +42,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +51,7 @@
 
 #include "core/decide.h"
 #include "core/roster.h"
+#include "core/ticket_summary.h"
 #include "engine/availability.h"
 #include "engine/timer_index.h"
 #include "metrics/metrics.h"
@@ -85,8 +88,9 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Loads every stored deadline into the timer index and starts the thread.
-  // Returns the store's error if the deadlines cannot be read.
+  // Loads every stored deadline into the timer index, and the open counts and
+  // running clocks from the stored ticket summaries, then starts the thread.
+  // Returns the store's error if they cannot be read.
   Status start();
   // Finishes the batch in hand, commits the outcomes already reported, then
   // joins. Idempotent.
@@ -117,6 +121,16 @@ class Engine {
   std::optional<uint64_t> wait_idle(std::chrono::milliseconds bound) const {
     return worker_.wait_idle(bound);
   }
+  // What the engine counts across all tickets: open tickets per agent (the
+  // Roster's) and running handling clocks per tier index.
+  struct Tallies {
+    std::map<UserId, int64_t> open_tickets;
+    std::map<int, int64_t> running_by_tier;
+    bool operator==(const Tallies&) const = default;
+  };
+  // For tests, only while the engine thread does not run (before start() or
+  // after stop()).
+  Tallies tallies() const;
   // The meta key under which a round-robin pool's cursor is stored.
   static std::string cursor_meta_key(const std::string& pool);
 
@@ -132,7 +146,9 @@ class Engine {
   bool commit(Batch& batch);
   void publish_running_clocks();
   void replan_all(const std::shared_ptr<const Policy>& old_policy);
-  Status load_roster();                     // open counts and cursors, at start
+  Status load_clocks();  // deadlines, open counts, running clocks and cursors, at start
+  // Adds `delta` to the tallies a ticket with `summary` counts in.
+  void count(const TicketSummary& summary, int64_t delta);
   void load_cursors(const Policy& policy);  // cursors of pools not loaded yet
   void take_availability();                 // applies a pushed snapshot to roster_
   std::shared_ptr<const Policy> policy() const EXCLUDES(mutex_);
@@ -147,9 +163,10 @@ class Engine {
 
   // Engine thread only.
   TimerIndex timers_;
-  // Tier index of each ticket whose handling clock runs (-1: none), for the
-  // tierd_running_clocks{tier} gauge; and the tier names last published.
-  std::unordered_map<TicketId, int> clock_tier_;
+  // Tickets whose handling clock runs, per tier index, for the
+  // tierd_running_clocks{tier} gauge (kept in step like the roster's open
+  // counts); and the tier names last published.
+  std::map<int, int64_t> running_by_tier_;
   std::vector<std::string> published_tiers_;
   int64_t inbox_cursor_ = 0;
   Roster roster_;
