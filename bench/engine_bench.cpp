@@ -1,6 +1,6 @@
 // Engine benchmarks (a plain program; prints its figures):
 //   clocks N     N running clocks stored in SQLite; restart time and RSS of the
-//                reloaded timer index (target: 1,000,000 in <= 256 MB, <= 10 s)
+//                reloaded engine (target: 1,000,000 in <= 1 s, process RSS <= 96 MB)
 //   lateness N   N deadlines due over 10 s on the wall clock while the engine
 //                runs them through decide() and the store: timer lateness
 //                p50/p99/max (target p99 <= 1 s)
