@@ -19,12 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-const json& ticket_object(const json& body) {
-  static const json kNull = nullptr;
-  auto it = body.find("ticket");
-  return it == body.end() ? kNull : *it;
-}
-
 // The export cursor: the last change sequence returned and the start_time
 // the stream began with. Opaque to clients.
 std::string encode_cursor(int64_t seq, int64_t start_time) {

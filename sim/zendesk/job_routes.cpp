@@ -12,6 +12,7 @@
 
 #include "sim/zendesk/paging.h"
 #include "sim/zendesk/responses.h"
+#include "sim/zendesk/rest_json.h"
 #include "sim/zendesk/sim_service.h"
 
 namespace tierd::sim {
@@ -22,12 +23,6 @@ namespace {
 
 // Zendesk keeps a job's status for an hour after it was created.
 constexpr auto kJobKept = std::chrono::hours(1);
-
-const json& ticket_object(const json& body) {
-  static const json kNull = nullptr;
-  auto it = body.find("ticket");
-  return it == body.end() ? kNull : *it;
-}
 
 // 32 lower-case hex digits, like Zendesk's job ids.
 std::string new_job_id(std::mt19937_64& rng) {

@@ -12,6 +12,12 @@ json string_or_null(const std::string& s) {
   return s.empty() ? json(nullptr) : json(s);
 }
 
+const json& ticket_object(const json& body) {
+  static const json kNull = nullptr;
+  auto it = body.find("ticket");
+  return it == body.end() ? kNull : *it;
+}
+
 namespace {
 // A fixed creation time for seeded users and groups: they predate every ticket.
 const char* kSeededAt = "2024-01-02T08:00:00Z";

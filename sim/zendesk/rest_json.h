@@ -21,6 +21,9 @@ namespace tierd::sim {
 nlohmann::json id_or_null(const std::optional<int64_t>& id);
 nlohmann::json string_or_null(const std::string& s);
 
+// The "ticket" object of a request body ({"ticket": {...}}); null when absent.
+const nlohmann::json& ticket_object(const nlohmann::json& body);
+
 nlohmann::json ticket_json(const SimTicket& t, const std::string& base_url);
 nlohmann::json comment_json(const SimComment& c);
 // The audit Zendesk answers next to the ticket after a write.
