@@ -118,7 +118,10 @@ TEST_CASE("the simulator installs the app's ticket field as Zendesk would", "[pl
   REQUIRE(port);
   sim::SimClient api(*port);
   api.use_token("admin@example.com", "sim-token");
-  for (const auto& [key, spec] : load("requirements.json").at("ticket_fields").items()) {
+  // Kept in a variable: items() refers to the json it iterates, which a
+  // temporary would not outlive.
+  const json requirements = load("requirements.json");
+  for (const auto& [key, spec] : requirements.at("ticket_fields").items()) {
     INFO(key);
     sim::SimReply created = api.post("/api/v2/ticket_fields", {{"ticket_field", spec}});
     INFO(created.body.dump());
