@@ -4,7 +4,7 @@
 // store as the engine would have, then runs the real `tierd report` binary
 // over that week and reports its wall time and peak RSS (the child's
 // ru_maxrss), so the figure is the command's alone, not this program's.
-// Usage: report_bench [TICKETS]   (default 100000)
+// Usage: report_bench [TICKETS]   (default 100000; REPORT_BENCH_KEEP=1 keeps the files)
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -151,6 +151,11 @@ int main(int argc, char** argv) {
   for (int n = 0; n < 12 && std::getline(out, line); ++n) std::printf("  | %s\n", line.c_str());
   std::printf("tierd report over %ld tickets: %.2f s, peak RSS %.0f MB, exit status %d\n", tickets,
               report.seconds, report.max_rss_mb, report.status);
-  std::filesystem::remove_all(dir);
+  // REPORT_BENCH_KEEP=1 keeps the store and config for profiling the report by hand.
+  if (const char* keep = std::getenv("REPORT_BENCH_KEEP"); keep != nullptr && *keep == '1') {
+    std::printf("kept %s (store tierd.db, config tierd.json)\n", dir.c_str());
+  } else {
+    std::filesystem::remove_all(dir);
+  }
   return report.status == 0 ? 0 : 1;
 }

@@ -12,36 +12,14 @@
 
 #include "config/config.h"
 #include "config/policy_builder.h"
+#include "reports/audit_fields.h"
 
 namespace tierd {
 namespace {
 
-using nlohmann::json;
 
-std::optional<int64_t> int_field(const json& d, const char* key) {
-  auto it = d.find(key);
-  if (it == d.end()) return std::nullopt;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_number_float()) return static_cast<int64_t>(it->get<double>());
-  if (it->is_string()) {
-    try {
-      size_t used = 0;
-      const std::string& text = it->get_ref<const std::string&>();
-      int64_t v = std::stoll(text, &used);
-      if (used == text.size()) return v;
-    } catch (const std::exception&) {
-    }
-  }
-  return std::nullopt;
-}
-
-std::string string_field(const json& d, const char* key) {
-  auto it = d.find(key);
-  return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::optional<Instant> instant_field(const json& d, const char* key) {
-  std::string text = string_field(d, key);
+std::optional<Instant> instant_field(const AuditFields& d, const char* key) {
+  const std::string& text = d.text(key);
   if (text.empty()) return std::nullopt;
   auto t = parse_instant(text);
   if (!t.ok()) return std::nullopt;
@@ -54,10 +32,9 @@ bool is_solved_status(const std::string& status) {
 
 // The status an event record says the ticket has after it, lower-case; "" when
 // the record does not say.
-std::string event_status(const json& d) {
-  std::string status = string_field(d, "status");
-  if (status.empty() && string_field(d, "kind") == "status_changed")
-    status = string_field(d, "current");
+std::string event_status(const AuditFields& d) {
+  std::string status = d.text("status");
+  if (status.empty() && d.text("kind") == "status_changed") status = d.text("current");
   return ascii_lower(status);
 }
 
@@ -80,14 +57,28 @@ struct TicketTrack {
   std::string route;                    // the route that last forwarded it
   std::optional<Instant> forwarded_at;  // that forward, while it may still be a misroute
   std::optional<UserId> forwarded_by;   // its reviewer
+  // By tier index: the tiers it entered and those it was escalated out of in
+  // the window (each ticket counts once per tier).
+  std::vector<bool> entered;
+  std::vector<bool> escalated_out;
 };
+
+void mark(std::vector<bool>& tiers, int index) {
+  auto i = static_cast<size_t>(index);
+  if (tiers.size() <= i) tiers.resize(i + 1);
+  tiers[i] = true;
+}
+
+bool marked(const std::vector<bool>& tiers, size_t index) {
+  return index < tiers.size() && tiers[index];
+}
 
 // The cause an `escalate` note gives; trails from before causes were
 // recorded have only the reason.
-std::string escalation_cause(const json& d) {
-  std::string cause = string_field(d, "cause");
+std::string escalation_cause(const AuditFields& d) {
+  std::string cause = d.text("cause");
   if (!cause.empty()) return cause;
-  return string_field(d, "reason") == "budget" ? "timer" : "manual_tag";
+  return d.text("reason") == "budget" ? "timer" : "manual_tag";
 }
 
 void count_cause(CauseCounts& c, const std::string& cause) {
@@ -96,6 +87,27 @@ void count_cause(CauseCounts& c, const std::string& cause) {
   if (cause == "review_budget") ++c.review_budget;
   if (cause == "agent_move") ++c.agent_move;
 }
+
+}  // namespace
+
+const std::vector<std::string>& report_audit_kinds() {
+  static const std::vector<std::string> kinds = {"event",
+                                                 "tier_entered",
+                                                 "tier_left",
+                                                 "clock_paused",
+                                                 "escalate",
+                                                 "deescalate",
+                                                 "group_moved",
+                                                 "review_entered",
+                                                 "reviewer_assigned",
+                                                 "forwarded",
+                                                 "forward_unknown_route",
+                                                 "review_escalated",
+                                                 "unassigned"};
+  return kinds;
+}
+
+namespace {
 
 struct RouteTrack {
   int64_t forwarded = 0;
@@ -115,8 +127,6 @@ struct ReportBuilder::State {
   std::vector<std::string> route_order;  // policy order, then as met
   std::map<UserId, int64_t> reviewer_misroutes;
   std::vector<std::string> tier_names;
-  std::vector<std::set<TicketId>> entered;
-  std::vector<std::set<TicketId>> escalated_out;
   std::vector<std::vector<Duration>> time_in_tier;
   std::vector<std::vector<Duration>> handling;
   std::unordered_map<TicketId, TicketTrack> tickets;
@@ -145,8 +155,6 @@ struct ReportBuilder::State {
 
   int add_tier(const std::string& name) {
     tier_names.push_back(name);
-    entered.emplace_back();
-    escalated_out.emplace_back();
     time_in_tier.emplace_back();
     handling.emplace_back();
     tier_flow.emplace_back();
@@ -194,16 +202,16 @@ struct ReportBuilder::State {
     if (!t.first_seen) t.first_seen = at;
   }
 
-  void on_event(TicketTrack& t, const AuditRecord& r, const json& d) {
+  void on_event(TicketTrack& t, const AuditRecord& r, const AuditFields& d) {
     // An event with the ticket's state (it has a status) names the assignee,
     // or has none: the ticket is unassigned then.
-    if (d.contains("status")) t.assignee = int_field(d, "assignee");
-    if (string_field(d, "kind") == "assignee_changed") t.assignee = int_field(d, "current");
+    if (d.has("status")) t.assignee = d.integer("assignee");
+    if (d.text("kind") == "assignee_changed") t.assignee = d.integer("current");
     note_agent(t.assignee);
-    if (auto requester = int_field(d, "requester")) t.requester = *requester;
+    if (auto requester = d.integer("requester")) t.requester = *requester;
     if (t.tier < 0 && !t.stay_since) {
       // A ticket whose stay began before the window: its group still says where it is.
-      if (auto group = int_field(d, "group")) {
+      if (auto group = d.integer("group")) {
         int index = policy.tier_of_group(*group);
         if (index >= 0) t.tier = index;
       }
@@ -217,7 +225,7 @@ struct ReportBuilder::State {
       t.solved_at = r.at;
       t.solved_tier = t.tier;
       t.solved_route = t.route;
-      t.solved_by = int_field(d, "actor");
+      t.solved_by = d.integer("actor");
       t.solved_assignee = t.assignee;
       count_flow(t.tier, t.route, [](FlowCounts& f) { ++f.solves; });
     } else if (!is_solved_status(status)) {
@@ -230,8 +238,11 @@ struct ReportBuilder::State {
 
   void add(const AuditRecord& r) {
     if (r.at < since || r.at > now) return;
-    json d = json::parse(r.detail_json, nullptr, false);
-    if (!d.is_object()) d = json::object();
+    // The same records whether they come from a list or from the store's
+    // query, which asks for these kinds alone.
+    const auto& kinds = report_audit_kinds();
+    if (std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end()) return;
+    const AuditFields d(r.detail_json);
     TicketTrack& t = tickets[r.ticket_id];
     const std::string& k = r.kind;
     if (k == "event") {
@@ -239,14 +250,14 @@ struct ReportBuilder::State {
     } else if (k == "tier_entered") {
       Instant at = instant_field(d, "at").value_or(r.at);
       seen(t, at);
-      t.tier = tier_index(string_field(d, "tier"));
+      t.tier = tier_index(d.text("tier"));
       t.stay_since = at;
       t.stay_used = Duration(0);
-      if (t.tier >= 0) entered[static_cast<size_t>(t.tier)].insert(r.ticket_id);
+      if (t.tier >= 0) mark(t.entered, t.tier);
     } else if (k == "tier_left") {
-      int from = tier_index(string_field(d, "tier"));
-      int to = tier_index(string_field(d, "to"));
-      if (from >= 0 && to >= 0 && string_field(d, "how") == "agent") {
+      int from = tier_index(d.text("tier"));
+      int to = tier_index(d.text("to"));
+      if (from >= 0 && to >= 0 && d.text("how") == "agent") {
         if (to > from) {
           count_flow(from, t.route, [](FlowCounts& f) { ++f.escalated_by.agent_move; });
         } else if (to < from) {
@@ -254,31 +265,30 @@ struct ReportBuilder::State {
         }
       }
       if (from >= 0) {
-        if (to > from) escalated_out[static_cast<size_t>(from)].insert(r.ticket_id);
-        if (auto stay = int_field(d, "stay_ms")) {
+        if (to > from) mark(t.escalated_out, from);
+        if (auto stay = d.integer("stay_ms")) {
           time_in_tier[static_cast<size_t>(from)].push_back(Duration(*stay));
         }
-        if (auto used = int_field(d, "used_ms"))
+        if (auto used = d.integer("used_ms"))
           handling[static_cast<size_t>(from)].push_back(Duration(*used));
       }
       t.tier = -1;
       t.stay_since.reset();
       t.stay_used = Duration(0);
     } else if (k == "clock_paused") {
-      if (auto used = int_field(d, "used_ms")) t.stay_used = Duration(*used);
+      if (auto used = d.integer("used_ms")) t.stay_used = Duration(*used);
     } else if (k == "escalate") {
       const std::string cause = escalation_cause(d);
-      count_flow(tier_index(string_field(d, "from")), t.route,
+      count_flow(tier_index(d.text("from")), t.route,
                  [&](FlowCounts& f) { count_cause(f.escalated_by, cause); });
-      if (auto follower = int_field(d, "follower")) {
+      if (auto follower = d.integer("follower")) {
         note_agent(follower);
         if (std::find(t.followers.begin(), t.followers.end(), *follower) == t.followers.end()) {
           t.followers.push_back(*follower);
         }
       }
     } else if (k == "deescalate") {
-      count_flow(tier_index(string_field(d, "from")), t.route,
-                 [](FlowCounts& f) { ++f.bounced_back; });
+      count_flow(tier_index(d.text("from")), t.route, [](FlowCounts& f) { ++f.bounced_back; });
     } else if (k == "group_moved") {
       check_misroute(t, r.at);
     } else if (k == "review_entered") {
@@ -286,16 +296,16 @@ struct ReportBuilder::State {
       t.review_since = r.at;
       ++review.entered;
     } else if (k == "reviewer_assigned") {
-      if (auto reviewer = int_field(d, "reviewer_id")) {
+      if (auto reviewer = d.integer("reviewer_id")) {
         note_agent(reviewer);
         reviewed[*reviewer].insert(r.ticket_id);
       }
     } else if (k == "forwarded") {
-      bool by_rule = string_field(d, "by") == "rule";
+      bool by_rule = d.text("by") == "rule";
       ++(by_rule ? review.forwarded_by_rule : review.forwarded_by_reviewer);
-      auto reviewer = int_field(d, "reviewer_id");
+      auto reviewer = d.integer("reviewer_id");
       check_misroute(t, r.at);
-      t.route = string_field(d, "route");
+      t.route = d.text("route");
       if (!t.route.empty()) ++route(t.route).forwarded;
       t.forwarded_at = r.at;
       t.forwarded_by = by_rule ? std::nullopt : reviewer;
@@ -307,7 +317,7 @@ struct ReportBuilder::State {
           forward_times[*reviewer].push_back(r.at - *t.review_since);
         }
       }
-      if (auto assignee = int_field(d, "assignee_id")) {
+      if (auto assignee = d.integer("assignee_id")) {
         note_agent(assignee);
         ++agent(*assignee).received_forwards;
         t.assignee = *assignee;
@@ -315,7 +325,7 @@ struct ReportBuilder::State {
       t.review_since.reset();
     } else if (k == "forward_unknown_route") {
       ++review.unknown_route;
-      if (auto reviewer = int_field(d, "reviewer_id")) {
+      if (auto reviewer = d.integer("reviewer_id")) {
         note_agent(reviewer);
         reviewed[*reviewer].insert(r.ticket_id);
       }
@@ -378,6 +388,8 @@ TierReport ReportBuilder::finish() const {
   r.now = s.now;
   size_t n = s.tier_names.size();
   std::vector<int64_t> solved_in(n, 0);
+  std::vector<int64_t> entered(n, 0);
+  std::vector<int64_t> escalated_out(n, 0);
   std::vector<std::vector<Duration>> time_in_tier = s.time_in_tier;
   std::vector<std::vector<Duration>> handling = s.handling;
   std::vector<std::vector<Duration>> to_solve(n);
@@ -389,6 +401,10 @@ TierReport ReportBuilder::finish() const {
   };
 
   for (const auto& [id, t] : s.tickets) {
+    for (size_t i = 0; i < n; ++i) {
+      if (marked(t.entered, i)) ++entered[i];
+      if (marked(t.escalated_out, i)) ++escalated_out[i];
+    }
     if (t.first_seen) ++r.tickets;
     if (!t.solved) continue;
     ++r.solved;
@@ -415,9 +431,9 @@ TierReport ReportBuilder::finish() const {
   for (size_t i = 0; i < n; ++i) {
     TierLine line;
     line.name = s.tier_names[i];
-    line.entered = static_cast<int64_t>(s.entered[i].size());
+    line.entered = entered[i];
     line.solved_in_tier = solved_in[i];
-    line.escalated_out = static_cast<int64_t>(s.escalated_out[i].size());
+    line.escalated_out = escalated_out[i];
     if (r.tickets > 0) {
       line.share = static_cast<double>(line.entered) / static_cast<double>(r.tickets);
       line.solved_share = static_cast<double>(line.solved_in_tier) / static_cast<double>(r.tickets);
@@ -461,7 +477,8 @@ TierReport build_report(const std::vector<AuditRecord>& records, const Policy& p
 Result<TierReport> build_report(Store& store, const Policy& policy, Instant since, Instant now,
                                 ReportOptions options) {
   ReportBuilder builder(policy, since, now, options);
-  Status s = store.for_each_audit_since(since, [&](const AuditRecord& r) { builder.add(r); });
+  AuditQuery query{.since = since, .until = now, .kinds = report_audit_kinds()};
+  Status s = store.for_each_audit(query, [&](const AuditRecord& r) { builder.add(r); });
   if (!s.ok()) return s;
   return builder.finish();
 }

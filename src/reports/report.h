@@ -181,10 +181,13 @@ class ReportBuilder {
   std::unique_ptr<State> state_;
 };
 
+// The audit kinds a report reads; every other kind is left out.
+const std::vector<std::string>& report_audit_kinds();
+
 TierReport build_report(const std::vector<AuditRecord>& records, const Policy& policy,
                         Instant since, Instant now, ReportOptions options = {});
-// Streams Store::for_each_audit_since(since). Returns the report, or the
-// store's error.
+// Streams the records of report_audit_kinds() in [since, now] from the store.
+// Returns the report, or the store's error.
 Result<TierReport> build_report(Store& store, const Policy& policy, Instant since, Instant now,
                                 ReportOptions options = {});
 

@@ -6,8 +6,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "core/time.h"
+#include "store/store.h"
 
 namespace tierd::sql {
 
@@ -22,6 +26,13 @@ inline int64_t limit_param(size_t limit) {
 // wall clock.
 inline int64_t wall_clock_ms() {
   return to_unix_ms(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
+}
+
+// The kinds an audit query selects as a JSON array (both stores expand it in
+// SQL), or "" when it selects every kind.
+inline std::string audit_kinds_json(const AuditQuery& query) {
+  if (query.kinds.empty()) return {};
+  return nlohmann::json(query.kinds).dump();
 }
 
 }  // namespace tierd::sql

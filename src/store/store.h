@@ -48,8 +48,8 @@
 namespace tierd {
 
 struct InboxRecord {
-  int64_t seq = 0;         // assigned by append_inbox; increases with arrival
-  std::string event_id;    // unique key: a redelivery of the same id is a duplicate
+  int64_t seq = 0;       // assigned by append_inbox; increases with arrival
+  std::string event_id;  // unique key: a redelivery of the same id is a duplicate
   TicketId ticket_id = 0;
   Instant received_at{};
   Instant event_time{};
@@ -78,26 +78,35 @@ const char* outbox_state_name(OutboxState s);
 std::optional<OutboxState> parse_outbox_state(std::string_view text);
 
 struct OutboxRecord {
-  int64_t id = 0;              // assigned by commit(); increases with creation
+  int64_t id = 0;  // assigned by commit(); increases with creation
   TicketId ticket_id = 0;
-  std::string kind;            // what the write is for: "escalate", "review", ...
-  std::string payload_json;    // the write, in the core's vendor-neutral form
-  std::string idempotency_key; // unique; carried into the vendor write as a marker
+  std::string kind;             // what the write is for: "escalate", "review", ...
+  std::string payload_json;     // the write, in the core's vendor-neutral form
+  std::string idempotency_key;  // unique; carried into the vendor write as a marker
   Instant created_at{};
-  Instant not_before{};        // earliest time to (re)try
+  Instant not_before{};  // earliest time to (re)try
   int attempts = 0;
-  bool maybe_sent = false;     // an attempt started whose outcome is unknown
+  bool maybe_sent = false;  // an attempt started whose outcome is unknown
   OutboxState state = OutboxState::kPending;
-  std::string last_error;      // human-readable outcome of the last attempt
+  std::string last_error;  // human-readable outcome of the last attempt
 };
 
 struct AuditRecord {
-  int64_t id = 0;          // assigned by the store
+  int64_t id = 0;  // assigned by the store
   TicketId ticket_id = 0;
   Instant at{};
-  std::string kind;        // "event", "decision", "write", "note" ...
-  std::string event_id;    // the inbox event it belongs to, if any
-  std::string detail_json; // the structured record (reason, budget, outcome ...)
+  std::string kind;         // "event", "decision", "write", "note" ...
+  std::string event_id;     // the inbox event it belongs to, if any
+  std::string detail_json;  // the structured record (reason, budget, outcome ...)
+};
+
+// Which audit records for_each_audit() passes on: those with since <= at <=
+// until, of the given kinds. A reader that needs a few kinds names them, so the
+// store skips the rest without copying their details out.
+struct AuditQuery {
+  Instant since{};
+  std::optional<Instant> until;    // nullopt: no upper bound
+  std::vector<std::string> kinds;  // empty: every kind
 };
 
 struct TicketRow {
@@ -187,9 +196,9 @@ class Store {
   // --- audit ---
   virtual Status append_audit(const std::vector<AuditRecord>& records) = 0;
   virtual Result<std::vector<AuditRecord>> audit_for_ticket(TicketId id) = 0;
-  // Records with at >= since, in id order, passed to `fn` (streams; no big vectors).
-  virtual Status for_each_audit_since(Instant since,
-                                      const std::function<void(const AuditRecord&)>& fn) = 0;
+  // The records `query` selects, in id order, passed to `fn` (streams; no big vectors).
+  virtual Status for_each_audit(const AuditQuery& query,
+                                const std::function<void(const AuditRecord&)>& fn) = 0;
   virtual Result<int64_t> prune_audit(Instant before) = 0;  // returns rows deleted
 
   // --- meta ---

@@ -397,7 +397,7 @@ TEST_CASE("outbox records finish as dead, done or cancelled, depth and oldest fo
   CHECK(must(store->outbox_depth()) == 0);
 }
 
-TEST_CASE("audit is listed per ticket, streamed since an instant and pruned", "[store]") {
+TEST_CASE("audit is listed per ticket, streamed by window and kind, and pruned", "[store]") {
   auto name = GENERATE(from_range(backend_names()));
   INFO("backend " << name);
   auto backend = make_backend(name);
@@ -425,9 +425,21 @@ TEST_CASE("audit is listed per ticket, streamed since an instant and pruned", "[
   CHECK(t1[2].ticket_id == 1);
 
   std::vector<int64_t> since;
-  must(store->for_each_audit_since(
-      from_unix_ms(2000), [&](const AuditRecord& r) { since.push_back(to_unix_ms(r.at)); }));
+  must(store->for_each_audit({.since = from_unix_ms(2000)},
+                             [&](const AuditRecord& r) { since.push_back(to_unix_ms(r.at)); }));
   CHECK(since == std::vector<int64_t>{2000, 3000, 4000});
+  std::vector<int64_t> window;
+  must(store->for_each_audit({.since = from_unix_ms(2000), .until = from_unix_ms(3000)},
+                             [&](const AuditRecord& r) { window.push_back(to_unix_ms(r.at)); }));
+  CHECK(window == std::vector<int64_t>{2000, 3000});
+  std::vector<std::string> kinds;
+  must(store->for_each_audit({.since = from_unix_ms(0), .kinds = {"write", "event"}},
+                             [&](const AuditRecord& r) { kinds.push_back(r.kind); }));
+  CHECK(kinds == std::vector<std::string>{"event", "event", "write"});
+  std::vector<std::string> none;
+  must(store->for_each_audit({.since = from_unix_ms(0), .kinds = {"no such kind"}},
+                             [&](const AuditRecord& r) { none.push_back(r.kind); }));
+  CHECK(none.empty());
 
   CHECK(must(store->prune_audit(from_unix_ms(3000))) == 2);
   CHECK(must(store->audit_for_ticket(2)).empty());

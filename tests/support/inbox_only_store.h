@@ -11,17 +11,23 @@ namespace tierd::testing {
 class InboxOnlyStore : public Store {
  public:
   Result<std::vector<InboxRecord>> pending_inbox(int64_t, size_t) override { return unused(); }
-  Result<std::vector<InboxRecord>> inbox_range(Instant, Instant, size_t) override { return unused(); }
+  Result<std::vector<InboxRecord>> inbox_range(Instant, Instant, size_t) override {
+    return unused();
+  }
   Result<int64_t> inbox_depth() override { return unused(); }
   Result<std::optional<TicketRow>> load_ticket(TicketId) override { return unused(); }
-  Status for_each_deadline(const std::function<void(TicketId, Instant)>&) override { return unused(); }
+  Status for_each_deadline(const std::function<void(TicketId, Instant)>&) override {
+    return unused();
+  }
   Status for_each_clock_summary(const std::function<void(const ClockSummaryRow&)>&) override {
     return unused();
   }
   Status for_each_ticket(const std::function<void(const TicketRow&)>&) override { return unused(); }
   Status commit(std::vector<EngineCommit>&) override { return unused(); }
   Result<std::vector<OutboxRecord>> due_outbox(Instant, size_t) override { return unused(); }
-  Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId) override { return unused(); }
+  Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId) override {
+    return unused();
+  }
   Status mark_outbox_attempt(const std::vector<int64_t>&) override { return unused(); }
   Status reschedule_outbox(const std::vector<int64_t>&, Instant, const std::string&) override {
     return unused();
@@ -31,7 +37,8 @@ class InboxOnlyStore : public Store {
   Result<std::vector<OutboxRecord>> dead_outbox(size_t) override { return unused(); }
   Status append_audit(const std::vector<AuditRecord>&) override { return unused(); }
   Result<std::vector<AuditRecord>> audit_for_ticket(TicketId) override { return unused(); }
-  Status for_each_audit_since(Instant, const std::function<void(const AuditRecord&)>&) override {
+  Status for_each_audit(const AuditQuery&,
+                        const std::function<void(const AuditRecord&)>&) override {
     return unused();
   }
   Result<int64_t> prune_audit(Instant) override { return unused(); }

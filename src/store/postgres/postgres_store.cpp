@@ -21,6 +21,7 @@
 namespace tierd {
 namespace {
 
+using sql::audit_kinds_json;
 using sql::limit_param;
 using sql::wall_clock_ms;
 
@@ -168,8 +169,11 @@ const std::pair<const char*, const char*> kStatements[] = {
      "INSERT INTO audit (ticket_id, at_ms, kind, event_id, detail_json) "
      "VALUES ($1, $2, $3, $4, $5)"},
     {"ticket_audit", "SELECT " TIERD_AUDIT_COLUMNS " FROM audit WHERE ticket_id = $1 ORDER BY id"},
+    // $4: the kinds as a JSON array, or NULL for every kind.
     {"audit_page", "SELECT " TIERD_AUDIT_COLUMNS
-                   " FROM audit WHERE at_ms >= $1 AND id > $2 ORDER BY id LIMIT $3"},
+                   " FROM audit WHERE at_ms >= $1 AND at_ms <= $2 AND id > $3 AND ($4::jsonb IS "
+                   "NULL OR kind IN (SELECT jsonb_array_elements_text($4::jsonb))) "
+                   "ORDER BY id LIMIT $5"},
     {"prune_audit", "DELETE FROM audit WHERE at_ms < $1"},
     {"prune_inbox_bodies",
      "UPDATE inbox SET raw_body = ''::bytea WHERE processed AND received_at_ms < $1 "
@@ -411,13 +415,19 @@ class PostgresStore final : public Store {
     });
   }
 
-  Status for_each_audit_since(Instant since,
-                              const std::function<void(const AuditRecord&)>& fn) override {
+  Status for_each_audit(const AuditQuery& selected,
+                        const std::function<void(const AuditRecord&)>& fn) override {
+    const int64_t until =
+        selected.until ? to_unix_ms(*selected.until) : std::numeric_limits<int64_t>::max();
+    const std::string kinds_json = audit_kinds_json(selected);
+    const std::optional<std::string> kinds =
+        kinds_json.empty() ? std::nullopt : std::optional<std::string>(kinds_json);
     int64_t after_id = 0;
     while (true) {
-      auto page = query<std::vector<AuditRecord>>("for_each_audit_since", [&](pqxx::work& txn) {
-        return read_all<AuditRecord>(
-            txn.exec_prepared("audit_page", to_unix_ms(since), after_id, kPageSize), read_audit);
+      auto page = query<std::vector<AuditRecord>>("for_each_audit", [&](pqxx::work& txn) {
+        return read_all<AuditRecord>(txn.exec_prepared("audit_page", to_unix_ms(selected.since),
+                                                       until, after_id, kinds, kPageSize),
+                                     read_audit);
       });
       if (!page.ok()) return page.status();
       for (const AuditRecord& r : *page) fn(r);

@@ -24,6 +24,7 @@
 namespace tierd {
 namespace {
 
+using sql::audit_kinds_json;
 using sql::limit_param;
 using sql::wall_clock_ms;
 
@@ -51,9 +52,15 @@ constexpr const char* kSelectDeadOutbox =
 constexpr const char* kSelectTicketAudit =
     "SELECT id, ticket_id, at_ms, kind, event_id, detail_json "
     "FROM audit WHERE ticket_id = ?1 ORDER BY id";
-constexpr const char* kSelectAuditSince =
-    "SELECT id, ticket_id, at_ms, kind, event_id, detail_json "
-    "FROM audit WHERE at_ms >= ?1 ORDER BY id";
+// ?3: the kinds as a JSON array, or NULL for every kind. The records come in
+// id order: the time index only finds the first one, and the window is then
+// read along the primary key, filtered (`+at_ms` keeps the planner off the
+// time index, which would read the window in time order and sort it by id).
+constexpr const char* kSelectAudit =
+    "SELECT id, ticket_id, at_ms, kind, event_id, detail_json FROM audit "
+    "WHERE id >= (SELECT MIN(id) FROM audit WHERE at_ms >= ?1) AND +at_ms >= ?1 "
+    "AND +at_ms <= ?2 AND (?3 IS NULL OR kind IN (SELECT value FROM json_each(?3))) "
+    "ORDER BY id";
 
 constexpr const char* kInsertInbox =
     "INSERT INTO inbox (event_id, ticket_id, received_at_ms, event_time_ms, type, event_json, "
@@ -399,12 +406,19 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Status for_each_audit_since(Instant since,
-                              const std::function<void(const AuditRecord&)>& fn) override {
+  Status for_each_audit(const AuditQuery& query,
+                        const std::function<void(const AuditRecord&)>& fn) override {
     MutexLock lock(read_mu_);
-    auto stmt = reader_->prepare(kSelectAuditSince, "for_each_audit_since");
+    auto stmt = reader_->prepare(kSelectAudit, "for_each_audit");
     if (!stmt.ok()) return stmt.status();
-    stmt->bind(1, to_unix_ms(since));
+    stmt->bind(1, to_unix_ms(query.since));
+    stmt->bind(2, query.until ? to_unix_ms(*query.until) : std::numeric_limits<int64_t>::max());
+    const std::string kinds = audit_kinds_json(query);
+    if (kinds.empty()) {
+      stmt->bind(3, std::optional<int64_t>());
+    } else {
+      stmt->bind(3, std::string_view(kinds));
+    }
     return for_each_row(*stmt, [&](const Statement& row) {
       fn(read_audit(row));
       return Status::Ok();
