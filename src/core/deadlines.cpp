@@ -35,13 +35,13 @@ std::optional<Instant> next_review_deadline(const TicketState& s, const Policy& 
   const std::optional<Duration> budget = review.budget_for(s.ticket.priority);
   if (!budget) return std::nullopt;
   return first_threshold(s.review.used, *s.review.running_since, review.calendar.get(), *budget,
-                         review.at_risk_share,
-                         review.lead_group && !s.review.escalation_blocked, !s.review.at_risk);
+                         review.at_risk_share, review.lead_group && !s.review.escalation_blocked,
+                         !s.review.at_risk);
 }
 
 std::optional<Instant> next_tier_deadline(const TicketState& s, const Policy& p) {
   if (!s.stay.running_since) return std::nullopt;
-  const TierPolicy* tier = tier_at(p, s.stay.tier);
+  const TierPolicy* tier = p.tier_at(s.stay.tier);
   if (!tier) return std::nullopt;
   auto budget = tier->budget_for(s.ticket.priority);
   if (!budget) return std::nullopt;

@@ -52,6 +52,11 @@ Input Input::WriteOutcome(InputKind kind, std::vector<std::string> keys,
   return in;
 }
 
+std::string escalation_cause(std::string_view cause, std::string_view reason) {
+  if (!cause.empty()) return std::string(cause);
+  return reason == "budget" ? "timer" : "manual_tag";
+}
+
 std::string Decision::summary() const {
   if (writes.empty()) return audit.empty() ? "noop" : audit.back().kind;
   std::string out;

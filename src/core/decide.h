@@ -52,6 +52,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -84,6 +85,11 @@ struct Input {
   static Input WriteOutcome(InputKind kind, std::vector<std::string> keys,
                             std::optional<TicketSnapshot> ticket, std::string detail);
 };
+
+// What caused an `escalate` note: "timer", "manual_tag", "review_budget" or
+// "agent_move", from its "cause" and "reason" members. Trails written before
+// notes named their cause give only the reason.
+std::string escalation_cause(std::string_view cause, std::string_view reason);
 
 // One line of the ticket's audit trail: what happened and why.
 struct AuditNote {

@@ -24,11 +24,6 @@ namespace tierd::decide_detail {
 
 using nlohmann::json;
 
-inline const TierPolicy* tier_at(const Policy& p, int index) {
-  if (index < 0 || index >= static_cast<int>(p.tiers.size())) return nullptr;
-  return &p.tiers[static_cast<size_t>(index)];
-}
-
 // State shared by the steps of one decision.
 struct Step {
   const Policy& policy;
@@ -40,11 +35,7 @@ struct Step {
   void audit(std::string kind, json detail) {
     d.audit.push_back({std::move(kind), std::move(detail)});
   }
-  const TierPolicy* tier() const { return tier_at(policy, s.stay.tier); }
-  std::string tier_name(int index) const {
-    const TierPolicy* t = tier_at(policy, index);
-    return t ? t->name : "none";
-  }
+  const TierPolicy* tier() const { return policy.tier_at(s.stay.tier); }
 };
 
 // `share` of `budget`, rounded down to whole milliseconds.

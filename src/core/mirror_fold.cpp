@@ -38,8 +38,8 @@ void note_group_moved(Step& st, std::optional<GroupId> from_group, int to_tier,
   json detail{{"cause", "agent_move"},
               {"from_group", from_group ? json(*from_group) : json()},
               {"to_group", s.ticket.group_id ? json(*s.ticket.group_id) : json()},
-              {"from_tier", st.tier_name(s.stay.tier)},
-              {"to_tier", st.tier_name(to_tier)}};
+              {"from_tier", st.policy.tier_name(s.stay.tier)},
+              {"to_tier", st.policy.tier_name(to_tier)}};
   if (actor) detail["actor"] = *actor;
   st.audit("group_moved", std::move(detail));
 }

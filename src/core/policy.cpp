@@ -31,6 +31,23 @@ std::optional<Duration> ReviewPolicy::budget_for(std::optional<Priority> p) cons
   return budget_by_priority(budget, priority_budgets, p);
 }
 
+const TierPolicy* Policy::tier_at(int index) const {
+  if (index < 0 || index >= static_cast<int>(tiers.size())) return nullptr;
+  return &tiers[static_cast<size_t>(index)];
+}
+
+std::string Policy::tier_name(int index) const {
+  const TierPolicy* t = tier_at(index);
+  return t ? t->name : "none";
+}
+
+int Policy::tier_named(std::string_view name) const {
+  for (size_t i = 0; i < tiers.size(); ++i) {
+    if (tiers[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 int Policy::tier_of_group(std::optional<GroupId> group) const {
   if (!group) return -1;
   for (size_t i = 0; i < tiers.size(); ++i) {

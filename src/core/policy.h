@@ -99,10 +99,10 @@ struct RoutingRule {
 struct ReviewPolicy {
   std::vector<GroupId> groups;
   std::string tag = "tierd_review";
-  std::optional<Duration> budget;     // review time allowed; none: no limit
+  std::optional<Duration> budget;                 // review time allowed; none: no limit
   std::map<Priority, Duration> priority_budgets;  // override `budget` by priority
-  std::optional<GroupId> lead_group;  // where overdue reviews go
-  std::vector<UserId> reviewers;      // in round-robin order
+  std::optional<GroupId> lead_group;              // where overdue reviews go
+  std::vector<UserId> reviewers;                  // in round-robin order
   bool assign_reviewer = false;
   std::optional<int64_t> forward_field_id;       // a dropdown whose value names a route
   std::shared_ptr<const WorkCalendar> calendar;  // null: always open
@@ -140,6 +140,12 @@ struct Policy {
   // what is still due (see decide.h).
   bool shadow = false;
 
+  // The tier at `index`, or null (-1, or past the tiers a reload left).
+  const TierPolicy* tier_at(int index) const;
+  // Its name, or "none".
+  std::string tier_name(int index) const;
+  // Index of the tier called `name`, or -1 ("none", or a tier a reload removed).
+  int tier_named(std::string_view name) const;
   // Index of the tier that owns `group`, or -1.
   int tier_of_group(std::optional<GroupId> group) const;
   // The tier a tierd_tier<N> tag names, or -1.

@@ -152,7 +152,7 @@ bool go_live(Step& st) {
               {"remove_tags", w.remove_tags},
               {"key", w.idempotency_key}};
   if (w.set_group) detail["to_group"] = *w.set_group;
-  if (w.set_group) detail["to"] = st.tier_name(s.stay.tier);
+  if (w.set_group) detail["to"] = st.policy.tier_name(s.stay.tier);
   st.audit("go_live", std::move(detail));
   std::optional<GroupId> to_group = w.set_group;
   push_write(st, std::move(w), to_group, to_group ? s.stay.tier : -1);

@@ -14,7 +14,7 @@ namespace tierd::decide_detail {
 namespace {
 
 bool clock_should_run(const TicketState& s, const Policy& p) {
-  const TierPolicy* tier = tier_at(p, s.stay.tier);
+  const TierPolicy* tier = p.tier_at(s.stay.tier);
   if (!tier || s.deleted || !s.known) return false;
   if (!tier->budget_for(s.ticket.priority)) return false;  // no budget: nothing to count
   if (moving(s)) return false;
@@ -24,7 +24,7 @@ bool clock_should_run(const TicketState& s, const Policy& p) {
 }  // namespace
 
 Duration used_at(const TicketState& s, const Policy& p, Instant t) {
-  const TierPolicy* tier = tier_at(p, s.stay.tier);
+  const TierPolicy* tier = p.tier_at(s.stay.tier);
   if (!tier) return Duration(0);
   Duration used = s.stay.used;
   if (s.stay.running_since) used += working_time(tier->calendar.get(), *s.stay.running_since, t);
@@ -38,7 +38,7 @@ void sync_clock(Step& st, Instant at) {
                    s.stay.entered_at, at, [&](Instant t) { return used_at(s, st.policy, t); });
   if (!switched) return;
   st.audit(s.stay.running_since ? "clock_running" : "clock_paused",
-           {{"tier", st.tier_name(s.stay.tier)},
+           {{"tier", st.policy.tier_name(s.stay.tier)},
             {"status", ticket_status_name(s.ticket.status)},
             {"used_ms", s.stay.used.count()},
             {"at", format_instant(*switched)}});
@@ -47,10 +47,10 @@ void sync_clock(Step& st, Instant at) {
 void enter_tier(Step& st, int tier, Instant at, const std::string& how) {
   TicketState& s = st.s;
   if (s.stay.tier >= 0) {
-    st.audit("tier_left", {{"tier", st.tier_name(s.stay.tier)},
+    st.audit("tier_left", {{"tier", st.policy.tier_name(s.stay.tier)},
                            {"used_ms", used_at(s, st.policy, at).count()},
                            {"stay_ms", (at - s.stay.entered_at).count()},
-                           {"to", st.tier_name(tier)},
+                           {"to", st.policy.tier_name(tier)},
                            {"how", how}});
   }
   s.stay = TierStay{};
@@ -58,7 +58,7 @@ void enter_tier(Step& st, int tier, Instant at, const std::string& how) {
   s.stay.entered_at = at;
   s.stay.entered_by = how;
   if (tier >= 0) {
-    json detail{{"tier", st.tier_name(tier)}, {"how", how}, {"at", format_instant(at)}};
+    json detail{{"tier", st.policy.tier_name(tier)}, {"how", how}, {"at", format_instant(at)}};
     if (s.ticket.group_id) detail["group"] = *s.ticket.group_id;
     st.audit("tier_entered", std::move(detail));
   }

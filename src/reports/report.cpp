@@ -12,11 +12,11 @@
 
 #include "config/config.h"
 #include "config/policy_builder.h"
+#include "core/decide.h"
 #include "reports/audit_fields.h"
 
 namespace tierd {
 namespace {
-
 
 std::optional<Instant> instant_field(const AuditFields& d, const char* key) {
   const std::string& text = d.text(key);
@@ -71,14 +71,6 @@ void mark(std::vector<bool>& tiers, int index) {
 
 bool marked(const std::vector<bool>& tiers, size_t index) {
   return index < tiers.size() && tiers[index];
-}
-
-// The cause an `escalate` note gives; trails from before causes were
-// recorded have only the reason.
-std::string escalation_cause(const AuditFields& d) {
-  std::string cause = d.text("cause");
-  if (!cause.empty()) return cause;
-  return d.text("reason") == "budget" ? "timer" : "manual_tag";
 }
 
 void count_cause(CauseCounts& c, const std::string& cause) {
@@ -278,7 +270,7 @@ struct ReportBuilder::State {
     } else if (k == "clock_paused") {
       if (auto used = d.integer("used_ms")) t.stay_used = Duration(*used);
     } else if (k == "escalate") {
-      const std::string cause = escalation_cause(d);
+      const std::string cause = escalation_cause(d.text("cause"), d.text("reason"));
       count_flow(tier_index(d.text("from")), t.route,
                  [&](FlowCounts& f) { count_cause(f.escalated_by, cause); });
       if (auto follower = d.integer("follower")) {
