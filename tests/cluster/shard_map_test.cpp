@@ -1,0 +1,49 @@
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "cluster/shard_map.h"
+
+using tierd::TicketId;
+using tierd::cluster::shard_of;
+
+TEST_CASE("shard_of keeps its values across releases", "[cluster]") {
+  // Pinned: a change here moves tickets between shards under running replicas.
+  CHECK(shard_of(0, 16) == 0);
+  CHECK(shard_of(1, 16) == 5);
+  CHECK(shard_of(2, 16) == 10);
+  CHECK(shard_of(3, 16) == 0);
+  CHECK(shard_of(42, 16) == 2);
+  CHECK(shard_of(123456789, 16) == 0);
+  CHECK(shard_of(35, 7) == 3);
+  CHECK(shard_of(9007199254740993, 64) == 42);
+  CHECK(shard_of(-1, 10) == 7);
+}
+
+TEST_CASE("shard_of stays within the shard count", "[cluster]") {
+  for (int shards = 1; shards <= 40; ++shards) {
+    for (TicketId id = -50; id < 2000; ++id) {
+      int s = shard_of(id, shards);
+      REQUIRE(s >= 0);
+      REQUIRE(s < shards);
+    }
+  }
+  CHECK(shard_of(17, 1) == 0);
+  CHECK(shard_of(17, 0) == 0);
+  CHECK(shard_of(17, -3) == 0);
+}
+
+TEST_CASE("shard_of spreads consecutive ticket ids evenly", "[cluster]") {
+  for (int shards : {3, 16, 64}) {
+    INFO("shards " << shards);
+    std::vector<int> count(static_cast<size_t>(shards));
+    const int tickets = 64000;
+    for (TicketId id = 100000; id < 100000 + tickets; ++id)
+      ++count[static_cast<size_t>(shard_of(id, shards))];
+    const int even = tickets / shards;
+    for (int c : count) {
+      CHECK(c > even * 85 / 100);
+      CHECK(c < even * 115 / 100);
+    }
+  }
+}
