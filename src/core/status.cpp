@@ -15,6 +15,7 @@ const char* status_code_name(StatusCode code) {
     case StatusCode::kUnavailable: return "unavailable";
     case StatusCode::kDeadlineExceeded: return "deadline exceeded";
     case StatusCode::kInternal: return "internal";
+    case StatusCode::kFenced: return "fenced";
   }
   return "unknown";
 }

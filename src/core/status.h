@@ -28,6 +28,10 @@ enum class StatusCode {
   kUnavailable,       // transient: retry later
   kDeadlineExceeded,  // timed out: the outcome is unknown
   kInternal,
+  // A write carried a shard lease's fencing token that is no longer the
+  // shard's current one (cluster/lease.h): another replica owns the shard now.
+  // Nothing was written; retrying cannot succeed. Stop acting on the shard.
+  kFenced,
 };
 
 const char* status_code_name(StatusCode code);

@@ -26,6 +26,17 @@
 // its effect or none and returns a non-OK Status (kUnavailable for a transient
 // failure such as a locked or full database, so callers can answer 503 / retry).
 //
+// Fencing (several replicas on one PostgreSQL store, cluster/lease.h): a
+// write made on behalf of a shard may carry a ShardFence, the shard and the
+// fencing token of the lease its replica holds. The store checks, in the
+// write's own transaction, that the token is still the shard's current one
+// and holds the lease row against a takeover until it commits; when it is
+// not, the whole call changes nothing and returns kFenced ("fenced: shard 7
+// token 12 is no longer ours"). Writes without a fence are not checked. The
+// SQLite store keeps no leases (one process owns it): it refuses every write
+// that carries a fence with kInvalidArgument and changes nothing, since a
+// fence there means a replica was pointed at a store no other replica sees.
+//
 // Opened read-only (StoreAccess::kReadOnly, for the tools that only look:
 // report, explain, export-events), a store must already exist and carry
 // this build's schema; nothing is created or migrated, and every write method
@@ -40,6 +51,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/lease.h"
 #include "core/status.h"
 #include "core/ticket.h"
 #include "core/ticket_summary.h"
@@ -140,6 +152,9 @@ struct EngineCommit {
   std::string outbox_dead_reason;         // kept with the dead records
   std::vector<AuditRecord> audit;
   std::vector<std::pair<std::string, std::string>> meta;  // key, value to upsert
+  // The lease of the ticket's shard, when replicas share the store (see
+  // Fencing above); nullopt: unchecked.
+  std::optional<cluster::ShardFence> fence;
 };
 
 class Store {
@@ -174,6 +189,8 @@ class Store {
   // Calls `fn` for every stored ticket (reports, status page).
   virtual Status for_each_ticket(const std::function<void(const TicketRow&)>& fn) = 0;
   // Applies all commits in one transaction. Fills the ids of new outbox records.
+  // One commit whose fence no longer holds fails them all (kFenced): nothing
+  // of any is stored.
   virtual Status commit(std::vector<EngineCommit>& commits) = 0;
 
   // --- outbox (api writer) ---
@@ -182,12 +199,18 @@ class Store {
   // vendor update.
   virtual Result<std::vector<OutboxRecord>> due_outbox(Instant now, size_t limit) = 0;
   virtual Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId id) = 0;
+  // Both take the fences of the shards the records belong to (see Fencing
+  // above); every one must hold, or nothing changes. Overriders declare no
+  // default of their own.
+  //
   // Before sending: marks the records as possibly sent (attempts + 1).
-  virtual Status mark_outbox_attempt(const std::vector<int64_t>& ids) = 0;
+  virtual Status mark_outbox_attempt(const std::vector<int64_t>& ids,
+                                     const std::vector<cluster::ShardFence>& fences = {}) = 0;
   // After a failed attempt that certainly did not apply: back to pending,
   // maybe_sent cleared, retried at `not_before`. Ended records stay ended.
   virtual Status reschedule_outbox(const std::vector<int64_t>& ids, Instant not_before,
-                                   const std::string& error) = 0;
+                                   const std::string& error,
+                                   const std::vector<cluster::ShardFence>& fences = {}) = 0;
   virtual Result<int64_t> outbox_depth() = 0;
   virtual Result<std::optional<Instant>> oldest_pending_outbox() = 0;
   // Dead-lettered records, newest first.

@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "support/must.h"
 #include "support/process_harness.h"
 #ifdef TIERD_HAVE_POSTGRES
+#include "store/postgres/postgres_schema.h"
 #include "store/postgres/postgres_store.h"
 #include "support/postgres_server.h"
 #endif
@@ -24,6 +26,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::unique_ptr<Store> open() = 0;
+  // The schema version open() leaves the store at (each backend counts its own).
+  virtual int schema_version() const = 0;
 };
 
 class SqliteBackend : public Backend {
@@ -31,6 +35,7 @@ class SqliteBackend : public Backend {
   std::unique_ptr<Store> open() override {
     return must(open_sqlite_store({.path = dir_.file("var/tierd.db")}));
   }
+  int schema_version() const override { return sqlite::schema_migrations().back().version; }
 
  private:
   TempDir dir_;
@@ -44,6 +49,7 @@ class PostgresBackend : public Backend {
     url_ = PostgresServer::shared().create_database("conformance_" + std::to_string(++next));
   }
   std::unique_ptr<Store> open() override { return must(open_postgres_store(url_)); }
+  int schema_version() const override { return postgres::schema_migrations().back().version; }
 
  private:
   std::string url_;

@@ -14,30 +14,20 @@
 #include "store/sqlite/wal_checkpointer.h"
 #include "support/must.h"
 #include "support/process_harness.h"
+#include "store_records.h"
 #include "ticket_summary_fixtures.h"
 
 using namespace tierd;
+using tierd::testing::inbox_record;
 using tierd::testing::must;
 using tierd::testing::TempDir;
 
 namespace {
 
 
-InboxRecord inbox(const std::string& event_id, TicketId ticket) {
-  InboxRecord r;
-  r.event_id = event_id;
-  r.ticket_id = ticket;
-  r.received_at = from_unix_ms(1000);
-  r.event_time = from_unix_ms(900);
-  r.type = "zen:event-type:ticket.created";
-  r.event_json = "{}";
-  r.raw_body = "{}";
-  return r;
-}
-
 // Fills a store with one inbox record, one ticket and a meta value.
 void populate(Store& store) {
-  std::vector<InboxRecord> records = {inbox("ev-1", 42)};
+  std::vector<InboxRecord> records = {inbox_record("ev-1", 42)};
   must(store.append_inbox(records));
   std::vector<EngineCommit> commits(1);
   commits[0].ticket_id = 42;
@@ -128,7 +118,7 @@ TEST_CASE("checkpoints copy the WAL into the database beside the writer and keep
   for (int b = 0; b < kRecords / kBatch; ++b) {
     std::vector<InboxRecord> records;
     for (int i = 0; i < kBatch; ++i, ++next) {
-      InboxRecord r = inbox("ev-" + std::to_string(next), next);
+      InboxRecord r = inbox_record("ev-" + std::to_string(next), next);
       r.raw_body = std::string(10'000, 'x');
       records.push_back(std::move(r));
     }
@@ -202,7 +192,7 @@ TEST_CASE("a database locked by another connection answers kUnavailable", "[sqli
   auto other = must(sqlite::Connection::open(path, false, std::chrono::milliseconds(50)));
   must(other->exec("BEGIN EXCLUSIVE", "test"));
 
-  std::vector<InboxRecord> records = {inbox("ev-2", 43)};
+  std::vector<InboxRecord> records = {inbox_record("ev-2", 43)};
   auto appended = store->append_inbox(records);
   REQUIRE_FALSE(appended.ok());
   CHECK(appended.status().code() == StatusCode::kUnavailable);
@@ -281,4 +271,25 @@ TEST_CASE("upgrading a schema 1 file derives the ticket summaries from the store
   auto store = must(open_sqlite_store({.path = path}));
   CHECK(must(store->get_meta("schema_version")) == std::optional<std::string>("2"));
   tierd::testing::check_upgraded_summaries(*store, tickets);
+}
+
+TEST_CASE("the SQLite store refuses fenced writes and changes nothing", "[sqlite_store]") {
+  TempDir dir;
+  auto store = must(open_sqlite_store({.path = dir.file("tierd.db")}));
+  populate(*store);
+  auto pending = must(store->pending_inbox(0, 10));
+  REQUIRE(pending.size() == 1);
+
+  std::vector<EngineCommit> fenced(1);
+  fenced[0].ticket_id = 42;
+  fenced[0].state_json = R"({"tier":"tier2"})";
+  fenced[0].inbox_seq_done = pending[0].seq;
+  fenced[0].fence = cluster::ShardFence{3, 17};
+  Status refused = store->commit(fenced);
+  CHECK(refused.code() == StatusCode::kInvalidArgument);
+  CHECK(refused.message().find("keeps no shard leases") != std::string::npos);
+  CHECK(store->mark_outbox_attempt({1}, {{3, 17}}).code() == StatusCode::kInvalidArgument);
+  CHECK(store->reschedule_outbox({1}, from_unix_ms(0), "x", {{3, 17}}).code() ==
+        StatusCode::kInvalidArgument);
+  check_populated(*store);
 }

@@ -28,8 +28,12 @@ class InboxOnlyStore : public Store {
   Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId) override {
     return unused();
   }
-  Status mark_outbox_attempt(const std::vector<int64_t>&) override { return unused(); }
-  Status reschedule_outbox(const std::vector<int64_t>&, Instant, const std::string&) override {
+  Status mark_outbox_attempt(const std::vector<int64_t>&,
+                             const std::vector<cluster::ShardFence>&) override {
+    return unused();
+  }
+  Status reschedule_outbox(const std::vector<int64_t>&, Instant, const std::string&,
+                           const std::vector<cluster::ShardFence>&) override {
     return unused();
   }
   Result<int64_t> outbox_depth() override { return unused(); }

@@ -80,6 +80,27 @@ CREATE INDEX tickets_clock_summary
   ON tickets (id, deadline_ms, open_assignee, running_tier, shadow_writes)
   WHERE )sql" TIERD_CLOCK_SUMMARY_ROWS ";";
 
+// Version 3: shard ownership for replicas (cluster/lease_store.h). Lease
+// times are the database's own (TIMESTAMPTZ from now()), unlike the Unix
+// milliseconds the replicas write elsewhere, so that no replica's clock
+// decides when a lease ends. A lease row is never deleted: a released lease
+// keeps its last token with no owner. Tokens come from one sequence, so each
+// is greater than every token issued before it.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE SEQUENCE shard_lease_tokens AS BIGINT;
+CREATE TABLE shard_leases (
+  shard      INTEGER PRIMARY KEY CHECK (shard >= 0),
+  owner      TEXT,
+  token      BIGINT NOT NULL,
+  expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE replicas (
+  id            TEXT PRIMARY KEY,
+  first_seen_at TIMESTAMPTZ NOT NULL,
+  heartbeat_at  TIMESTAMPTZ NOT NULL
+);
+)sql";
+
 std::string nullable(pqxx::work& txn, const std::optional<int64_t>& v) {
   return v ? txn.quote(*v) : std::string("NULL");
 }
@@ -107,6 +128,7 @@ void backfill_ticket_summaries(pqxx::work& txn) {
 constexpr std::array kMigrations = {
     Migration{1, kSchemaV1},
     Migration{2, kSchemaV2, backfill_ticket_summaries},
+    Migration{3, kSchemaV3},
 };
 
 }  // namespace

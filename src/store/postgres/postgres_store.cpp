@@ -12,9 +12,9 @@
 #include <algorithm>
 #include <limits>
 #include <string_view>
+#include <tuple>
 
-#include "runtime/mutex.h"
-#include "store/postgres/postgres_schema.h"
+#include "store/postgres/postgres_connection.h"
 #include "store/sql_params.h"
 #include "store/ticket_summary_sql.h"
 
@@ -179,6 +179,10 @@ const std::pair<const char*, const char*> kStatements[] = {
      "UPDATE inbox SET raw_body = ''::bytea WHERE processed AND received_at_ms < $1 "
      "AND received_at_ms >= $2 AND length(raw_body) > 0"},
     {"prune_inbox_records", "DELETE FROM inbox WHERE processed AND received_at_ms < $1"},
+    // The token of a released lease stays on its row without an owner.
+    {"hold_fence",
+     "SELECT 1 FROM shard_leases WHERE shard = $1 AND token = $2 AND owner IS NOT NULL "
+     "FOR SHARE"},
     {"get_meta", "SELECT value FROM meta WHERE key = $1"},
     {"upsert_meta",
      "INSERT INTO meta (key, value) VALUES ($1, $2) "
@@ -189,33 +193,15 @@ const std::pair<const char*, const char*> kStatements[] = {
 #undef TIERD_OUTBOX_COLUMNS
 #undef TIERD_AUDIT_COLUMNS
 
-// Maps an SQLSTATE to a status code: the classes a retry can cure are
-// kUnavailable.
-StatusCode code_for_sqlstate(const std::string& state) {
-  if (state == "23505") return StatusCode::kAlreadyExists;                    // unique_violation
-  if (state == "40001" || state == "40P01") return StatusCode::kUnavailable;  // retry the txn
-  std::string_view cls = std::string_view(state).substr(0, 2);
-  if (cls == "08" || cls == "53" || cls == "57" || cls == "58") return StatusCode::kUnavailable;
-  if (cls == "22") return StatusCode::kInvalidArgument;  // data exception: bad input bytes
-  return StatusCode::kInternal;
-}
-
 class PostgresStore final : public Store {
  public:
   PostgresStore(std::string url, StoreAccess access, std::unique_ptr<pqxx::connection> conn)
-      : url_(std::move(url)), access_(access), conn_(std::move(conn)) {}
-
-  ~PostgresStore() override {
-    try {
-      conn_.reset();
-    } catch (...) {  // closing a broken connection must not throw out of a destructor
-    }
-  }
+      : db_(std::move(url), access, kStatements, std::move(conn)) {}
 
   Result<std::vector<AppendOutcome>> append_inbox(std::vector<InboxRecord>& records) override {
     std::vector<AppendOutcome> outcomes;
     std::vector<int64_t> seqs;
-    Status s = in_txn("append_inbox", [&](pqxx::work& txn) {
+    Status s = db_.in_txn("append_inbox", [&](pqxx::work& txn) {
       outcomes.clear();
       seqs.clear();
       for (const InboxRecord& r : records) {
@@ -236,14 +222,14 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<InboxRecord>> pending_inbox(int64_t after_seq, size_t limit) override {
-    return query<std::vector<InboxRecord>>("pending_inbox", [&](pqxx::work& txn) {
+    return db_.query<std::vector<InboxRecord>>("pending_inbox", [&](pqxx::work& txn) {
       return read_all<InboxRecord>(
           txn.exec_prepared("pending_inbox", after_seq, limit_param(limit)), read_inbox);
     });
   }
 
   Result<std::vector<InboxRecord>> inbox_range(Instant from, Instant to, size_t limit) override {
-    return query<std::vector<InboxRecord>>("inbox_range", [&](pqxx::work& txn) {
+    return db_.query<std::vector<InboxRecord>>("inbox_range", [&](pqxx::work& txn) {
       return read_all<InboxRecord>(
           txn.exec_prepared("inbox_range", to_unix_ms(from), to_unix_ms(to), limit_param(limit)),
           read_inbox);
@@ -251,13 +237,13 @@ class PostgresStore final : public Store {
   }
 
   Result<int64_t> inbox_depth() override {
-    return query<int64_t>("inbox_depth", [&](pqxx::work& txn) {
+    return db_.query<int64_t>("inbox_depth", [&](pqxx::work& txn) {
       return txn.exec_prepared1("inbox_depth")[0].as<int64_t>();
     });
   }
 
   Result<std::optional<TicketRow>> load_ticket(TicketId id) override {
-    return query<std::optional<TicketRow>>("load_ticket", [&](pqxx::work& txn) {
+    return db_.query<std::optional<TicketRow>>("load_ticket", [&](pqxx::work& txn) {
       pqxx::result r = txn.exec_prepared("load_ticket", id);
       if (r.empty()) return std::optional<TicketRow>();
       TicketRow t;
@@ -272,7 +258,7 @@ class PostgresStore final : public Store {
     int64_t after_deadline = std::numeric_limits<int64_t>::min();
     int64_t after_id = std::numeric_limits<int64_t>::min();
     while (true) {
-      auto page = query<std::vector<std::pair<TicketId, int64_t>>>(
+      auto page = db_.query<std::vector<std::pair<TicketId, int64_t>>>(
           "for_each_deadline", [&](pqxx::work& txn) {
             std::vector<std::pair<TicketId, int64_t>> rows;
             for (const auto& row :
@@ -293,7 +279,7 @@ class PostgresStore final : public Store {
     int64_t after_id = std::numeric_limits<int64_t>::min();
     while (true) {
       auto page =
-          query<std::vector<ClockSummaryRow>>("for_each_clock_summary", [&](pqxx::work& txn) {
+          db_.query<std::vector<ClockSummaryRow>>("for_each_clock_summary", [&](pqxx::work& txn) {
             std::vector<ClockSummaryRow> rows;
             for (const auto& row :
                  txn.exec_prepared("clock_summaries_page", after_id, kSummaryPageSize)) {
@@ -317,7 +303,7 @@ class PostgresStore final : public Store {
   Status for_each_ticket(const std::function<void(const TicketRow&)>& fn) override {
     int64_t after_id = std::numeric_limits<int64_t>::min();
     while (true) {
-      auto page = query<std::vector<TicketRow>>("for_each_ticket", [&](pqxx::work& txn) {
+      auto page = db_.query<std::vector<TicketRow>>("for_each_ticket", [&](pqxx::work& txn) {
         std::vector<TicketRow> rows;
         for (const auto& row : txn.exec_prepared("tickets_page", after_id, kPageSize)) {
           TicketRow t;
@@ -337,7 +323,12 @@ class PostgresStore final : public Store {
 
   Status commit(std::vector<EngineCommit>& commits) override {
     std::vector<std::vector<int64_t>> ids(commits.size());
-    Status s = in_txn("commit", [&](pqxx::work& txn) {
+    std::vector<cluster::ShardFence> fences;
+    for (const EngineCommit& c : commits) {
+      if (c.fence) fences.push_back(*c.fence);
+    }
+    Status s = db_.in_txn("commit", [&](pqxx::work& txn) {
+      if (Status held = hold_fences(txn, fences); !held.ok()) return held;
       for (size_t i = 0; i < commits.size(); ++i) ids[i] = apply_commit(txn, commits[i]);
       return Status::Ok();
     });
@@ -352,28 +343,32 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<OutboxRecord>> due_outbox(Instant now, size_t limit) override {
-    return query<std::vector<OutboxRecord>>("due_outbox", [&](pqxx::work& txn) {
+    return db_.query<std::vector<OutboxRecord>>("due_outbox", [&](pqxx::work& txn) {
       return read_all<OutboxRecord>(
           txn.exec_prepared("due_outbox", to_unix_ms(now), limit_param(limit)), read_outbox);
     });
   }
 
   Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId id) override {
-    return query<std::vector<OutboxRecord>>("pending_outbox_for_ticket", [&](pqxx::work& txn) {
+    return db_.query<std::vector<OutboxRecord>>("pending_outbox_for_ticket", [&](pqxx::work& txn) {
       return read_all<OutboxRecord>(txn.exec_prepared("ticket_outbox", id), read_outbox);
     });
   }
 
-  Status mark_outbox_attempt(const std::vector<int64_t>& ids) override {
-    return in_txn("mark_outbox_attempt", [&](pqxx::work& txn) {
+  Status mark_outbox_attempt(const std::vector<int64_t>& ids,
+                             const std::vector<cluster::ShardFence>& fences) override {
+    return db_.in_txn("mark_outbox_attempt", [&](pqxx::work& txn) {
+      if (Status held = hold_fences(txn, fences); !held.ok()) return held;
       for (int64_t id : ids) txn.exec_prepared0("mark_attempt", id);
       return Status::Ok();
     });
   }
 
   Status reschedule_outbox(const std::vector<int64_t>& ids, Instant not_before,
-                           const std::string& error) override {
-    return in_txn("reschedule_outbox", [&](pqxx::work& txn) {
+                           const std::string& error,
+                           const std::vector<cluster::ShardFence>& fences) override {
+    return db_.in_txn("reschedule_outbox", [&](pqxx::work& txn) {
+      if (Status held = hold_fences(txn, fences); !held.ok()) return held;
       for (int64_t id : ids) {
         txn.exec_prepared0("reschedule_outbox", id, to_unix_ms(not_before), error);
       }
@@ -382,13 +377,13 @@ class PostgresStore final : public Store {
   }
 
   Result<int64_t> outbox_depth() override {
-    return query<int64_t>("outbox_depth", [&](pqxx::work& txn) {
+    return db_.query<int64_t>("outbox_depth", [&](pqxx::work& txn) {
       return txn.exec_prepared1("outbox_depth")[0].as<int64_t>();
     });
   }
 
   Result<std::optional<Instant>> oldest_pending_outbox() override {
-    return query<std::optional<Instant>>("oldest_pending_outbox", [&](pqxx::work& txn) {
+    return db_.query<std::optional<Instant>>("oldest_pending_outbox", [&](pqxx::work& txn) {
       pqxx::row row = txn.exec_prepared1("oldest_outbox");
       if (row[0].is_null()) return std::optional<Instant>();
       return std::optional<Instant>(from_unix_ms(row[0].as<int64_t>()));
@@ -396,21 +391,21 @@ class PostgresStore final : public Store {
   }
 
   Result<std::vector<OutboxRecord>> dead_outbox(size_t limit) override {
-    return query<std::vector<OutboxRecord>>("dead_outbox", [&](pqxx::work& txn) {
+    return db_.query<std::vector<OutboxRecord>>("dead_outbox", [&](pqxx::work& txn) {
       return read_all<OutboxRecord>(txn.exec_prepared("dead_outbox", limit_param(limit)),
                                     read_outbox);
     });
   }
 
   Status append_audit(const std::vector<AuditRecord>& records) override {
-    return in_txn("append_audit", [&](pqxx::work& txn) {
+    return db_.in_txn("append_audit", [&](pqxx::work& txn) {
       for (const AuditRecord& r : records) insert_audit(txn, r, r.ticket_id);
       return Status::Ok();
     });
   }
 
   Result<std::vector<AuditRecord>> audit_for_ticket(TicketId id) override {
-    return query<std::vector<AuditRecord>>("audit_for_ticket", [&](pqxx::work& txn) {
+    return db_.query<std::vector<AuditRecord>>("audit_for_ticket", [&](pqxx::work& txn) {
       return read_all<AuditRecord>(txn.exec_prepared("ticket_audit", id), read_audit);
     });
   }
@@ -424,7 +419,7 @@ class PostgresStore final : public Store {
         kinds_json.empty() ? std::nullopt : std::optional<std::string>(kinds_json);
     int64_t after_id = 0;
     while (true) {
-      auto page = query<std::vector<AuditRecord>>("for_each_audit", [&](pqxx::work& txn) {
+      auto page = db_.query<std::vector<AuditRecord>>("for_each_audit", [&](pqxx::work& txn) {
         return read_all<AuditRecord>(txn.exec_prepared("audit_page", to_unix_ms(selected.since),
                                                        until, after_id, kinds, kPageSize),
                                      read_audit);
@@ -438,7 +433,7 @@ class PostgresStore final : public Store {
 
   Result<InboxPruned> prune_inbox(Instant records_before, Instant bodies_before) override {
     InboxPruned pruned;
-    Status s = in_txn("prune_inbox", [&](pqxx::work& txn) {
+    Status s = db_.in_txn("prune_inbox", [&](pqxx::work& txn) {
       pruned.bodies =
           static_cast<int64_t>(txn.exec_prepared("prune_inbox_bodies", to_unix_ms(bodies_before),
                                                  to_unix_ms(records_before))
@@ -453,7 +448,7 @@ class PostgresStore final : public Store {
 
   Result<int64_t> prune_audit(Instant before) override {
     int64_t deleted = 0;
-    Status s = in_txn("prune_audit", [&](pqxx::work& txn) {
+    Status s = db_.in_txn("prune_audit", [&](pqxx::work& txn) {
       deleted = static_cast<int64_t>(
           txn.exec_prepared("prune_audit", to_unix_ms(before)).affected_rows());
       return Status::Ok();
@@ -463,7 +458,7 @@ class PostgresStore final : public Store {
   }
 
   Result<std::optional<std::string>> get_meta(const std::string& key) override {
-    return query<std::optional<std::string>>("get_meta", [&](pqxx::work& txn) {
+    return db_.query<std::optional<std::string>>("get_meta", [&](pqxx::work& txn) {
       pqxx::result r = txn.exec_prepared("get_meta", key);
       if (r.empty()) return std::optional<std::string>();
       return std::optional<std::string>(text(r[0][0]));
@@ -471,78 +466,30 @@ class PostgresStore final : public Store {
   }
 
   Status put_meta(const std::string& key, const std::string& value) override {
-    return in_txn("put_meta", [&](pqxx::work& txn) {
+    return db_.in_txn("put_meta", [&](pqxx::work& txn) {
       txn.exec_prepared0("upsert_meta", key, value);
       return Status::Ok();
     });
   }
 
  private:
-  // Runs `body(txn)` in one transaction on the (re)connected connection and
-  // commits when it returns OK. Every libpqxx exception becomes a Status here.
-  template <typename Body>
-  Status in_txn(std::string_view context, Body&& body) EXCLUDES(mu_) {
-    MutexLock lock(mu_);
-    std::string where(context);
-    try {
-      if (!conn_ || !conn_->is_open()) {
-        conn_.reset();
-        conn_ = connect(url_, access_);
-      } else {
-        // Reads whatever the server sent while idle, so a connection it closed
-        // is found here (broken_connection) rather than by BEGIN: libpqxx 6.4
-        // leaks a result when BEGIN meets a closed connection.
-        conn_->get_notifs();
-      }
-      pqxx::work txn(*conn_, where);
-      Status s = body(txn);
-      if (!s.ok()) {
-        txn.abort();
-        return s;
-      }
-      txn.commit();
-      return Status::Ok();
-    } catch (const pqxx::broken_connection& e) {
-      drop_connection();
-      return Status::Unavailable("store: PostgreSQL connection lost (" + where +
-                                 "): " + first_line(e.what()));
-    } catch (const pqxx::in_doubt_error& e) {
-      drop_connection();
-      return Status(StatusCode::kDeadlineExceeded, "store: PostgreSQL commit outcome unknown (" +
-                                                       where + "): " + first_line(e.what()));
-    } catch (const pqxx::sql_error& e) {
-      StatusCode code = code_for_sqlstate(e.sqlstate());
-      if (code == StatusCode::kUnavailable && e.sqlstate().rfind("08", 0) == 0) drop_connection();
-      return Status(code, "store: " + first_line(e.what()) + " (" + where + ")");
-    } catch (const std::exception& e) {
-      return Status::Internal("store: " + first_line(e.what()) + " (" + where + ")");
-    }
-  }
-
-  // Runs a read in its own transaction and returns what `read(txn)` returned.
-  template <typename T, typename Read>
-  Result<T> query(std::string_view context, Read&& read) {
-    std::optional<T> value;
-    Status s = in_txn(context, [&](pqxx::work& txn) {
-      value = read(txn);
-      return Status::Ok();
+  // Checks that every fence's token is still its shard's current one and
+  // keeps the lease rows share-locked until the transaction ends, so that no
+  // acquisition can take a shard between this check and the commit (an
+  // acquisition updates the row and waits). Shards in order, so the locks
+  // are taken in one order. kFenced names the first that no longer holds.
+  static Status hold_fences(pqxx::work& txn, std::vector<cluster::ShardFence> fences) {
+    std::sort(fences.begin(), fences.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.shard, a.token) < std::tie(b.shard, b.token);
     });
-    if (!s.ok()) return s;
-    return std::move(*value);
-  }
-
-  void drop_connection() REQUIRES(mu_) {
-    try {
-      conn_.reset();
-    } catch (...) {  // a broken connection may complain while closing
-      conn_ = nullptr;
+    fences.erase(std::unique(fences.begin(), fences.end()), fences.end());
+    for (const cluster::ShardFence& f : fences) {
+      if (txn.exec_prepared("hold_fence", f.shard, f.token).empty()) {
+        return Status(StatusCode::kFenced, "fenced: shard " + std::to_string(f.shard) + " token " +
+                                               std::to_string(f.token) + " is no longer ours");
+      }
     }
-  }
-
-  static std::string first_line(const char* what) {
-    std::string s(what);
-    auto end = s.find('\n');
-    return end == std::string::npos ? s : s.substr(0, end);
+    return Status::Ok();
   }
 
   // Returns the ids of the new outbox records in order.
@@ -593,61 +540,19 @@ class PostgresStore final : public Store {
     txn.exec_prepared0("insert_audit", ticket, to_unix_ms(r.at), r.kind, r.event_id, r.detail_json);
   }
 
- public:
-  // Opens a connection and declares the prepared statements; read-only, every
-  // transaction on it is READ ONLY, so the server itself refuses writes.
-  // Throws pqxx exceptions (mapped by the callers).
-  static std::unique_ptr<pqxx::connection> connect(const std::string& url, StoreAccess access) {
-    auto conn = std::make_unique<pqxx::connection>(url);
-    if (access == StoreAccess::kReadOnly) conn->set_variable("default_transaction_read_only", "on");
-    for (const auto& [name, sql] : kStatements) conn->prepare(name, sql);
-    return conn;
-  }
-
  private:
-  const std::string url_;  // set at construction; never logged (may hold a password)
-  const StoreAccess access_;
-  Mutex mu_;
-  std::unique_ptr<pqxx::connection> conn_ GUARDED_BY(mu_);  // null after a failure
+  postgres::SharedConnection db_;
 };
-
-// For a read-only store: the schema must be there already, at this build's
-// version. Returns OK when it is, else why not.
-Status check_schema(pqxx::connection& conn) {
-  pqxx::read_transaction txn(conn, "check schema");
-  const int version = postgres::schema_version(txn);
-  const int expected = postgres::schema_migrations().back().version;
-  if (version == 0) return Status::NotFound("store: the PostgreSQL database holds no tierd schema");
-  if (version == expected) return Status::Ok();
-  return Status::Internal("store: the PostgreSQL database has schema version " +
-                          std::to_string(version) + ", this build reads version " +
-                          std::to_string(expected) +
-                          (version < expected ? " (tierd serve upgrades it)" : ""));
-}
 
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_postgres_store(const std::string& connection_url,
                                                    StoreAccess access) {
-  try {
-    auto conn = PostgresStore::connect(connection_url, access);
-    if (access == StoreAccess::kReadOnly) {
-      if (Status s = check_schema(*conn); !s.ok()) return s;
-    } else {
-      std::string refused = postgres::migrate(*conn, postgres::schema_migrations());
-      if (!refused.empty()) return Status::Internal(refused);
-      spdlog::info("event=store_opened store=postgres");
-    }
-    return std::unique_ptr<Store>(
-        std::make_unique<PostgresStore>(connection_url, access, std::move(conn)));
-  } catch (const pqxx::broken_connection& e) {
-    return Status::Unavailable(std::string("store: cannot connect to PostgreSQL: ") + e.what());
-  } catch (const pqxx::sql_error& e) {
-    return Status(code_for_sqlstate(e.sqlstate()),
-                  std::string("store: PostgreSQL schema migration failed: ") + e.what());
-  } catch (const std::exception& e) {
-    return Status::Internal(std::string("store: cannot open PostgreSQL store: ") + e.what());
-  }
+  auto conn = postgres::open_connection(connection_url, access, kStatements);
+  if (!conn.ok()) return conn.status();
+  if (access == StoreAccess::kReadWrite) spdlog::info("event=store_opened store=postgres");
+  return std::unique_ptr<Store>(
+      std::make_unique<PostgresStore>(connection_url, access, std::move(conn).value()));
 }
 
 }  // namespace tierd

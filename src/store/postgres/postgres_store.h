@@ -5,12 +5,14 @@
 // BIGSERIAL ids, BYTEA raw bodies and versioned migrations (postgres_schema.h)
 // applied at open under an advisory lock, so replicas starting together do not
 // race. One connection guarded by a mutex serves every call, each as one
-// transaction; prepared statements are set up per connection. When the
-// connection breaks, the call in progress returns kUnavailable and the next
-// call reconnects. Errors: connection loss, serialization failures, deadlocks
-// and resource shortages are kUnavailable; a duplicate outbox idempotency key
-// is kAlreadyExists; a commit whose outcome the server never confirmed is
-// kDeadlineExceeded; anything else kInternal. No exception leaves this module.
+// transaction (postgres_connection.h): when it breaks, the call in progress
+// returns kUnavailable and the next call reconnects. Errors: connection loss,
+// serialization failures, deadlocks and resource shortages are kUnavailable;
+// a duplicate outbox idempotency key is kAlreadyExists; a commit whose outcome
+// the server never confirmed is kDeadlineExceeded; a write whose ShardFence no
+// longer holds is kFenced (store.h, Fencing; the leases are those of
+// postgres_lease_store.h); anything else kInternal. No exception leaves this
+// module.
 //
 // The for_each_* methods read in pages and call `fn` without holding the
 // connection, so a callback may call back into the store; a long listing is

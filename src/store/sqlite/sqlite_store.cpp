@@ -291,6 +291,9 @@ class SqliteStore final : public Store {
   }
 
   Status commit(std::vector<EngineCommit>& commits) override {
+    for (const EngineCommit& c : commits) {
+      if (c.fence) return no_leases_here("commit");
+    }
     Status s = write_txn("commit", [&](Connection& db) -> Status {
       for (EngineCommit& c : commits) {
         if (Status st = apply_commit(db, c); !st.ok()) return st;
@@ -322,7 +325,9 @@ class SqliteStore final : public Store {
     return collect_outbox(*stmt);
   }
 
-  Status mark_outbox_attempt(const std::vector<int64_t>& ids) override {
+  Status mark_outbox_attempt(const std::vector<int64_t>& ids,
+                             const std::vector<cluster::ShardFence>& fences) override {
+    if (!fences.empty()) return no_leases_here("mark_outbox_attempt");
     return write_txn("mark_outbox_attempt", [&](Connection& db) -> Status {
       for (int64_t id : ids) {
         auto stmt = db.prepare(
@@ -338,7 +343,9 @@ class SqliteStore final : public Store {
   }
 
   Status reschedule_outbox(const std::vector<int64_t>& ids, Instant not_before,
-                           const std::string& error) override {
+                           const std::string& error,
+                           const std::vector<cluster::ShardFence>& fences) override {
+    if (!fences.empty()) return no_leases_here("reschedule_outbox");
     return write_txn("reschedule_outbox", [&](Connection& db) -> Status {
       for (int64_t id : ids) {
         // Only pending records: one the engine cancelled meanwhile stays so.
@@ -493,6 +500,14 @@ class SqliteStore final : public Store {
     if (s.ok()) s = writer_->exec("COMMIT", context);
     if (!s.ok() && writer_->in_transaction()) (void)writer_->exec("ROLLBACK", context);
     return s;
+  }
+
+  // A fenced write here means a replica was pointed at a store no other
+  // replica sees (store.h, Fencing).
+  static Status no_leases_here(const char* where) {
+    return Status::InvalidArgument(std::string("store: the SQLite store keeps no shard leases; "
+                                               "fenced writes need the PostgreSQL store (") +
+                                   where + ")");
   }
 
   static Status apply_commit(Connection& db, EngineCommit& c) {

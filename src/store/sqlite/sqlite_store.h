@@ -10,7 +10,8 @@
 // writer works). Errors come back as Status values: a locked database, a full
 // disk or an I/O error is kUnavailable ("store: database is locked
 // (append_inbox)"), a duplicate outbox idempotency key kAlreadyExists, and
-// anything else kInternal. Nothing here throws.
+// anything else kInternal. Nothing here throws. It keeps no shard leases: a
+// write carrying a ShardFence is refused with kInvalidArgument (store.h).
 //
 // Callbacks of the for_each_* methods run while the read connection is held:
 // they must not call read methods of the same store (write methods are fine).
