@@ -1,6 +1,6 @@
 // A helpdesk ticket as tierd sees it: the vendor-neutral fields that rules
-// look at. Filled by a vendor adapter (src/zendesk/) from webhook payloads,
-// API answers and exports.
+// look at. Filled by a vendor adapter from webhook payloads, API answers
+// and exports.
 #pragma once
 
 #include <cstdint>

@@ -201,7 +201,7 @@ Result<TicketEvent> ticket_event_from_json(const json& j) {
 
 TicketSnapshot apply_change(TicketSnapshot t, const TicketEvent& e) {
   // The vendor's text for an id; "", "0" and anything not a whole number
-  // mean none (Zendesk writes an empty id as "0" in some payloads).
+  // mean none (vendors write an empty id as "0" in some payloads).
   auto id = [](const std::optional<std::string>& text) -> std::optional<int64_t> {
     if (!text || text->empty()) return std::nullopt;
     int64_t v = 0;

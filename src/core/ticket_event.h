@@ -44,7 +44,7 @@ struct EventComment {
 
 struct TicketEvent {
   std::string event_id;  // the dedupe key: vendor event id or invocation id
-  std::string source;    // "zendesk.event", "zendesk.trigger", "reconcile", "api"
+  std::string source;    // "<vendor>.<body shape>" from an adapter, "reconcile", "api"
   std::string type;      // the vendor's own type string, for logs and audit
   EventKind kind = EventKind::kUnknown;
   TicketId ticket_id = 0;

@@ -28,7 +28,7 @@ Status bad_instant(std::string_view text) {
 
 Result<Instant> parse_instant(std::string_view text) {
   // YYYY-MM-DDTHH:MM[:SS[.fff...]](Z|+HH:MM|-HH:MM|+HHMM|+HH). Seconds are
-  // optional because Zendesk renders {{ticket.updated_at_with_timestamp}}
+  // optional because some helpdesks' template placeholders render a time
   // to the minute ("2013-12-12T05:35Z").
   int y, mo, d, h, mi, s = 0;
   if (!parse_digits(text, 0, 4, y) || text.size() < 17 || text[4] != '-' ||
