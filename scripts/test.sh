@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds tierd and runs the whole test suite (CTest): once in an optimised
 # build (after clang-tidy over its sources, which also checks the locking),
-# once under AddressSanitizer + UBSan, then the webhook fuzzer for a bounded
+# once under AddressSanitizer + UBSan, then the webhook fuzzers for a bounded
 # time, and last the README's first command, the demo, for a short run.
 # The optimised build also runs the benchmarks' quick mode (scripts/bench.sh)
 # after its tests: figures for the log, no timing is asserted.
 # Installs missing Debian packages first.
 #   TIERD_BENCH=quick      scripts/bench.sh mode after the tests (off skips it)
-#   TIERD_FUZZ_SECONDS=60  how long the fuzzer runs (0 skips it)
+#   TIERD_FUZZ_SECONDS=60  how long each fuzzer runs (0 skips them)
 #   TIERD_DEMO_SECONDS=45  how long the demo runs (0 skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."

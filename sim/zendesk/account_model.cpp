@@ -213,7 +213,7 @@ std::string new_signing_secret(std::mt19937_64& rng) {
     uint64_t r = rng();
     for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<char>((r >> (8 * b)) & 0xFF));
   }
-  return zendesk::base64_encode(bytes);
+  return base64_encode(bytes);
 }
 
 json ticket_field_json(const SimTicketField& f, const std::string& base_url) {

@@ -22,7 +22,7 @@ namespace {
 // The export cursor: the last change sequence returned and the start_time
 // the stream began with. Opaque to clients.
 std::string encode_cursor(int64_t seq, int64_t start_time) {
-  return zendesk::base64_encode(std::to_string(seq) + ":" + std::to_string(start_time));
+  return base64_encode(std::to_string(seq) + ":" + std::to_string(start_time));
 }
 
 bool decode_cursor(const std::string& cursor, int64_t& seq, int64_t& start_time) {

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "zendesk/webhook_signature.h"
+#include "helpdesk/text_codec.h"
 
 namespace tierd::sim {
 
@@ -18,9 +18,6 @@ struct Credentials {
   std::string api_token;
   std::string oauth_token;  // "" = OAuth disabled
 };
-
-// The simulator decodes with the same base64 as the webhook signer encodes.
-using zendesk::base64_decode;
 
 // True when `authorization` (the header value, may be empty) matches.
 bool is_authorized(std::string_view authorization, const Credentials& creds);

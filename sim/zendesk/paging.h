@@ -138,8 +138,8 @@ inline CursorPage cursor_paginate(const SimRequest& r, const std::vector<std::st
   base += "page%5Bsize%5D=" + std::to_string(size);
   nlohmann::json after_cursor = nullptr, before_cursor = nullptr;
   if (p.end > p.begin) {
-    after_cursor = zendesk::base64_encode(keys[p.end - 1]);
-    before_cursor = zendesk::base64_encode(keys[p.begin]);
+    after_cursor = base64_encode(keys[p.end - 1]);
+    before_cursor = base64_encode(keys[p.begin]);
   }
   p.meta = {{"has_more", has_more}, {"after_cursor", after_cursor}, {"before_cursor", before_cursor}};
   p.links = {

@@ -24,7 +24,7 @@ SimClient::SimClient(int port, const std::string& host)
 SimClient::~SimClient() = default;
 
 void SimClient::use_token(const std::string& email, const std::string& token) {
-  authorization_ = "Basic " + zendesk::base64_encode(email + "/token:" + token);
+  authorization_ = "Basic " + base64_encode(email + "/token:" + token);
 }
 
 void SimClient::use_bearer(const std::string& token) {

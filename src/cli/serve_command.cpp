@@ -152,6 +152,13 @@ void reload(const std::string& path, Engine& engine, Reconciler* reconciler,
                   config.status().message());
     return;
   }
+  if (config->helpdesk != webhooks.vendor()) {
+    spdlog::error(
+        "reload: the new config was refused; the running one stays: it names another helpdesk "
+        "({} instead of {}), which takes a restart",
+        helpdesk_vendor_name(config->helpdesk), helpdesk_vendor_name(webhooks.vendor()));
+    return;
+  }
   // The webhook signing secrets are re-read too: a rotation, or a secret
   // `tierd setup` wrote, applies without a restart.
   auto secrets = load_secrets(*config);
@@ -210,6 +217,15 @@ int run_serve(const std::string& config_path) {
     return 2;
   }
   setup_logging(config->log);
+  // check-config accepts a Freshdesk config; serving one needs what only
+  // the Zendesk adapter has so far. Refuse before anything starts.
+  if (config->helpdesk == HelpdeskVendor::kFreshdesk) {
+    std::cerr << config_path
+              << ": freshdesk: tierd serve cannot run with Freshdesk yet: it has no Freshdesk API "
+                 "client (ticket writes, reconciliation, agents' availability); use a \"zendesk\" "
+                 "section to serve\n";
+    return 2;
+  }
   for (const auto& w : config->warnings) spdlog::warn("config: {}", w);
   auto secrets = load_secrets(*config);
   if (!secrets.ok()) {
@@ -321,6 +337,7 @@ int run_serve(const std::string& config_path) {
   if (reconciler) reconciler->start();
 
   WebhookHandlerOptions handler_options;
+  handler_options.vendor = config->helpdesk;
   handler_options.secrets = webhook_secrets(*secrets);
   handler_options.timestamp_tolerance = config->webhook.timestamp_tolerance;
   handler_options.max_body_bytes = static_cast<size_t>(config->webhook.max_body_bytes);

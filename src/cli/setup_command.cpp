@@ -15,8 +15,8 @@
 
 #include "config/config.h"
 #include "engine/write_pacing.h"
-#include "zendesk/setup_plan.h"
 #include "zendesk/account_client.h"
+#include "zendesk/setup_plan.h"
 
 namespace tierd {
 namespace {
@@ -221,6 +221,12 @@ int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err)
   auto config = load_config_file(options.config_path);
   if (!config.ok()) {
     err << "tierd setup: " << options.config_path << ":\n" << config.status().message() << "\n";
+    return kSetupUsageError;
+  }
+  if (config->helpdesk != HelpdeskVendor::kZendesk) {
+    err << "tierd setup: " << options.config_path
+        << ": freshdesk: setup provisions Zendesk only; create the Freshdesk automation rule by "
+           "hand (README, \"Freshdesk\")\n";
     return kSetupUsageError;
   }
   std::vector<EnvLine> env_lines;

@@ -100,7 +100,7 @@ void read_document(ObjectReader& root, Config& config) {
   read_admin_listen(root, config);
   read_public_url(root, config);
   read_store(root, config);
-  read_zendesk(root, config);
+  read_helpdesk(root, config);
   read_webhook(root, config);
   read_at_risk(root, config);
   read_tiers(root, config);
@@ -120,6 +120,16 @@ void read_document(ObjectReader& root, Config& config) {
 }
 
 }  // namespace config_detail
+
+const char* helpdesk_vendor_name(HelpdeskVendor v) {
+  switch (v) {
+    case HelpdeskVendor::kZendesk:
+      return "zendesk";
+    case HelpdeskVendor::kFreshdesk:
+      return "freshdesk";
+  }
+  return "zendesk";
+}
 
 const RoutePolicy* Config::find_route(std::string_view name) const {
   for (const auto& route : routes) {

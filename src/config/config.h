@@ -87,6 +87,11 @@ struct StoreConfig {
   std::optional<PostgresConfig> postgres;
 };
 
+// The helpdesk tierd works with: the config has exactly one vendor section.
+enum class HelpdeskVendor { kZendesk, kFreshdesk };
+// The section's name: "zendesk", "freshdesk".
+const char* helpdesk_vendor_name(HelpdeskVendor v);
+
 struct ZendeskConfig {
   std::string base_url;  // "https://acme.zendesk.com", no trailing slash
   std::string email;     // for API-token authentication
@@ -100,6 +105,15 @@ struct ZendeskConfig {
   int requests_per_minute = 700;
   int updates_per_minute = 100;
   double rate_share = 0.8;  // share of the account's limits tierd may use, (0, 1]
+};
+
+struct FreshdeskConfig {
+  std::string base_url;  // "https://acme.freshdesk.com", no trailing slash
+  SecretSource api_key{"TIERD_FRESHDESK_KEY", ""};
+  // Freshdesk does not sign webhooks: the automation rule sends this secret
+  // (a custom header or Basic auth) and tierd compares it.
+  SecretSource webhook_secret{"TIERD_WEBHOOK_SECRET", ""};
+  SecretSource webhook_secret_previous;  // accepted too while a secret is rotated
 };
 
 struct WebhookConfig {
@@ -174,7 +188,9 @@ struct Config {
   std::optional<AdminListenConfig> admin_listen;
   std::string public_url;
   StoreConfig store;
-  ZendeskConfig zendesk;
+  HelpdeskVendor helpdesk = HelpdeskVendor::kZendesk;  // which section below the file has
+  ZendeskConfig zendesk;                               // meaningful when helpdesk is kZendesk
+  FreshdeskConfig freshdesk;                           // meaningful when helpdesk is kFreshdesk
   WebhookConfig webhook;
   std::vector<TierConfig> tiers;  // in escalation order, at least one
   AtRiskConfig at_risk;
@@ -212,6 +228,7 @@ Result<Config> load_config_file(const std::string& path);
 struct Secrets {
   std::string zendesk_api_token;
   std::string zendesk_oauth_token;
+  std::string freshdesk_api_key;
   std::string webhook_secret;
   std::string webhook_secret_previous;  // empty when not configured
   std::string admin_token;              // empty when not configured
@@ -227,8 +244,10 @@ Result<std::string> read_secret_file(const std::string& file);
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
 // Reads every secret the config names, from the process environment or from
-// files. The webhook secret is always required; an API token (with
-// zendesk.email) or an OAuth token is required in live mode; the PostgreSQL URL
+// files, for the configured helpdesk only. The webhook secret is always
+// required; in live mode the helpdesk's API credentials are too (Zendesk: an
+// API token with zendesk.email, or an OAuth token; Freshdesk: an API key);
+// the PostgreSQL URL
 // is required when the store is PostgreSQL; the rest are optional. An empty
 // value counts as missing. Returns the Secrets on success; InvalidArgument with
 // one line per problem (naming the variable or file, never a value) on failure.

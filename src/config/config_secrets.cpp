@@ -85,24 +85,37 @@ Result<Secrets> load_secrets(const Config& config, const EnvLookup& getenv) {
   Secrets secrets;
   ConfigProblems problems;
   const bool live = config.mode == RunMode::kLive;
-  const bool oauth = config.zendesk.oauth_token.configured();
-  const SecretRequest requests[] = {
-      {config.zendesk.webhook_secret, "zendesk.webhook_secret", true, "to verify webhooks",
-       secrets.webhook_secret},
-      {config.zendesk.webhook_secret_previous, "zendesk.webhook_secret_previous", false, "",
-       secrets.webhook_secret_previous},
-      {config.zendesk.api_token, "zendesk.api_token", live && !oauth, "in live mode",
-       secrets.zendesk_api_token},
-      {config.zendesk.oauth_token, "zendesk.oauth_token", live, "in live mode",
-       secrets.zendesk_oauth_token},
-      {config.admin.token, "admin.token", false, "", secrets.admin_token},
-  };
-  for (const auto& request : requests) {
-    // With OAuth configured the API token is not used, so its default
-    // variable is not consulted at all.
-    if (oauth && &request.out == &secrets.zendesk_api_token) continue;
-    load_one(request, getenv, problems);
+  if (config.helpdesk == HelpdeskVendor::kFreshdesk) {
+    const FreshdeskConfig& freshdesk = config.freshdesk;
+    const SecretRequest requests[] = {
+        {freshdesk.webhook_secret, "freshdesk.webhook_secret", true, "to authenticate webhooks",
+         secrets.webhook_secret},
+        {freshdesk.webhook_secret_previous, "freshdesk.webhook_secret_previous", false, "",
+         secrets.webhook_secret_previous},
+        {freshdesk.api_key, "freshdesk.api_key", live, "in live mode", secrets.freshdesk_api_key},
+    };
+    for (const auto& request : requests) load_one(request, getenv, problems);
+  } else {
+    const ZendeskConfig& zendesk = config.zendesk;
+    const bool oauth = zendesk.oauth_token.configured();
+    const SecretRequest requests[] = {
+        {zendesk.webhook_secret, "zendesk.webhook_secret", true, "to verify webhooks",
+         secrets.webhook_secret},
+        {zendesk.webhook_secret_previous, "zendesk.webhook_secret_previous", false, "",
+         secrets.webhook_secret_previous},
+        {zendesk.api_token, "zendesk.api_token", live && !oauth, "in live mode",
+         secrets.zendesk_api_token},
+        {zendesk.oauth_token, "zendesk.oauth_token", live, "in live mode",
+         secrets.zendesk_oauth_token},
+    };
+    for (const auto& request : requests) {
+      // With OAuth configured the API token is not used, so its default
+      // variable is not consulted at all.
+      if (oauth && &request.out == &secrets.zendesk_api_token) continue;
+      load_one(request, getenv, problems);
+    }
   }
+  load_one({config.admin.token, "admin.token", false, "", secrets.admin_token}, getenv, problems);
   if (config.store.postgres) {
     load_one({config.store.postgres->url, "store.postgres.url", true, "for the PostgreSQL store",
               secrets.postgres_url},

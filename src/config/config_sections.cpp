@@ -1,5 +1,6 @@
 // Readers for the service sections of the config: mode, listeners, store,
-// Zendesk connection, webhook limits, reconciler, audit, log and admin.
+// the helpdesk connection (Zendesk or Freshdesk), webhook limits, reconciler,
+// audit, log and admin.
 #include <algorithm>
 
 #include "config/config_sections.h"
@@ -56,27 +57,36 @@ bool read_host(ObjectReader& r, std::string& out) {
   return true;
 }
 
-void read_zendesk_section(ObjectReader& r, ZendeskConfig& z) {
-  if (const json* base = r.require("base_url")) {
-    if (!base->is_string()) {
-      r.problems().add(r.path_of("base_url"),
-                       "expected a URL like \"https://acme.zendesk.com\", got " + describe(*base));
-    } else {
-      auto parts = split_url(base->get_ref<const std::string&>());
-      if (auto* why = std::get_if<std::string>(&parts)) {
-        r.problems().add(r.path_of("base_url"), *why);
-      } else if (const auto& url = std::get<UrlParts>(parts);
-                 url.scheme == "http" && !is_loopback_host(url.host)) {
-        r.problems().add(
-            r.path_of("base_url"),
-            "http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); "
-            "use https://");
-      } else {
-        z.base_url = base->get<std::string>();
-        while (!z.base_url.empty() && z.base_url.back() == '/') z.base_url.pop_back();
-      }
-    }
+// The helpdesk's required "base_url": https://, or http:// for a loopback
+// host (a local simulator). `example` shows the vendor's form in messages.
+// Returns the parsed URL when it stored one in `out`.
+std::optional<UrlParts> read_base_url(ObjectReader& r, std::string_view example, std::string& out) {
+  const json* base = r.require("base_url");
+  if (base == nullptr) return std::nullopt;
+  if (!base->is_string()) {
+    r.problems().add(r.path_of("base_url"), "expected a URL like \"" + std::string(example) +
+                                                "\", got " + describe(*base));
+    return std::nullopt;
   }
+  auto parts = split_url(base->get_ref<const std::string&>());
+  if (auto* why = std::get_if<std::string>(&parts)) {
+    r.problems().add(r.path_of("base_url"), *why);
+    return std::nullopt;
+  }
+  const auto& url = std::get<UrlParts>(parts);
+  if (url.scheme == "http" && !is_loopback_host(url.host)) {
+    r.problems().add(r.path_of("base_url"),
+                     "http:// is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); "
+                     "use https://");
+    return std::nullopt;
+  }
+  out = base->get<std::string>();
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return url;
+}
+
+void read_zendesk_section(ObjectReader& r, ZendeskConfig& z) {
+  read_base_url(r, "https://acme.zendesk.com", z.base_url);
   if (r.read_string("email", z.email) && z.email.find('@') == std::string::npos) {
     r.problems().add(r.path_of("email"), "expected an email address, got \"" + z.email + "\"");
   }
@@ -104,6 +114,26 @@ void read_zendesk_section(ObjectReader& r, ZendeskConfig& z) {
     r.problems().add(r.path_of("email"),
                      "required for API-token authentication (or set oauth_token_env)");
   }
+}
+
+// Freshdesk's API answers only on the account's own Freshdesk domain, not
+// on a custom CNAME; a simulator on a loopback host is the one exception.
+constexpr std::string_view kFreshdeskDomain = ".freshdesk.com";
+
+void read_freshdesk_section(ObjectReader& r, Config& config) {
+  FreshdeskConfig& f = config.freshdesk;
+  if (auto url = read_base_url(r, "https://acme.freshdesk.com", f.base_url)) {
+    const std::string host = ascii_lower(url->host);
+    if (!is_loopback_host(url->host) &&
+        (host.size() <= kFreshdeskDomain.size() || !host.ends_with(kFreshdeskDomain))) {
+      config.warnings.push_back(r.path_of("base_url") + ": \"" + url->host +
+                                "\" is not a *.freshdesk.com host; Freshdesk's API answers only "
+                                "on the account's Freshdesk domain, not on a custom domain");
+    }
+  }
+  read_secret_source(r, "api_key", f.api_key);
+  read_secret_source(r, "webhook_secret", f.webhook_secret);
+  read_secret_source(r, "webhook_secret_previous", f.webhook_secret_previous);
 }
 
 }  // namespace
@@ -196,10 +226,16 @@ void read_store(ObjectReader& root, Config& config) {
       /*required=*/true);
 }
 
-void read_zendesk(ObjectReader& root, Config& config) {
-  root.read_object(
-      "zendesk", [&](ObjectReader& r) { read_zendesk_section(r, config.zendesk); },
-      /*required=*/true);
+void read_helpdesk(ObjectReader& root, Config& config) {
+  if (root.is_object() && root.has("zendesk") == root.has("freshdesk")) {
+    root.problems().add(root.has("zendesk") ? "freshdesk" : "zendesk",
+                        std::string("expected exactly one helpdesk section, \"zendesk\" or "
+                                    "\"freshdesk\", got ") +
+                            (root.has("zendesk") ? "both" : "neither"));
+  }
+  if (root.has("freshdesk")) config.helpdesk = HelpdeskVendor::kFreshdesk;
+  root.read_object("zendesk", [&](ObjectReader& r) { read_zendesk_section(r, config.zendesk); });
+  root.read_object("freshdesk", [&](ObjectReader& r) { read_freshdesk_section(r, config); });
 }
 
 void read_webhook(ObjectReader& root, Config& config) {

@@ -25,7 +25,8 @@ void read_listen(ObjectReader& root, Config& config);
 void read_admin_listen(ObjectReader& root, Config& config);
 void read_public_url(ObjectReader& root, Config& config);
 void read_store(ObjectReader& root, Config& config);
-void read_zendesk(ObjectReader& root, Config& config);
+// Exactly one of "zendesk" and "freshdesk"; sets config.helpdesk.
+void read_helpdesk(ObjectReader& root, Config& config);
 void read_webhook(ObjectReader& root, Config& config);
 void read_at_risk(ObjectReader& root, Config& config);
 // Need at_risk read first: tiers and the review inherit its share.

@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include "core/ticket.h"
 #include "config/config_sections.h"
+#include "core/ticket.h"
 
 namespace tierd::config_detail {
 namespace {
@@ -39,7 +39,7 @@ std::variant<UrlParts, std::string> split_url(std::string_view url) {
   UrlParts parts;
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos || scheme_end == 0) {
-    return std::string("expected an absolute URL like \"https://acme.zendesk.com\"");
+    return std::string("expected an absolute URL like \"https://host.example.com\"");
   }
   parts.scheme = ascii_lower(url.substr(0, scheme_end));
   if (parts.scheme != "http" && parts.scheme != "https") {

@@ -1,6 +1,5 @@
 #include "http/admin_api.h"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -8,19 +7,14 @@
 #include <system_error>
 
 #include "core/ticket.h"
+#include "helpdesk/text_codec.h"
 #include "http/status_page.h"
 #include "reports/explain.h"
-#include "zendesk/webhook_signature.h"
 
 namespace tierd {
 namespace {
 
 using nlohmann::json;
-
-bool same_secret(const std::string& given, const std::string& expected) {
-  return given.size() == expected.size() &&
-         CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
-}
 
 // True when the request carries the token, as a bearer token or as the
 // password of HTTP Basic (what a browser sends after its prompt). The scheme
@@ -31,11 +25,11 @@ bool authorized(const httplib::Request& req, const std::string& token) {
   if (space == std::string::npos) return false;
   const std::string scheme = ascii_lower(std::string_view(header).substr(0, space));
   const std::string credentials = header.substr(header.find_first_not_of(' ', space));
-  if (scheme == "bearer") return same_secret(credentials, token);
+  if (scheme == "bearer") return secrets_equal(credentials, token);
   if (scheme == "basic") {
-    const auto pair = zendesk::base64_decode(credentials);
+    const auto pair = base64_decode(credentials);
     auto colon = pair ? pair->find(':') : std::string::npos;
-    return colon != std::string::npos && same_secret(pair->substr(colon + 1), token);
+    return colon != std::string::npos && secrets_equal(pair->substr(colon + 1), token);
   }
   return false;
 }

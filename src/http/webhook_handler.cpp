@@ -11,8 +11,6 @@
 
 #include "core/ticket_event.h"
 #include "engine/inbox_record.h"
-#include "zendesk/webhook_payload.h"
-#include "zendesk/webhook_signature.h"
 
 namespace tierd {
 namespace {
@@ -20,17 +18,10 @@ namespace {
 using Steady = std::chrono::steady_clock;
 namespace outcome = delivery_outcome;
 
-constexpr std::string_view kInvocationIdHeader = "x-zendesk-webhook-invocation-id";
-constexpr std::string_view kWebhookIdHeader = "x-zendesk-webhook-id";
 constexpr std::string_view kContentTypeHeader = "Content-Type";
 constexpr int kRetryAfterSeconds = 5;
 // Longest vendor-supplied text put into a log line.
 constexpr size_t kMaxLoggedBytes = 96;
-
-std::string_view header(const HeaderMap& headers, std::string_view name) {
-  auto it = headers.find(name);
-  return it == headers.end() ? std::string_view() : std::string_view(it->second);
-}
 
 // "application/json", "application/json; charset=utf-8", any case.
 bool is_json_content_type(std::string_view value) {
@@ -78,6 +69,11 @@ WebhookResponse store_unavailable() {
 
 }  // namespace
 
+std::string_view header_value(const HeaderMap& headers, std::string_view name) {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string_view() : std::string_view(it->second);
+}
+
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
     return std::tolower(static_cast<unsigned char>(x)) <
@@ -88,6 +84,7 @@ bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) con
 WebhookHandler::WebhookHandler(WebhookHandlerOptions options, const Clock& clock,
                                InboxWriter& inbox, Metrics& metrics)
     : options_(std::move(options)),
+      vendor_(make_webhook_vendor(options_.vendor, options_.timestamp_tolerance)),
       clock_(clock),
       inbox_(inbox),
       metrics_(metrics),
@@ -119,54 +116,45 @@ WebhookResponse WebhookHandler::handle(const WebhookRequest& request) {
 
 WebhookResponse WebhookHandler::refuse_body(const WebhookRequest& request, bool too_large) {
   const auto started = Steady::now();
-  const std::string_view invocation = header(request.headers, kInvocationIdHeader);
+  const std::string_view delivery = vendor_->delivery_id(request.headers);
   if (too_large) {
     return finish(outcome::kTooLarge, json_response(413, "error", "payload too large"), started,
-                  invocation, "", std::nullopt, "");
+                  delivery, "", std::nullopt, "");
   }
   return finish(outcome::kMalformed,
                 json_response(400, "error", "malformed payload: incomplete body"), started,
-                invocation, "", std::nullopt, "body ended early");
+                delivery, "", std::nullopt, "body ended early");
 }
 
 WebhookResponse WebhookHandler::handle_checked(const WebhookRequest& request,
                                                Steady::time_point started) {
-  const std::string_view invocation = header(request.headers, kInvocationIdHeader);
+  const std::string_view delivery = vendor_->delivery_id(request.headers);
   if (request.body.size() > options_.max_body_bytes) {
     return finish(outcome::kTooLarge, json_response(413, "error", "payload too large"), started,
-                  invocation, "", std::nullopt, "");
+                  delivery, "", std::nullopt, "");
   }
-  if (!is_json_content_type(header(request.headers, kContentTypeHeader))) {
+  if (!is_json_content_type(header_value(request.headers, kContentTypeHeader))) {
     return finish(outcome::kUnsupportedMediaType,
-                  json_response(415, "error", "unsupported media type"), started, invocation, "",
+                  json_response(415, "error", "unsupported media type"), started, delivery, "",
                   std::nullopt, "");
   }
 
   const Instant now = clock_.now();
-  auto check =
-      zendesk::verify_signature(*secrets(), header(request.headers, zendesk::kSignatureHeader),
-                                header(request.headers, zendesk::kTimestampHeader), request.body,
-                                now, options_.timestamp_tolerance);
-  if (check != zendesk::SignatureCheck::kValid) {
+  const WebhookAuthCheck check = vendor_->authenticate(*secrets(), request, now);
+  if (!check.authentic) {
     // The log says what failed; the answer does not.
-    return finish(
-        check == zendesk::SignatureCheck::kStale ? outcome::kStale : outcome::kBadSignature,
-        json_response(401, "error", "invalid signature"), started, invocation, "", std::nullopt,
-        zendesk::signature_check_name(check));
+    return finish(check.outcome, json_response(401, "error", vendor_->unauthorized_error()),
+                  started, delivery, "", std::nullopt, check.detail);
   }
 
-  zendesk::DeliveryMeta meta;
-  meta.invocation_id = std::string(invocation);
-  meta.webhook_id = std::string(header(request.headers, kWebhookIdHeader));
-  meta.received_at = now;
-  auto parsed = zendesk::parse_webhook_delivery(request.body, meta);
+  auto parsed = vendor_->parse(request, now);
   if (!parsed.ok()) {
     const std::string reason = parsed.status().message();
     return finish(outcome::kMalformed, json_response(400, "error", "malformed payload: " + reason),
-                  started, invocation, "", std::nullopt, reason);
+                  started, delivery, "", std::nullopt, reason);
   }
-  if (parsed->outcome == zendesk::DeliveryOutcome::kIgnored || !parsed->event) {
-    return finish(outcome::kIgnored, json_response(200, "status", "ignored"), started, invocation,
+  if (parsed->outcome == DeliveryOutcome::kIgnored || !parsed->event) {
+    return finish(outcome::kIgnored, json_response(200, "status", "ignored"), started, delivery,
                   parsed->type, std::nullopt, parsed->reason);
   }
 
@@ -203,7 +191,7 @@ WebhookResponse WebhookHandler::finish(std::string_view result, WebhookResponse 
 void register_webhook_route(httplib::Server& server, WebhookHandler& handler) {
   server.set_payload_max_length(handler.max_body_bytes() + 1);
   server.set_tcp_nodelay(true);
-  server.Post(std::string(zendesk::kWebhookPath),
+  server.Post(std::string(handler.path()),
               [&handler](const httplib::Request& req, httplib::Response& res,
                          const httplib::ContentReader& read_body) {
                 // httplib turns an escaping exception into a 500 carrying its

@@ -1,12 +1,17 @@
-// WebhookHandler: POST /webhooks/zendesk — verify, parse, store durably, ack.
+// WebhookHandler: POST /webhooks/<vendor> — authenticate, parse, store
+// durably, ack. One handler serves the configured helpdesk's route; what
+// differs between vendors (path, authentication, body mapping) is its
+// WebhookVendor (webhook_vendor.h), every guarantee below is the same.
 //
 // handle() takes plain data (headers, body) and returns plain data (status,
 // JSON body), so the whole response table is unit-tested without HTTP;
 // register_webhook_route() is the thin httplib adapter. Checks, in order:
 //   body larger than max_body_bytes              → 413 {"error":"payload too large"}
 //   Content-Type not application/json (params ok) → 415 {"error":"unsupported media type"}
-//   signature/timestamp missing, malformed,
-//     outside the tolerance, or matching no secret → 401 {"error":"invalid signature"}
+//   not authentic (Zendesk: signature/timestamp missing, malformed, outside
+//     the tolerance or matching no secret; Freshdesk: no secret, or none
+//     matching)                                   → 401 {"error":"invalid signature"}
+//                                                   (Freshdesk: "invalid credentials")
 //     (checked before the body is parsed; the answer never says which part failed)
 //   body not a mappable delivery                  → 400 {"error":"malformed payload: <reason>"}
 //   a type tierd does not act on                  → 200 {"status":"ignored"} (not stored)
@@ -18,21 +23,23 @@
 // and one tierd_webhook_deliveries_total{outcome} increment.
 //
 // Ownership: borrows the Clock, InboxWriter and Metrics, which must outlive
-// the handler. Threads: handle() is called concurrently by HTTP worker
+// the handler; owns its WebhookVendor. Threads: handle() is called concurrently by HTTP worker
 // threads; the handler keeps no mutable state of its own.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "core/time.h"
 #include "engine/inbox_writer.h"
+#include "http/webhook_request.h"
+#include "http/webhook_vendor.h"
 #include "metrics/metrics.h"
 #include "runtime/clock.h"
 #include "runtime/mutex.h"
@@ -43,28 +50,10 @@ class Server;
 
 namespace tierd {
 
-// ASCII case-insensitive ordering: HTTP header names are case-insensitive.
-struct CaseInsensitiveLess {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const;
-};
-using HeaderMap = std::map<std::string, std::string, CaseInsensitiveLess>;
-
-struct WebhookRequest {
-  HeaderMap headers;  // including Content-Type and the x-zendesk-* headers
-  std::string body;   // exactly as received: the signature covers these bytes
-};
-
-struct WebhookResponse {
-  int status = 200;
-  std::string body;  // always a JSON object
-  std::string content_type = "application/json";
-  std::optional<int> retry_after_seconds;  // set on 503
-};
-
 struct WebhookHandlerOptions {
-  std::vector<std::string> secrets;  // 1, or 2 while a signing secret is rotated
-  Duration timestamp_tolerance = std::chrono::minutes(5);
+  HelpdeskVendor vendor = HelpdeskVendor::kZendesk;  // whose route this is
+  std::vector<std::string> secrets;                  // 1, or 2 while a webhook secret is rotated
+  Duration timestamp_tolerance = std::chrono::minutes(5);  // signed deliveries (Zendesk)
   size_t max_body_bytes = 256 * 1024;
 };
 
@@ -81,7 +70,10 @@ class WebhookHandler {
   WebhookResponse refuse_body(const WebhookRequest& request, bool too_large);
 
   size_t max_body_bytes() const { return options_.max_body_bytes; }
-  // Replaces the signing secrets (a SIGHUP after the secret was rotated or
+  HelpdeskVendor vendor() const { return vendor_->vendor(); }
+  // The route's path, "/webhooks/<vendor>".
+  std::string_view path() const { return vendor_->path(); }
+  // Replaces the webhook secrets (a SIGHUP after the secret was rotated or
   // written by `tierd setup`); deliveries already being checked finish with
   // the old ones.
   void set_secrets(std::vector<std::string> secrets) EXCLUDES(secrets_mutex_);
@@ -98,6 +90,7 @@ class WebhookHandler {
 
   // Set at construction (options_.secrets only seeds secrets_).
   const WebhookHandlerOptions options_;
+  const std::unique_ptr<const WebhookVendor> vendor_;
   const Clock& clock_;
   InboxWriter& inbox_;
   Metrics& metrics_;
@@ -106,7 +99,8 @@ class WebhookHandler {
   std::shared_ptr<const std::vector<std::string>> secrets_ GUARDED_BY(secrets_mutex_);
 };
 
-// Mounts POST /webhooks/zendesk on `server`, and sets the server-wide options
+// Mounts POST handler.path() on `server` (the other vendors' routes are not
+// served: 404), and sets the server-wide options
 // the route relies on: payload_max_length = max_body_bytes + 1 and
 // TCP_NODELAY. The route reads the body itself and stops at max_body_bytes,
 // so a body too large gets the same counted and logged 413 whether it came

@@ -15,16 +15,16 @@ namespace tierd {
 namespace {
 
 // Why a well-formed delivery gives no event, in the words of the events file.
-std::string ignored_reason(const zendesk::ParsedDelivery& parsed) {
+std::string ignored_reason(const ParsedDelivery& parsed) {
   const std::string& type = parsed.type;
   if (type.empty()) return "no \"type\": not a Zendesk webhook body";
   constexpr std::string_view kPrefix = "zen:event-type:";
   if (type.rfind(kPrefix, 0) != 0 && type != zendesk::kTriggerSource) {
-    return "type \"" + zendesk::truncate_utf8(type, 60) +
+    return "type \"" + truncate_utf8(type, 60) +
            "\" is not a Zendesk event type (those start with \"zen:event-type:\", e.g. "
            "\"zen:event-type:ticket.created\")";
   }
-  return "type \"" + zendesk::truncate_utf8(type, 60) + "\": " + parsed.reason +
+  return "type \"" + truncate_utf8(type, 60) + "\": " + parsed.reason +
          ", which tierd does not act on";
 }
 
@@ -50,7 +50,7 @@ EventLines read_event_lines(std::istream& in) {
       out.skipped.push_back({number, parsed.status().message()});
       continue;
     }
-    if (parsed->outcome != zendesk::DeliveryOutcome::kTicketEvent || !parsed->event) {
+    if (parsed->outcome != DeliveryOutcome::kTicketEvent || !parsed->event) {
       out.skipped.push_back({number, ignored_reason(*parsed)});
       continue;
     }

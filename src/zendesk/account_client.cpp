@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "zendesk/json_ids.h"
+#include "helpdesk/json_ids.h"
 
 namespace tierd::zendesk {
 

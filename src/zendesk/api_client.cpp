@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "zendesk/json_ids.h"
+#include "helpdesk/json_ids.h"
 #include "zendesk/webhook_payload.h"
 #include "zendesk/webhook_signature.h"
 

@@ -5,11 +5,9 @@
 
 #include "zendesk/webhook_payload.h"
 
-#include "zendesk/json_ids.h"
+#include "helpdesk/json_ids.h"
 
 #include <algorithm>
-
-#include <openssl/evp.h>
 
 #include <nlohmann/json.hpp>
 
@@ -87,23 +85,6 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// The member `key` of `obj`, or nullptr when `obj` is not an object or lacks it.
-const json* member(const json* obj, const char* key) {
-  if (obj == nullptr || !obj->is_object()) return nullptr;
-  auto it = obj->find(key);
-  return it == obj->end() ? nullptr : &*it;
-}
-
-std::string string_or_empty(const json* v) {
-  return v != nullptr && v->is_string() ? v->get_ref<const std::string&>() : std::string();
-}
-
 std::optional<int64_t> parse_id(const json* v) {
   return v == nullptr ? std::nullopt : id_from_json(*v);
 }
@@ -129,7 +110,7 @@ std::optional<std::string> value_text(const json* v) {
   // Unwrap {"value": ...} iteratively: a hostile body can nest it deeply.
   for (int unwrapped = 0; v != nullptr && v->is_object() && unwrapped <= kMaxRenderDepth;
        ++unwrapped) {
-    const json* inner = member(v, "value");
+    const json* inner = json_member(v, "value");
     if (inner == nullptr) break;
     v = inner;
   }
@@ -167,7 +148,7 @@ std::vector<UserId> user_list(const json* v) {
   std::vector<UserId> users;
   if (v == nullptr || !v->is_array()) return users;
   for (const auto& u : *v) {
-    auto id = u.is_object() ? parse_id(member(&u, "id")) : parse_id(&u);
+    auto id = u.is_object() ? parse_id(json_member(&u, "id")) : parse_id(&u);
     if (id && *id > 0) users.push_back(*id);
   }
   return users;
@@ -183,7 +164,7 @@ std::optional<Instant> instant_field(const json* v) {
 // "Web Form" (trigger placeholder) and "web_form" (event detail) both become
 // "web_form".
 std::string normalize_channel(std::string_view text) {
-  std::string out = ascii_lower(trim(text));
+  std::string out = ascii_lower(trim_space(text));
   for (char& c : out) {
     if (c == ' ' || c == '-') c = '_';
   }
@@ -194,44 +175,45 @@ std::optional<Priority> priority_field(const json* v) {
   if (v == nullptr) return std::nullopt;
   if (v->is_null()) return Priority::kNone;
   if (!v->is_string()) return std::nullopt;
-  return parse_priority(trim(v->get_ref<const std::string&>()));
+  return parse_priority(trim_space(v->get_ref<const std::string&>()));
 }
 
 TicketStatus status_field(const json* v) {
   if (v == nullptr || !v->is_string()) return TicketStatus::kUnknown;
-  return parse_ticket_status(trim(v->get_ref<const std::string&>()));
+  return parse_ticket_status(trim_space(v->get_ref<const std::string&>()));
 }
 
 std::vector<CustomFieldValue> custom_field_list(const json* v) {
   std::vector<CustomFieldValue> fields;
   if (v == nullptr || !v->is_array()) return fields;
   for (const auto& f : *v) {
-    auto id = parse_id(member(&f, "id"));
+    auto id = parse_id(json_member(&f, "id"));
     if (!id || *id <= 0) continue;
-    fields.push_back({*id, value_text(member(&f, "value")).value_or("")});
+    fields.push_back({*id, value_text(json_member(&f, "value")).value_or("")});
   }
   return fields;
 }
 
 // Fields the event detail and the trigger body share (same names in both).
 void fill_common_snapshot(const json& t, TicketSnapshot& s) {
-  s.status = status_field(member(&t, "status"));
-  s.priority = priority_field(member(&t, "priority"));
-  s.group_id = optional_id(member(&t, "group_id"));
-  s.assignee_id = optional_id(member(&t, "assignee_id"));
-  if (is_tag_list(member(&t, "tags"))) {
-    s.tags = tag_list(member(&t, "tags"));
+  s.status = status_field(json_member(&t, "status"));
+  s.priority = priority_field(json_member(&t, "priority"));
+  s.group_id = optional_id(json_member(&t, "group_id"));
+  s.assignee_id = optional_id(json_member(&t, "assignee_id"));
+  if (is_tag_list(json_member(&t, "tags"))) {
+    s.tags = tag_list(json_member(&t, "tags"));
     s.tags_known = true;
   }
-  s.created_at = instant_field(member(&t, "created_at"));
-  s.updated_at = instant_field(member(&t, "updated_at"));
-  s.requester_id = optional_id(member(&t, "requester_id"));
-  s.organization_id = optional_id(member(&t, "organization_id"));
-  s.form_id = optional_id(member(&t, "form_id"));
-  s.brand_id = optional_id(member(&t, "brand_id"));
-  s.subject = string_or_empty(member(&t, "subject"));
-  s.description = truncate_utf8(string_or_empty(member(&t, "description")), kMaxDescriptionBytes);
-  s.custom_fields = custom_field_list(member(&t, "custom_fields"));
+  s.created_at = instant_field(json_member(&t, "created_at"));
+  s.updated_at = instant_field(json_member(&t, "updated_at"));
+  s.requester_id = optional_id(json_member(&t, "requester_id"));
+  s.organization_id = optional_id(json_member(&t, "organization_id"));
+  s.form_id = optional_id(json_member(&t, "form_id"));
+  s.brand_id = optional_id(json_member(&t, "brand_id"));
+  s.subject = json_string_or_empty(json_member(&t, "subject"));
+  s.description =
+      truncate_utf8(json_string_or_empty(json_member(&t, "description")), kMaxDescriptionBytes);
+  s.custom_fields = custom_field_list(json_member(&t, "custom_fields"));
 }
 
 // A header value is used as a dedupe key only when it looks like a token, so
@@ -273,10 +255,11 @@ Result<ParsedDelivery> map_ticket_event(const json& root, std::string type, std:
     return out;
   }
 
-  const json* detail = member(&root, "detail");
-  const json* change = member(&root, "event");
-  auto ticket_id = parse_id(member(detail, "id"));
-  if (!ticket_id || *ticket_id <= 0) ticket_id = ticket_id_from_subject(member(&root, "subject"));
+  const json* detail = json_member(&root, "detail");
+  const json* change = json_member(&root, "event");
+  auto ticket_id = parse_id(json_member(detail, "id"));
+  if (!ticket_id || *ticket_id <= 0)
+    ticket_id = ticket_id_from_subject(json_member(&root, "subject"));
   if (!ticket_id || *ticket_id <= 0) {
     return Status::InvalidArgument("ticket event without a ticket id");
   }
@@ -286,7 +269,7 @@ Result<ParsedDelivery> map_ticket_event(const json& root, std::string type, std:
   e.type = out.type;
   e.kind = *kind;
   e.ticket_id = *ticket_id;
-  if (auto id = id_text(member(&root, "id"))) {
+  if (auto id = id_text(json_member(&root, "id"))) {
     e.event_id = std::move(*id);
   } else if (usable_invocation_id(meta.invocation_id)) {
     e.event_id = meta.invocation_id;
@@ -298,10 +281,11 @@ Result<ParsedDelivery> map_ticket_event(const json& root, std::string type, std:
     e.has_snapshot = true;
     e.ticket.id = *ticket_id;
     fill_common_snapshot(*detail, e.ticket);
-    e.ticket.channel = normalize_channel(string_or_empty(member(member(detail, "via"), "channel")));
-    e.actor_id = optional_id(member(detail, "actor_id"));
+    e.ticket.channel =
+        normalize_channel(json_string_or_empty(json_member(json_member(detail, "via"), "channel")));
+    e.actor_id = optional_id(json_member(detail, "actor_id"));
   }
-  if (auto t = instant_field(member(&root, "time"))) {
+  if (auto t = instant_field(json_member(&root, "time"))) {
     e.time = *t;
   } else if (e.ticket.updated_at) {
     e.time = *e.ticket.updated_at;
@@ -309,38 +293,38 @@ Result<ParsedDelivery> map_ticket_event(const json& root, std::string type, std:
     e.time = meta.received_at;
   }
 
-  e.previous = value_text(member(change, "previous"));
-  e.current = value_text(member(change, "current"));
+  e.previous = value_text(json_member(change, "previous"));
+  e.current = value_text(json_member(change, "current"));
   switch (e.kind) {
     case EventKind::kTagsChanged:
-      e.tags_added = tag_list(member(change, "tags_added"));
-      e.tags_removed = tag_list(member(change, "tags_removed"));
+      e.tags_added = tag_list(json_member(change, "tags_added"));
+      e.tags_removed = tag_list(json_member(change, "tags_removed"));
       break;
     case EventKind::kFollowersChanged:
-      e.users_added = user_list(member(change, "users_added"));
-      e.users_removed = user_list(member(change, "users_removed"));
+      e.users_added = user_list(json_member(change, "users_added"));
+      e.users_removed = user_list(json_member(change, "users_removed"));
       break;
     case EventKind::kCustomFieldChanged: {
-      const json* field = member(change, "custom_field");
-      if (auto id = optional_id(member(field, "id")); id && *id > 0) {
-        auto value = value_text(member(field, "value"));
+      const json* field = json_member(change, "custom_field");
+      if (auto id = optional_id(json_member(field, "id")); id && *id > 0) {
+        auto value = value_text(json_member(field, "value"));
         e.custom_field = CustomFieldValue{*id, value.value_or(e.current.value_or(""))};
       }
       break;
     }
     case EventKind::kMerged:
-      e.merge_target = optional_id(member(change, "target_ticket_id"));
+      e.merge_target = optional_id(json_member(change, "target_ticket_id"));
       break;
     case EventKind::kCommentAdded: {
-      const json* comment = member(change, "comment");
+      const json* comment = json_member(change, "comment");
       if (comment != nullptr && comment->is_object()) {
         EventComment c;
-        c.id = id_text(member(comment, "id")).value_or("");
-        const json* is_public = member(comment, "is_public");
+        c.id = id_text(json_member(comment, "id")).value_or("");
+        const json* is_public = json_member(comment, "is_public");
         c.is_public = is_public != nullptr && is_public->is_boolean() && is_public->get<bool>();
-        const json* author = member(comment, "author");
-        c.author_id = optional_id(member(author, "id"));
-        const json* staff = member(author, "is_staff");
+        const json* author = json_member(comment, "author");
+        c.author_id = optional_id(json_member(author, "id"));
+        const json* staff = json_member(author, "is_staff");
         c.author_is_staff = staff != nullptr && staff->is_boolean() && staff->get<bool>();
         e.comment = std::move(c);
       }
@@ -349,25 +333,22 @@ Result<ParsedDelivery> map_ticket_event(const json& root, std::string type, std:
     default:
       // email_ccs_changed is kOtherChange but carries the same lists as followers.
       if (name == "email_ccs_changed") {
-        e.users_added = user_list(member(change, "users_added"));
-        e.users_removed = user_list(member(change, "users_removed"));
+        e.users_added = user_list(json_member(change, "users_added"));
+        e.users_removed = user_list(json_member(change, "users_removed"));
       }
       break;
   }
 
-  out.outcome = DeliveryOutcome::kTicketEvent;
-  out.reason = event_kind_name(e.kind);
-  out.event = std::move(e);
-  return out;
+  return ticket_event_delivery(std::move(e));
 }
 
 Result<ParsedDelivery> map_trigger_body(const json& root, std::string_view body,
                                         const DeliveryMeta& meta) {
-  const json* ticket = member(&root, "ticket");
+  const json* ticket = json_member(&root, "ticket");
   if (ticket == nullptr || !ticket->is_object()) {
     return Status::InvalidArgument("trigger body without a ticket object");
   }
-  auto ticket_id = parse_id(member(ticket, "id"));
+  auto ticket_id = parse_id(json_member(ticket, "id"));
   if (!ticket_id || *ticket_id <= 0) {
     return Status::InvalidArgument("trigger body without a ticket id");
   }
@@ -380,38 +361,32 @@ Result<ParsedDelivery> map_trigger_body(const json& root, std::string_view body,
   e.has_snapshot = true;
   e.ticket.id = *ticket_id;
   fill_common_snapshot(*ticket, e.ticket);
-  e.ticket.channel = normalize_channel(string_or_empty(member(ticket, "via")));
-  if (e.ticket.subject.empty()) e.ticket.subject = string_or_empty(member(ticket, "title"));
-  e.actor_id = optional_id(member(&root, "current_user_id"));
+  e.ticket.channel = normalize_channel(json_string_or_empty(json_member(ticket, "via")));
+  if (e.ticket.subject.empty())
+    e.ticket.subject = json_string_or_empty(json_member(ticket, "title"));
+  e.actor_id = optional_id(json_member(&root, "current_user_id"));
   e.time = e.ticket.updated_at.value_or(meta.received_at);
 
   if (usable_invocation_id(meta.invocation_id)) {
     e.event_id = meta.invocation_id;
   } else {
     e.event_id = "trigger:" + std::to_string(*ticket_id) + ":" +
-                 string_or_empty(member(ticket, "updated_at")) + ":" + sha256_hex_prefix(body, 16);
+                 json_string_or_empty(json_member(ticket, "updated_at")) + ":" +
+                 sha256_hex_prefix(body, 16);
   }
 
-  ParsedDelivery out;
-  out.outcome = DeliveryOutcome::kTicketEvent;
-  out.type = e.type;
-  out.reason = event_kind_name(e.kind);
-  out.event = std::move(e);
-  return out;
+  return ticket_event_delivery(std::move(e));
 }
 
-Result<ParsedDelivery> map_delivery(std::string_view body, const DeliveryMeta& meta) {
-  json root = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return Status::InvalidArgument("body is not valid JSON");
-  if (!root.is_object()) return Status::InvalidArgument("body is not a JSON object");
-
-  const json* source = member(&root, "source");
+Result<ParsedDelivery> map_delivery(const json& root, std::string_view body,
+                                    const DeliveryMeta& meta) {
+  const json* source = json_member(&root, "source");
   if (source != nullptr && source->is_string() &&
       source->get_ref<const std::string&>() == kTriggerSource) {
     return map_trigger_body(root, body, meta);
   }
 
-  const json* type_field = member(&root, "type");
+  const json* type_field = json_member(&root, "type");
   if (type_field == nullptr || !type_field->is_string()) {
     ParsedDelivery out;
     out.reason = "no event type";
@@ -429,81 +404,8 @@ Result<ParsedDelivery> map_delivery(std::string_view body, const DeliveryMeta& m
 
 }  // namespace
 
-const char* delivery_outcome_name(DeliveryOutcome o) {
-  switch (o) {
-    case DeliveryOutcome::kTicketEvent:
-      return "ticket_event";
-    case DeliveryOutcome::kIgnored:
-      return "ignored";
-  }
-  return "ignored";
-}
-
-// The deepest nesting of arrays and objects in `body`, strings skipped. JSON
-// values are built and destroyed recursively, so a hostile body nested
-// thousands deep could exhaust the stack; no helpdesk payload nests past a
-// handful of levels.
-int json_nesting_depth(std::string_view body) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"')
-      in_string = true;
-    else if (c == '[' || c == '{')
-      deepest = std::max(deepest, ++depth);
-    else if (c == ']' || c == '}')
-      --depth;
-  }
-  return deepest;
-}
-
 Result<ParsedDelivery> parse_webhook_delivery(std::string_view body, const DeliveryMeta& meta) {
-  if (json_nesting_depth(body) > kMaxJsonNesting) {
-    return Status::InvalidArgument("body nests deeper than " + std::to_string(kMaxJsonNesting) +
-                                   " levels");
-  }
-  // The mapping reads through non-throwing accessors; this is the module edge
-  // for anything nlohmann::json (or an allocation) might still throw.
-  try {
-    return map_delivery(body, meta);
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument(std::string("body could not be mapped: ") + e.what());
-  }
-}
-
-std::string truncate_utf8(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string(text);
-  size_t cut = max_bytes;
-  // Back up over continuation bytes (10xxxxxx) so the cut lands on the start
-  // of a sequence, which is then dropped whole.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut));
-}
-
-std::string sha256_hex_prefix(std::string_view bytes, size_t hex_chars) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
-    return std::string();
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * len);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0x0F]);
-  }
-  if (out.size() > hex_chars) out.resize(hex_chars);
-  return out;
+  return map_webhook_body(body, [&](const json& root) { return map_delivery(root, body, meta); });
 }
 
 std::vector<std::string> acted_on_ticket_event_types() {

@@ -46,13 +46,14 @@
 #include "core/status.h"
 #include "core/ticket_event.h"
 #include "core/time.h"
+#include "helpdesk/text_codec.h"
+#include "helpdesk/webhook_delivery.h"
 
 namespace tierd::zendesk {
 
 // Where Zendesk delivers webhooks on tierd's listener; `tierd setup` points
 // the webhook at public_url + this path.
 inline constexpr std::string_view kWebhookPath = "/webhooks/zendesk";
-
 
 inline constexpr std::string_view kTriggerSource = "zendesk_trigger";
 inline constexpr std::string_view kEventSourceName = "zendesk.event";
@@ -67,27 +68,11 @@ struct DeliveryMeta {
   Instant received_at{};      // receiver's clock; the event time when the body has none
 };
 
-enum class DeliveryOutcome {
-  kTicketEvent,  // `event` holds the event to store
-  kIgnored,      // a well-formed delivery tierd does not act on: acknowledge, do not store
-};
-const char* delivery_outcome_name(DeliveryOutcome o);
-
-struct ParsedDelivery {
-  DeliveryOutcome outcome = DeliveryOutcome::kIgnored;
-  std::optional<TicketEvent> event;
-  std::string type;    // the vendor type ("zen:event-type:...", "zendesk_trigger"), may be ""
-  std::string reason;  // short human text: why ignored, or what was mapped
-};
-
-// Maps one delivery body. Returns kTicketEvent with the event, or kIgnored
-// with a reason, on success; InvalidArgument with a short reason for
-// malformed JSON, a body that is not a JSON object, or a ticket event without
-// a usable ticket id.
-// Bodies nesting arrays/objects deeper than this are refused (400) before
-// they are parsed.
-inline constexpr int kMaxJsonNesting = 64;
-
+// Maps one delivery body (helpdesk/webhook_delivery.h). Returns kTicketEvent
+// with the event, or kIgnored with a reason, on success; InvalidArgument with
+// a short reason for malformed JSON, a body nested deeper than
+// kMaxJsonNesting, a body that is not a JSON object, or a ticket event
+// without a usable ticket id.
 Result<ParsedDelivery> parse_webhook_delivery(std::string_view body, const DeliveryMeta& meta);
 
 // The full type names ("zen:event-type:ticket.status_changed", sorted) of
@@ -95,11 +80,5 @@ Result<ParsedDelivery> parse_webhook_delivery(std::string_view body, const Deliv
 // other than EventKind::kOtherChange. `tierd setup` subscribes the webhook
 // to these.
 std::vector<std::string> acted_on_ticket_event_types();
-
-// Cuts `text` to at most `max_bytes` without splitting a UTF-8 sequence.
-std::string truncate_utf8(std::string_view text, size_t max_bytes);
-
-// First `hex_chars` hex digits of sha256(bytes), lower-case.
-std::string sha256_hex_prefix(std::string_view bytes, size_t hex_chars);
 
 }  // namespace tierd::zendesk

@@ -18,6 +18,7 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "helpdesk/text_codec.h"
 
 namespace tierd::zendesk {
 
@@ -27,10 +28,6 @@ inline constexpr std::string_view kTimestampHeader = "X-Zendesk-Webhook-Signatur
 // static secret.
 inline constexpr std::string_view kTestSigningSecret =
     "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==";
-
-std::string base64_encode(std::string_view bytes);
-// Standard base64 (padding optional); nullopt on bad characters.
-std::optional<std::string> base64_decode(std::string_view text);
 
 // base64(HMAC-SHA256(secret, timestamp + body)).
 std::string compute_signature(std::string_view secret, std::string_view timestamp,

@@ -13,6 +13,7 @@ TEST_CASE("every config example passes check-config without a warning", "[cli][c
   TempDir dir;
   const std::map<std::string, std::string> secrets = {
       {"TIERD_ZENDESK_TOKEN", "token"},
+      {"TIERD_FRESHDESK_KEY", "key"},
       {"TIERD_WEBHOOK_SECRET", "secret"},
       {"TIERD_ADMIN_TOKEN", "admin"},
       {"TIERD_POSTGRES_URL", "postgresql://tierd@127.0.0.1/tierd"}};

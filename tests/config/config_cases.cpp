@@ -141,6 +141,47 @@ const std::vector<BadCase>& bad_cases() {
        "zendesk.updates_per_minute", "must not exceed requests_per_minute (700)"},
       {"missing email for token authentication", [](json& j) { j["zendesk"].erase("email"); },
        "zendesk.email", "required for API-token authentication"},
+      {"no helpdesk section", [](json& j) { j.erase("zendesk"); }, "zendesk",
+       "expected exactly one helpdesk section, \"zendesk\" or \"freshdesk\", got neither"},
+      {"both helpdesk sections",
+       [](json& j) {
+         j["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"}};
+       },
+       "freshdesk",
+       "expected exactly one helpdesk section, \"zendesk\" or \"freshdesk\", got both"},
+      {"freshdesk without base_url",
+       [](json& j) {
+         j.erase("zendesk");
+         j["freshdesk"] = {{"api_key_env", "FD_KEY"}};
+       },
+       "freshdesk.base_url", "required but missing"},
+      {"http freshdesk base_url for a public host",
+       [](json& j) {
+         j.erase("zendesk");
+         j["freshdesk"] = {{"base_url", "http://acme.freshdesk.com"}};
+       },
+       "freshdesk.base_url", "http:// is allowed only for loopback hosts"},
+      {"freshdesk api key from both a variable and a file",
+       [](json& j) {
+         j.erase("zendesk");
+         j["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"},
+                           {"api_key_env", "FD_KEY"},
+                           {"api_key_file", "/run/secrets/fd"}};
+       },
+       "freshdesk.api_key_file", "set either api_key_env or api_key_file, not both"},
+      {"freshdesk webhook secret variable that is not a name",
+       [](json& j) {
+         j.erase("zendesk");
+         j["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"},
+                           {"webhook_secret_env", "my secret"}};
+       },
+       "freshdesk.webhook_secret_env", "expected an environment variable name"},
+      {"zendesk key in the freshdesk section",
+       [](json& j) {
+         j.erase("zendesk");
+         j["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"}, {"email", "a@b.c"}};
+       },
+       "freshdesk.email", "unknown key"},
       {"tag with upper case and spaces", [](json& j) { j["tags"]["escalate"] = "Tierd Escalate"; },
        "tags.escalate", "expected a tag"},
       {"invalid tag in a rule",
@@ -192,4 +233,3 @@ const std::vector<BadCase>& bad_cases() {
 }
 
 }  // namespace tierd::testing
-

@@ -173,7 +173,20 @@ std::vector<json> written_configs() {
   json environment = valid_base();
   environment["store"] = {{"postgres", {{"url_env", "PG_URL"}}}};
   environment["zendesk"]["oauth_token_env"] = "ZD_OAUTH";
-  return {valid_base(), files, tokens, environment};
+
+  json freshdesk_files = valid_base();
+  freshdesk_files.erase("zendesk");
+  freshdesk_files["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"},
+                                  {"api_key_file", "/run/secrets/freshdesk"},
+                                  {"webhook_secret_file", "/run/secrets/webhook"},
+                                  {"webhook_secret_previous_file", "/run/secrets/webhook.old"}};
+  json freshdesk_environment = valid_base();
+  freshdesk_environment.erase("zendesk");
+  freshdesk_environment["freshdesk"] = {{"base_url", "http://127.0.0.1:8081"},
+                                        {"api_key_env", "FD_KEY"},
+                                        {"webhook_secret_env", "FD_HOOK"},
+                                        {"webhook_secret_previous_env", "FD_HOOK_OLD"}};
+  return {valid_base(), files, tokens, environment, freshdesk_files, freshdesk_environment};
 }
 
 // Bad configs whose fault a JSON Schema cannot express.

@@ -169,3 +169,51 @@ TEST_CASE("load_secrets without a lookup reads the process environment", "[confi
   CHECK(secrets->zendesk_api_token == "env-token");
   CHECK(secrets->webhook_secret == "env-secret");
 }
+
+namespace {
+
+Config freshdesk_config(RunMode mode) {
+  auto config = parse_config(R"({
+    "store": {"sqlite": {"path": "a.db"}},
+    "freshdesk": {"base_url": "https://acme.freshdesk.com",
+                  "webhook_secret_previous_env": "OLD_HOOK"},
+    "tiers": [{"name": "tier1", "groups": [1]}]
+  })",
+                             "freshdesk_secrets_test.json");
+  REQUIRE(config.ok());
+  Config c = *config;
+  c.mode = mode;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a freshdesk config reads its API key and webhook secrets, not Zendesk's", "[config]") {
+  auto secrets =
+      load_secrets(freshdesk_config(RunMode::kLive), fake_env({{"TIERD_FRESHDESK_KEY", "key-1"},
+                                                               {"TIERD_WEBHOOK_SECRET", "hook"},
+                                                               {"OLD_HOOK", "hook-old"},
+                                                               {"TIERD_ZENDESK_TOKEN", "unused"}}));
+  INFO(secrets.status().message());
+  REQUIRE(secrets.ok());
+  CHECK(secrets->freshdesk_api_key == "key-1");
+  CHECK(secrets->webhook_secret == "hook");
+  CHECK(secrets->webhook_secret_previous == "hook-old");
+  CHECK(secrets->zendesk_api_token.empty());
+
+  auto missing = load_secrets(freshdesk_config(RunMode::kLive), fake_env({}));
+  REQUIRE_FALSE(missing.ok());
+  const std::string message = missing.status().message();
+  INFO(message);
+  CHECK(message.find("freshdesk.webhook_secret_env: environment variable TIERD_WEBHOOK_SECRET "
+                     "is not set (required to authenticate webhooks)") != std::string::npos);
+  CHECK(message.find("freshdesk.api_key_env: environment variable TIERD_FRESHDESK_KEY is not "
+                     "set (required in live mode)") != std::string::npos);
+  CHECK(message.find("zendesk") == std::string::npos);
+
+  // Shadow mode writes nothing: the webhook secret is all it needs.
+  auto shadow =
+      load_secrets(freshdesk_config(RunMode::kShadow), fake_env({{"TIERD_WEBHOOK_SECRET", "h"}}));
+  INFO(shadow.status().message());
+  CHECK(shadow.ok());
+}

@@ -370,3 +370,53 @@ TEST_CASE("load_config_file tells a missing file from a bad one", "[config]") {
   REQUIRE_FALSE(directory.ok());
   CHECK(directory.status().code() == StatusCode::kUnavailable);
 }
+
+TEST_CASE("a freshdesk section takes the place of zendesk", "[config]") {
+  json doc = valid_base();
+  doc.erase("zendesk");
+  doc["freshdesk"] = {{"base_url", "https://acme.freshdesk.com/"}};
+  auto config = parse(doc);
+  INFO(config.status().message());
+  REQUIRE(config.ok());
+  CHECK(config->helpdesk == HelpdeskVendor::kFreshdesk);
+  CHECK(std::string(helpdesk_vendor_name(config->helpdesk)) == "freshdesk");
+  CHECK(config->freshdesk.base_url == "https://acme.freshdesk.com");
+  CHECK(config->freshdesk.api_key.env == "TIERD_FRESHDESK_KEY");
+  CHECK(config->freshdesk.webhook_secret.env == "TIERD_WEBHOOK_SECRET");
+  CHECK_FALSE(config->freshdesk.webhook_secret_previous.configured());
+  CHECK(config->warnings.empty());
+
+  doc["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"},
+                      {"api_key_file", "/run/secrets/freshdesk"},
+                      {"webhook_secret_env", "FD_HOOK"},
+                      {"webhook_secret_previous_env", "FD_HOOK_OLD"}};
+  auto named = parse(doc);
+  REQUIRE(named.ok());
+  CHECK(named->freshdesk.api_key.file == "/run/secrets/freshdesk");
+  CHECK(named->freshdesk.api_key.env.empty());
+  CHECK(named->freshdesk.webhook_secret.env == "FD_HOOK");
+  CHECK(named->freshdesk.webhook_secret_previous.env == "FD_HOOK_OLD");
+
+  auto zendesk = parse(valid_base());
+  REQUIRE(zendesk.ok());
+  CHECK(zendesk->helpdesk == HelpdeskVendor::kZendesk);
+}
+
+TEST_CASE("a freshdesk base_url off Freshdesk's domain is a warning", "[config]") {
+  json doc = valid_base();
+  doc.erase("zendesk");
+  doc["freshdesk"] = {{"base_url", "https://support.acme.com"}};
+  auto config = parse(doc);
+  REQUIRE(config.ok());
+  REQUIRE(config->warnings.size() == 1);
+  CHECK(config->warnings[0].rfind("freshdesk.base_url: \"support.acme.com\" is not a "
+                                  "*.freshdesk.com host",
+                                  0) == 0);
+  // A simulator on a loopback host is not warned about.
+  doc["freshdesk"]["base_url"] = "http://127.0.0.1:8081";
+  auto local = parse(doc);
+  REQUIRE(local.ok());
+  CHECK(local->warnings.empty());
+  doc["freshdesk"]["base_url"] = "https://ACME.Freshdesk.com";
+  CHECK(parse(doc)->warnings.empty());
+}

@@ -19,15 +19,17 @@
 #include <vector>
 
 #include "engine/inbox_writer.h"
+#include "freshdesk/webhook_payload.h"
+#include "helpdesk/text_codec.h"
 #include "http/http_listener.h"
 #include "http/webhook_handler.h"
 #include "metrics/metrics.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/fixtures.h"
 #include "support/manual_clock.h"
 #include "support/process_harness.h"
 #include "zendesk/webhook_payload.h"
 #include "zendesk/webhook_signature.h"
-#include "support/fixtures.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
@@ -39,10 +41,14 @@ constexpr const char* kVectorTimestamp = "2025-03-10T09:22:41Z";
 const std::string kSecret(zendesk::kTestSigningSecret);
 constexpr size_t kMaxBody = 256 * 1024;
 
-// The ingest path as the daemon wires it, on a free loopback port.
+const std::string kFreshdeskSecret = "freshdesk-rule-secret-0123456789abcdef";
+
+// The ingest path as the daemon wires it, on a free loopback port, serving
+// the route of `vendor`.
 class IngestServer {
  public:
-  IngestServer() : clock_(*parse_instant(kVectorTimestamp)) {
+  explicit IngestServer(HelpdeskVendor vendor = HelpdeskVendor::kZendesk)
+      : clock_(*parse_instant(kVectorTimestamp)) {
     auto store = open_sqlite_store({.path = dir_.file("tierd.db"), .synchronous_full = true});
     REQUIRE(store.ok());
     store_ = std::move(store).value();
@@ -50,7 +56,9 @@ class IngestServer {
                                             [this](size_t n) { committed_ += n; });
     writer_->start();
     WebhookHandlerOptions options;
-    options.secrets = {"rotated-away-secret", kSecret};
+    options.vendor = vendor;
+    options.secrets = {"rotated-away-secret",
+                       vendor == HelpdeskVendor::kFreshdesk ? kFreshdeskSecret : kSecret};
     options.max_body_bytes = kMaxBody;
     handler_ = std::make_unique<WebhookHandler>(options, clock_, *writer_, metrics_);
     ListenerLimits limits;
@@ -140,22 +148,18 @@ TEST_CASE("the fixtures' signature vectors are accepted over HTTP", "[ingest]") 
     const char* signature;
   };
   const Row rows[] = {
-      {"zendesk/ticket_created.json",
-       "vJE4e0tdDdqhhk0SwGihH1c8olMYi4B7ANt7uMg2eb4="},
-      {"zendesk/ticket_status_changed.json",
-       "XBZB6Mdea2Oujqpy007fvA9jmrzpAfaf4beMrqUNlSE="},
+      {"zendesk/ticket_created.json", "vJE4e0tdDdqhhk0SwGihH1c8olMYi4B7ANt7uMg2eb4="},
+      {"zendesk/ticket_status_changed.json", "XBZB6Mdea2Oujqpy007fvA9jmrzpAfaf4beMrqUNlSE="},
       {"zendesk/ticket_group_assignment_changed.json",
        "znYnO5iRCyQVzJPfH4vn2ZNyO/u2gKYBlXfS2FN5IYk="},
       {"zendesk/ticket_agent_assignment_changed.json",
        "Ud794DNNZRo/60ogWD5VjDsvRHfqkfBjrWG8bK/ZJto="},
-      {"zendesk/ticket_tags_changed.json",
-       "q6aqUuAHfrqHtWDlVY40AlAiLQwY6DkAPZNHqvw6ty0="},
+      {"zendesk/ticket_tags_changed.json", "q6aqUuAHfrqHtWDlVY40AlAiLQwY6DkAPZNHqvw6ty0="},
       {"zendesk/ticket_comment_added_internal_note.json",
        "tLr2thO3soaexCGtMTAIb1oahZ37xCD1p7UujA9PQQ0="},
       {"zendesk/ticket_comment_added_public_reply.json",
        "noUXddPjlTtUZ5JQo8RGqvT2drPTL3PNZzE/PwQ4kRI="},
-      {"zendesk/trigger_body_rendered.json",
-       "DRgMJCL5dVC1d5f3SGc85F/d3qJhdWp9lKZgtFYPw0A="},
+      {"zendesk/trigger_body_rendered.json", "DRgMJCL5dVC1d5f3SGc85F/d3qJhdWp9lKZgtFYPw0A="},
   };
   for (const auto& row : rows) {
     INFO(row.file);
@@ -265,8 +269,8 @@ TEST_CASE("every refusal is answered over HTTP with its status", "[ingest]") {
     CHECK(r->status == 415);
   }
   SECTION("401 for a bad signature, a stale and a future timestamp") {
-    auto bad =
-        c->Post(std::string(zendesk::kWebhookPath), signed_headers("AAAA"), body, "application/json");
+    auto bad = c->Post(std::string(zendesk::kWebhookPath), signed_headers("AAAA"), body,
+                       "application/json");
     REQUIRE(bad);
     CHECK(bad->status == 401);
     CHECK(response_json(bad) == json{{"error", "invalid signature"}});
@@ -360,4 +364,167 @@ TEST_CASE("a burst of 200 concurrent deliveries is stored exactly once", "[inges
   CHECK(server.committed() == bodies.size());
   CHECK(server.metrics().delivery("accepted").Value() == 200);
   CHECK(server.metrics().delivery("duplicate").Value() == 200);
+}
+
+namespace {
+
+httplib::Result post_freshdesk(httplib::Client& c, const std::string& body,
+                               const httplib::Headers& auth = {{"X-Tierd-Webhook-Secret",
+                                                                kFreshdeskSecret}},
+                               const std::string& content_type = "application/json") {
+  return c.Post(std::string(freshdesk::kWebhookPath), auth, body, content_type.c_str());
+}
+
+}  // namespace
+
+TEST_CASE("Freshdesk rule bodies are stored once each over HTTP", "[ingest][freshdesk]") {
+  IngestServer server(HelpdeskVendor::kFreshdesk);
+  auto c = client(server.port());
+  const char* files[] = {"freshdesk/rule_ticket_created.json", "freshdesk/rule_status_changed.json",
+                         "freshdesk/rule_group_changed_codes.json",
+                         "freshdesk/rule_custom_status.json",
+                         "freshdesk/rule_without_updated_at.json"};
+  for (const char* file : files) {
+    INFO(file);
+    auto r = post_freshdesk(*c, testing::read_fixture(file));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(response_json(r) == json{{"status", "accepted"}});
+  }
+  // Stored when the 200 was sent, in arrival order, each under its own key.
+  auto inbox = server.inbox();
+  REQUIRE(inbox.size() == 5);
+  CHECK(inbox[0].type == "freshdesk_rule:ticket_action");
+  CHECK(inbox[0].raw_body == testing::read_fixture("freshdesk/rule_ticket_created.json"));
+  CHECK(inbox[1].event_id.rfind("freshdesk:82000163682:2026-11-27T09:40:11Z:", 0) == 0);
+  CHECK(inbox[4].event_id.rfind("freshdesk:82000163682:body:", 0) == 0);
+  std::set<std::string> ids;
+  for (const auto& record : inbox) ids.insert(record.event_id);
+  CHECK(ids.size() == 5);
+
+  // Freshdesk retries a failed delivery with the same body: acknowledged, not stored again.
+  for (const char* file : files) {
+    CHECK(response_json(post_freshdesk(*c, testing::read_fixture(file))) ==
+          json{{"status", "duplicate"}});
+  }
+  CHECK(server.inbox().size() == 5);
+  CHECK(server.committed() == 5);
+  CHECK(server.metrics().delivery("accepted").Value() == 5);
+  CHECK(server.metrics().delivery("duplicate").Value() == 5);
+}
+
+TEST_CASE("a Freshdesk delivery authenticates with Basic credentials too", "[ingest][freshdesk]") {
+  IngestServer server(HelpdeskVendor::kFreshdesk);
+  auto c = client(server.port());
+  const std::string body = testing::read_fixture("freshdesk/rule_status_changed.json");
+  auto as_password = post_freshdesk(
+      *c, body, {{"Authorization", "Basic " + base64_encode("freshdesk:" + kFreshdeskSecret)}});
+  CHECK(response_json(as_password) == json{{"status", "accepted"}});
+  // The action's "API key" form sends the key as the username.
+  auto as_key = post_freshdesk(
+      *c, body, {{"Authorization", "Basic " + base64_encode(kFreshdeskSecret + ":X")}});
+  CHECK(response_json(as_key) == json{{"status", "duplicate"}});
+  // While a secret is rotated the previous one is still accepted.
+  auto previous = post_freshdesk(*c, body, {{"X-Tierd-Webhook-Secret", "rotated-away-secret"}});
+  CHECK(response_json(previous) == json{{"status", "duplicate"}});
+}
+
+TEST_CASE("every Freshdesk refusal is answered over HTTP with its status, logged and counted",
+          "[ingest][freshdesk]") {
+  IngestServer server(HelpdeskVendor::kFreshdesk);
+  LogCapture log;
+  auto c = client(server.port());
+  const std::string body = testing::read_fixture("freshdesk/rule_status_changed.json");
+
+  SECTION("413 for a body over the limit, with Content-Length or chunked") {
+    const std::string big(kMaxBody + 1, ' ');
+    auto sized = post_freshdesk(*c, big);
+    REQUIRE(sized);
+    CHECK(sized->status == 413);
+    auto chunked = c->Post(
+        std::string(freshdesk::kWebhookPath), {{"X-Tierd-Webhook-Secret", kFreshdeskSecret}},
+        [&big](size_t offset, httplib::DataSink& sink) {
+          const size_t n = std::min<size_t>(64 * 1024, big.size() - offset);
+          if (n > 0) sink.write(big.data() + offset, n);
+          if (offset + n == big.size()) sink.done();
+          return true;
+        },
+        "application/json");
+    REQUIRE(chunked);
+    CHECK(chunked->status == 413);
+    CHECK(response_json(chunked) == json{{"error", "payload too large"}});
+    CHECK(server.metrics().delivery("too_large").Value() == 2);
+  }
+  SECTION("415 for a form-encoded body") {
+    auto r = post_freshdesk(*c, body, {{"X-Tierd-Webhook-Secret", kFreshdeskSecret}},
+                            "application/x-www-form-urlencoded");
+    REQUIRE(r);
+    CHECK(r->status == 415);
+  }
+  SECTION("401 for a missing, a wrong and an unreadable secret, before the body is read") {
+    for (const httplib::Headers& auth :
+         {httplib::Headers{}, httplib::Headers{{"X-Tierd-Webhook-Secret", "guess"}},
+          httplib::Headers{{"Authorization", "Basic " + base64_encode("freshdesk:guess")}},
+          httplib::Headers{{"Authorization", "Bearer " + kFreshdeskSecret}}}) {
+      auto r = post_freshdesk(*c, "not even JSON", auth);
+      REQUIRE(r);
+      CHECK(r->status == 401);
+      CHECK(response_json(r) == json{{"error", "invalid credentials"}});
+    }
+    CHECK(server.metrics().delivery("bad_signature").Value() == 4);
+    const std::string text = log.text();
+    CHECK(occurrences(text, "outcome=bad_signature status=401") == 4);
+    CHECK(occurrences(text, "detail=\"missing\"") == 1);
+    CHECK(occurrences(text, "detail=\"mismatch\"") == 2);
+    CHECK(occurrences(text, "detail=\"malformed\"") == 1);
+    // The log never shows what was presented.
+    CHECK(text.find("guess") == std::string::npos);
+    CHECK(text.find(kFreshdeskSecret) == std::string::npos);
+  }
+  SECTION("400 naming the member for the template pasted unrendered") {
+    auto r = post_freshdesk(*c, testing::read_fixture("freshdesk/rule_body_template.json"));
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(response_json(r) ==
+          json{{"error", "malformed payload: ticket.id: expected a positive ticket id"}});
+    CHECK(occurrences(log.text(), "outcome=malformed status=400") == 1);
+  }
+  SECTION("200 ignored, with a log line, for a body that is not tierd's") {
+    auto r = post_freshdesk(*c, testing::read_fixture("freshdesk/other_rule_body.json"));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(response_json(r) == json{{"status", "ignored"}});
+    CHECK(occurrences(log.text(), "outcome=ignored status=200") == 1);
+    CHECK(server.metrics().delivery("ignored").Value() == 1);
+  }
+  SECTION("503 with Retry-After when the inbox cannot take the delivery") {
+    server.writer().stop();
+    auto r = post_freshdesk(*c, body);
+    REQUIRE(r);
+    CHECK(r->status == 503);
+    CHECK(r->get_header_value("Retry-After") == "5");
+  }
+  CHECK(server.inbox().empty());
+}
+
+TEST_CASE("only the configured helpdesk's route is served", "[ingest][freshdesk]") {
+  const std::string freshdesk_body = testing::read_fixture("freshdesk/rule_status_changed.json");
+  const std::string zendesk_body = testing::read_fixture("zendesk/ticket_created.json");
+  {
+    IngestServer server(HelpdeskVendor::kFreshdesk);
+    auto c = client(server.port());
+    auto other = post_signed(*c, zendesk_body);
+    REQUIRE(other);
+    CHECK(other->status == 404);
+    CHECK(response_json(post_freshdesk(*c, freshdesk_body)) == json{{"status", "accepted"}});
+  }
+  {
+    IngestServer server;
+    auto c = client(server.port());
+    auto other = post_freshdesk(*c, freshdesk_body);
+    REQUIRE(other);
+    CHECK(other->status == 404);
+    CHECK(response_json(post_signed(*c, zendesk_body)) == json{{"status", "accepted"}});
+    CHECK(server.inbox().size() == 1);
+  }
 }

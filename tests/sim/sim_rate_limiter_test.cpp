@@ -50,6 +50,6 @@ TEST_CASE("only the Authorization header with the right token authenticates", "[
   CHECK_FALSE(is_authorized("Bearer other", creds));
   CHECK_FALSE(is_authorized("", creds));
   CHECK_FALSE(is_authorized("Bearer ", Credentials{"a", "b", ""}));
-  CHECK(base64_decode("aGk=") == std::string("hi"));
-  CHECK_FALSE(base64_decode("a*b").has_value());
+  CHECK(tierd::base64_decode("aGk=") == std::string("hi"));
+  CHECK_FALSE(tierd::base64_decode("a*b").has_value());
 }

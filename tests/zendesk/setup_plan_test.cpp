@@ -109,7 +109,7 @@ TEST_CASE("the webhook subscribes to every ticket event type tierd acts on", "[s
                  {"event", json::object()}};
     auto parsed = zendesk::parse_webhook_delivery(body.dump(), {});
     REQUIRE(parsed.ok());
-    REQUIRE(parsed->outcome == zendesk::DeliveryOutcome::kTicketEvent);
+    REQUIRE(parsed->outcome == DeliveryOutcome::kTicketEvent);
     CHECK(parsed->event->kind != EventKind::kOtherChange);
     CHECK(parsed->event->kind != EventKind::kUnknown);
   }

@@ -1,33 +1,14 @@
 #include <catch2/catch.hpp>
 
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "support/fixtures.h"
 #include "zendesk/fuzz_entry.h"
 
 using namespace tierd::zendesk;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<fs::path> files_in(const fs::path& dir) {
-  std::vector<fs::path> out;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file()) out.push_back(entry.path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 std::string check(const std::string& input) {
   return check_webhook_input(reinterpret_cast<const uint8_t*>(input.data()), input.size());
@@ -37,20 +18,21 @@ std::string check(const std::string& input) {
 
 TEST_CASE("every webhook fuzz corpus file keeps the fuzz invariants", "[webhook_fuzz]") {
   const fs::path corpus = fs::path(TIERD_SOURCE_DIR) / "fuzz" / "corpus" / "webhook";
-  auto files = files_in(corpus);
+  auto files = tierd::testing::regular_files_in(corpus);
   // The seeds cover the webhook fixtures plus their variants.
   REQUIRE(files.size() >= 20);
   for (const auto& file : files) {
     INFO(file.filename().string());
-    CHECK(check(read_bytes(file)) == "");
+    CHECK(check(tierd::testing::read_file_bytes(file)) == "");
   }
 }
 
 TEST_CASE("the project's webhook fixtures keep the fuzz invariants", "[webhook_fuzz]") {
-  for (const auto& file : files_in(fs::path(TIERD_FIXTURES_DIR) / "zendesk")) {
+  for (const auto& file :
+       tierd::testing::regular_files_in(fs::path(TIERD_FIXTURES_DIR) / "zendesk")) {
     if (file.extension() != ".json") continue;
     INFO(file.filename().string());
-    CHECK(check("2025-03-10T09:22:41Z\n" + read_bytes(file)) == "");
+    CHECK(check("2025-03-10T09:22:41Z\n" + tierd::testing::read_file_bytes(file)) == "");
   }
 }
 

@@ -1,10 +1,10 @@
-#include "zendesk/json_ids.h"
+#include "helpdesk/json_ids.h"
 
 #include <charconv>
 #include <cmath>
 #include <limits>
 
-namespace tierd::zendesk {
+namespace tierd {
 
 using nlohmann::json;
 
@@ -51,4 +51,4 @@ std::optional<int64_t> optional_id_member(const json& obj, const char* key) {
   return it == obj.end() ? std::nullopt : optional_id_from_json(*it);
 }
 
-}  // namespace tierd::zendesk
+}  // namespace tierd

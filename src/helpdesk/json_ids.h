@@ -1,11 +1,13 @@
-// How Zendesk writes ids in JSON, read in one place: a number, or a string
-// of digits (event-subscribed webhooks send every id as a string, REST
-// answers as numbers, rendered placeholders as plain text).
+// How helpdesks write ids in JSON, read in one place for every adapter: a
+// number, or a string of digits (Zendesk's event-subscribed webhooks send
+// every id as a string, REST answers as numbers; a placeholder that a
+// webhook template quotes renders as plain text).
 //
 // An id field that may be empty is none when it is absent, null, "" or 0:
 // Zendesk's documented payloads write an empty id as "0" (user events'
-// organization_id and default_group_id), so tierd never takes user 0 for a
-// person. The system actor (-1) is the one negative id that means something.
+// organization_id and default_group_id), and a template renders an unset id
+// as "", so tierd never takes user 0 for a person. The system actor (-1) is
+// the one negative id that means something.
 //
 // Pure functions; any thread.
 #pragma once
@@ -16,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace tierd::zendesk {
+namespace tierd {
 
 // A whole number given as a JSON number (an integral float included) or as
 // a string of digits with optional surrounding whitespace; nullopt for
@@ -33,4 +35,4 @@ std::optional<int64_t> optional_id_member(const nlohmann::json& obj, const char*
 // A string of digits (whitespace around allowed) as an int64.
 std::optional<int64_t> int64_from_text(std::string_view text);
 
-}  // namespace tierd::zendesk
+}  // namespace tierd

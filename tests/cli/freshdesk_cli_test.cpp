@@ -1,0 +1,53 @@
+// A Freshdesk config as the command line treats it before tierd can write to
+// Freshdesk: check-config validates it, serve and setup refuse it with one
+// line that says what is missing.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "cli/cli_run.h"
+
+using namespace tierd::testing;
+
+namespace {
+
+const std::string kExample = std::string(TIERD_SOURCE_DIR) + "/config/examples/freshdesk.jsonc";
+const std::map<std::string, std::string> kSecrets = {{"TIERD_FRESHDESK_KEY", "key"},
+                                                     {"TIERD_WEBHOOK_SECRET", "secret"}};
+
+size_t lines(const std::string& text) {
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("check-config accepts the Freshdesk example", "[cli][freshdesk]") {
+  TempDir dir;
+  CliRun run = run_cli({"check-config", "--config", kExample}, dir, "check", kSecrets);
+  CHECK(run.status == 0);
+  CHECK(run.out == "config OK: " + kExample + "\n");
+  CHECK(run.err.empty());
+}
+
+TEST_CASE("serve refuses a Freshdesk config in one line naming what is missing",
+          "[cli][freshdesk]") {
+  TempDir dir;
+  CliRun run = run_cli({"serve", "--config", kExample}, dir, "serve", kSecrets);
+  CHECK(run.status == 2);
+  CHECK(run.out.empty());
+  INFO(run.err);
+  CHECK(lines(run.err) == 1);
+  CHECK(run.err.find("freshdesk: tierd serve cannot run with Freshdesk yet") != std::string::npos);
+  CHECK(run.err.find("no Freshdesk API client") != std::string::npos);
+  // Refused before the store exists or a port is taken.
+  CHECK(run.err.find("listening") == std::string::npos);
+}
+
+TEST_CASE("setup refuses a Freshdesk config in one line", "[cli][freshdesk]") {
+  TempDir dir;
+  CliRun run = run_cli({"setup", "--config", kExample}, dir, "setup", kSecrets);
+  CHECK(run.status != 0);
+  INFO(run.err);
+  CHECK(lines(run.err) == 1);
+  CHECK(run.err.find("setup provisions Zendesk only") != std::string::npos);
+}
