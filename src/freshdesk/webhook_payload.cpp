@@ -257,8 +257,11 @@ TriggeredEvent parse_triggered_event(std::string_view text) {
     if (sep == std::string_view::npos) continue;
     std::string_view key = trim_space(pair.substr(0, sep));
     std::string value(trim_space(pair.substr(sep + 1)));
-    if (key == "from") out.from = std::move(value);
-    if (key == "to") out.to = std::move(value);
+    if (key == "from") {
+      out.from = std::move(value);
+    } else if (key == "to") {
+      out.to = std::move(value);
+    }
   }
   return out;
 }
