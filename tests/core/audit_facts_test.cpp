@@ -36,7 +36,7 @@ TEST_CASE("an escalation records its cause: the timer or the agent's tag", "[dec
             .value("cause", "") == "manual_tag");
 }
 
-TEST_CASE("a group change by an agent is recorded; tierd's own move and its echo are not",
+TEST_CASE("a group change by an agent is recorded - tierd's own move and its echo are not",
           "[decide][audit]") {
   Driver d;
   auto t = ticket(101, TicketStatus::kOpen, kT0);

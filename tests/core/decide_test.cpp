@@ -55,7 +55,7 @@ TEST_CASE("a tier-1 ticket past its budget moves to tier 2 with tags, follower a
   CHECK(d.tick(kT0 + 20min).writes.empty());  // one escalation per stay while it is pending
 }
 
-TEST_CASE("a confirmed escalation starts tier 2's clock; its echo changes nothing", "[decide]") {
+TEST_CASE("a confirmed escalation starts tier 2's clock - its echo changes nothing", "[decide]") {
   Driver d;
   auto t = ticket(101, TicketStatus::kOpen, kT0, 500120);
   d.on(event(EventKind::kCreated, t, kT0), kT0);

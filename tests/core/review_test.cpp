@@ -281,7 +281,7 @@ TEST_CASE("a reviewer forwards by tag: group, agent, tags, note, audit, then the
   CHECK(later.writes[0].set_group == GroupId{102});
 }
 
-TEST_CASE("a reviewer forwards by the custom field; the field is cleared and acted on once",
+TEST_CASE("a reviewer forwards by the custom field - the field is cleared and acted on once",
           "[review]") {
   ReviewDriver drv;
   TicketSnapshot t = drv.arrive();
@@ -689,7 +689,7 @@ TEST_CASE("routing rule conditions: all given must hold, any entry of a list", "
   CHECK_FALSE(rule_matches(org, bare));
 }
 
-TEST_CASE("a forward refused in a conflict is decided again; one refused for good is not repeated",
+TEST_CASE("a forward refused in a conflict is decided again - one refused for good is not repeated",
           "[review]") {
   SECTION("conflict") {
     ReviewDriver drv;

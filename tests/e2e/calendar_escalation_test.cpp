@@ -25,7 +25,7 @@ json all_week(const char* hours) {
 
 }  // namespace
 
-TEST_CASE("a tier whose calendar is closed does not escalate; an open one does", "[integration][calendar]") {
+TEST_CASE("a tier whose calendar is closed does not escalate - an open one does", "[integration][calendar]") {
   auto now = std::chrono::system_clock::now();
   LiveStackOptions options;
   options.tiers = json::parse(R"([

@@ -102,7 +102,7 @@ std::string metrics(LiveStack& stack) {
 }  // namespace
 
 TEST_CASE(
-    "tickets arriving in review get the review tag and a reviewer; a forward rule skips review",
+    "tickets arriving in review get the review tag and a reviewer - a forward rule skips review",
     "[integration][review]") {
   LiveStack stack(review_options());
   stack.start_sim();
@@ -119,7 +119,7 @@ TEST_CASE(
   CHECK(any_note_contains(stack, invoice, "by the routing rule invoices"));
 }
 
-TEST_CASE("a reviewer forwards by tag; the agent gets it and the tier clock escalates it later",
+TEST_CASE("a reviewer forwards by tag - the agent gets it and the tier clock escalates it later",
           "[integration][review]") {
   LiveStack stack(review_options());
   stack.start_sim();
@@ -180,7 +180,7 @@ TEST_CASE("round-robin continues where it stopped across restarts of tierd",
   CHECK(forwarded_assignee(stack, c, 114001) == 500120);
 }
 
-TEST_CASE("least_open picks the agent with fewer open tickets; skills match ticket tags",
+TEST_CASE("least_open picks the agent with fewer open tickets - skills match ticket tags",
           "[integration][review]") {
   LiveStack stack(review_options());
   stack.start_sim();
@@ -209,7 +209,7 @@ TEST_CASE("least_open picks the agent with fewer open tickets; skills match tick
 }
 
 TEST_CASE(
-    "agents marked away are skipped; with nobody available the ticket lands unassigned and is "
+    "agents marked away are skipped - with nobody available the ticket lands unassigned and is "
     "counted",
     "[integration][review]") {
   LiveStack stack(review_options());

@@ -175,7 +175,7 @@ void solve(Stream& s, TicketId ticket, const char* when, int64_t actor,
   s.add(ticket, when, "event", e);
 }
 
-TEST_CASE("a solve is credited to the assignee; another agent who solved it gets an assist",
+TEST_CASE("a solve is credited to the assignee - another agent who solved it gets an assist",
           "[report][credit]") {
   Policy policy = three_tiers();
   policy.api_user_id = 400001;

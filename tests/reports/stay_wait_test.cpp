@@ -54,7 +54,7 @@ TEST_CASE("open time the clock did not count is paused, with the statuses", "[wa
         "2h 15m since tier1 began Thu 08:00: 2h paused (pending)");
 }
 
-TEST_CASE("a lunch break is closed time; an always-open tier only pauses", "[wait]") {
+TEST_CASE("a lunch break is closed time - an always-open tier only pauses", "[wait]") {
   WorkCalendar calendar = office();
   StayWait stay{"tier1", at("2026-04-29T10:20:00Z"), {}};  // Wed 12:20 CEST
   WaitFacts lunch = measure_wait(stay, at("2026-04-29T11:05:00Z"), 15min, &calendar);

@@ -233,7 +233,7 @@ TEST_CASE_METHOD(TwoReplicas, "lease expiry and replica liveness follow the data
 }
 
 TEST_CASE_METHOD(TwoReplicas,
-                 "a write fenced with a stale token changes nothing; the new owner's goes through",
+                 "a write fenced with a stale token changes nothing - the new owner's goes through",
                  "[postgres_store]") {
   constexpr int kShard = 7;
   constexpr TicketId kTicket = 4242;

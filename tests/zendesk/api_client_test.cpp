@@ -265,7 +265,7 @@ TEST_CASE("parse_zendesk_ticket reads REST tickets with numeric or string ids an
         StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("\"0\" and 0 are no id wherever an id can be empty", "[api_client]") {
+TEST_CASE("zero as text or number is no id wherever an id can be empty", "[api_client]") {
   json rest = {{"id", "48213"},       {"status", "open"},         {"assignee_id", "0"},
                {"group_id", 0},       {"organization_id", "0"},   {"requester_id", 902001},
                {"brand_id", "0"},     {"ticket_form_id", nullptr}, {"tags", json::array()}};

@@ -303,7 +303,7 @@ TEST_CASE("null and empty ids mean none", "[webhook_payload]") {
   CHECK_FALSE(e.ticket.organization_id.has_value());
 }
 
-TEST_CASE("\"0\" and 0 mean none for every id that can be empty", "[webhook_payload]") {
+TEST_CASE("zero as text or number means none for every id that can be empty", "[webhook_payload]") {
   // Zendesk's documented user-event payloads write an empty id as "0"
   // ("organization_id": "0", "default_group_id": "0"); the same spelling in
   // a ticket payload must never become user or group 0.
