@@ -1,27 +1,41 @@
 #include "cluster/shard_map.h"
 
-#include <cstdint>
+#include <algorithm>
+#include <string>
+#include <utility>
 
 namespace tierd::cluster {
-namespace {
-
-// SplitMix64's finaliser (Steele, Lea and Flood, 2014): a bijection on 64-bit
-// values in which every input bit affects every output bit. Fixed forever; see
-// shard_map.h.
-uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-}  // namespace
 
 int shard_of(TicketId ticket, int shards) {
   if (shards < 1) return 0;
-  return static_cast<int>(mix64(static_cast<uint64_t>(ticket)) % static_cast<uint64_t>(shards));
+  // C++ and SQL keep the dividend's sign in %; adding the divisor once
+  // folds a negative remainder into [0, shards) the same way in both.
+  return static_cast<int>(((ticket % shards) + shards) % shards);
+}
+
+ShardScope ShardScope::only(int shards, std::vector<int> owned) {
+  ShardScope scope;
+  scope.all_shards = false;
+  scope.shards = std::max(shards, 1);
+  std::erase_if(owned, [&](int s) { return s < 0 || s >= scope.shards; });
+  std::sort(owned.begin(), owned.end());
+  owned.erase(std::unique(owned.begin(), owned.end()), owned.end());
+  scope.owned = std::move(owned);
+  return scope;
+}
+
+bool ShardScope::contains(TicketId ticket) const {
+  if (all_shards) return true;
+  return std::binary_search(owned.begin(), owned.end(), shard_of(ticket, shards));
+}
+
+std::string ShardScope::owned_json() const {
+  std::string out = "[";
+  for (size_t i = 0; i < owned.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(owned[i]);
+  }
+  return out + "]";
 }
 
 }  // namespace tierd::cluster

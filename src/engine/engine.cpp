@@ -18,7 +18,7 @@ struct Engine::Batch {
   std::unordered_map<TicketId, TicketState> states;  // latest state of each ticket touched
   std::vector<std::pair<TicketId, Instant>> fired;   // timers popped, re-armed if the commit fails
   std::vector<WriteOutcome> outcomes;                // re-queued if the commit fails
-  std::vector<DecisionCounts> counts;  // added to the metrics once committed
+  std::vector<DecisionCounts> counts;                // added to the metrics once committed
   std::vector<std::string> actions;
   std::vector<std::string> unassigned_routes;  // forwards that found nobody
   std::vector<int64_t> settled_outbox;         // records of outcomes the commit ends
@@ -49,11 +49,12 @@ std::string Engine::cursor_meta_key(const std::string& pool) {
 Status Engine::load_clocks() {
   // From the summaries stored with each state: no state document is read.
   size_t shadow_backlogs = 0;
-  Status s = store_.for_each_clock_summary([this, &shadow_backlogs](const ClockSummaryRow& row) {
-    if (row.deadline) timers_.set(row.id, *row.deadline);
-    count(row.summary, +1);
-    if (row.summary.shadow_writes) ++shadow_backlogs;
-  });
+  Status s = store_.for_each_clock_summary(cluster::ShardScope::all(),
+                                           [this, &shadow_backlogs](const ClockSummaryRow& row) {
+                                             if (row.deadline) timers_.set(row.id, *row.deadline);
+                                             count(row.summary, +1);
+                                             if (row.summary.shadow_writes) ++shadow_backlogs;
+                                           });
   if (!s.ok()) return s;
   load_cursors(*policy());
   if (shadow_backlogs > 0 && !policy()->shadow) {

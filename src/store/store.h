@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "cluster/lease.h"
+#include "cluster/shard_map.h"
 #include "core/status.h"
 #include "core/ticket.h"
 #include "core/ticket_summary.h"
@@ -166,8 +167,12 @@ class Store {
   // order and fills `seq` of the accepted ones. A record whose event_id is
   // already stored (or repeated in the batch) is kDuplicate and changes nothing.
   virtual Result<std::vector<AppendOutcome>> append_inbox(std::vector<InboxRecord>& records) = 0;
-  // Unprocessed records with seq > after_seq, in seq order, at most `limit`.
-  virtual Result<std::vector<InboxRecord>> pending_inbox(int64_t after_seq, size_t limit) = 0;
+  // Unprocessed records with seq > after_seq, in seq order, at most `limit`,
+  // of the tickets in `scope` (a replica reads only its own shards).
+  // Overriders declare no default of their own.
+  virtual Result<std::vector<InboxRecord>> pending_inbox(
+      int64_t after_seq, size_t limit,
+      const cluster::ShardScope& scope = cluster::ShardScope::all()) = 0;
   // Records received in [from, to), in seq order (processed or not), for export.
   virtual Result<std::vector<InboxRecord>> inbox_range(Instant from, Instant to, size_t limit) = 0;
   virtual Result<int64_t> inbox_depth() = 0;  // unprocessed records
@@ -182,10 +187,12 @@ class Store {
   virtual Result<std::optional<TicketRow>> load_ticket(TicketId id) = 0;
   // Calls `fn` for every ticket with a deadline, in deadline order.
   virtual Status for_each_deadline(const std::function<void(TicketId, Instant)>& fn) = 0;
-  // Calls `fn`, in ticket id order, for every ticket with a deadline or a
-  // summary that is not empty (an open assignee, a running tier or shadow
-  // writes): what the engine reloads at start. Reads no state document.
-  virtual Status for_each_clock_summary(const std::function<void(const ClockSummaryRow&)>& fn) = 0;
+  // Calls `fn`, in ticket id order, for every ticket in `scope` with a
+  // deadline or a summary that is not empty (an open assignee, a running tier
+  // or shadow writes): what the engine reloads at start, or when it gains a
+  // shard. Reads no state document.
+  virtual Status for_each_clock_summary(const cluster::ShardScope& scope,
+                                        const std::function<void(const ClockSummaryRow&)>& fn) = 0;
   // Calls `fn` for every stored ticket (reports, status page).
   virtual Status for_each_ticket(const std::function<void(const TicketRow&)>& fn) = 0;
   // Applies all commits in one transaction. Fills the ids of new outbox records.
@@ -197,7 +204,9 @@ class Store {
   // Pending records with not_before <= now, in id order, at most `limit`. The
   // writer sends each ticket's records in id order and merges them into one
   // vendor update.
-  virtual Result<std::vector<OutboxRecord>> due_outbox(Instant now, size_t limit) = 0;
+  // Only the records of tickets in `scope`; overriders declare no default.
+  virtual Result<std::vector<OutboxRecord>> due_outbox(
+      Instant now, size_t limit, const cluster::ShardScope& scope = cluster::ShardScope::all()) = 0;
   virtual Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId id) = 0;
   // Both take the fences of the shards the records belong to (see Fencing
   // above); every one must hold, or nothing changes. Overriders declare no

@@ -6,18 +6,19 @@
 
 using tierd::TicketId;
 using tierd::cluster::shard_of;
+using tierd::cluster::ShardScope;
 
 TEST_CASE("shard_of keeps its values across releases", "[cluster]") {
-  // Pinned: a change here moves tickets between shards under running replicas.
+  // Pinned: a change here moves tickets between shards under running
+  // replicas, and the stores' SQL computes the same remainder.
   CHECK(shard_of(0, 16) == 0);
-  CHECK(shard_of(1, 16) == 5);
-  CHECK(shard_of(2, 16) == 10);
-  CHECK(shard_of(3, 16) == 0);
-  CHECK(shard_of(42, 16) == 2);
-  CHECK(shard_of(123456789, 16) == 0);
-  CHECK(shard_of(35, 7) == 3);
-  CHECK(shard_of(9007199254740993, 64) == 42);
-  CHECK(shard_of(-1, 10) == 7);
+  CHECK(shard_of(1, 16) == 1);
+  CHECK(shard_of(42, 16) == 10);
+  CHECK(shard_of(123456789, 16) == 5);
+  CHECK(shard_of(35, 7) == 0);
+  CHECK(shard_of(9007199254740993, 64) == 1);
+  CHECK(shard_of(-1, 10) == 9);
+  CHECK(shard_of(-10, 10) == 0);
 }
 
 TEST_CASE("shard_of stays within the shard count", "[cluster]") {
@@ -46,4 +47,24 @@ TEST_CASE("shard_of spreads consecutive ticket ids evenly", "[cluster]") {
       CHECK(c < even * 115 / 100);
     }
   }
+}
+
+TEST_CASE("a shard scope contains the tickets of its shards", "[cluster]") {
+  CHECK(ShardScope::all().contains(123));
+  CHECK(ShardScope::all().contains(-7));
+
+  const ShardScope scope = ShardScope::only(8, {5, 1, 5, 9, -1});
+  CHECK(scope.owned == std::vector<int>{1, 5});  // sorted, unique, in range
+  CHECK(scope.owned_json() == "[1,5]");
+  CHECK(scope.contains(1));
+  CHECK(scope.contains(13));
+  CHECK(scope.contains(21));
+  CHECK_FALSE(scope.contains(2));
+  CHECK(scope.contains(9));  // 9 mod 8: shard 1
+  CHECK_FALSE(scope.contains(15));
+
+  const ShardScope none = ShardScope::only(8, {});
+  CHECK(none.owned_json() == "[]");
+  for (TicketId id = 0; id < 16; ++id) CHECK_FALSE(none.contains(id));
+  CHECK(ShardScope::only(0, {0}).shards == 1);
 }

@@ -127,6 +127,63 @@ TEST_CASE("pending_inbox pages past processed records in seq order", "[store]") 
   CHECK(must(store->inbox_depth()) == 4);
 }
 
+TEST_CASE("a shard scope limits pending inbox, due outbox and clock summaries to its tickets",
+          "[store][cluster]") {
+  auto name = GENERATE(from_range(backend_names()));
+  INFO("backend " << name);
+  auto backend = make_backend(name);
+  auto store = backend->open();
+
+  // Tickets 8..13 among 4 shards: 8 and 12 in shard 0, 9 and 13 in 1, 10 in
+  // 2, 11 in 3; ticket -3 (an id no helpdesk gives, but the SQL must agree
+  // with shard_of for it too) is in shard 1.
+  const std::vector<TicketId> tickets = {8, 9, 10, 11, 12, 13, -3};
+  std::vector<InboxRecord> records;
+  for (TicketId t : tickets) records.push_back(inbox("e" + std::to_string(t), t, 1000));
+  must(store->append_inbox(records));
+  std::vector<EngineCommit> commits;
+  for (TicketId t : tickets) {
+    EngineCommit c;
+    c.ticket_id = t;
+    c.state_json = R"({"v":1})";
+    c.deadline = from_unix_ms(5000 + t);
+    c.new_outbox = {outbox(t, "k" + std::to_string(t), 1000)};
+    commits.push_back(std::move(c));
+  }
+  must(store->commit(commits));
+
+  auto ticket_ids = [](const auto& rows) {
+    std::set<TicketId> out;
+    for (const auto& r : rows) out.insert(r.ticket_id);
+    return out;
+  };
+  auto summaries = [&](const cluster::ShardScope& scope) {
+    std::set<TicketId> out;
+    must(store->for_each_clock_summary(scope, [&](const ClockSummaryRow& r) { out.insert(r.id); }));
+    return out;
+  };
+
+  const auto shards_1_and_2 = cluster::ShardScope::only(4, {2, 1});
+  CHECK(ticket_ids(must(store->pending_inbox(0, 100, shards_1_and_2))) ==
+        std::set<TicketId>{-3, 9, 10, 13});
+  CHECK(ticket_ids(must(store->due_outbox(from_unix_ms(2000), 100, shards_1_and_2))) ==
+        std::set<TicketId>{-3, 9, 10, 13});
+  CHECK(summaries(shards_1_and_2) == std::set<TicketId>{-3, 9, 10, 13});
+  for (TicketId t : tickets)
+    CHECK(shards_1_and_2.contains(t) == (summaries(shards_1_and_2).count(t) == 1));
+
+  const auto none = cluster::ShardScope::only(4, {});
+  CHECK(must(store->pending_inbox(0, 100, none)).empty());
+  CHECK(must(store->due_outbox(from_unix_ms(2000), 100, none)).empty());
+  CHECK(summaries(none).empty());
+
+  const std::set<TicketId> all(tickets.begin(), tickets.end());
+  CHECK(ticket_ids(must(store->pending_inbox(0, 100))) == all);
+  CHECK(ticket_ids(must(store->due_outbox(from_unix_ms(2000), 100))) == all);
+  CHECK(summaries(cluster::ShardScope::all()) == all);
+  CHECK(summaries(cluster::ShardScope::only(1, {0})) == all);
+}
+
 TEST_CASE("inbox_range lists records received from the start up to the end, processed or not",
           "[store]") {
   auto name = GENERATE(from_range(backend_names()));

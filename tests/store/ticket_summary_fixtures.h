@@ -52,7 +52,8 @@ inline std::vector<SummarisedTicket> summarised_tickets() {
 
 inline std::vector<ClockSummaryRow> clock_summaries(Store& store) {
   std::vector<ClockSummaryRow> rows;
-  must(store.for_each_clock_summary([&](const ClockSummaryRow& r) { rows.push_back(r); }));
+  must(store.for_each_clock_summary(cluster::ShardScope::all(),
+                                    [&](const ClockSummaryRow& r) { rows.push_back(r); }));
   return rows;
 }
 

@@ -10,7 +10,10 @@ namespace tierd::testing {
 
 class InboxOnlyStore : public Store {
  public:
-  Result<std::vector<InboxRecord>> pending_inbox(int64_t, size_t) override { return unused(); }
+  Result<std::vector<InboxRecord>> pending_inbox(int64_t, size_t,
+                                                 const cluster::ShardScope&) override {
+    return unused();
+  }
   Result<std::vector<InboxRecord>> inbox_range(Instant, Instant, size_t) override {
     return unused();
   }
@@ -19,12 +22,16 @@ class InboxOnlyStore : public Store {
   Status for_each_deadline(const std::function<void(TicketId, Instant)>&) override {
     return unused();
   }
-  Status for_each_clock_summary(const std::function<void(const ClockSummaryRow&)>&) override {
+  Status for_each_clock_summary(const cluster::ShardScope&,
+                                const std::function<void(const ClockSummaryRow&)>&) override {
     return unused();
   }
   Status for_each_ticket(const std::function<void(const TicketRow&)>&) override { return unused(); }
   Status commit(std::vector<EngineCommit>&) override { return unused(); }
-  Result<std::vector<OutboxRecord>> due_outbox(Instant, size_t) override { return unused(); }
+  Result<std::vector<OutboxRecord>> due_outbox(Instant, size_t,
+                                               const cluster::ShardScope&) override {
+    return unused();
+  }
   Result<std::vector<OutboxRecord>> pending_outbox_for_ticket(TicketId) override {
     return unused();
   }

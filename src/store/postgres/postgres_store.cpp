@@ -103,6 +103,11 @@ std::vector<T> read_all(const pqxx::result& result, Read read) {
   "id, ticket_id, kind, payload_json, idempotency_key, created_at_ms, not_before_ms, " \
   "attempts, maybe_sent, state, last_error"
 #define TIERD_AUDIT_COLUMNS "id, ticket_id, at_ms, kind, event_id, detail_json"
+// A ShardScope as three parameters: all shards, the shard count, the owned
+// shards as a JSON array. The remainder is shard_of()'s, in SQL.
+#define TIERD_IN_SCOPE(id, all, shards, owned)                                          \
+  "(" all "::boolean OR ((" id " % " shards "::bigint) + " shards "::bigint) % " shards \
+  "::bigint IN (SELECT jsonb_array_elements_text(" owned "::jsonb)::bigint))"
 
 // Prepared statements, (re)declared on every new connection.
 const std::pair<const char*, const char*> kStatements[] = {
@@ -111,7 +116,8 @@ const std::pair<const char*, const char*> kStatements[] = {
      "raw_body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING "
      "RETURNING seq"},
     {"pending_inbox", "SELECT " TIERD_INBOX_COLUMNS
-                      " FROM inbox WHERE NOT processed AND seq > $1 ORDER BY seq LIMIT $2"},
+                      " FROM inbox WHERE NOT processed AND seq > $1 AND " TIERD_IN_SCOPE(
+                          "ticket_id", "$3", "$4", "$5") " ORDER BY seq LIMIT $2"},
     {"inbox_range",
      "SELECT " TIERD_INBOX_COLUMNS " FROM inbox WHERE received_at_ms >= $1 AND received_at_ms < $2 "
      "ORDER BY seq LIMIT $3"},
@@ -125,7 +131,8 @@ const std::pair<const char*, const char*> kStatements[] = {
      "SELECT id, state_json, deadline_ms FROM tickets WHERE id > $1 ORDER BY id LIMIT $2"},
     {"clock_summaries_page",
      "SELECT id, deadline_ms, open_assignee, running_tier, shadow_writes FROM tickets "
-     "WHERE id > $1 AND " TIERD_CLOCK_SUMMARY_ROWS " ORDER BY id LIMIT $2"},
+     "WHERE id > $1 AND " TIERD_CLOCK_SUMMARY_ROWS
+     " AND " TIERD_IN_SCOPE("id", "$3", "$4", "$5") " ORDER BY id LIMIT $2"},
     // The summary columns change only with the state they summarise.
     {"upsert_ticket",
      "INSERT INTO tickets (id, state_json, deadline_ms, open_assignee, running_tier, "
@@ -152,7 +159,7 @@ const std::pair<const char*, const char*> kStatements[] = {
      "WHERE id = $1 AND state = 'pending'"},
     {"due_outbox",
      "SELECT " TIERD_OUTBOX_COLUMNS " FROM outbox WHERE state = 'pending' AND not_before_ms <= $1 "
-     "ORDER BY id LIMIT $2"},
+     "AND " TIERD_IN_SCOPE("ticket_id", "$3", "$4", "$5") " ORDER BY id LIMIT $2"},
     {"ticket_outbox", "SELECT " TIERD_OUTBOX_COLUMNS
                       " FROM outbox WHERE ticket_id = $1 AND state = 'pending' ORDER BY id"},
     {"dead_outbox",
@@ -221,10 +228,13 @@ class PostgresStore final : public Store {
     return outcomes;
   }
 
-  Result<std::vector<InboxRecord>> pending_inbox(int64_t after_seq, size_t limit) override {
+  Result<std::vector<InboxRecord>> pending_inbox(int64_t after_seq, size_t limit,
+                                                 const cluster::ShardScope& scope) override {
     return db_.query<std::vector<InboxRecord>>("pending_inbox", [&](pqxx::work& txn) {
       return read_all<InboxRecord>(
-          txn.exec_prepared("pending_inbox", after_seq, limit_param(limit)), read_inbox);
+          txn.exec_prepared("pending_inbox", after_seq, limit_param(limit), scope.all_shards,
+                            std::max(scope.shards, 1), scope.owned_json()),
+          read_inbox);
     });
   }
 
@@ -275,14 +285,17 @@ class PostgresStore final : public Store {
     }
   }
 
-  Status for_each_clock_summary(const std::function<void(const ClockSummaryRow&)>& fn) override {
+  Status for_each_clock_summary(const cluster::ShardScope& scope,
+                                const std::function<void(const ClockSummaryRow&)>& fn) override {
+    const std::string owned = scope.owned_json();
     int64_t after_id = std::numeric_limits<int64_t>::min();
     while (true) {
       auto page =
           db_.query<std::vector<ClockSummaryRow>>("for_each_clock_summary", [&](pqxx::work& txn) {
             std::vector<ClockSummaryRow> rows;
             for (const auto& row :
-                 txn.exec_prepared("clock_summaries_page", after_id, kSummaryPageSize)) {
+                 txn.exec_prepared("clock_summaries_page", after_id, kSummaryPageSize,
+                                   scope.all_shards, std::max(scope.shards, 1), owned)) {
               ClockSummaryRow r;
               r.id = row[0].as<int64_t>();
               if (!row[1].is_null()) r.deadline = from_unix_ms(row[1].as<int64_t>());
@@ -342,10 +355,13 @@ class PostgresStore final : public Store {
     return s;
   }
 
-  Result<std::vector<OutboxRecord>> due_outbox(Instant now, size_t limit) override {
+  Result<std::vector<OutboxRecord>> due_outbox(Instant now, size_t limit,
+                                               const cluster::ShardScope& scope) override {
     return db_.query<std::vector<OutboxRecord>>("due_outbox", [&](pqxx::work& txn) {
       return read_all<OutboxRecord>(
-          txn.exec_prepared("due_outbox", to_unix_ms(now), limit_param(limit)), read_outbox);
+          txn.exec_prepared("due_outbox", to_unix_ms(now), limit_param(limit), scope.all_shards,
+                            std::max(scope.shards, 1), scope.owned_json()),
+          read_outbox);
     });
   }
 

@@ -31,16 +31,24 @@ using sql::wall_clock_ms;
 using sqlite::Connection;
 using sqlite::Statement;
 
+// A ShardScope as three parameters: all shards (0/1), the shard count, the
+// owned shards as a JSON array. The remainder is shard_of()'s, in SQL.
+#define TIERD_IN_SCOPE(all, shards, owned)                        \
+  "(" all " OR ((ticket_id % " shards ") + " shards ") % " shards \
+  " IN (SELECT value FROM "                                       \
+  "json_each(" owned ")))"
 constexpr const char* kSelectPendingInbox =
     "SELECT seq, event_id, ticket_id, received_at_ms, event_time_ms, type, event_json, raw_body "
-    "FROM inbox WHERE processed = 0 AND seq > ?1 ORDER BY seq LIMIT ?2";
+    "FROM inbox WHERE processed = 0 AND seq > ?1 AND " TIERD_IN_SCOPE(
+        "?3", "?4", "?5") " ORDER BY seq LIMIT ?2";
 constexpr const char* kSelectInboxRange =
     "SELECT seq, event_id, ticket_id, received_at_ms, event_time_ms, type, event_json, raw_body "
     "FROM inbox WHERE received_at_ms >= ?1 AND received_at_ms < ?2 ORDER BY seq LIMIT ?3";
 constexpr const char* kSelectDueOutbox =
     "SELECT id, ticket_id, kind, payload_json, idempotency_key, created_at_ms, not_before_ms, "
     "attempts, maybe_sent, state, last_error "
-    "FROM outbox WHERE state = 'pending' AND not_before_ms <= ?1 ORDER BY id LIMIT ?2";
+    "FROM outbox WHERE state = 'pending' AND not_before_ms <= ?1 AND " TIERD_IN_SCOPE(
+        "?3", "?4", "?5") " ORDER BY id LIMIT ?2";
 constexpr const char* kSelectTicketOutbox =
     "SELECT id, ticket_id, kind, payload_json, idempotency_key, created_at_ms, not_before_ms, "
     "attempts, maybe_sent, state, last_error "
@@ -118,6 +126,13 @@ AuditRecord read_audit(const Statement& row) {
   r.event_id = row.text_at(4);
   r.detail_json = row.text_at(5);
   return r;
+}
+
+// Binds a ShardScope to TIERD_IN_SCOPE's three parameters from `first` on.
+void bind_scope(Statement& stmt, int first, const cluster::ShardScope& scope) {
+  stmt.bind(first, int64_t{scope.all_shards ? 1 : 0});
+  stmt.bind(first + 1, int64_t{std::max(scope.shards, 1)});
+  stmt.bind(first + 2, scope.owned_json());
 }
 
 // Steps `stmt` to the end, calling `on_row(stmt)` for each row; on_row may
@@ -201,12 +216,14 @@ class SqliteStore final : public Store {
     return outcomes;
   }
 
-  Result<std::vector<InboxRecord>> pending_inbox(int64_t after_seq, size_t limit) override {
+  Result<std::vector<InboxRecord>> pending_inbox(int64_t after_seq, size_t limit,
+                                                 const cluster::ShardScope& scope) override {
     MutexLock lock(read_mu_);
     auto stmt = reader_->prepare(kSelectPendingInbox, "pending_inbox");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, after_seq);
     stmt->bind(2, limit_param(limit));
+    bind_scope(*stmt, 3, scope);
     return collect_inbox(*stmt);
   }
 
@@ -256,13 +273,18 @@ class SqliteStore final : public Store {
     });
   }
 
-  Status for_each_clock_summary(const std::function<void(const ClockSummaryRow&)>& fn) override {
+  Status for_each_clock_summary(const cluster::ShardScope& scope,
+                                const std::function<void(const ClockSummaryRow&)>& fn) override {
     MutexLock lock(read_mu_);
+    // The tickets table names its id `id`; the scope's SQL reads `ticket_id`.
     auto stmt = reader_->prepare(
-        "SELECT id, deadline_ms, open_assignee, running_tier, shadow_writes FROM tickets "
-        "INDEXED BY tickets_clock_summary WHERE " TIERD_CLOCK_SUMMARY_ROWS " ORDER BY id",
+        "SELECT id, deadline_ms, open_assignee, running_tier, shadow_writes FROM (SELECT id, "
+        "id AS ticket_id, deadline_ms, open_assignee, running_tier, shadow_writes FROM tickets "
+        "INDEXED BY tickets_clock_summary WHERE " TIERD_CLOCK_SUMMARY_ROWS
+        ") WHERE " TIERD_IN_SCOPE("?1", "?2", "?3") " ORDER BY id",
         "for_each_clock_summary");
     if (!stmt.ok()) return stmt.status();
+    bind_scope(*stmt, 1, scope);
     return for_each_row(*stmt, [&](const Statement& row) {
       ClockSummaryRow r;
       r.id = row.int64_at(0);
@@ -308,12 +330,14 @@ class SqliteStore final : public Store {
     return s;
   }
 
-  Result<std::vector<OutboxRecord>> due_outbox(Instant now, size_t limit) override {
+  Result<std::vector<OutboxRecord>> due_outbox(Instant now, size_t limit,
+                                               const cluster::ShardScope& scope) override {
     MutexLock lock(read_mu_);
     auto stmt = reader_->prepare(kSelectDueOutbox, "due_outbox");
     if (!stmt.ok()) return stmt.status();
     stmt->bind(1, to_unix_ms(now));
     stmt->bind(2, limit_param(limit));
+    bind_scope(*stmt, 3, scope);
     return collect_outbox(*stmt);
   }
 
