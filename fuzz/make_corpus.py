@@ -6,8 +6,9 @@ every fixture of tests/fixtures/zendesk/, cut in half, with integer ids, with
 enum values in other cases and with unknown fields, plus hand-made edge cases.
 Usage: python3 fuzz/make_corpus.py  (rewrites fuzz/corpus/webhook/)
 """
-import json
 import os
+
+from corpus_seeds import SeedDir, copy, dump
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAYLOADS = os.path.join(HERE, "..", "tests", "fixtures", "zendesk")
@@ -16,65 +17,47 @@ TS = "2025-03-10T09:22:41Z"
 ID_KEYS = ["actor_id", "assignee_id", "brand_id", "form_id", "group_id", "id",
            "organization_id", "requester_id", "submitter_id", "custom_status"]
 
-
-def write(name, body, ts=TS):
-    data = (ts + "\n").encode() + (body if isinstance(body, bytes) else body.encode())
-    with open(os.path.join(OUT, name), "wb") as f:
-        f.write(data)
-
-
-def dump(obj):
-    return json.dumps(obj, ensure_ascii=False, indent=1)
-
-
-os.makedirs(OUT, exist_ok=True)
-payloads = {}
-for fname in sorted(os.listdir(PAYLOADS)):
-    if not fname.endswith(".json"):
-        continue
-    raw = open(os.path.join(PAYLOADS, fname), "rb").read()
-    stem = fname[:-5]
-    write(stem, raw)
-    write(stem + "_truncated", raw[: len(raw) // 2])
-    payloads[stem] = json.loads(raw)
+seeds = SeedDir(OUT, TS)
+write = seeds.write
+payloads = seeds.seed_fixtures(PAYLOADS)
 
 for stem, p in payloads.items():
     if "detail" not in p or "event" not in p:
         continue
-    ints = json.loads(json.dumps(p))
+    ints = copy(p)
     for k in ID_KEYS:
         v = ints["detail"].get(k)
         if isinstance(v, str) and v.lstrip("-").isdigit():
             ints["detail"][k] = int(v)
     write(stem + "_int_ids", dump(ints))
-    lower = json.loads(json.dumps(p))
+    lower = copy(p)
     for k in ("status", "priority", "type"):
         lower["detail"][k] = lower["detail"][k].lower()
     write(stem + "_lower_enums", dump(lower))
-    title = json.loads(json.dumps(p))
+    title = copy(p)
     for k in ("status", "priority", "type"):
         title["detail"][k] = title["detail"][k].title()
     write(stem + "_title_enums", dump(title))
-    extra = json.loads(json.dumps(p))
+    extra = copy(p)
     extra["unknown_top"] = {"a": [1, 2, {"b": None}]}
     extra["detail"]["unknown_detail"] = True
     extra["event"]["unknown_event"] = "x"
     write(stem + "_unknown_fields", dump(extra))
 
 base = payloads["ticket_created"]
-na = json.loads(json.dumps(base))
+na = copy(base)
 na["detail"]["subject"] = "Facture erronée — 日本語 😀"
 na["detail"]["description"] = "Ünïcödé " * 700
 write("non_ascii_subject", dump(na))
 
 trigger = payloads["trigger_body_rendered"]
-t2 = json.loads(json.dumps(trigger))
+t2 = copy(trigger)
 t2["ticket"]["tags"] = ["billing", "Tier1", "tier1"]
 t2["ticket"]["status"] = "On-hold"
 t2["ticket"]["assignee_id"] = 500120
 t2["ticket"]["id"] = 48213
 write("trigger_array_tags", dump(t2))
-t3 = json.loads(json.dumps(trigger))
+t3 = copy(trigger)
 t3["ticket"]["id"] = "{{ticket.id}}"
 write("trigger_unrendered_id", dump(t3))
 write("trigger_template", open(os.path.join(PAYLOADS, "trigger_body_template.json")).read())
@@ -110,5 +93,5 @@ write("empty", "")
 write("array_body", "[1, 2, 3]")
 write("string_body", '"zen:event-type:ticket.created"')
 write("invalid_utf8", b'{"type":"zen:event-type:ticket.created","id":"\xff\xfe","subject":"zen:ticket:5"}')
-write("bad_timestamp", dump(base), ts="yesterday")
-write("no_timestamp", dump(base), ts="")
+write("bad_timestamp", dump(base), first_line="yesterday")
+write("no_timestamp", dump(base), first_line="")

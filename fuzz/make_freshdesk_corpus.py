@@ -7,8 +7,9 @@ numbers and as strings, with enum values in other cases and as codes, with
 unknown members, plus hand-made edge cases.
 Usage: python3 fuzz/make_freshdesk_corpus.py  (rewrites fuzz/corpus/freshdesk_webhook/)
 """
-import json
 import os
+
+from corpus_seeds import SeedDir, copy, dump
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAYLOADS = os.path.join(HERE, "..", "tests", "fixtures", "freshdesk")
@@ -16,34 +17,14 @@ OUT = os.path.join(HERE, "corpus", "freshdesk_webhook")
 SECRET = "tierd-fuzz-secret"
 ID_KEYS = ["id", "group_id", "responder_id"]
 
-
-def write(name, body, secret=SECRET):
-    data = (secret + "\n").encode() + (body if isinstance(body, bytes) else body.encode())
-    with open(os.path.join(OUT, name), "wb") as f:
-        f.write(data)
-
-
-def dump(obj):
-    return json.dumps(obj, ensure_ascii=False, indent=1)
-
-
-os.makedirs(OUT, exist_ok=True)
-for old in os.listdir(OUT):
-    os.remove(os.path.join(OUT, old))
-bodies = {}
-for fname in sorted(os.listdir(PAYLOADS)):
-    if not fname.endswith(".json"):
-        continue
-    raw = open(os.path.join(PAYLOADS, fname), "rb").read()
-    stem = fname[:-5]
-    write(stem, raw)
-    write(stem + "_truncated", raw[: len(raw) // 2])
-    bodies[stem] = json.loads(raw)
+seeds = SeedDir(OUT, SECRET)
+write = seeds.write
+bodies = seeds.seed_fixtures(PAYLOADS)
 
 base = bodies["rule_status_changed"]
 
-as_numbers = json.loads(json.dumps(base))
-as_strings = json.loads(json.dumps(base))
+as_numbers = copy(base)
+as_strings = copy(base)
 for key in ID_KEYS:
     if as_numbers["ticket"].get(key) not in (None, ""):
         as_numbers["ticket"][key] = int(as_numbers["ticket"][key])
@@ -51,32 +32,32 @@ for key in ID_KEYS:
 write("ids_as_numbers", dump(as_numbers))
 write("ids_as_strings", dump(as_strings))
 
-odd_case = json.loads(json.dumps(base))
+odd_case = copy(base)
 odd_case["ticket"].update({"status": "rEsOlVeD", "priority": "URGENT", "source": "OUTBOUND email"})
 write("enum_odd_case", dump(odd_case))
-codes = json.loads(json.dumps(base))
+codes = copy(base)
 codes["ticket"].update({"status": 5, "priority": "4", "source": 10})
 write("enum_codes", dump(codes))
-unknown = json.loads(json.dumps(base))
+unknown = copy(base)
 unknown["extra"] = {"nested": [1, {"deeper": "ünïcödé"}]}
 unknown["ticket"]["cf_route"] = "Tier 2"
 write("unknown_members", dump(unknown))
-tags_array = json.loads(json.dumps(base))
+tags_array = copy(base)
 tags_array["ticket"]["tags"] = ["Ärger", "", " spaced ", "VIP"]
 write("tags_array", dump(tags_array))
-tags_commas = json.loads(json.dumps(base))
+tags_commas = copy(base)
 tags_commas["ticket"]["tags"] = ",,a,,B , c d,"
 write("tags_commas", dump(tags_commas))
 events = ["{ticket_action:created}", "{status:{from:4,to:6}}", "{note_type:private}",
           "{responder_id:{from:150006383528,to:150014937111}}", "{{{", "}:{", ":", "{a:{from,to}}"]
 for i, text in enumerate(events):
-    variant = json.loads(json.dumps(base))
+    variant = copy(base)
     variant["event"] = text
     write("event_%d" % i, dump(variant))
 
-write("wrong_secret", dump(base), secret="not the secret")
-write("previous_secret", dump(base), secret="previous-secret")
-write("no_secret", dump(base), secret="")
+write("wrong_secret", dump(base), first_line="not the secret")
+write("previous_secret", dump(base), first_line="previous-secret")
+write("no_secret", dump(base), first_line="")
 write("empty", "")
 write("array_body", "[1,2,3]")
 write("deep_nesting", "[" * 200 + "]" * 200)
