@@ -172,9 +172,9 @@ Result<JobStatus> parse_job_status(const json& job) {
       item.success = !has_error && (s == "updated" || s == "created");
     }
     if (!item.success) {
-      item.error = has_error ? (r["error"].is_string() ? r["error"].get<std::string>()
-                                                       : r["error"].dump())
-                             : (status.empty() ? "failed without an error" : status);
+      item.error =
+          has_error ? (r["error"].is_string() ? r["error"].get<std::string>() : r["error"].dump())
+                    : (status.empty() ? "failed without an error" : status);
       if (r.contains("details") && !r["details"].is_null()) {
         item.error += ": " + (r["details"].is_string() ? r["details"].get<std::string>()
                                                        : r["details"].dump());
@@ -251,33 +251,6 @@ RateLimitReport parse_rate_limit_headers(
     }
   }
   return r;
-}
-
-Status status_from_http(int http_status, const std::string& retry_after, const std::string& what) {
-  if (http_status >= 200 && http_status < 300) return Status::Ok();
-  std::string message = what + ": HTTP " + std::to_string(http_status);
-  StatusCode code = StatusCode::kInvalidArgument;
-  if (http_status == 401)
-    code = StatusCode::kUnauthenticated;
-  else if (http_status == 403)
-    code = StatusCode::kPermissionDenied;
-  else if (http_status == 404)
-    code = StatusCode::kNotFound;
-  else if (http_status == 409)
-    code = StatusCode::kConflict;
-  else if (http_status == 429)
-    code = StatusCode::kResourceExhausted;
-  else if (http_status >= 500)
-    code = StatusCode::kUnavailable;
-  Status s(code, message);
-  if (!retry_after.empty()) {
-    char* end = nullptr;
-    double seconds = std::strtod(retry_after.c_str(), &end);
-    if (end != retry_after.c_str() && seconds >= 0) {
-      s.set_retry_after(std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
-    }
-  }
-  return s;
 }
 
 ZendeskApiClient::ZendeskApiClient(ZendeskApiOptions options) : options_(std::move(options)) {
@@ -469,18 +442,18 @@ Result<bool> ZendeskApiClient::has_comment_containing(TicketId id, const std::st
   // page is read until the marker turns up, so the answer does not depend
   // on it.
   bool found = false;
-  Status s = for_each_listed(
-      "/api/v2/tickets/" + std::to_string(id) + "/comments.json?sort_order=desc",
-      "comments", [&](const json& c) {
-        for (const char* key : {"body", "html_body", "plain_body"}) {
-          auto it = c.is_object() ? c.find(key) : c.end();
-          if (it != c.end() && it->is_string() &&
-              it->get_ref<const std::string&>().find(marker) != std::string::npos) {
-            found = true;
-          }
-        }
-        return !found;
-      });
+  Status s =
+      for_each_listed("/api/v2/tickets/" + std::to_string(id) + "/comments.json?sort_order=desc",
+                      "comments", [&](const json& c) {
+                        for (const char* key : {"body", "html_body", "plain_body"}) {
+                          auto it = c.is_object() ? c.find(key) : c.end();
+                          if (it != c.end() && it->is_string() &&
+                              it->get_ref<const std::string&>().find(marker) != std::string::npos) {
+                            found = true;
+                          }
+                        }
+                        return !found;
+                      });
   if (!s.ok()) return s;
   return found;
 }

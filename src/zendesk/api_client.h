@@ -27,6 +27,7 @@
 #include "core/ticket.h"
 #include "core/time.h"
 #include "helpdesk/helpdesk_api.h"
+#include "helpdesk/http_status.h"
 #include "helpdesk/request_pacer.h"
 
 namespace httplib {
@@ -67,9 +68,8 @@ Result<JobStatus> parse_job_status(const nlohmann::json& job);
 RateLimitReport parse_rate_limit_headers(
     const std::vector<std::pair<std::string, std::string>>& headers, int http_status);
 
-// Maps an HTTP status (with the Retry-After header value, may be empty) to
-// the Status the HelpdeskApi contract promises; OK for 2xx.
-Status status_from_http(int http_status, const std::string& retry_after, const std::string& what);
+// helpdesk/http_status.h, shared with the other vendors' clients.
+using ::tierd::status_from_http;
 
 class ZendeskApiClient : public HelpdeskApi {
  public:

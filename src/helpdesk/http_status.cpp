@@ -1,0 +1,36 @@
+#include "helpdesk/http_status.h"
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+
+namespace tierd {
+
+Status status_from_http(int http_status, const std::string& retry_after, const std::string& what) {
+  if (http_status >= 200 && http_status < 300) return Status::Ok();
+  std::string message = what + ": HTTP " + std::to_string(http_status);
+  StatusCode code = StatusCode::kInvalidArgument;
+  if (http_status == 401)
+    code = StatusCode::kUnauthenticated;
+  else if (http_status == 403)
+    code = StatusCode::kPermissionDenied;
+  else if (http_status == 404)
+    code = StatusCode::kNotFound;
+  else if (http_status == 409)
+    code = StatusCode::kConflict;
+  else if (http_status == 429)
+    code = StatusCode::kResourceExhausted;
+  else if (http_status >= 500)
+    code = StatusCode::kUnavailable;
+  Status s(code, message);
+  if (!retry_after.empty()) {
+    char* end = nullptr;
+    double seconds = std::strtod(retry_after.c_str(), &end);
+    if (end != retry_after.c_str() && seconds >= 0) {
+      s.set_retry_after(std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
+    }
+  }
+  return s;
+}
+
+}  // namespace tierd
