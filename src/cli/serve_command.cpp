@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "cli/helpdesk_connection.h"
 #include "cli/logging.h"
 #include "cli/store_factory.h"
 #include "cli/users_worth_a_name.h"
@@ -31,7 +32,6 @@
 #include "runtime/clock.h"
 #include "runtime/mutex.h"
 #include "store/private_files.h"
-#include "zendesk/api_client.h"
 
 namespace tierd {
 namespace {
@@ -117,20 +117,32 @@ std::shared_ptr<const Policy> with_api_user(std::shared_ptr<const Policy> policy
 
 // The id of the user tierd's credentials belong to, or nullopt (with a
 // warning) when the helpdesk cannot be asked now.
-std::optional<UserId> discover_api_user(HelpdeskApi& api) {
+std::optional<UserId> discover_api_user(HelpdeskApi& api, const std::string& vendor) {
   for (int attempt = 1; attempt <= 3; ++attempt) {
     auto me = api.current_user();
     if (me.ok()) {
-      spdlog::info("zendesk: tierd writes as user {} (set zendesk.api_user_id to skip this lookup)",
-                   me->id);
+      if (vendor == "zendesk") {
+        spdlog::info(
+            "zendesk: tierd writes as user {} (set zendesk.api_user_id to skip this lookup)",
+            me->id);
+      } else {
+        spdlog::info("{}: tierd writes as agent {}", vendor, me->id);
+      }
       return me->id;
     }
     if (me.status().code() == StatusCode::kUnauthenticated) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
   }
-  spdlog::warn(
-      "zendesk: could not read tierd's own user; set zendesk.api_user_id so that echoes of "
-      "tierd's writes are not taken for an agent's changes");
+  if (vendor == "zendesk") {
+    spdlog::warn(
+        "zendesk: could not read tierd's own user; set zendesk.api_user_id so that echoes of "
+        "tierd's writes are not taken for an agent's changes");
+  } else {
+    spdlog::warn(
+        "{}: could not read tierd's own agent (agents/me); echoes of tierd's writes may be taken "
+        "for an agent's changes until the next start",
+        vendor);
+  }
   return std::nullopt;
 }
 
@@ -177,7 +189,8 @@ void reload(const std::string& path, Engine& engine, Reconciler* reconciler,
   if (was_shadow && !(*policy)->shadow && !can_write) {
     spdlog::error(
         "reload: the new config was refused; the running one stays: mode \"live\" needs the "
-        "helpdesk API credentials (zendesk.email and an API token, or an OAuth token), which "
+        "helpdesk API credentials (zendesk.email and an API token, or an OAuth token; or "
+        "freshdesk.api_key), which "
         "were not set when tierd started; set them and restart");
     return;
   }
@@ -217,15 +230,6 @@ int run_serve(const std::string& config_path) {
     return 2;
   }
   setup_logging(config->log);
-  // check-config accepts a Freshdesk config; serving one needs what only
-  // the Zendesk adapter has so far. Refuse before anything starts.
-  if (config->helpdesk == HelpdeskVendor::kFreshdesk) {
-    std::cerr << config_path
-              << ": freshdesk: tierd serve cannot run with Freshdesk yet: it has no Freshdesk API "
-                 "client (ticket writes, reconciliation, agents' availability); use a \"zendesk\" "
-                 "section to serve\n";
-    return 2;
-  }
   for (const auto& w : config->warnings) spdlog::warn("config: {}", w);
   auto secrets = load_secrets(*config);
   if (!secrets.ok()) {
@@ -270,26 +274,17 @@ int run_serve(const std::string& config_path) {
   SystemClock clock;
   Metrics metrics;
   bool shadow = config->mode == RunMode::kShadow;
-  const bool can_write = !secrets->zendesk_oauth_token.empty() ||
-                         (!config->zendesk.email.empty() && !secrets->zendesk_api_token.empty());
-
-  // One request budget for the account, shared by every client below: it
-  // starts from the configured limit and follows the one Zendesk reports.
-  AccountPacer pacer(config->zendesk.rate_share, config->zendesk.requests_per_minute);
-  ZendeskApiOptions api_options;
-  api_options.pacer = &pacer;
-  api_options.base_url = config->zendesk.base_url;
-  api_options.email = config->zendesk.email;
-  api_options.api_token = secrets->zendesk_api_token;
-  api_options.oauth_token = secrets->zendesk_oauth_token;
-  api_options.timeout = config->zendesk.timeout;
-  api_options.ca_file = config->zendesk.ca_file;
-  ZendeskApiClient api(api_options);
+  // The configured helpdesk: one request budget for the account, shared by
+  // every client below.
+  HelpdeskConnection helpdesk = helpdesk_connection(*config, *secrets);
+  const bool can_write = helpdesk.can_write;
+  std::unique_ptr<HelpdeskApi> api_client = helpdesk.make_client();
+  HelpdeskApi& api = *api_client;
 
   // tierd must know its own API user to tell the webhooks its writes cause
   // from an agent's changes; ask the helpdesk when the config does not say.
-  std::optional<UserId> api_user = config->zendesk.api_user_id;
-  if (!api_user) api_user = discover_api_user(api);
+  std::optional<UserId> api_user = helpdesk.api_user_id;
+  if (!api_user) api_user = discover_api_user(api, helpdesk.name);
   policy = with_api_user(*policy, api_user);
   current_policy.set(*policy);
 
@@ -304,25 +299,25 @@ int run_serve(const std::string& config_path) {
   availability.start();
 
   OutboxSenderOptions sender_options;
-  sender_options.updates_per_minute =
-      config->zendesk.updates_per_minute * config->zendesk.rate_share;
+  sender_options.updates_per_minute = helpdesk.updates_per_minute;
+  if (helpdesk.bulk_threshold) sender_options.bulk_threshold = *helpdesk.bulk_threshold;
   // A write a killed predecessor left in flight may still be applied by the
   // helpdesk for up to a request timeout; look for its marker only after that.
-  sender_options.unknown_outcome_settle = config->zendesk.timeout;
+  sender_options.unknown_outcome_settle = helpdesk.timeout;
   OutboxSender sender(**store, api, engine, clock, metrics, sender_options);
   engine.set_outbox_listener([&sender] { sender.wake(); });
 
   InboxWriter inbox(**store, InboxWriterOptions{}, [&engine](size_t) { engine.notify_inbox(); });
 
   // Its own connection, so a slow export never holds up the sender's writes.
-  ZendeskApiClient reconcile_api(api_options);
+  std::unique_ptr<HelpdeskApi> reconcile_api = helpdesk.make_client();
   ReconcilerOptions reconcile_options;
   reconcile_options.interval = config->reconcile.interval;
-  reconcile_options.requests_per_minute = kExportRequestsPerMinute * config->zendesk.rate_share;
+  reconcile_options.requests_per_minute = kExportRequestsPerMinute * helpdesk.rate_share;
   std::unique_ptr<Reconciler> reconciler;
   if (config->reconcile.enabled) {
     // Its pages go through the inbox writer, which wakes the engine.
-    reconciler = std::make_unique<Reconciler>(**store, inbox, reconcile_api, clock, metrics,
+    reconciler = std::make_unique<Reconciler>(**store, inbox, *reconcile_api, clock, metrics,
                                               reconcile_options);
   }
 
@@ -345,10 +340,10 @@ int run_serve(const std::string& config_path) {
 
   // Agents' names for the status page and `tierd report`; its own
   // connection, so a read never holds up a write.
-  ZendeskApiClient users_api(api_options);
+  std::unique_ptr<HelpdeskApi> users_api = helpdesk.make_client();
   UserDirectoryOptions users_options;
   users_options.read = can_write;  // without credentials, only the names stored earlier
-  UserDirectory users(**store, users_api, clock, users_options, [&store, &current_policy, &clock] {
+  UserDirectory users(**store, *users_api, clock, users_options, [&store, &current_policy, &clock] {
     return users_worth_a_name(**store, *current_policy.get(), clock.now());
   });
   users.start();
@@ -373,7 +368,7 @@ int run_serve(const std::string& config_path) {
   AdminApiOptions admin_options;
   admin_options.token = secrets->admin_token;
   admin_options.status.version = TIERD_VERSION;
-  admin_options.status.helpdesk_url = config->zendesk.base_url;
+  admin_options.status.helpdesk_url = helpdesk.base_url;
   const bool watches_availability =
       !availability_options(*config).groups.empty() || !availability_options(*config).users.empty();
   auto daemon_view = [&engine, &sender, &inbox, &reconciler, &availability, &users,

@@ -1,6 +1,6 @@
-// A Freshdesk config as the command line treats it before tierd can write to
-// Freshdesk: check-config validates it, serve and setup refuse it with one
-// line that says what is missing.
+// A Freshdesk config as the command line treats it: check-config validates
+// it; setup, which provisions Zendesk only, refuses it with one line that
+// says so.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -27,20 +27,6 @@ TEST_CASE("check-config accepts the Freshdesk example", "[cli][freshdesk]") {
   CHECK(run.status == 0);
   CHECK(run.out == "config OK: " + kExample + "\n");
   CHECK(run.err.empty());
-}
-
-TEST_CASE("serve refuses a Freshdesk config in one line naming what is missing",
-          "[cli][freshdesk]") {
-  TempDir dir;
-  CliRun run = run_cli({"serve", "--config", kExample}, dir, "serve", kSecrets);
-  CHECK(run.status == 2);
-  CHECK(run.out.empty());
-  INFO(run.err);
-  CHECK(lines(run.err) == 1);
-  CHECK(run.err.find("freshdesk: tierd serve cannot run with Freshdesk yet") != std::string::npos);
-  CHECK(run.err.find("no Freshdesk API client") != std::string::npos);
-  // Refused before the store exists or a port is taken.
-  CHECK(run.err.find("listening") == std::string::npos);
 }
 
 TEST_CASE("setup refuses a Freshdesk config in one line", "[cli][freshdesk]") {
