@@ -54,7 +54,7 @@
 #include "engine/outbox_sender.h"
 #include "engine/write_pacing.h"
 #include "metrics/metrics.h"
-#include "sim/zendesk/sim_client.h"
+#include "sim/common/sim_client.h"
 #include "store/sqlite/sqlite_store.h"
 #include "zendesk/api_client.h"
 

@@ -10,8 +10,9 @@
 #include <iostream>
 #include <memory>
 
+#include "sim/common/http_server.h"
+#include "sim/common/stop_signals.h"
 #include "sim/zendesk/demo.h"
-#include "sim/zendesk/http_server.h"
 #include "sim/zendesk/sim_service.h"
 
 int main(int argc, char** argv) {
@@ -71,17 +72,11 @@ int main(int argc, char** argv) {
   options.webhook_timeout = std::chrono::milliseconds(webhook_timeout_ms);
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("zendesk-sim"));
-  // Signals are taken synchronously by sigwait below; every thread inherits
-  // this mask, so no handler ever runs.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  const sigset_t stop_signals = tierd::sim::block_stop_signals();
 
   tierd::sim::SimService service(options);
-  tierd::sim::SimHttpServer server(service);
+  tierd::sim::SimHttpServer server(
+      [&service](const tierd::sim::SimRequest& request) { return service.handle(request); });
   auto port = server.start(options.host, options.port, options.http_threads);
   if (!port.ok()) {
     spdlog::error("event=start_failed error=\"{}\"", port.status().message());
@@ -99,8 +94,7 @@ int main(int argc, char** argv) {
     driver->start();
   }
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = tierd::sim::wait_for_stop_signal(stop_signals);
   spdlog::info("event=stopping signal={}", sig);
   if (driver) driver->stop();
   server.stop();

@@ -27,15 +27,6 @@
 
 namespace tierd::sim {
 
-inline std::optional<int64_t> query_int(const SimRequest& r, const std::string& key) {
-  auto it = r.query.find(key);
-  if (it == r.query.end() || it->second.empty() || it->second.size() > 18) return std::nullopt;
-  for (char c : it->second) {
-    if (c < '0' || c > '9') return std::nullopt;
-  }
-  return std::stoll(it->second);
-}
-
 // Offset paging as Zendesk's list endpoints do it (page, per_page <= 100).
 struct Page {
   size_t begin = 0;
@@ -71,21 +62,6 @@ struct CursorPage {
   nlohmann::json links;  // {"next", "prev"}
   std::string error;     // why the request is refused (400); "" when it is not
 };
-
-inline std::string percent_encode_query(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
-    }
-  }
-  return out;
-}
 
 // One page of `keys` (the listed items' stable keys, in list order) under
 // the request's page[size] and page[after] / page[before]. `url` is the

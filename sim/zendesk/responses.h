@@ -10,13 +10,6 @@
 
 namespace tierd::sim {
 
-inline SimResponse json_response(int status, nlohmann::json body) {
-  SimResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
 inline SimResponse error_response(int status, const std::string& error,
                                   const std::string& description) {
   return json_response(status, {{"error", error}, {"description", description}});

@@ -24,16 +24,6 @@ WebhookSenderOptions sender_options(const SimOptions& o) {
   return w;
 }
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(path);
-  while (std::getline(in, part, '/')) {
-    if (!part.empty()) parts.push_back(part);
-  }
-  return parts;
-}
-
 bool is_write(const std::string& method) {
   return method != "GET" && method != "HEAD";
 }
@@ -108,28 +98,16 @@ SimResponse SimService::handle(const SimRequest& request) {
 }
 
 SimResponse SimService::handle_api(const SimRequest& request, const std::string& path) {
-  if (auto fault = faults_.take(request.method, request.path)) {
-    if (fault->delay.count() > 0) std::this_thread::sleep_for(fault->delay);
-    if (fault->drop_connection) {
-      record_request(request, 0);
-      spdlog::info("event=fault_applied action=drop_connection path={}", request.path);
-      SimResponse r;
-      r.drop_connection = true;
-      return r;
-    }
-    if (fault->status != 0) {
-      SimResponse r = fault->status == 409
-                          ? error_response(409, "UpdateConflict", "Injected conflict")
-                      : fault->status == 429
-                          ? error_response(429, "TooManyRequests", "Rate limit exceeded")
-                          : error_response(fault->status, "ServiceUnavailable", "Injected fault");
-      if (fault->retry_after > 0)
-        r.headers.emplace_back("Retry-After", std::to_string(fault->retry_after));
-      record_request(request, r.status);
-      spdlog::info("event=fault_applied action=status status={} path={}", r.status, request.path);
-      return r;
-    }
+  const AppliedFault fault = apply_fault(faults_, request, [](int status) {
+    return status == 409   ? error_response(409, "UpdateConflict", "Injected conflict")
+           : status == 429 ? error_response(429, "TooManyRequests", "Rate limit exceeded")
+                           : error_response(status, "ServiceUnavailable", "Injected fault");
+  });
+  if (fault.answer) {
+    record_request(request, fault.answer->drop_connection ? 0 : fault.answer->status);
+    return *fault.answer;
   }
+  const bool drop_after_apply = fault.drop_after_apply;
 
   bool token_valid;
   {
@@ -185,7 +163,11 @@ SimResponse SimService::handle_api(const SimRequest& request, const std::string&
 
   SimResponse r = route_api(request, parts);
   add_rate_headers(r);
-  record_request(request, r.status);
+  record_request(request, drop_after_apply ? 0 : r.status);
+  if (drop_after_apply) {
+    spdlog::info("event=fault_applied action=drop_after_apply path={}", request.path);
+    r.drop_connection = true;
+  }
   return r;
 }
 

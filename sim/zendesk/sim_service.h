@@ -2,7 +2,7 @@
 //
 // It answers the Zendesk API subset tierd uses (/api/v2/...), the control API
 // for tests and the demo (/sim/...), and /healthz, as transport-free
-// SimRequest -> SimResponse calls; sim/zendesk/http_server.h adapts them to HTTP.
+// SimRequest -> SimResponse calls; sim/common/http_server.h adapts them to HTTP.
 //
 // Zendesk API (auth, rate limits and faults apply; ".json" suffix optional):
 //   POST /tickets  GET|PUT /tickets/{id}  GET /tickets/{id}/comments
@@ -44,7 +44,7 @@
 //                                        (-1: as the system, like an automation)
 //   GET  /sim/tickets/{id}               {"ticket":{... "comments":[...]}}
 //   POST|GET|DELETE /sim/faults          {"method","path_prefix","status","retry_after",
-//                                        "delay_ms","drop_connection","count"}
+//                                        "delay_ms","drop_connection","drop_after_apply","count"}
 //   POST /sim/token {"valid":bool}       DELETE /sim/rate_limits (reset the windows)
 //   GET|DELETE /sim/requests             {"requests":[{seq,method,path,query,status,body?,time}]}
 //   GET|DELETE /sim/webhooks             {"deliveries":[{event_id,type,ticket_id,invocation_id,
@@ -73,9 +73,10 @@
 #include "runtime/mutex.h"
 #include "runtime/worker_thread.h"
 
+#include "sim/common/fault_queue.h"
+#include "sim/common/rate_limiter.h"
+#include "sim/common/sim_http.h"
 #include "sim/zendesk/auth.h"
-#include "sim/zendesk/fault_queue.h"
-#include "sim/zendesk/rate_limiter.h"
 #include "sim/zendesk/sim_model.h"
 #include "sim/zendesk/ticket_change.h"
 #include "sim/zendesk/webhook_events.h"
@@ -112,21 +113,6 @@ inline constexpr int64_t kApiUserId = 400001;
 inline constexpr int64_t kSystemActorId = -1;
 // An end user who requests control-API tickets that name no requester.
 inline constexpr int64_t kDefaultRequesterId = 902001;
-
-struct SimRequest {
-  std::string method;  // upper-case
-  std::string path;    // decoded, without the query
-  std::map<std::string, std::string> query;
-  std::map<std::string, std::string> headers;  // names lower-case
-  std::string body;
-};
-
-struct SimResponse {
-  int status = 200;
-  nlohmann::json body = nlohmann::json::object();
-  std::vector<std::pair<std::string, std::string>> headers;
-  bool drop_connection = false;  // close the socket without answering
-};
 
 class SimService {
  public:

@@ -22,20 +22,6 @@ json delivery_json(const WebhookDelivery& d) {
           {"error", d.error}};
 }
 
-bool split_url(const std::string& url, std::string& origin, std::string& path) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return false;
-  auto path_start = url.find('/', scheme_end + 3);
-  if (path_start == std::string::npos) {
-    origin = url;
-    path = "/";
-  } else {
-    origin = url.substr(0, path_start);
-    path = url.substr(path_start);
-  }
-  return !origin.empty();
-}
-
 WebhookSender::WebhookSender(WebhookSenderOptions options)
     : options_(std::move(options)), worker_("webhooks") {
   default_target_.secret = options_.secret;

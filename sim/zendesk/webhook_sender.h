@@ -24,6 +24,7 @@
 
 #include "runtime/mutex.h"
 #include "runtime/worker_thread.h"
+#include "sim/common/sim_http.h"
 
 namespace tierd::sim {
 
@@ -58,10 +59,6 @@ struct WebhookDelivery {
 };
 
 nlohmann::json delivery_json(const WebhookDelivery& d);
-
-// Splits "http://host:port/path" into "http://host:port" and "/path".
-// Returns false when the URL has no scheme.
-bool split_url(const std::string& url, std::string& origin, std::string& path);
 
 class WebhookSender {
  public:

@@ -13,7 +13,7 @@
 #include <memory>
 #include <thread>
 
-#include "sim/zendesk/sim_client.h"
+#include "sim/common/sim_client.h"
 #include "support/process_harness.h"
 
 using nlohmann::json;

@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "sim/zendesk/sim_client.h"
+#include "sim/common/sim_client.h"
 #include "support/process_harness.h"
 #include "support/webhook_receiver.h"
 #include "zendesk/webhook_signature.h"
@@ -115,9 +115,10 @@ TEST_CASE("PUT replaces a webhook but keeps its subscriptions, PATCH changes onl
   CHECK_FALSE(created.body["webhook"]["authentication"].contains("data"));  // write-only
 
   SECTION("PATCH keeps authentication and description") {
-    CHECK(sim.api->patch("/api/v2/webhooks/" + id,
-                         {{"webhook", {{"endpoint", "https://t2.example/w"}}}})
-              .status == 204);
+    CHECK(
+        sim.api
+            ->patch("/api/v2/webhooks/" + id, {{"webhook", {{"endpoint", "https://t2.example/w"}}}})
+            .status == 204);
     json w = sim.api->get("/api/v2/webhooks/" + id).body["webhook"];
     CHECK(w["endpoint"] == "https://t2.example/w");
     CHECK(w["authentication"]["type"] == "bearer_token");
@@ -342,8 +343,9 @@ TEST_CASE("ticket fields are listed, created, shown and updated", "[sim][account
     CHECK_FALSE(page.body.contains("next_page"));
     const json next = page.body["links"]["next"];
     CHECK(page.body["meta"]["has_more"] == next.is_string());
-    path = next.is_string() ? next.get<std::string>().substr(next.get<std::string>().find("/api/v2/"))
-                            : "";
+    path = next.is_string()
+               ? next.get<std::string>().substr(next.get<std::string>().find("/api/v2/"))
+               : "";
   }
   CHECK(pages == system_fields + 1);
   CHECK(last["id"] == id);

@@ -8,7 +8,7 @@
 #include <regex>
 #include <thread>
 
-#include "sim/zendesk/sim_client.h"
+#include "sim/common/sim_client.h"
 #include "support/process_harness.h"
 
 using nlohmann::json;
@@ -454,6 +454,15 @@ TEST_CASE("injected faults answer errors, drop connections and delay writes", "[
     fresh.use_token("admin@example.com", "sim-token");
     CHECK(fresh.get(path).body["ticket"]["priority"] == "normal");
   }
+  SECTION("a connection dropped after the write gives no answer but the write applies") {
+    REQUIRE(control->post("/sim/faults", {{"method", "PUT"}, {"drop_after_apply", true}}).status ==
+            201);
+    SimReply r = api->put(path, {{"ticket", {{"priority", "high"}}}});
+    CHECK(r.status == -1);
+    SimClient fresh(sim.port());
+    fresh.use_token("admin@example.com", "sim-token");
+    CHECK(fresh.get(path).body["ticket"]["priority"] == "high");
+  }
   SECTION("a delayed write times out at the client but still applies") {
     REQUIRE(control->post("/sim/faults", {{"method", "PUT"}, {"delay_ms", 1500}}).status == 201);
     api->set_read_timeout_ms(300);
@@ -524,8 +533,7 @@ TEST_CASE("users, groups and memberships are listed in Zendesk's shape", "[sim]"
   CHECK(api->get("/api/v2/users/1234.json").status == 404);
 }
 
-TEST_CASE("comments, users, groups and memberships page by cursor as well as by offset",
-          "[sim]") {
+TEST_CASE("comments, users, groups and memberships page by cursor as well as by offset", "[sim]") {
   SimProcess sim;
   auto control = sim.control();
   auto api = sim.api();
@@ -533,8 +541,8 @@ TEST_CASE("comments, users, groups and memberships page by cursor as well as by 
   const int64_t id = create_ticket(*control);
   for (int i = 0; i < 4; ++i) {
     REQUIRE(api->put("/api/v2/tickets/" + std::to_string(id) + ".json",
-                     {{"ticket", {{"comment", {{"body", "note " + std::to_string(i)},
-                                               {"public", false}}}}}})
+                     {{"ticket",
+                       {{"comment", {{"body", "note " + std::to_string(i)}, {"public", false}}}}}})
                 .status == 200);
   }
   // Walks a list by cursor and returns what `field` holds in each item.
@@ -547,13 +555,15 @@ TEST_CASE("comments, users, groups and memberships page by cursor as well as by 
       for (const auto& item : page.body[key]) seen.push_back(item[field]);
       const json next = page.body["links"]["next"];
       CHECK(page.body["meta"]["has_more"] == next.is_string());
-      path = next.is_string() ? next.get<std::string>().substr(next.get<std::string>().find("/api/v2/"))
-                              : "";
+      path = next.is_string()
+                 ? next.get<std::string>().substr(next.get<std::string>().find("/api/v2/"))
+                 : "";
     }
     return seen;
   };
   const std::string comments = "/api/v2/tickets/" + std::to_string(id) + "/comments.json";
-  std::vector<json> bodies = walk(comments + "?sort_order=desc&page%5Bsize%5D=2", "comments", "body");
+  std::vector<json> bodies =
+      walk(comments + "?sort_order=desc&page%5Bsize%5D=2", "comments", "body");
   REQUIRE(bodies.size() == 5);
   CHECK(bodies.front() == "note 3");  // the sort order holds across pages
   CHECK(bodies.back() == "Please help");

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include "sim/common/fault_queue.h"
+#include "sim/common/rate_limiter.h"
 #include "sim/zendesk/auth.h"
-#include "sim/zendesk/fault_queue.h"
-#include "sim/zendesk/rate_limiter.h"
 
 using namespace tierd::sim;
 using namespace std::chrono_literals;
@@ -39,6 +39,8 @@ TEST_CASE("a fault needs something to do and valid numbers", "[sim_faults]") {
   CHECK_FALSE(parse_fault({{"status", 200}}).ok());
   CHECK_FALSE(parse_fault({{"delay_ms", -5}}).ok());
   CHECK(parse_fault({{"drop_connection", true}}).ok());
+  CHECK(parse_fault({{"drop_after_apply", true}}).ok());
+  CHECK_FALSE(parse_fault({{"drop_after_apply", "yes"}}).ok());
 }
 
 TEST_CASE("only the Authorization header with the right token authenticates", "[sim_auth]") {

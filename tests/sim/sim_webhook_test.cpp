@@ -12,7 +12,7 @@
 #include <set>
 #include <thread>
 
-#include "sim/zendesk/sim_client.h"
+#include "sim/common/sim_client.h"
 #include "support/process_harness.h"
 #include "support/webhook_receiver.h"
 #include "zendesk/webhook_signature.h"

@@ -5,7 +5,7 @@
 #include <memory>
 #include <set>
 
-#include "sim/zendesk/sim_client.h"
+#include "sim/common/sim_client.h"
 #include "support/process_harness.h"
 #include "zendesk/account_client.h"
 

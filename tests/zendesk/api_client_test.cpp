@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/zendesk/sim_client.h"
+#include "sim/common/sim_client.h"
 #include "support/process_harness.h"
 #include "zendesk/api_client.h"
 

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/policy.h"
-#include "sim/zendesk/sim_client.h"
+#include "sim/common/sim_client.h"
 #include "support/process_harness.h"
 #include "zendesk/setup_plan.h"
 

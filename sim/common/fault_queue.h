@@ -1,11 +1,13 @@
 // Faults queued through POST /sim/faults and applied to the next matching
 // API requests: an HTTP error status (with Retry-After), a delay before the
-// request is handled, or a dropped connection.
+// request is handled, a dropped connection, or a connection dropped after the
+// request was applied (the client cannot tell whether its write happened).
 //
 // Thread-safe (one internal mutex).
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 
 #include "core/status.h"
 #include "runtime/mutex.h"
+#include "sim/common/sim_http.h"
 
 namespace tierd::sim {
 
@@ -26,11 +29,12 @@ struct Fault {
   int retry_after = 0;      // seconds; sent as Retry-After when > 0
   std::chrono::milliseconds delay{0};
   bool drop_connection = false;
-  int count = 1;  // how many more requests this fault applies to
+  bool drop_after_apply = false;  // handle the request, then drop the answer
+  int count = 1;                  // how many more requests this fault applies to
 };
 
 // Reads {"method","path_prefix","status","retry_after","delay_ms",
-// "drop_connection","count"}; InvalidArgument naming the bad field otherwise.
+// "drop_connection","drop_after_apply","count"}; InvalidArgument naming the bad field otherwise.
 Result<Fault> parse_fault(const nlohmann::json& body);
 nlohmann::json fault_json(const Fault& f);
 
@@ -46,5 +50,17 @@ class FaultQueue {
   mutable Mutex mutex_;
   std::vector<Fault> faults_ GUARDED_BY(mutex_);
 };
+
+// What the fault taken for one request does, once its delay has passed.
+struct AppliedFault {
+  std::optional<SimResponse> answer;  // set: the request is not handled, this answers (or drops) it
+  bool drop_after_apply = false;      // handle the request, then drop its answer
+};
+
+// Takes the first queued fault matching the request, sleeps its delay and
+// says what follows. `error_answer(status)` is the vendor's answer for an
+// injected status; Retry-After is added to it here.
+AppliedFault apply_fault(FaultQueue& faults, const SimRequest& request,
+                         const std::function<SimResponse(int status)>& error_answer);
 
 }  // namespace tierd::sim

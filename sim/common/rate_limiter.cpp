@@ -1,4 +1,4 @@
-#include "sim/zendesk/rate_limiter.h"
+#include "sim/common/rate_limiter.h"
 
 #include <algorithm>
 

@@ -1,17 +1,19 @@
-// The HTTP face of SimService: a cpp-httplib server on loopback that turns
-// each request into a SimRequest and writes back the SimResponse, or closes
-// the connection without an answer when a fault says so.
+// The HTTP face of a simulator's service: a cpp-httplib server on loopback
+// that turns each request into a SimRequest, hands it to the service's
+// handler and writes back the SimResponse, or closes the connection without
+// an answer when a fault says so.
 //
 // Owns its listening thread. start()/stop() from the owning thread only;
 // handlers run on the server's thread pool.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "core/status.h"
-#include "sim/zendesk/sim_service.h"
+#include "sim/common/sim_http.h"
 
 namespace httplib {
 class Server;
@@ -21,7 +23,9 @@ namespace tierd::sim {
 
 class SimHttpServer {
  public:
-  explicit SimHttpServer(SimService& service);
+  using Handler = std::function<SimResponse(const SimRequest&)>;
+  // `handler` may be called from many threads at once.
+  explicit SimHttpServer(Handler handler);
   ~SimHttpServer();
   SimHttpServer(const SimHttpServer&) = delete;
   SimHttpServer& operator=(const SimHttpServer&) = delete;
@@ -32,7 +36,7 @@ class SimHttpServer {
   void stop();
 
  private:
-  SimService& service_;
+  const Handler handler_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

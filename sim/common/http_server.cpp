@@ -1,4 +1,4 @@
-#include "sim/zendesk/http_server.h"
+#include "sim/common/http_server.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <utility>
 
 namespace tierd::sim {
 
@@ -47,7 +48,7 @@ void shut_connection(const httplib::Request& req) {
 
 }  // namespace
 
-SimHttpServer::SimHttpServer(SimService& service) : service_(service) {}
+SimHttpServer::SimHttpServer(Handler handler) : handler_(std::move(handler)) {}
 
 SimHttpServer::~SimHttpServer() {
   stop();
@@ -64,7 +65,7 @@ Result<int> SimHttpServer::start(const std::string& host, int port, int threads)
     request.method = req.method;
     request.path = req.path;
     // Only the URL's query counts: httplib also merges form-encoded bodies
-    // into req.params, and Zendesk ignores those.
+    // into req.params, and the vendors ignore those.
     if (auto q = req.target.find('?'); q != std::string::npos) {
       httplib::Params params;
       httplib::detail::parse_query_text(req.target.substr(q + 1), params);
@@ -76,7 +77,7 @@ Result<int> SimHttpServer::start(const std::string& host, int port, int threads)
       request.headers[name] = v;
     }
     request.body = req.body;
-    SimResponse response = service_.handle(request);
+    SimResponse response = handler_(request);
     if (response.drop_connection) {
       shut_connection(req);
       res.set_header("Connection", "close");

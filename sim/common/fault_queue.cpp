@@ -1,4 +1,8 @@
-#include "sim/zendesk/fault_queue.h"
+#include "sim/common/fault_queue.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
 
 #include "core/ticket.h"
 
@@ -39,8 +43,14 @@ Result<Fault> parse_fault(const json& body) {
     if (!it->is_boolean()) return Status::InvalidArgument("fault.drop_connection: expected a bool");
     f.drop_connection = it->get<bool>();
   }
-  if (f.status == 0 && f.delay.count() == 0 && !f.drop_connection) {
-    return Status::InvalidArgument("fault: needs a status, delay_ms or drop_connection");
+  if (auto it = body.find("drop_after_apply"); it != body.end()) {
+    if (!it->is_boolean())
+      return Status::InvalidArgument("fault.drop_after_apply: expected a bool");
+    f.drop_after_apply = it->get<bool>();
+  }
+  if (f.status == 0 && f.delay.count() == 0 && !f.drop_connection && !f.drop_after_apply) {
+    return Status::InvalidArgument(
+        "fault: needs a status, delay_ms, drop_connection or drop_after_apply");
   }
   return f;
 }
@@ -52,6 +62,7 @@ json fault_json(const Fault& f) {
           {"retry_after", f.retry_after},
           {"delay_ms", f.delay.count()},
           {"drop_connection", f.drop_connection},
+          {"drop_after_apply", f.drop_after_apply},
           {"count", f.count}};
 }
 
@@ -82,6 +93,30 @@ std::optional<Fault> FaultQueue::take(const std::string& method, const std::stri
 std::vector<Fault> FaultQueue::pending() const {
   MutexLock lock(mutex_);
   return faults_;
+}
+
+AppliedFault apply_fault(FaultQueue& faults, const SimRequest& request,
+                         const std::function<SimResponse(int status)>& error_answer) {
+  AppliedFault applied;
+  auto fault = faults.take(request.method, request.path);
+  if (!fault) return applied;
+  applied.drop_after_apply = fault->drop_after_apply;
+  if (fault->delay.count() > 0) std::this_thread::sleep_for(fault->delay);
+  if (fault->drop_connection) {
+    spdlog::info("event=fault_applied action=drop_connection path={}", request.path);
+    SimResponse r;
+    r.drop_connection = true;
+    applied.answer = std::move(r);
+  } else if (fault->status != 0) {
+    SimResponse r = error_answer(fault->status);
+    r.status = fault->status;
+    if (fault->retry_after > 0) {
+      r.headers.emplace_back("Retry-After", std::to_string(fault->retry_after));
+    }
+    spdlog::info("event=fault_applied action=status status={} path={}", r.status, request.path);
+    applied.answer = std::move(r);
+  }
+  return applied;
 }
 
 }  // namespace tierd::sim

@@ -1,8 +1,8 @@
-#include "sim/zendesk/sim_client.h"
+#include "sim/common/sim_client.h"
 
 #include <httplib.h>
 
-#include "zendesk/webhook_signature.h"
+#include "helpdesk/text_codec.h"
 
 namespace tierd::sim {
 
@@ -24,7 +24,11 @@ SimClient::SimClient(int port, const std::string& host)
 SimClient::~SimClient() = default;
 
 void SimClient::use_token(const std::string& email, const std::string& token) {
-  authorization_ = "Basic " + base64_encode(email + "/token:" + token);
+  use_basic(email + "/token", token);
+}
+
+void SimClient::use_basic(const std::string& user, const std::string& password) {
+  authorization_ = "Basic " + base64_encode(user + ":" + password);
 }
 
 void SimClient::use_bearer(const std::string& token) {

@@ -1,6 +1,6 @@
-// A small blocking HTTP client for talking to a running zendesk-sim from
-// tests and tools: the control API (/sim/...) and, with credentials, the
-// Zendesk API. Every call answers a SimReply; transport failures give
+// A small blocking HTTP client for talking to a running simulator from tests
+// and tools: the control API (/sim/...) and, with credentials, the vendor's
+// API. Every call answers a SimReply; transport failures give
 // status -1 and `error` set. Not a substitute for tierd's API client.
 //
 // One instance per thread (it wraps one keep-alive connection).
@@ -35,6 +35,8 @@ class SimClient {
 
   // Adds "Authorization: Basic base64(email/token:token)" to later calls.
   void use_token(const std::string& email, const std::string& token);
+  // Adds "Authorization: Basic base64(user:password)" to later calls.
+  void use_basic(const std::string& user, const std::string& password);
   void use_bearer(const std::string& token);
   void clear_auth();
   void set_read_timeout_ms(int ms);

@@ -1,7 +1,7 @@
-// Sliding-window request limits like Zendesk's ("700 requests per minute"):
-// each key (the account, one ticket, one endpoint) may make `limit` requests
-// in any `window`; a request over the limit is refused with the seconds until
-// a slot frees (Retry-After).
+// Sliding-window request limits like the helpdesks' ("700 requests per
+// minute"): each key (the account, one ticket, one endpoint) may make `limit`
+// requests in any `window`; a request over the limit is refused with the
+// seconds until a slot frees (Retry-After).
 //
 // Thread-safe (one internal mutex). The clock is passed in so tests can drive
 // it.
