@@ -100,6 +100,7 @@ void read_document(ObjectReader& root, Config& config) {
   read_admin_listen(root, config);
   read_public_url(root, config);
   read_store(root, config);
+  read_cluster(root, config);
   read_helpdesk(root, config);
   read_webhook(root, config);
   read_at_risk(root, config);

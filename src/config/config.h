@@ -87,6 +87,15 @@ struct StoreConfig {
   std::optional<PostgresConfig> postgres;
 };
 
+// Replicas of `tierd serve` sharing one PostgreSQL store divide the tickets
+// into `shards` and lease each shard to one replica at a time (cluster/).
+// Only allowed with a PostgreSQL store: a SQLite file serves one process.
+struct ClusterConfig {
+  int shards = 64;                                // 1..4096; every replica must agree
+  Duration lease_ttl = std::chrono::seconds(10);  // 3 s..5 min; renewed every ttl / 3
+  std::string replica_id;                         // empty: the host name and process id
+};
+
 // The helpdesk tierd works with: the config has exactly one vendor section.
 enum class HelpdeskVendor { kZendesk, kFreshdesk };
 // The section's name: "zendesk", "freshdesk".
@@ -188,6 +197,7 @@ struct Config {
   std::optional<AdminListenConfig> admin_listen;
   std::string public_url;
   StoreConfig store;
+  std::optional<ClusterConfig> cluster;                // set only with a PostgreSQL store
   HelpdeskVendor helpdesk = HelpdeskVendor::kZendesk;  // which section below the file has
   ZendeskConfig zendesk;                               // meaningful when helpdesk is kZendesk
   FreshdeskConfig freshdesk;                           // meaningful when helpdesk is kFreshdesk

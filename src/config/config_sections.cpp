@@ -226,6 +226,53 @@ void read_store(ObjectReader& root, Config& config) {
       /*required=*/true);
 }
 
+// Every replica's lease bookkeeping has to fit in memory and in one lease
+// table read per round; 4096 shards is far more than replicas will ever be.
+constexpr int kMaxShards = 4096;
+// Below 3 s a renewal every ttl / 3 would have to reach the database within a
+// second, a GC or failover pause away from losing every shard; above 5 min a
+// crashed replica's tickets would wait too long for a new owner.
+constexpr Duration kMinLeaseTtl = std::chrono::seconds(3);
+constexpr Duration kMaxLeaseTtl = std::chrono::minutes(5);
+// Replica ids land in log lines, the lease table and `tierd cluster status`.
+constexpr size_t kMaxReplicaIdLength = 64;
+
+bool is_replica_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-' || c == ':';
+}
+
+void read_cluster(ObjectReader& root, Config& config) {
+  if (root.is_object() && root.has("cluster") && root.has("store") && !config.store.postgres) {
+    root.problems().add(
+        "cluster",
+        "replicas need a shared PostgreSQL store (store.postgres); a SQLite store "
+        "serves one process, so remove \"cluster\" or move the store to PostgreSQL");
+  }
+  root.read_object("cluster", [&](ObjectReader& r) {
+    ClusterConfig cluster;
+    r.read_int("shards", cluster.shards, 1, kMaxShards);
+    if (r.read_duration("lease_ttl", cluster.lease_ttl) &&
+        (cluster.lease_ttl < kMinLeaseTtl || cluster.lease_ttl > kMaxLeaseTtl)) {
+      r.problems().add(r.path_of("lease_ttl"), "expected between 3s and 5m, got " +
+                                                   format_duration(cluster.lease_ttl) +
+                                                   " (renewals run every lease_ttl / 3)");
+      cluster.lease_ttl = ClusterConfig{}.lease_ttl;
+    }
+    if (r.read_string("replica_id", cluster.replica_id)) {
+      const std::string& id = cluster.replica_id;
+      if (id.empty() || id.size() > kMaxReplicaIdLength ||
+          !std::all_of(id.begin(), id.end(), is_replica_id_char)) {
+        r.problems().add(r.path_of("replica_id"),
+                         "expected 1 to 64 characters of A-Z a-z 0-9 . _ - :, got \"" + id +
+                             "\" (leave it out for the host name and process id)");
+        cluster.replica_id.clear();
+      }
+    }
+    config.cluster = cluster;
+  });
+}
+
 void read_helpdesk(ObjectReader& root, Config& config) {
   if (root.is_object() && root.has("zendesk") == root.has("freshdesk")) {
     root.problems().add(root.has("zendesk") ? "freshdesk" : "zendesk",
@@ -278,9 +325,9 @@ void read_inbox(ObjectReader& root, Config& config) {
       config.inbox.keep_raw = config.inbox.retention;
     }
     if (config.inbox.keep_raw > config.inbox.retention) {
-      r.problems().add(r.path_of("keep_raw"),
-                       "longer than inbox.retention (" + format_duration(config.inbox.retention) +
-                           "): a body cannot outlive its record");
+      r.problems().add(r.path_of("keep_raw"), "longer than inbox.retention (" +
+                                                  format_duration(config.inbox.retention) +
+                                                  "): a body cannot outlive its record");
     }
   });
 }

@@ -25,6 +25,8 @@ void read_listen(ObjectReader& root, Config& config);
 void read_admin_listen(ObjectReader& root, Config& config);
 void read_public_url(ObjectReader& root, Config& config);
 void read_store(ObjectReader& root, Config& config);
+// Needs the store read first: a cluster needs a PostgreSQL store.
+void read_cluster(ObjectReader& root, Config& config);
 // Exactly one of "zendesk" and "freshdesk"; sets config.helpdesk.
 void read_helpdesk(ObjectReader& root, Config& config);
 void read_webhook(ObjectReader& root, Config& config);

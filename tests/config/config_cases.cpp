@@ -225,6 +225,47 @@ const std::vector<BadCase>& bad_cases() {
          j["admin_listen"] = {{"port", 8080}};
        },
        "admin_listen.port", "same port as listen.port"},
+      {"cluster with a SQLite store",
+       [](json& j) {
+         j["cluster"] = {{"shards", 16}};
+       },
+       "cluster", "need a shared PostgreSQL store"},
+      {"no shards",
+       [](json& j) {
+         j["store"] = {{"postgres", {{"url_env", "TIERD_POSTGRES_URL"}}}};
+         j["cluster"] = {{"shards", 0}};
+       },
+       "cluster.shards", "expected an integer 1-4096, got 0"},
+      {"too many shards",
+       [](json& j) {
+         j["store"] = {{"postgres", {{"url_env", "TIERD_POSTGRES_URL"}}}};
+         j["cluster"] = {{"shards", 5000}};
+       },
+       "cluster.shards", "expected an integer 1-4096, got 5000"},
+      {"lease ttl below 3s",
+       [](json& j) {
+         j["store"] = {{"postgres", {{"url_env", "TIERD_POSTGRES_URL"}}}};
+         j["cluster"] = {{"lease_ttl", "2s"}};
+       },
+       "cluster.lease_ttl", "expected between 3s and 5m, got 2s"},
+      {"lease ttl above 5m",
+       [](json& j) {
+         j["store"] = {{"postgres", {{"url_env", "TIERD_POSTGRES_URL"}}}};
+         j["cluster"] = {{"lease_ttl", "6m"}};
+       },
+       "cluster.lease_ttl", "expected between 3s and 5m, got 6m"},
+      {"replica id with a space",
+       [](json& j) {
+         j["store"] = {{"postgres", {{"url_env", "TIERD_POSTGRES_URL"}}}};
+         j["cluster"] = {{"replica_id", "web 1"}};
+       },
+       "cluster.replica_id", "expected 1 to 64 characters of A-Z a-z 0-9 . _ - :"},
+      {"replica id too long",
+       [](json& j) {
+         j["store"] = {{"postgres", {{"url_env", "TIERD_POSTGRES_URL"}}}};
+         j["cluster"] = {{"replica_id", std::string(65, 'r')}};
+       },
+       "cluster.replica_id", "expected 1 to 64 characters"},
       {"reviewer assignment without reviewers",
        [](json& j) { j["review"]["assign_reviewer"] = true; }, "review.reviewers",
        "must list at least one reviewer"},

@@ -121,3 +121,24 @@ TEST_CASE("check-config warns a season ahead that a holiday list runs out", "[co
   REQUIRE(late.size() == 1);
   CHECK(late[0].find("the list ended on 2026-12-26") != std::string::npos);
 }
+
+TEST_CASE("check-config names each problem of a cluster section", "[config][cluster]") {
+  TempConfig file(R"({
+    "store": {"postgres": {"url_env": "TIERD_TEST_CHECK_UNSET_PG_9C1"}},
+    "cluster": {"shards": 0, "lease_ttl": "1s", "replica_id": "a/b"},
+    "zendesk": {"base_url": "https://acme.zendesk.com", "email": "bot@acme.com"},
+    "tiers": [{"name": "tier1", "groups": [1]}]
+  })");
+  std::ostringstream out, err;
+  CHECK(run_check_config(file.path(), out, err) == kCheckConfigInvalid);
+  CHECK(out.str().empty());
+  auto lines = lines_of(err.str());
+  INFO(err.str());
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == "cluster.shards: expected an integer 1-4096, got 0");
+  CHECK(lines[1] ==
+        "cluster.lease_ttl: expected between 3s and 5m, got 1s (renewals run every lease_ttl / 3)");
+  CHECK(lines[2] ==
+        "cluster.replica_id: expected 1 to 64 characters of A-Z a-z 0-9 . _ - :, got \"a/b\" "
+        "(leave it out for the host name and process id)");
+}

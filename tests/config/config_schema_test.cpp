@@ -213,6 +213,8 @@ const std::set<std::string>& loader_only_cases() {
       "skills for an unlisted agent",
       "lead group inside the review groups",
       "admin listener on the main port",
+      "lease ttl below 3s",
+      "lease ttl above 5m",
   };
   return names;
 }

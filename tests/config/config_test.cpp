@@ -420,3 +420,50 @@ TEST_CASE("a freshdesk base_url off Freshdesk's domain is a warning", "[config]"
   doc["freshdesk"]["base_url"] = "https://ACME.Freshdesk.com";
   CHECK(parse(doc)->warnings.empty());
 }
+
+TEST_CASE("a cluster section over a PostgreSQL store", "[config][cluster]") {
+  json doc = valid_base();
+  doc["store"] = {{"postgres", {{"url_env", "TIERD_POSTGRES_URL"}}}};
+  SECTION("absent: no cluster") {
+    auto config = parse(doc);
+    REQUIRE(config.ok());
+    CHECK_FALSE(config->cluster);
+  }
+  SECTION("empty: the defaults, the replica id left to the process") {
+    doc["cluster"] = json::object();
+    auto config = parse(doc);
+    INFO(config.status().message());
+    REQUIRE(config.ok());
+    REQUIRE(config->cluster);
+    CHECK(config->cluster->shards == 64);
+    CHECK(config->cluster->lease_ttl == Duration(10s));
+    CHECK(config->cluster->replica_id.empty());
+  }
+  SECTION("every key, at the ends of the ranges") {
+    doc["cluster"] = {{"shards", 4096}, {"lease_ttl", "5m"}, {"replica_id", "web-1.eu:a_b"}};
+    auto config = parse(doc);
+    INFO(config.status().message());
+    REQUIRE(config.ok());
+    CHECK(config->cluster->shards == 4096);
+    CHECK(config->cluster->lease_ttl == Duration(5min));
+    CHECK(config->cluster->replica_id == "web-1.eu:a_b");
+    doc["cluster"] = {{"shards", 1}, {"lease_ttl", "3s"}};
+    config = parse(doc);
+    REQUIRE(config.ok());
+    CHECK(config->cluster->shards == 1);
+    CHECK(config->cluster->lease_ttl == Duration(3s));
+  }
+}
+
+TEST_CASE("a cluster section over SQLite is one problem, whatever else it holds",
+          "[config][cluster]") {
+  json doc = valid_base();
+  doc["cluster"] = {{"shards", 8}};
+  auto config = parse(doc);
+  REQUIRE_FALSE(config.ok());
+  const auto lines = lines_of(config.status().message());
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0] ==
+        "cluster: replicas need a shared PostgreSQL store (store.postgres); a SQLite store serves "
+        "one process, so remove \"cluster\" or move the store to PostgreSQL");
+}
