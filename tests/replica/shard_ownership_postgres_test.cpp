@@ -1,0 +1,207 @@
+// Three replicas' ownership threads in one process, each with its own lease
+// store connection, on one database of the real PostgreSQL server the tests
+// start. Waits are bounded polls of real time: the leases are short, but
+// nothing here asserts how fast anything happens.
+#include <catch2/catch.hpp>
+
+#ifdef TIERD_HAVE_POSTGRES
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "replica/shard_ownership.h"
+#include "runtime/mutex.h"
+#include "store/postgres/postgres_lease_store.h"
+#include "support/must.h"
+#include "support/postgres_server.h"
+
+using namespace tierd;
+using namespace std::chrono_literals;
+using cluster::LeaseStore;
+using cluster::LeaseToken;
+using cluster::OwnershipChange;
+using cluster::OwnershipReason;
+using tierd::testing::must;
+using tierd::testing::PostgresServer;
+
+namespace {
+
+constexpr int kShards = 12;
+
+std::string fresh_database() {
+  static std::atomic<int> next{0};
+  return PostgresServer::shared().create_database("ownership_" + std::to_string(++next));
+}
+
+// Polls `done` every 10 ms for up to `bound` of real time.
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds bound = 30s) {
+  const auto until = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return done();
+}
+
+// One replica: its lease store connection, its ownership thread and what its
+// listener heard.
+class Replica {
+ public:
+  Replica(const std::string& url, const std::string& id, cluster::LeaseTiming timing)
+      : leases_(must(open_postgres_lease_store(url))),
+        ownership_(*leases_, ShardOwnershipOptions{id, kShards, timing, 2}, clock_,
+                   [this](const OwnershipChange& change) {
+                     MutexLock lock(mutex_);
+                     heard_.push_back(change);
+                   }) {}
+
+  ShardOwnership& ownership() { return ownership_; }
+  std::vector<OwnershipChange> heard() const {
+    MutexLock lock(mutex_);
+    return heard_;
+  }
+
+ private:
+  SteadyClock clock_;
+  std::unique_ptr<LeaseStore> leases_;
+  mutable Mutex mutex_;
+  std::vector<OwnershipChange> heard_ GUARDED_BY(mutex_);
+  ShardOwnership ownership_;
+};
+
+// True when the replicas' owned shards are disjoint, cover every shard, and
+// each replica holds `share` of them.
+bool spread(const std::vector<Replica*>& replicas, size_t share) {
+  std::set<int> seen;
+  for (Replica* r : replicas) {
+    auto owned = r->ownership().owned();
+    if (owned.size() != share) return false;
+    for (const auto& [shard, token] : owned) {
+      if (!seen.insert(shard).second) return false;
+    }
+  }
+  return seen.size() == static_cast<size_t>(kShards);
+}
+
+std::map<int, cluster::ShardLease> lease_rows(LeaseStore& store, Instant* now = nullptr) {
+  auto table = must(store.leases());
+  if (now != nullptr) *now = table.now;
+  std::map<int, cluster::ShardLease> rows;
+  for (const auto& lease : table.leases) rows.emplace(lease.shard, lease);
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("three replicas converge to a fair spread, and a stopping one hands over at once",
+          "[replica][postgres]") {
+  const std::string url = fresh_database();
+  const auto timing = must(cluster::make_lease_timing(1500ms, 300ms));
+  Replica a(url, "replica-a", timing), b(url, "replica-b", timing), c(url, "replica-c", timing);
+  a.ownership().start();
+  b.ownership().start();
+  c.ownership().start();
+  REQUIRE(eventually([&] { return spread({&a, &b, &c}, 4); }));
+
+  // The store holds each owned shard under its owner and token.
+  auto observer = must(open_postgres_lease_store(url));
+  auto rows = lease_rows(*observer);
+  for (Replica* r : {&a, &b, &c}) {
+    for (const auto& [shard, token] : r->ownership().owned()) {
+      CHECK(rows.at(shard).owner == r->ownership().replica_id());
+      CHECK(rows.at(shard).token == token);
+      CHECK(r->ownership().may_act(shard));
+    }
+  }
+
+  // c shuts down: its shards are free in the store the moment release_all()
+  // returns, and c no longer acts on any of them.
+  const auto c_owned = c.ownership().owned();
+  c.ownership().release_all();
+  CHECK(c.ownership().owned().empty());
+  rows = lease_rows(*observer);
+  for (const auto& [shard, token] : c_owned) {
+    INFO("shard " << shard);
+    CHECK_FALSE(c.ownership().may_act(shard));
+    CHECK(rows.at(shard).owner != "replica-c");
+  }
+  size_t shutdown_losses = 0;
+  for (const auto& change : c.heard()) {
+    if (!change.gained && change.reason == OwnershipReason::kShutdown) ++shutdown_losses;
+  }
+  CHECK(shutdown_losses == c_owned.size());
+
+  REQUIRE(eventually([&] { return spread({&a, &b}, 6); }));
+  a.ownership().release_all();
+  b.ownership().release_all();
+}
+
+TEST_CASE("a replica that stops renewing stops acting before its leases expire, then loses them",
+          "[replica][postgres]") {
+  const std::string url = fresh_database();
+  // A wide margin, so the moment between "stop acting" and "lease expired"
+  // is long enough to look at.
+  const auto timing = must(cluster::make_lease_timing(3s, 1500ms));
+  Replica a(url, "replica-a", timing), b(url, "replica-b", timing);
+  a.ownership().start();
+  b.ownership().start();
+  REQUIRE(eventually([&] { return spread({&a, &b}, 6); }));
+
+  const auto b_owned = b.ownership().owned();
+  b.ownership().stop_renewing();  // a pause: no renewal, no release
+  REQUIRE(eventually([&] {
+    for (const auto& [shard, token] : b_owned) {
+      if (b.ownership().may_act(shard)) return false;
+    }
+    return true;
+  }));
+  // b has stopped acting, yet the store still holds its leases: nobody else
+  // can have started on those shards.
+  auto observer = must(open_postgres_lease_store(url));
+  Instant db_now{};
+  auto rows = lease_rows(*observer, &db_now);
+  for (const auto& [shard, token] : b_owned) {
+    INFO("shard " << shard);
+    CHECK(rows.at(shard).owner == "replica-b");
+    CHECK(rows.at(shard).token == token);
+    CHECK(rows.at(shard).expires_at > db_now);
+    CHECK(a.ownership().owned().count(shard) == 0);
+  }
+  CHECK(b.ownership().owned().empty());
+
+  // Once b's leases expire (and b no longer heartbeats), a takes everything.
+  REQUIRE(eventually([&] { return a.ownership().owned().size() == kShards; }));
+  rows = lease_rows(*observer);
+  for (const auto& [shard, token] : b_owned) {
+    CHECK(rows.at(shard).owner == "replica-a");
+    CHECK(rows.at(shard).token > token);
+  }
+  a.ownership().release_all();
+}
+
+TEST_CASE("a restarted replica under the same id takes its shards back with new tokens",
+          "[replica][postgres]") {
+  const std::string url = fresh_database();
+  const auto timing = must(cluster::make_lease_timing(1500ms, 300ms));
+  std::map<int, LeaseToken> before;
+  {
+    Replica first(url, "replica-a", timing);
+    first.ownership().start();
+    REQUIRE(eventually([&] { return first.ownership().owned().size() == kShards; }));
+    before = first.ownership().owned();
+    first.ownership().stop_renewing();  // a crash: the rows stay "replica-a"'s
+  }
+  Replica second(url, "replica-a", timing);
+  second.ownership().start();
+  REQUIRE(eventually([&] { return second.ownership().owned().size() == kShards; }));
+  for (const auto& [shard, token] : second.ownership().owned()) CHECK(token > before.at(shard));
+  second.ownership().release_all();
+}
+
+#endif  // TIERD_HAVE_POSTGRES
