@@ -102,6 +102,13 @@ int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err)
 int run_backup(const std::string& config_path, const std::string& out_path, std::ostream& out,
                std::ostream& err);
 
+// `tierd cluster status --config FILE`: the replicas sharing the config's
+// PostgreSQL store (last heartbeat, live or not), each shard's owner, token
+// and expiry, and a summary (cli/cluster_status.h). Returns 0; 2 for a bad
+// config, a SQLite store or no "cluster" section; 1 when the lease store
+// cannot be read.
+int run_cluster_status(const std::string& config_path, std::ostream& out, std::ostream& err);
+
 // `tierd explain --config FILE TICKET_ID [--json]`: the ticket's timeline
 // from the audit log: events received, tiers entered and left, the clock
 // running and paused, each action and why, and the writes with the vendor's

@@ -148,6 +148,15 @@ std::vector<Subcommand> subcommands() {
        [](const Options& o) {
          return tierd::run_export_events(o.config, o.since, o.from, o.to, o.out);
        }},
+      {"cluster", "replicas sharing a PostgreSQL store: `tierd cluster status`",
+       [](CLI::App& app, Options& o) {
+         CLI::App* status = app.add_subcommand(
+             "status", "print the replicas, each shard's owner, token and expiry, and a summary");
+         config_option(*status, o);
+         app.require_subcommand(1);
+       },
+       // `status` is its only subcommand, and required.
+       [](const Options& o) { return tierd::run_cluster_status(o.config, std::cout, std::cerr); }},
       {"backup", "copy the SQLite store consistently while tierd runs",
        [](CLI::App& app, Options& o) {
          config_option(app, o);

@@ -43,6 +43,16 @@ struct LeaseTable {
   std::vector<ShardLease> leases;  // in shard order; shards never leased have no row
 };
 
+// Every replica that ever heartbeat, and the database's time it was read at.
+struct ReplicaHeartbeat {
+  std::string id;
+  Instant heartbeat_at{};  // its last heartbeat, on the lease store's clock
+};
+struct ReplicaTable {
+  Instant now{};
+  std::vector<ReplicaHeartbeat> replicas;  // sorted by id (byte order)
+};
+
 enum class RenewOutcome { kRenewed, kLost };
 
 class LeaseStore {
@@ -55,6 +65,9 @@ class LeaseStore {
   // id (byte order, the same on every replica).
   virtual Result<std::vector<std::string>> live_replicas(Duration max_silence) = 0;
   virtual Result<LeaseTable> leases() = 0;
+  // Every replica row with its last heartbeat, live or not (for an admin's
+  // view; the rebalancing reads live_replicas()).
+  virtual Result<ReplicaTable> replicas() = 0;
 
   // Takes the lease of `shard` for `ttl` if it is free: never leased,
   // released, expired, or already `replica`'s. Returns the new token, or

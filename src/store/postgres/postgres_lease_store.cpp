@@ -28,6 +28,7 @@ const std::pair<const char*, const char*> kLeaseStatements[] = {
     {"live_replicas",
      "SELECT id FROM replicas WHERE heartbeat_at >= now() - $1::bigint * interval '1 millisecond'"},
     {"lease_time", "SELECT " TIERD_EPOCH_MS("now()")},
+    {"replicas", "SELECT id, " TIERD_EPOCH_MS("heartbeat_at") " FROM replicas"},
     {"leases", "SELECT shard, COALESCE(owner, ''), token, " TIERD_EPOCH_MS(
                    "expires_at") " FROM shard_leases ORDER BY shard"},
     // The token of a taken-over row is drawn in the UPDATE, under the row
@@ -101,6 +102,24 @@ class PostgresLeaseStore final : public cluster::LeaseStore {
       }
       return table;
     });
+  }
+
+  Result<cluster::ReplicaTable> replicas() override {
+    auto table = db_.query<cluster::ReplicaTable>("replicas", [&](pqxx::work& txn) {
+      cluster::ReplicaTable out;
+      out.now = from_unix_ms(txn.exec_prepared1("lease_time")[0].as<int64_t>());
+      for (const auto& row : txn.exec_prepared("replicas")) {
+        out.replicas.push_back(
+            {std::string(row[0].c_str(), row[0].size()), from_unix_ms(row[1].as<int64_t>())});
+      }
+      return out;
+    });
+    // Byte order, as live_replicas().
+    if (table.ok()) {
+      std::sort(table->replicas.begin(), table->replicas.end(),
+                [](const auto& x, const auto& y) { return x.id < y.id; });
+    }
+    return table;
   }
 
   Result<std::optional<LeaseToken>> try_acquire(int shard, const std::string& replica,
