@@ -31,8 +31,11 @@ TEST_CASE("a second tierd on the same port or the same store refuses to start, s
   auto same_store = start_tierd(
       dir, "same-store", serving_config(free_loopback_port(), dir.file("first.db"), sim_port));
   CHECK(same_store->wait(15s) == 1);
-  CHECK_THAT(same_store->log(), Catch::Contains("the store " + dir.file("first.db") +
-                                                " is already served by another tierd"));
+  CHECK_THAT(same_store->log(),
+             Catch::Contains("the store " + dir.file("first.db") +
+                             " is already served by another tierd process (pid " +
+                             std::to_string(first->pid()) + ", holding " + dir.file("first.db") +
+                             ".lock)"));
 
   CHECK(first->running());
   CHECK(wait_for_http(port, "/healthz", 2s));

@@ -2,6 +2,7 @@
 // its WAL and shared-memory files, backups, and the directories made for
 // them. And one `tierd serve` per SQLite store.
 #include <sys/stat.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -81,7 +82,11 @@ TEST_CASE("a second instance lock on the same store is refused, naming the store
   auto second = InstanceLock::acquire(db);
   REQUIRE_FALSE(second.ok());
   CHECK(second.status().code() == StatusCode::kAlreadyExists);
-  CHECK_THAT(second.status().message(), Catch::Contains(db));
+  CHECK(second.status().message() == "the store " + db +
+                                         " is already served by another tierd process (pid " +
+                                         std::to_string(::getpid()) + ", holding " + db +
+                                         ".lock); stop it, or give this one a store of its own");
+  CHECK(mode_of(db + ".lock") == 0600);
   { auto released = std::move(first).value(); }
   CHECK(InstanceLock::acquire(db).ok());
 }
