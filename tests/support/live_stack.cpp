@@ -12,7 +12,68 @@ namespace {
 constexpr const char* kWebhookSecret = "live-stack-secret";
 constexpr const char* kApiToken = "live-stack-token";
 
+// Zendesk's status and priority names and Freshdesk's codes. Freshdesk has
+// no "new" (a new ticket is open) and no "hold".
+const std::pair<const char*, int> kStatusCodes[] = {
+    {"new", 2}, {"open", 2}, {"pending", 3}, {"solved", 4}, {"closed", 5}};
+const std::pair<const char*, int> kPriorityCodes[] = {
+    {"low", 1}, {"normal", 2}, {"high", 3}, {"urgent", 4}};
+
+template <size_t N>
+int code_of(const std::pair<const char*, int> (&codes)[N], const nlohmann::json& name) {
+  for (const auto& [n, code] : codes) {
+    if (name == n) return code;
+  }
+  throw std::invalid_argument("no Freshdesk code for " + name.dump());
+}
+
+template <size_t N>
+std::string name_of(const std::pair<const char*, int> (&codes)[N], int code) {
+  for (const auto& [n, c] : codes) {
+    if (c == code && std::string(n) != "new") return n;
+  }
+  return std::to_string(code);
+}
+
+// A scenario's Zendesk-named fields as Freshdesk's ticket fields.
+nlohmann::json freshdesk_fields(const nlohmann::json& fields) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, value] : fields.items()) {
+    if (key == "assignee_id") {
+      out["responder_id"] = value;
+    } else if (key == "status") {
+      out["status"] = code_of(kStatusCodes, value);
+    } else if (key == "priority") {
+      out["priority"] = code_of(kPriorityCodes, value);
+    } else if (key == "subject" || key == "group_id" || key == "tags") {
+      out[key] = value;
+    } else if (key != "comment") {
+      throw std::invalid_argument("no Freshdesk field for " + key);
+    }
+  }
+  return out;
+}
+
+// freshdesk-sim's view of a ticket in Zendesk's names.
+nlohmann::json zendesk_view(const nlohmann::json& t) {
+  nlohmann::json out = t;
+  out["assignee_id"] = t.at("responder_id");
+  out["follower_ids"] = t.value("watcher_ids", nlohmann::json::array());
+  out["status"] = name_of(kStatusCodes, t.at("status").get<int>());
+  out["priority"] = name_of(kPriorityCodes, t.at("priority").get<int>());
+  out["comments"] = nlohmann::json::array();
+  for (const auto& note : t.value("notes", nlohmann::json::array())) {
+    out["comments"].push_back(
+        {{"body", note.value("body", "")}, {"public", !note.value("private", true)}});
+  }
+  return out;
+}
+
 }  // namespace
+
+const char* vendor_name(Vendor vendor) {
+  return vendor == Vendor::kZendesk ? "zendesk" : "freshdesk";
+}
 
 LiveStack::LiveStack(LiveStackOptions options) : options_(std::move(options)) {
   tierd_port_ = free_loopback_port();
@@ -24,36 +85,63 @@ LiveStack::~LiveStack() {
 }
 
 void LiveStack::start_sim() {
-  std::vector<std::string> argv = {
-      ZENDESK_SIM_BINARY,
-      "--port",
-      "0",
-      "--token",
-      kApiToken,
-      "--webhook-secret",
-      kWebhookSecret,
-      "--webhook-url",
-      "http://127.0.0.1:" + std::to_string(tierd_port_) + "/webhooks/zendesk",
-      "--export-exclusion-seconds",
-      "0"};
+  const std::string webhook_url = "http://127.0.0.1:" + std::to_string(tierd_port_) + "/webhooks/" +
+                                  vendor_name(options_.vendor);
+  std::vector<std::string> argv;
+  if (options_.vendor == Vendor::kFreshdesk) {
+    // Retries within seconds instead of Freshdesk's minutes, for the
+    // scenarios that restart tierd.
+    argv = {FRESHDESK_SIM_BINARY,
+            "--port",
+            "0",
+            "--api-key",
+            kApiToken,
+            "--webhook-secret",
+            kWebhookSecret,
+            "--webhook-url",
+            webhook_url,
+            "--webhook-retry-delays-ms",
+            "500",
+            "1000",
+            "2000",
+            "4000"};
+  } else {
+    argv = {ZENDESK_SIM_BINARY,
+            "--port",
+            "0",
+            "--token",
+            kApiToken,
+            "--webhook-secret",
+            kWebhookSecret,
+            "--webhook-url",
+            webhook_url,
+            "--export-exclusion-seconds",
+            "0"};
+  }
   argv.insert(argv.end(), options_.sim_args.begin(), options_.sim_args.end());
   sim_ = std::make_unique<Subprocess>(argv, std::map<std::string, std::string>{},
                                       dir_.file("sim.log"));
   auto port = wait_for_listening_port(*sim_, std::chrono::seconds(10));
-  if (!port) throw std::runtime_error("zendesk-sim did not start:\n" + sim_->log());
+  if (!port) throw std::runtime_error("the simulator did not start:\n" + sim_->log());
   sim_port_ = *port;
   nlohmann::json config = {
       {"listen", {{"host", "127.0.0.1"}, {"port", tierd_port_}, {"threads", 8}}},
       {"store", {{"sqlite", {{"path", dir_.file("tierd.db")}}}}},
-      {"zendesk",
-       {{"base_url", "http://127.0.0.1:" + std::to_string(sim_port_)},
-        {"email", "admin@example.com"},
-        {"api_token_env", "LIVE_STACK_TOKEN"},
-        {"webhook_secret_env", "LIVE_STACK_SECRET"},
-        {"timeout", "2s"}}},
       {"tiers", options_.tiers},
       {"reconcile", {{"enabled", false}}},
       {"log", {{"level", "debug"}}}};
+  const std::string base_url = "http://127.0.0.1:" + std::to_string(sim_port_);
+  if (options_.vendor == Vendor::kFreshdesk) {
+    config["freshdesk"] = {{"base_url", base_url},
+                           {"api_key_env", "LIVE_STACK_TOKEN"},
+                           {"webhook_secret_env", "LIVE_STACK_SECRET"}};
+  } else {
+    config["zendesk"] = {{"base_url", base_url},
+                         {"email", "admin@example.com"},
+                         {"api_token_env", "LIVE_STACK_TOKEN"},
+                         {"webhook_secret_env", "LIVE_STACK_SECRET"},
+                         {"timeout", "2s"}};
+  }
   config.merge_patch(options_.extra_config);
   config_path_ = dir_.file("tierd.json");
   write_file(config_path_, config.dump(2));
@@ -115,6 +203,31 @@ nlohmann::json LiveStack::sim(const std::string& method, const std::string& path
 }
 
 void LiveStack::seed_org() {
+  const int64_t agents[] = {500120, 500121, 500122, 500123, 500124, 500125, 500777};
+  const std::pair<int64_t, int64_t> pairs[] = {{500120, 114001}, {500121, 114001}, {500122, 114002},
+                                               {500123, 114002}, {500124, 114003}, {500125, 114003},
+                                               {500777, 114000}};
+  const std::pair<int64_t, const char*> groups[] = {{114000, "Review"},
+                                                    {114001, "Tier 1"},
+                                                    {114002, "Tier 2"},
+                                                    {114003, "Tier 3"},
+                                                    {114009, "Review leads"}};
+  if (options_.vendor == Vendor::kFreshdesk) {
+    nlohmann::json agent_list = nlohmann::json::array();
+    for (int64_t id : agents)
+      agent_list.push_back({{"id", id}, {"name", "Agent " + std::to_string(id)}});
+    sim("POST", "/sim/agents", agent_list);
+    nlohmann::json group_list = nlohmann::json::array();
+    for (const auto& [id, name] : groups) {
+      nlohmann::json members = nlohmann::json::array();
+      for (const auto& [user, group] : pairs) {
+        if (group == id) members.push_back(user);
+      }
+      group_list.push_back({{"id", id}, {"name", name}, {"agent_ids", members}});
+    }
+    sim("POST", "/sim/groups", group_list);
+    return;
+  }
   sim("POST", "/sim/groups",
       {{"groups",
         {{{"id", 114000}, {"name", "Review"}},
@@ -123,20 +236,20 @@ void LiveStack::seed_org() {
          {{"id", 114003}, {"name", "Tier 3"}},
          {{"id", 114009}, {"name", "Review leads"}}}}});
   nlohmann::json users = nlohmann::json::array();
-  for (int64_t id : {500120, 500121, 500122, 500123, 500124, 500125, 500777}) {
+  for (int64_t id : agents) {
     users.push_back({{"id", id}, {"name", "Agent " + std::to_string(id)}, {"role", "agent"}});
   }
   sim("POST", "/sim/users", {{"users", users}});
   nlohmann::json memberships = nlohmann::json::array();
-  const std::pair<int64_t, int64_t> pairs[] = {{500120, 114001}, {500121, 114001}, {500122, 114002},
-                                               {500123, 114002}, {500124, 114003}, {500125, 114003},
-                                               {500777, 114000}};
   for (const auto& [user, group] : pairs)
     memberships.push_back({{"user_id", user}, {"group_id", group}});
   sim("POST", "/sim/memberships", {{"memberships", memberships}});
 }
 
 int64_t LiveStack::create_ticket(const nlohmann::json& fields) {
+  if (options_.vendor == Vendor::kFreshdesk) {
+    return sim("POST", "/sim/tickets", freshdesk_fields(fields)).at("id").get<int64_t>();
+  }
   nlohmann::json ticket = fields;
   // Like Zendesk, the simulator needs the first comment (the description).
   if (!ticket.contains("comment"))
@@ -146,10 +259,17 @@ int64_t LiveStack::create_ticket(const nlohmann::json& fields) {
 }
 
 void LiveStack::agent_update(int64_t id, const nlohmann::json& fields, int64_t agent) {
+  if (options_.vendor == Vendor::kFreshdesk) {
+    sim("PUT", "/sim/tickets/" + std::to_string(id), freshdesk_fields(fields));
+    return;
+  }
   sim("PUT", "/sim/tickets/" + std::to_string(id), {{"ticket", fields}, {"actor_id", agent}});
 }
 
 nlohmann::json LiveStack::ticket(int64_t id) {
+  if (options_.vendor == Vendor::kFreshdesk) {
+    return zendesk_view(sim("GET", "/sim/tickets/" + std::to_string(id)));
+  }
   return sim("GET", "/sim/tickets/" + std::to_string(id)).at("ticket");
 }
 

@@ -1,10 +1,17 @@
-// LiveStack: a running zendesk-sim and a running tierd wired together over
-// loopback, for end-to-end tests. The simulator sends signed webhooks to
-// tierd; tierd writes back through the simulator's API. Both are real
-// processes; tierd's store is a real SQLite file in the stack's TempDir.
+// LiveStack: a running helpdesk simulator (zendesk-sim or freshdesk-sim) and
+// a running tierd wired together over loopback, for end-to-end tests. The
+// simulator sends webhooks to tierd; tierd writes back through the
+// simulator's API. Both are real processes; tierd's store is a real SQLite
+// file in the stack's TempDir.
 //
 // Each test builds the config it needs (tiers with budgets of seconds) with
 // LiveStack::Options; sim(...) calls the simulator's control API.
+//
+// A scenario written once runs against both vendors: create_ticket(),
+// agent_update() and ticket() speak Zendesk's field names and values
+// (assignee_id, follower_ids, comments with "public", status "open",
+// priority "normal"), which the stack translates to and from Freshdesk's
+// (responder_id, watcher_ids, notes with "private", status 2, priority 2).
 #pragma once
 
 #include <chrono>
@@ -19,14 +26,18 @@
 
 namespace tierd::testing {
 
+enum class Vendor { kZendesk, kFreshdesk };
+const char* vendor_name(Vendor vendor);
+
 struct LiveStackOptions {
+  Vendor vendor = Vendor::kZendesk;
   // The "tiers" array of the config.
   nlohmann::json tiers = nlohmann::json::parse(R"([
     {"name": "tier1", "groups": [114001], "escalate_after": "2s"},
     {"name": "tier2", "groups": [114002], "escalate_after": "3s"},
     {"name": "tier3", "groups": [114003]}])");
   nlohmann::json extra_config = nlohmann::json::object();  // merged into the config
-  std::vector<std::string> sim_args;                       // extra zendesk-sim flags
+  std::vector<std::string> sim_args;                       // extra simulator flags
 };
 
 class LiveStack {
@@ -51,10 +62,12 @@ class LiveStack {
   void seed_org();
   // Creates a ticket as a requester and returns its id.
   int64_t create_ticket(const nlohmann::json& fields);
-  // Changes a ticket as a human agent.
+  // Changes a ticket as a human agent (Freshdesk's simulator records no actor).
   void agent_update(int64_t id, const nlohmann::json& fields, int64_t agent = 500120);
-  // The simulator's full view of a ticket (fields, comments, follower_ids).
+  // The simulator's full view of a ticket (fields, comments, follower_ids),
+  // in Zendesk's names for either vendor.
   nlohmann::json ticket(int64_t id);
+  Vendor vendor() const { return options_.vendor; }
   // The ticket's group id in the simulator, 0 when it has none.
   int64_t group_of(int64_t id);
   // Internal notes tierd wrote on the ticket (comments containing a tierd marker).
