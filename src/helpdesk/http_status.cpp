@@ -33,4 +33,15 @@ Status status_from_http(int http_status, const std::string& retry_after, const s
   return s;
 }
 
+Status status_from_no_answer(const NoAnswer& failure, Duration timeout, const std::string& what) {
+  if (failure.tls_refused) {
+    return Status(StatusCode::kPermissionDenied,
+                  what + ": the server's TLS certificate failed verification");
+  }
+  if (failure.read_failed && failure.waited >= timeout - std::chrono::milliseconds(50)) {
+    return Status(StatusCode::kDeadlineExceeded, what + ": no answer within the timeout");
+  }
+  return Status::Unavailable(what + ": " + failure.error);
+}
+
 }  // namespace tierd

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "core/time.h"
 
 namespace tierd {
 
@@ -16,5 +17,21 @@ namespace tierd {
 // the Status the HelpdeskApi contract promises; OK for 2xx. `what` starts
 // the message ("zendesk PUT /api/v2/tickets/1.json").
 Status status_from_http(int http_status, const std::string& retry_after, const std::string& what);
+
+// A request that got no HTTP answer, as the client's transport reported it.
+struct NoAnswer {
+  std::string error;         // the transport's words for it ("Read", "Connection", ...)
+  bool tls_refused = false;  // the server's certificate failed verification
+  bool read_failed = false;  // the connection ended while the answer was awaited
+  Duration waited{};         // from sending the request to the failure
+};
+
+// Maps a request without an answer to the HelpdeskApi contract's Status: a
+// refused certificate is kPermissionDenied (never retried without
+// verification), a read that failed at the request's `timeout` is
+// kDeadlineExceeded (the write may have applied), anything else kUnavailable.
+// A transport reports a read timeout and a closed connection alike; the time
+// waited tells them apart.
+Status status_from_no_answer(const NoAnswer& failure, Duration timeout, const std::string& what);
 
 }  // namespace tierd

@@ -328,25 +328,20 @@ Result<json> ZendeskApiClient::call(const std::string& method, const std::string
   const auto elapsed = std::chrono::steady_clock::now() - started;
   if (!res) {
     const httplib::Error err = res.error();
-    // httplib reports a read timeout and a closed connection alike; the
-    // time spent tells them apart.
-    const bool timed_out =
-        err == httplib::Error::Read && elapsed >= options_.timeout - std::chrono::milliseconds(50);
     spdlog::debug("event=zendesk_request_failed path={} error={}", what, httplib::to_string(err));
-    if (err == httplib::Error::SSLServerVerification) {
-      // Never retried without verification: the write is refused for good
-      // and the operator sees why.
+    const NoAnswer failure{.error = httplib::to_string(err),
+                           .tls_refused = err == httplib::Error::SSLServerVerification,
+                           .read_failed = err == httplib::Error::Read,
+                           .waited = std::chrono::duration_cast<Duration>(elapsed)};
+    // Never retried without verification: the write is refused for good
+    // and the operator sees why.
+    if (failure.tls_refused) {
       spdlog::error(
           "event=zendesk_tls_refused path={} the helpdesk's TLS certificate failed "
           "verification (check zendesk.base_url and zendesk.ca_file)",
           what);
-      return Status(StatusCode::kPermissionDenied,
-                    what + ": the server's TLS certificate failed verification");
     }
-    if (timed_out) {
-      return Status(StatusCode::kDeadlineExceeded, what + ": no answer within the timeout");
-    }
-    return Status::Unavailable(what + ": " + httplib::to_string(err));
+    return status_from_no_answer(failure, options_.timeout, what);
   }
   spdlog::debug("event=zendesk_request path={} status={}", what, res->status);
   if (options_.pacer != nullptr) {
