@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "cli/cluster_membership.h"
 #include "cli/helpdesk_connection.h"
 #include "cli/logging.h"
 #include "cli/store_factory.h"
@@ -32,12 +34,20 @@
 #include "runtime/clock.h"
 #include "runtime/mutex.h"
 #include "store/private_files.h"
+#ifdef TIERD_HAVE_POSTGRES
+#include "store/postgres/inbox_notifications.h"
+#endif
 
 namespace tierd {
 namespace {
 
 // Zendesk's limit for the incremental export endpoints.
 constexpr double kExportRequestsPerMinute = 10;
+
+// A replica's part of the budget before it owns a shard: enough for its reads.
+double share_floor(double rate_share) {
+  return std::max(0.01, rate_share / 64);
+}
 
 sigset_t daemon_signals() {
   sigset_t set;
@@ -288,7 +298,24 @@ int run_serve(const std::string& config_path) {
   policy = with_api_user(*policy, api_user);
   current_policy.set(*policy);
 
+  // Replicas sharing a PostgreSQL store: this one acts on the shards it
+  // leases (cluster_membership.h); without a cluster section, on everything.
+  SteadyClock steady;
+  std::unique_ptr<ClusterMembership> membership;
+  if (config->cluster) {
+    auto opened = ClusterMembership::open(*config, *secrets, metrics, steady);
+    if (!opened.ok()) {
+      spdlog::critical("cluster: cannot open the lease store: {}", opened.status().to_string());
+      return 1;
+    }
+    membership = std::move(opened).value();
+    spdlog::info("cluster: replica {} of a deployment with {} shards, lease ttl {}",
+                 membership->replica_id(), config->cluster->shards,
+                 format_duration(config->cluster->lease_ttl));
+  }
+
   EngineOptions engine_options;
+  if (membership) engine_options.shards = &membership->gate();
   Engine engine(**store, clock, metrics, *policy, engine_options);
 
   // Review-and-forward: who can receive forwarded tickets, re-read every availability.refresh.
@@ -304,8 +331,26 @@ int run_serve(const std::string& config_path) {
   // A write a killed predecessor left in flight may still be applied by the
   // helpdesk for up to a request timeout; look for its marker only after that.
   sender_options.unknown_outcome_settle = helpdesk.timeout;
+  if (membership) sender_options.shards = &membership->gate();
   OutboxSender sender(**store, api, engine, clock, metrics, sender_options);
   engine.set_outbox_listener([&sender] { sender.wake(); });
+  if (membership) {
+    // The account's budget is shared by every replica: each spends the part
+    // of tierd's share that its shards are of all shards, so that together
+    // they stay within it. A replica without shards keeps a sliver for its
+    // reads (availability, names).
+    AccountPacer* pacer = helpdesk.pacer.get();
+    const double share = helpdesk.rate_share;
+    membership->set_listener([&engine, &sender, pacer, share](size_t owned, int shards) {
+      const double part = static_cast<double>(owned) / static_cast<double>(shards);
+      if (pacer != nullptr) pacer->set_share(share * part);
+      sender.set_rate_fraction(part);
+      engine.notify_inbox();
+      sender.wake();
+    });
+    if (helpdesk.pacer) helpdesk.pacer->set_share(share_floor(helpdesk.rate_share));
+    sender.set_rate_fraction(0);
+  }
 
   InboxWriter inbox(**store, InboxWriterOptions{}, [&engine](size_t) { engine.notify_inbox(); });
 
@@ -315,6 +360,10 @@ int run_serve(const std::string& config_path) {
   reconcile_options.interval = config->reconcile.interval;
   reconcile_options.requests_per_minute = kExportRequestsPerMinute * helpdesk.rate_share;
   std::unique_ptr<Reconciler> reconciler;
+  if (membership) {
+    ClusterMembership* singleton = membership.get();
+    reconcile_options.may_run = [singleton] { return singleton->holds_singletons(); };
+  }
   if (config->reconcile.enabled) {
     // Its pages go through the inbox writer, which wakes the engine.
     reconciler = std::make_unique<Reconciler>(**store, inbox, *reconcile_api, clock, metrics,
@@ -330,6 +379,16 @@ int run_serve(const std::string& config_path) {
   sender.start();
   inbox.start();
   if (reconciler) reconciler->start();
+  if (membership) membership->start();
+#ifdef TIERD_HAVE_POSTGRES
+  // Other replicas' webhooks for this one's shards wake its engine at once.
+  std::unique_ptr<InboxNotifications> inbox_notifications;
+  if (membership) {
+    inbox_notifications = std::make_unique<InboxNotifications>(
+        secrets->postgres_url, [&engine] { engine.notify_inbox(); });
+    inbox_notifications->start();
+  }
+#endif
 
   WebhookHandlerOptions handler_options;
   handler_options.vendor = config->helpdesk;
@@ -352,7 +411,13 @@ int run_serve(const std::string& config_path) {
   register_webhook_route(server, handler);
   std::atomic<bool> ready{false};
   auto health = [&](const httplib::Request&, httplib::Response& res) {
-    if (ready) {
+    if (ready && membership) {
+      // Which shards this replica acts on, for the load balancer's and an
+      // admin's view; an empty list is healthy (it still takes webhooks).
+      std::string body = membership->health_json();
+      body.insert(1, R"("status":"ok",)");
+      res.set_content(body, "application/json");
+    } else if (ready) {
       res.set_content(R"({"status":"ok"})", "application/json");
     } else {
       res.status = 503;
@@ -418,6 +483,7 @@ int run_serve(const std::string& config_path) {
     inbox.stop();
     sender.stop();
     engine.stop();
+    if (membership) membership->release_all();
     return 1;
   }
   std::thread http([&listener] { (*listener)->run(); });
@@ -437,6 +503,7 @@ int run_serve(const std::string& config_path) {
   const Duration audit_retention = config->audit.retention;
   const InboxConfig inbox_retention = config->inbox;
   auto prune = [&] {
+    if (membership && !membership->holds_singletons()) return;  // another replica's job
     const Instant now = clock.now();
     auto removed = (*store)->prune_audit(now - audit_retention);
     if (!removed.ok()) {
@@ -486,6 +553,12 @@ int run_serve(const std::string& config_path) {
   inbox.stop();                        // every acknowledged delivery is committed
   sender.stop();  // the write in flight finishes and its outcome reaches the engine
   engine.stop();  // commits what it holds
+#ifdef TIERD_HAVE_POSTGRES
+  if (inbox_notifications) inbox_notifications->stop();
+#endif
+  // Only now, with nothing left in flight: the other replicas take the
+  // shards over on their next round instead of after the leases expire.
+  if (membership) membership->release_all();
   spdlog::info("shutdown: done");
   return 0;
 }

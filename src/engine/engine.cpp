@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/fence_status.h"
 #include "core/ticket_event.h"
 #include "core/ticket_summary.h"
 #include "engine/decision_counts.h"
@@ -27,6 +28,9 @@ struct Engine::Batch {
   std::map<int, int64_t> running_before;       // likewise
   int64_t max_inbox_seq = 0;
   bool queued_writes = false;
+  // With a gate: each cursor's value as the batch's next commit expects it stored.
+  std::map<std::string, std::optional<std::string>> cursors_read;
+  bool retry_at_once = false;  // the commit failed for a reason a retry avoids
 };
 
 Engine::Engine(Store& store, const Clock& clock, Metrics& metrics,
@@ -47,6 +51,14 @@ std::string Engine::cursor_meta_key(const std::string& pool) {
 }
 
 Status Engine::load_clocks() {
+  if (options_.shards != nullptr) {
+    // A replica owns no shard yet: follow_ownership() loads each one as the
+    // gate hands it over. Only the counts least-open assignment needs, and
+    // the cursors, are read now.
+    if (Status s = refresh_open_counts(); !s.ok()) return s;
+    load_cursors(*policy());
+    return Status::Ok();
+  }
   // From the summaries stored with each state: no state document is read.
   size_t shadow_backlogs = 0;
   Status s = store_.for_each_clock_summary(cluster::ShardScope::all(),
@@ -67,6 +79,107 @@ Status Engine::load_clocks() {
     replan_ = true;
   }
   return Status::Ok();
+}
+
+bool Engine::acts_on(TicketId id) const {
+  if (options_.shards == nullptr) return true;
+  return owned_.count(cluster::shard_of(id, options_.shards->shards())) != 0;
+}
+
+bool Engine::follow_ownership(Instant now) {
+  std::map<int, cluster::LeaseToken> owned = options_.shards->owned();
+  for (auto it = fenced_.begin(); it != fenced_.end();) {
+    auto held = owned.find(it->first);
+    if (held == owned.end() || held->second != it->second) {
+      it = fenced_.erase(it);  // given up, or held again under a new token
+    } else {
+      owned.erase(held);
+      ++it;
+    }
+  }
+  if (owned == owned_) return true;
+  std::set<int> gained, lost;
+  for (const auto& [shard, token] : owned) {
+    auto before = owned_.find(shard);
+    if (before == owned_.end() || before->second != token) gained.insert(shard);
+  }
+  for (const auto& [shard, token] : owned_) {
+    if (owned.count(shard) == 0) lost.insert(shard);
+  }
+  owned_ = std::move(owned);
+  if (Status s = reload_owned(now, gained); !s.ok()) {
+    spdlog::error("engine: loading the clocks of the shards owned failed, will retry: {}",
+                  s.to_string());
+    owned_.clear();  // act on nothing until they are loaded
+    timers_.clear();
+    return false;
+  }
+  spdlog::info("engine: acting on {} shards ({} gained, {} lost), {} running clocks", owned_.size(),
+               gained.size(), lost.size(), timers_.size());
+  if (!gained.empty()) {
+    MutexLock lock(mutex_);
+    inbox_signal_ = true;  // their pending deliveries
+  }
+  return true;
+}
+
+Status Engine::reload_owned(Instant now, const std::set<int>& gained) {
+  timers_.clear();
+  running_by_tier_.clear();
+  const int shards = options_.shards->shards();
+  std::unordered_set<TicketId> failover_due;
+  Status s = store_.for_each_clock_summary(
+      cluster::scope_of(shards, owned_), [&](const ClockSummaryRow& row) {
+        if (row.deadline) {
+          timers_.set(row.id, *row.deadline);
+          if (*row.deadline <= now && gained.count(cluster::shard_of(row.id, shards)) != 0)
+            failover_due.insert(row.id);
+        }
+        if (row.summary.running_tier) ++running_by_tier_[*row.summary.running_tier];
+      });
+  if (!s.ok()) return s;
+  // Tickets that stayed keep their mark; those of shards lost go.
+  for (TicketId id : failover_due_) {
+    if (acts_on(id) && timers_.deadline_of(id)) failover_due.insert(id);
+  }
+  failover_due_ = std::move(failover_due);
+  publish_running_clocks();
+  return refresh_open_counts();
+}
+
+Status Engine::refresh_open_counts() {
+  std::map<UserId, int64_t> open;
+  Status s = store_.for_each_clock_summary(cluster::ShardScope::all(),
+                                           [&open](const ClockSummaryRow& row) {
+                                             if (row.summary.open_assignee)
+                                               ++open[*row.summary.open_assignee];
+                                           });
+  if (!s.ok()) return s;
+  roster_.open_tickets = std::move(open);
+  next_roster_refresh_ = clock_.now() + options_.roster_refresh;
+  return Status::Ok();
+}
+
+void Engine::reload_cursors() {
+  // Another replica may have moved a cursor since this one last read it.
+  roster_.cursors.clear();
+  load_cursors(*policy());
+}
+
+void Engine::drop_fenced(const Status& refusal) {
+  metrics_.fencing_rejections().Increment();
+  std::optional<cluster::ShardFence> fence = cluster::refused_fence(refusal);
+  if (!fence) {
+    // Not a refusal this engine can pin on one shard: look at everything
+    // again once the gate has caught up.
+    spdlog::warn("engine: the store refused a commit's fence: {}", refusal.message());
+    return;
+  }
+  spdlog::warn(
+      "event=fenced shard={} token={} engine: shard taken over; its tickets "
+      "are left to their new owner",
+      fence->shard, fence->token);
+  fenced_[fence->shard] = fence->token;
 }
 
 void Engine::count(const TicketSummary& summary, int64_t delta) {
@@ -254,6 +367,9 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
   EngineCommit c;
   c.ticket_id = id;
   c.inbox_seq_done = inbox_seq;
+  if (options_.shards != nullptr) {
+    c.fence = cluster::fence_for(id, options_.shards->shards(), owned_);
+  }
   if (input.event) {
     c.audit.push_back({0, id, now, "event", event_id, event_audit_detail(*input.event).dump()});
   }
@@ -319,8 +435,23 @@ void Engine::process(Batch& batch, TicketId id, const Input& input, Instant now,
     count(c.summary, +1);
   }
   for (const auto& [pool, agent] : d.cursor_updates) {
+    const std::string key = cursor_meta_key(pool);
+    if (options_.shards != nullptr) {
+      // Decided on the value this replica read; stored only if it still is.
+      auto read = batch.cursors_read.find(key);
+      if (read == batch.cursors_read.end()) {
+        auto current = roster_.cursors.find(pool);
+        read = batch.cursors_read
+                   .emplace(key, current == roster_.cursors.end()
+                                     ? std::nullopt
+                                     : std::optional<std::string>(std::to_string(current->second)))
+                   .first;
+      }
+      c.meta_expected.emplace_back(key, read->second);
+      read->second = std::to_string(agent);
+    }
     roster_.cursors[pool] = agent;
-    c.meta.emplace_back(cursor_meta_key(pool), std::to_string(agent));
+    c.meta.emplace_back(key, std::to_string(agent));
   }
   for (const auto& note : d.audit) {
     if (note.kind != "unassigned") continue;
@@ -343,10 +474,17 @@ bool Engine::commit(Batch& batch) {
     for (const auto& [id, t] : batch.fired) timers_.set(id, t);
     if (batch.roster_before) roster_ = std::move(*batch.roster_before);
     running_by_tier_ = std::move(batch.running_before);
-    MutexLock lock(mutex_);
-    for (auto it = batch.outcomes.rbegin(); it != batch.outcomes.rend(); ++it)
-      outcomes_.push_front(*it);
-    inbox_signal_ = true;
+    {
+      MutexLock lock(mutex_);
+      for (auto it = batch.outcomes.rbegin(); it != batch.outcomes.rend(); ++it)
+        outcomes_.push_front(*it);
+      inbox_signal_ = true;
+    }
+    // Decided again at once: without the shard the store says is another
+    // replica's now, or on the cursor another replica moved.
+    if (s.code() == StatusCode::kFenced) drop_fenced(s);
+    batch.retry_at_once = s.code() == StatusCode::kFenced ||
+                          (s.code() == StatusCode::kConflict && options_.shards != nullptr);
     return false;
   }
   for (const auto& c : batch.commits) {
@@ -422,18 +560,43 @@ bool Engine::step() {
     old_policy = std::move(replaced_policy_);
     replaced_policy_.reset();
   }
+  if (options_.shards != nullptr) {
+    if (!follow_ownership(now)) {
+      worker_.sleep_for(options_.retry_pause);
+      return true;
+    }
+    if (now >= next_roster_refresh_) {
+      if (Status s = refresh_open_counts(); !s.ok()) {
+        spdlog::warn("engine: re-reading the open tickets per agent failed: {}", s.to_string());
+        next_roster_refresh_ = now + options_.retry_pause;
+      }
+    }
+    reload_cursors();
+  }
   if (replan) replan_all(old_policy);
   take_availability();
   batch.roster_before = roster_;
   batch.running_before = running_by_tier_;
 
   for (const auto& o : batch.outcomes) {
+    if (!acts_on(o.ticket_id)) {
+      // Its shard went to another replica since the write was sent: the new
+      // owner finds the record pending and checks its marker.
+      spdlog::info("ticket={} engine: write outcome left to the shard's new owner", o.ticket_id);
+      continue;
+    }
     process(batch, o.ticket_id, Input::WriteOutcome(o.kind, o.keys, o.ticket, o.detail), now,
             std::nullopt, "", o.outbox_ids);
   }
 
   if (read_inbox) {
-    auto pending = store_.pending_inbox(inbox_cursor_, options_.batch_size);
+    // Replicas commit inbox rows concurrently, so a row with a lower seq can
+    // appear after a higher one was read: a replica reads from the start
+    // (only unprocessed rows of its shards, through an index).
+    auto pending = options_.shards == nullptr
+                       ? store_.pending_inbox(inbox_cursor_, options_.batch_size)
+                       : store_.pending_inbox(0, options_.batch_size,
+                                              cluster::scope_of(options_.shards->shards(), owned_));
     if (!pending.ok()) {
       spdlog::error("engine: reading the inbox failed, will retry: {}",
                     pending.status().to_string());
@@ -453,6 +616,9 @@ bool Engine::step() {
           skip.ticket_id = rec.ticket_id;
           skip.set_deadline = false;
           skip.inbox_seq_done = rec.seq;
+          if (options_.shards != nullptr) {
+            skip.fence = cluster::fence_for(rec.ticket_id, options_.shards->shards(), owned_);
+          }
           skip.audit.push_back({0, rec.ticket_id, now, "unreadable_event", rec.event_id,
                                 nlohmann::json{{"error", event.status().message()}}.dump()});
           batch.commits.push_back(std::move(skip));
@@ -475,11 +641,15 @@ bool Engine::step() {
     metrics_.timer_lateness_seconds().Observe(
         std::chrono::duration<double>(now - deadline).count());
     if (options_.on_timer_fired) options_.on_timer_fired(now - deadline);
+    if (failover_due_.erase(id) != 0) {
+      metrics_.failover_lateness_seconds().Observe(
+          std::chrono::duration<double>(now - deadline).count());
+    }
     process(batch, id, Input::Tick(), now, std::nullopt, "", {});
   }
 
   if (batch.commits.empty()) return false;
-  if (!commit(batch)) worker_.sleep_for(options_.retry_pause);
+  if (!commit(batch) && !batch.retry_at_once) worker_.sleep_for(options_.retry_pause);
   return true;
 }
 
@@ -490,7 +660,9 @@ void Engine::replan_all(const std::shared_ptr<const Policy>& old_policy) {
   auto policy = this->policy();
   load_cursors(*policy);
   std::vector<TicketId> ids;
-  Status s = store_.for_each_ticket([&](const TicketRow& row) { ids.push_back(row.id); });
+  Status s = store_.for_each_ticket([&](const TicketRow& row) {
+    if (acts_on(row.id)) ids.push_back(row.id);
+  });
   if (!s.ok()) {
     spdlog::error("engine: re-planning after a policy change failed: {}", s.to_string());
     return;

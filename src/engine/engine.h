@@ -30,6 +30,21 @@
 // the backlog into one write of what is still due; a start in live mode with
 // backlogs in the store does the same.
 //
+// Replicas (EngineOptions::shards set): the engine acts only on the tickets
+// of the shards the gate says this replica owns, and every commit carries its
+// ticket's shard fence, so a store that has seen the shard change hands
+// refuses it (kFenced): the engine then drops that shard until the gate names
+// it with a new token. When the owned set changes it reloads the deadlines
+// and running clocks of the shards it now owns (overdue ones fire at once,
+// in deadline order) and reads their pending inbox from the start, since
+// other replicas commit inbox rows in an order the sequence does not show.
+// The open-ticket counts that least-open assignment uses are every
+// replica's: counted over all shards at each reload and again every
+// roster_refresh, and kept in step with this replica's decisions in between.
+// Round-robin cursors are re-read before each batch, and stored only if no
+// other replica moved them meanwhile (EngineCommit::meta_expected); a batch
+// that lost that race is decided again on the fresh cursors.
+//
 // Threads: start()/stop()/set_policy() from the owner; notify_inbox() from
 // ingest threads; post_outcome() and take_settled_outbox() from the sender;
 // update_availability() from the availability refresher. Everything else
@@ -45,10 +60,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "cluster/shard_gate.h"
 #include "core/decide.h"
 #include "core/roster.h"
 #include "core/ticket_summary.h"
@@ -78,6 +96,12 @@ struct EngineOptions {
   // Called on the engine thread with each timer's lateness (fired - due);
   // for benchmarks and tests. The metrics histogram gets it regardless.
   std::function<void(Duration)> on_timer_fired;
+  // Replicas sharing the store: which shards this one may act on. Null: a
+  // single process, which acts on every ticket. Outlives the engine.
+  const cluster::ShardGate* shards = nullptr;
+  // With shards: how often the open-ticket counts are read again from the
+  // store, to see the other replicas' assignments.
+  Duration roster_refresh = std::chrono::seconds(10);
 };
 
 class Engine {
@@ -147,6 +171,17 @@ class Engine {
   void publish_running_clocks();
   void replan_all(const std::shared_ptr<const Policy>& old_policy);
   Status load_clocks();  // deadlines, open counts, running clocks and cursors, at start
+  // With a gate: follows the owned shards; false when the store could not
+  // be read (retried at the next step).
+  bool follow_ownership(Instant now);
+  // Reloads the timers and running clocks of `owned_`, and every shard's
+  // open counts; the deadlines already due in `gained` shards are failovers.
+  Status reload_owned(Instant now, const std::set<int>& gained);
+  Status refresh_open_counts();
+  void reload_cursors();  // with a gate, before each batch
+  // The store refused a commit: stop acting on the shard it named.
+  void drop_fenced(const Status& refusal);
+  bool acts_on(TicketId id) const;
   // Adds `delta` to the tallies a ticket with `summary` counts in.
   void count(const TicketSummary& summary, int64_t delta);
   void load_cursors(const Policy& policy);  // cursors of pools not loaded yet
@@ -170,6 +205,14 @@ class Engine {
   std::vector<std::string> published_tiers_;
   int64_t inbox_cursor_ = 0;
   Roster roster_;
+  // With a gate: the shards acted on (owned, less the fenced), the tokens
+  // the store refused (until the gate names a newer one), the tickets whose
+  // deadline was already due when their shard was gained, and when the open
+  // counts are read again.
+  std::map<int, cluster::LeaseToken> owned_;
+  std::map<int, cluster::LeaseToken> fenced_;
+  std::unordered_set<TicketId> failover_due_;
+  Instant next_roster_refresh_{};
 
   mutable Mutex mutex_;
   std::deque<WriteOutcome> outcomes_ GUARDED_BY(mutex_);

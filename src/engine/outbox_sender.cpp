@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/fence_status.h"
 #include "helpdesk/update_merge.h"
 
 namespace tierd {
@@ -53,6 +54,14 @@ void OutboxSender::stop() {
 }
 
 void OutboxSender::wake() {
+  worker_.wake();
+}
+
+void OutboxSender::set_rate_fraction(double fraction) {
+  {
+    MutexLock lock(mutex_);
+    rate_fraction_ = std::clamp(fraction, 0.01, 1.0);
+  }
   worker_.wake();
 }
 
@@ -160,11 +169,26 @@ bool OutboxSender::send_due() {
   // Before the read: a record the engine ended before this point is not
   // read as pending, so it cannot be let go of and then sent again.
   for (int64_t id : engine_.take_settled_outbox()) handed_over_.erase(id);
+  if (options_.shards != nullptr) follow_ownership(now);
+  double fraction = 1.0;
+  {
+    MutexLock lock(mutex_);
+    fraction = rate_fraction_;
+  }
+  if (fraction != rate_fraction_applied_) {
+    const double per_minute = options_.updates_per_minute * fraction;
+    updates_.set_rate(now, per_minute, std::max(1.0, per_minute / 6), false);
+    rate_fraction_applied_ = fraction;
+  }
   const bool polled = poll_jobs();
   // Records handed over to the engine and not yet ended by it, and those of
   // jobs in flight, still come back; read past them so the batch of new ones
   // stays full.
-  auto due = store_.due_outbox(now, 1000 + handed_over_.size() + in_jobs_.size());
+  const size_t limit = 1000 + handed_over_.size() + in_jobs_.size();
+  auto due =
+      options_.shards == nullptr
+          ? store_.due_outbox(now, limit)
+          : store_.due_outbox(now, limit, cluster::scope_of(options_.shards->shards(), owned_));
   if (!due.ok()) {
     spdlog::error("writer: reading the outbox failed: {}", due.status().to_string());
     worker_.sleep_for(kLookAgain);
@@ -246,6 +270,80 @@ bool OutboxSender::send_due() {
     worked = true;
   }
   return worked;
+}
+
+void OutboxSender::follow_ownership(Instant now) {
+  std::map<int, cluster::LeaseToken> owned = options_.shards->owned();
+  for (auto it = fenced_.begin(); it != fenced_.end();) {
+    auto held = owned.find(it->first);
+    if (held == owned.end() || held->second != it->second) {
+      it = fenced_.erase(it);  // given up, or held again under a new token
+    } else {
+      owned.erase(held);
+      ++it;
+    }
+  }
+  if (owned == owned_) return;
+  const int shards = options_.shards->shards();
+  bool gained = false;
+  for (const auto& [shard, token] : owned) {
+    auto before = owned_.find(shard);
+    gained = gained || before == owned_.end() || before->second != token;
+  }
+  // A lost shard's records are its new owner's now; should this replica get
+  // the shard back, they are read afresh from the store.
+  auto lost = [&](TicketId ticket) { return owned.count(cluster::shard_of(ticket, shards)) == 0; };
+  std::erase_if(handed_over_, [&](const auto& entry) { return lost(entry.second); });
+  std::erase_if(send_alone_, lost);
+  if (gained) {
+    // What the old owner may have left in flight waits as if this process
+    // had just started: the marker is looked for only once it could have landed.
+    inherited_hold_until_ = now + options_.unknown_outcome_settle;
+    attempted_here_.clear();
+    inherited_hold_logged_ = false;
+  }
+  owned_ = std::move(owned);
+}
+
+std::vector<cluster::ShardFence> OutboxSender::fences_of(
+    const std::vector<const TicketBatch*>& batches) const {
+  std::vector<cluster::ShardFence> fences;
+  if (options_.shards == nullptr) return fences;
+  for (const TicketBatch* b : batches) {
+    auto fence = cluster::fence_for(b->ticket_id, options_.shards->shards(), owned_);
+    // A ticket outside the shards read is not sent; a fence no store holds
+    // makes sure of it.
+    fences.push_back(fence.value_or(
+        cluster::ShardFence{cluster::shard_of(b->ticket_id, options_.shards->shards()), 0}));
+  }
+  return fences;
+}
+
+bool OutboxSender::still_ours(const std::vector<const TicketBatch*>& batches) const {
+  if (options_.shards == nullptr) return true;
+  for (const TicketBatch* b : batches) {
+    const int shard = cluster::shard_of(b->ticket_id, options_.shards->shards());
+    if (!options_.shards->may_act(shard)) {
+      spdlog::warn(
+          "writer: ticket={} shard={} lease no longer good for acting on; not sending "
+          "(its next owner checks the write's marker)",
+          b->ticket_id, shard);
+      return false;
+    }
+  }
+  return true;
+}
+
+void OutboxSender::fenced(const Status& refusal) {
+  auto fence = cluster::refused_fence(refusal);
+  if (!fence) return;
+  metrics_.fencing_rejections().Increment();
+  spdlog::warn(
+      "event=fenced shard={} token={} writer: shard taken over; its writes are left to "
+      "their new owner",
+      fence->shard, fence->token);
+  fenced_[fence->shard] = fence->token;  // until the gate names it with another token
+  owned_.erase(fence->shard);
 }
 
 bool OutboxSender::inherited_in_flight(const OutboxRecord& r, Instant now) {
@@ -330,7 +428,7 @@ void OutboxSender::report(const TicketBatch& batch, InputKind kind,
   for (const auto& r : batch.records) {
     o.outbox_ids.push_back(r.id);
     o.keys.push_back(r.idempotency_key);
-    handed_over_.insert(r.id);
+    handed_over_.emplace(r.id, batch.ticket_id);
     retry_at_.erase(r.id);
   }
   std::string keys;
@@ -367,7 +465,8 @@ void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status
         (void)store_.reschedule_outbox(ids,
                                        now + backoff_delay(attempts, options_.backoff_base,
                                                            options_.backoff_cap, jitter(rng_)),
-                                       "conflict; re-read failed: " + fresh.status().to_string());
+                                       "conflict; re-read failed: " + fresh.status().to_string(),
+                                       fences_of({&batch}));
       }
       return;
     }
@@ -377,7 +476,8 @@ void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status
       metrics_.rate_limit_waits().Increment();
       spdlog::warn("writer: ticket={} rate limited by the helpdesk; waiting {}", batch.ticket_id,
                    format_duration(wait));
-      (void)store_.reschedule_outbox(ids, now + wait, "HTTP 429: " + status.message());
+      (void)store_.reschedule_outbox(ids, now + wait, "HTTP 429: " + status.message(),
+                                     fences_of({&batch}));
       return;
     }
     case StatusCode::kUnauthenticated: {
@@ -390,7 +490,8 @@ void OutboxSender::handle_failure(const TicketBatch& batch, const Status& status
           "writer: ALERT helpdesk credentials were refused (HTTP 401); writes are held in the "
           "outbox "
           "until they work again");
-      (void)store_.reschedule_outbox(ids, now, "HTTP 401: " + status.message());
+      (void)store_.reschedule_outbox(ids, now, "HTTP 401: " + status.message(),
+                                     fences_of({&batch}));
       return;
     }
     case StatusCode::kUnavailable:
@@ -447,12 +548,14 @@ void OutboxSender::send_one(TicketBatch& batch) {
   }
   if (!wait_for_tokens(batch.ticket_id, true)) return;
   for (const auto& r : batch.records) attempted_here_.insert(r.id);
-  Status marked = store_.mark_outbox_attempt(ids_of(batch.records));
+  Status marked = store_.mark_outbox_attempt(ids_of(batch.records), fences_of({&batch}));
   if (!marked.ok()) {
     spdlog::error("writer: ticket={} cannot record the attempt, not sending: {}", batch.ticket_id,
                   marked.to_string());
+    fenced(marked);
     return;
   }
+  if (!still_ours({&batch})) return;
   const Instant sent_at = clock_.now();
   auto result = api_.update_ticket(*update);
   count_answer(result.status());
@@ -480,10 +583,14 @@ void OutboxSender::submit_bulk(std::vector<TicketBatch>& batches) {
   if (sendable.empty()) return;
   if (!wait_for_tokens(0, false)) return;
   attempted_here_.insert(all_ids.begin(), all_ids.end());
-  if (Status s = store_.mark_outbox_attempt(all_ids); !s.ok()) {
+  std::vector<const TicketBatch*> tickets;
+  for (const auto& b : sendable) tickets.push_back(&b);
+  if (Status s = store_.mark_outbox_attempt(all_ids, fences_of(tickets)); !s.ok()) {
     spdlog::error("writer: cannot record a bulk attempt, not sending: {}", s.to_string());
+    fenced(s);
     return;
   }
+  if (!still_ours(tickets)) return;
   const Instant sent_at = clock_.now();
   auto job = api_.update_many(updates);
   count_answer(job.status());

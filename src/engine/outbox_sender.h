@@ -49,6 +49,18 @@
 // records are read again as pending, and one that may have been sent is
 // looked for by its marker before it is sent again.
 //
+// Replicas (OutboxSenderOptions::shards set): each round reads the due
+// records of the shards the gate says this replica owns, and records its
+// attempts with those shards' fences, so once another replica took a shard
+// over the store refuses them and nothing is sent. Right before a request
+// leaves, the gate is asked again (may_act, by this process's own clock), so
+// a process paused after its read does not send on a shard it lost meanwhile;
+// what stays is the moment between that check and the request itself, which
+// the helpdesk's own conflict check (Zendesk's safe update, the updated_at
+// comparison for Freshdesk) and the new owner's wait before a marker check
+// (below) cover. A gained shard's records that its old owner may have sent
+// are held for unknown_outcome_settle from the gain, as at start.
+//
 // Threads: start()/stop()/wake() from the owner and the engine; the rest runs
 // on the sender thread, which waits (back-off, Retry-After, pacing) on the
 // Clock. The HelpdeskApi must be safe to call from it.
@@ -56,11 +68,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "cluster/shard_gate.h"
 #include "engine/engine.h"
 #include "engine/helpdesk_answer.h"
 #include "engine/write_pacing.h"
@@ -80,14 +94,17 @@ struct OutboxSenderOptions {
   size_t max_jobs_in_flight = 10;  // of the 30 queued jobs Zendesk allows an account
   Duration backoff_base = std::chrono::seconds(1);
   Duration backoff_cap = std::chrono::minutes(5);
-  Duration auth_probe_first = std::chrono::seconds(1);      // first probe after a 401
-  Duration auth_probe_interval = std::chrono::seconds(30);  // the longest gap between probes
+  Duration auth_probe_first = std::chrono::seconds(1);       // first probe after a 401
+  Duration auth_probe_interval = std::chrono::seconds(30);   // the longest gap between probes
   Duration job_poll_first = std::chrono::milliseconds(250);  // see JobPollSchedule
   Duration job_poll_cap = std::chrono::seconds(4);
   Duration job_timeout = std::chrono::minutes(2);
   // How long a write left in flight by a previous process may still land;
   // the helpdesk client's timeout is the natural value.
   Duration unknown_outcome_settle = std::chrono::seconds(10);
+  // Replicas sharing the store: which shards this one may act on. Null: a
+  // single process, which sends every ticket's writes. Outlives the sender.
+  const cluster::ShardGate* shards = nullptr;
 };
 
 class OutboxSender {
@@ -101,6 +118,8 @@ class OutboxSender {
   void start();
   void stop();  // finishes the update in flight, then joins
   void wake();  // new records were queued, or reported ones ended
+  // Replicas: this one's part (0..1] of updates_per_minute, from the next round on.
+  void set_rate_fraction(double fraction) EXCLUDES(mutex_);
 
   bool auth_failed() const EXCLUDES(mutex_);
   // The helpdesk's answer to the sender's latest request; nullopt before the first.
@@ -147,6 +166,15 @@ class OutboxSender {
   void dead_letter(const TicketBatch& batch, const std::string& why);
   bool wait_for_tokens(TicketId ticket, bool update_endpoint);
   void count_answer(const Status& s) EXCLUDES(mutex_);
+  // With a gate: follows the owned shards at the start of a round.
+  void follow_ownership(Instant now);
+  // The fences of the batches' tickets (empty without a gate).
+  std::vector<cluster::ShardFence> fences_of(const std::vector<const TicketBatch*>& batches) const;
+  // Whether the gate still lets this replica act on every batch's ticket,
+  // asked right before a request; logs the first it does not.
+  bool still_ours(const std::vector<const TicketBatch*>& batches) const;
+  // After the store refused an attempt's fence: the shard is left alone.
+  void fenced(const Status& refusal);
 
   // Set at construction.
   Store& store_;
@@ -160,8 +188,13 @@ class OutboxSender {
   TokenBucket updates_;
   TicketWindow per_ticket_;
   std::mt19937_64 rng_{std::random_device{}()};
-  // Outbox ids reported to the engine and not yet ended by its commit.
-  std::unordered_set<int64_t> handed_over_;
+  // Outbox ids reported to the engine and not yet ended by its commit, with
+  // their tickets (so a lost shard's can be let go of).
+  std::unordered_map<int64_t, TicketId> handed_over_;
+  // With a gate: the shards acted on this round, and the tokens the store
+  // refused (left out until the gate names a newer one).
+  std::map<int, cluster::LeaseToken> owned_;
+  std::map<int, cluster::LeaseToken> fenced_;
   // Back-off for records whose last attempt had an unknown outcome (they stay
   // pending with maybe_sent set in the store).
   std::unordered_map<int64_t, Instant> retry_at_;
@@ -180,6 +213,8 @@ class OutboxSender {
 
   mutable Mutex mutex_;
   bool auth_failed_ GUARDED_BY(mutex_) = false;
+  double rate_fraction_ GUARDED_BY(mutex_) = 1.0;
+  double rate_fraction_applied_ = 1.0;  // sender thread only
   std::optional<HelpdeskAnswer> last_answer_ GUARDED_BY(mutex_);
 
   // Last: its thread uses the members above, so it stops before they go.

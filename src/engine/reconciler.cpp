@@ -122,7 +122,7 @@ void Reconciler::run() {
   while (true) {
     const Instant begun = elapsed.now();
     try {
-      (void)run_once();
+      if (!options_.may_run || options_.may_run()) (void)run_once();
     } catch (const std::exception& e) {
       spdlog::error("reconcile event=run_failed error=\"{}\"", e.what());
     } catch (...) {

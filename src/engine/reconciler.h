@@ -36,6 +36,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <random>
 #include <string>
@@ -70,6 +71,11 @@ struct ReconcilerOptions {
   Duration backoff_cap = std::chrono::minutes(1);
   Duration default_retry_after = std::chrono::minutes(1);  // a 429 without Retry-After
   int max_pages_per_run = 1000;                            // the rest waits for the next run
+  // Replicas: a run starts only while this says so (the replica that holds
+  // the singleton shard, see cli/serve); unset, every run goes ahead. Two
+  // replicas overlapping for a moment during a hand-over cost requests, not
+  // correctness: their records carry the same event ids, stored once.
+  std::function<bool()> may_run;
 };
 
 // What one run did.

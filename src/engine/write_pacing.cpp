@@ -48,6 +48,14 @@ AccountBudget::AccountBudget(double share, double assumed_per_minute)
       assumed_(std::max(1.0, assumed_per_minute)),
       bucket_(share_ * assumed_, 1.0) {}
 
+void AccountBudget::set_share(double share, Instant now) {
+  share_ = std::clamp(share, 0.01, 1.0);
+  const double per_minute = share_ * limit_or_assumed();
+  // The burst is allowed only once the limit is known, as in observe().
+  const double capacity = limit_ ? per_minute * kAccountBurstSeconds / 60.0 : 1.0;
+  bucket_.set_rate(now, per_minute, capacity, false);
+}
+
 double AccountBudget::limit_or_assumed() const {
   return limit_ ? static_cast<double>(*limit_) : assumed_;
 }
@@ -124,6 +132,14 @@ Duration AccountPacer::wait_time() {
   return budget_.wait_time(now());
 }
 
+void AccountPacer::set_share(double share) {
+  {
+    std::lock_guard lock(mutex_);
+    budget_.set_share(share, now());
+  }
+  changed_.notify_all();
+}
+
 void AccountPacer::after_answer(const RateLimitReport& report) {
   std::optional<int> learned;
   double per_minute = 0;
@@ -178,7 +194,9 @@ Duration TicketWindow::wait_time(TicketId ticket, Instant now) {
   return times.front() + window_ - now;
 }
 
-void TicketWindow::record(TicketId ticket, Instant now) { sent_[ticket].push_back(now); }
+void TicketWindow::record(TicketId ticket, Instant now) {
+  sent_[ticket].push_back(now);
+}
 
 Duration backoff_delay(int attempt, Duration base, Duration cap, double jitter) {
   attempt = std::clamp(attempt, 1, 30);

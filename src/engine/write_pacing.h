@@ -84,6 +84,9 @@ class AccountBudget {
   // The account's limit as last reported; nullopt before any report.
   std::optional<int> reported_limit() const { return limit_; }
   double per_minute() const { return bucket_.per_minute(); }
+  // A new share of the account's limit (replicas: each one's part of
+  // tierd's share, in proportion to the shards it owns), from `now` on.
+  void set_share(double share, Instant now);
 
  private:
   double limit_or_assumed() const;
@@ -107,6 +110,8 @@ class AccountPacer final : public RequestPacer {
   Duration wait_time() override;
   void after_answer(const RateLimitReport& report) override;
   std::optional<int> reported_limit() const;
+  // See AccountBudget::set_share(); safe from any thread.
+  void set_share(double share);
 
  private:
   static Instant now();

@@ -53,8 +53,8 @@ constexpr LabelledFamily kUnassignedForwards = {
     "tierd_unassigned_forwards_total", "Forwarded tickets that found no available agent, by route",
     "counter"};
 constexpr std::array<LabelledFamily, 8> kLabelledFamilies = {
-    kRunningClocks,    kEscalations,     kBounceBacks,     kTicketsSolved,
-    kTicketsReopened,  kVendorResponses, kEngineDecisions, kUnassignedForwards};
+    kRunningClocks,   kEscalations,     kBounceBacks,     kTicketsSolved,
+    kTicketsReopened, kVendorResponses, kEngineDecisions, kUnassignedForwards};
 
 Family<Counter>& counter(prometheus::Registry& r, const char* name, const char* help) {
   return prometheus::BuildCounter().Name(name).Help(help).Register(r);
@@ -220,6 +220,38 @@ Counter& Metrics::reconcile_errors() {
 
 Gauge& Metrics::reconcile_lag_seconds() {
   return reconcile_lag_;
+}
+
+// The registry merges a family registered again under the same name, so
+// these need no member of their own.
+Gauge& Metrics::shards_owned() {
+  return gauge(*registry_, "tierd_shards_owned", "Shards this replica acts on").Add({});
+}
+
+Counter& Metrics::shard_acquisitions() {
+  return counter(*registry_, "tierd_shard_acquisitions_total", "Shard leases this replica acquired")
+      .Add({});
+}
+
+Counter& Metrics::shard_losses() {
+  return counter(*registry_, "tierd_shard_losses_total",
+                 "Shards this replica stopped owning: released, taken over or not renewed")
+      .Add({});
+}
+
+Counter& Metrics::fencing_rejections() {
+  return counter(*registry_, "tierd_fencing_rejections_total",
+                 "Writes the store refused because their shard's lease had moved on")
+      .Add({});
+}
+
+Histogram& Metrics::failover_lateness_seconds() {
+  // A failover waits for the lease to lapse: seconds, not milliseconds.
+  static const prometheus::Histogram::BucketBoundaries kBuckets{0.1, 0.25, 0.5, 1,  2,
+                                                                5,   10,   20,  30, 60};
+  return histogram(*registry_, "tierd_failover_lateness_seconds",
+                   "How late deadlines that were due when their shard was gained fired")
+      .Add({}, kBuckets);
 }
 
 std::string Metrics::exposition() const {

@@ -29,6 +29,15 @@
 //   tierd_reconcile_lag_seconds               gauge, now - the time the export is known
 //                                             complete up to (newest exported updated_at,
 //                                             or the vendor's exclusion window once caught up)
+//   tierd_shards_owned                        gauge, shards this replica acts on (replicas only,
+//                                             like the four below)
+//   tierd_shard_acquisitions_total            shards this replica took a lease of
+//   tierd_shard_losses_total                  shards it stopped owning (released, taken over,
+//                                             or a renewal overdue)
+//   tierd_fencing_rejections_total            commits and outbox changes the store refused
+//                                             because the shard's lease had moved on
+//   tierd_failover_lateness_seconds           histogram, how late a deadline already due when
+//                                             its shard was gained fired
 //   tierd_build_info{version}                 gauge, always 1
 //   process_*                                 CPU, memory, start time and file descriptors
 //                                             (process_metrics.h), read at each exposition()
@@ -95,6 +104,12 @@ class Metrics {
   prometheus::Counter& reconcile_tickets();
   prometheus::Counter& reconcile_errors();
   prometheus::Gauge& reconcile_lag_seconds();
+  // Registered at first use, so a single process shows none of them.
+  prometheus::Gauge& shards_owned();
+  prometheus::Counter& shard_acquisitions();
+  prometheus::Counter& shard_losses();
+  prometheus::Counter& fencing_rejections();
+  prometheus::Histogram& failover_lateness_seconds();
 
   // Everything registered, in the Prometheus text exposition format (0.0.4).
   std::string exposition() const;

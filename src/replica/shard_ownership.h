@@ -27,6 +27,7 @@
 
 #include "cluster/lease_store.h"
 #include "cluster/lease_timing.h"
+#include "cluster/shard_gate.h"
 #include "cluster/shard_owner.h"
 #include "runtime/clock.h"
 #include "runtime/mutex.h"
@@ -43,13 +44,13 @@ struct ShardOwnershipOptions {
 
 using OwnershipListener = std::function<void(const cluster::OwnershipChange&)>;
 
-class ShardOwnership {
+class ShardOwnership : public cluster::ShardGate {
  public:
   // `store` and `steady` outlive this object; `steady` runs at the rate of
   // real time (a SteadyClock, or a test's clock that does).
   ShardOwnership(cluster::LeaseStore& store, ShardOwnershipOptions options, const Clock& steady,
                  OwnershipListener listener = {});
-  ~ShardOwnership();  // stop_renewing(): a destroyed owner's leases lapse by themselves
+  ~ShardOwnership() override;  // stop_renewing(): a destroyed owner's leases lapse by themselves
   ShardOwnership(const ShardOwnership&) = delete;
   ShardOwnership& operator=(const ShardOwnership&) = delete;
 
@@ -66,11 +67,11 @@ class ShardOwnership {
   void stop_renewing();
 
   const std::string& replica_id() const { return options_.replica_id; }
-  int shards() const { return options_.shards; }
+  int shards() const override { return options_.shards; }
   // The shards this replica may act on now, with their fencing tokens.
-  std::map<int, cluster::LeaseToken> owned() const EXCLUDES(mutex_);
+  std::map<int, cluster::LeaseToken> owned() const override EXCLUDES(mutex_);
   // Held, and its renewal good for acting on by this process's clock now.
-  bool may_act(int shard) const EXCLUDES(mutex_);
+  bool may_act(int shard) const override EXCLUDES(mutex_);
 
  private:
   void loop();

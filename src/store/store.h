@@ -31,8 +31,8 @@
 // fencing token of the lease its replica holds. The store checks, in the
 // write's own transaction, that the token is still the shard's current one
 // and holds the lease row against a takeover until it commits; when it is
-// not, the whole call changes nothing and returns kFenced ("fenced: shard 7
-// token 12 is no longer ours"). Writes without a fence are not checked. The
+// not, the whole call changes nothing and returns kFenced, naming the shard
+// and token (cluster/fence_status.h). Writes without a fence are not checked. The
 // SQLite store keeps no leases (one process owns it): it refuses every write
 // that carries a fence with kInvalidArgument and changes nothing, since a
 // fence there means a replica was pointed at a store no other replica sees.
@@ -153,6 +153,12 @@ struct EngineCommit {
   std::string outbox_dead_reason;         // kept with the dead records
   std::vector<AuditRecord> audit;
   std::vector<std::pair<std::string, std::string>> meta;  // key, value to upsert
+  // Meta values this commit was decided on: each key's stored value must
+  // still be the one given (nullopt: none stored) when the commit applies, in
+  // the order of the commits, or the whole commit() fails with kConflict and
+  // stores nothing. Replicas thereby never both take the same round-robin
+  // position.
+  std::vector<std::pair<std::string, std::optional<std::string>>> meta_expected;
   // The lease of the ticket's shard, when replicas share the store (see
   // Fencing above); nullopt: unchecked.
   std::optional<cluster::ShardFence> fence;

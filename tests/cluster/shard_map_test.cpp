@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <vector>
 
+#include "cluster/fence_status.h"
 #include "cluster/shard_map.h"
 
 using tierd::TicketId;
@@ -67,4 +69,15 @@ TEST_CASE("a shard scope contains the tickets of its shards", "[cluster]") {
   CHECK(none.owned_json() == "[]");
   for (TicketId id = 0; id < 16; ++id) CHECK_FALSE(none.contains(id));
   CHECK(ShardScope::only(0, {0}).shards == 1);
+}
+
+TEST_CASE("a fenced status names its shard and token, and nothing else is read as one",
+          "[cluster]") {
+  const tierd::cluster::ShardFence fence{17, 4242};
+  tierd::Status refused = tierd::cluster::fenced_status(fence);
+  CHECK(refused.code() == tierd::StatusCode::kFenced);
+  CHECK(tierd::cluster::refused_fence(refused) == std::optional(fence));
+  CHECK_FALSE(tierd::cluster::refused_fence(tierd::Status::Conflict("shard 1 token 2")));
+  CHECK_FALSE(tierd::cluster::refused_fence(tierd::Status(tierd::StatusCode::kFenced, "no shard")));
+  CHECK_FALSE(tierd::cluster::refused_fence(tierd::Status::Ok()));
 }

@@ -106,7 +106,7 @@ EngineCommit engine_commit(TicketId ticket, const std::string& state,
 }
 
 std::string fenced_message(int shard, LeaseToken token) {
-  return "fenced: shard " + std::to_string(shard) + " token " + std::to_string(token) +
+  return "shard " + std::to_string(shard) + " token " + std::to_string(token) +
          " is no longer ours";
 }
 

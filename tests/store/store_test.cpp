@@ -525,6 +525,43 @@ TEST_CASE("meta values are stored, overwritten and committed with the engine", "
   CHECK(must(store->get_meta("reconcile_cursor")) == std::optional<std::string>("1700000200"));
 }
 
+TEST_CASE("a commit decided on meta values stores nothing once another commit moved one",
+          "[store]") {
+  auto name = GENERATE(from_range(backend_names()));
+  INFO("backend " << name);
+  auto backend = make_backend(name);
+  auto store = backend->open();
+
+  auto cursor_commit = [](TicketId ticket, std::optional<std::string> expected, std::string value) {
+    std::vector<EngineCommit> commits(1);
+    commits[0].ticket_id = ticket;
+    commits[0].state_json = R"({"ticket":)" + std::to_string(ticket) + "}";
+    commits[0].set_deadline = false;
+    commits[0].meta_expected = {{"roster.cursor.review", std::move(expected)}};
+    commits[0].meta = {{"roster.cursor.review", std::move(value)}};
+    return commits;
+  };
+  // Nothing stored yet: expecting none holds.
+  auto first = cursor_commit(1, std::nullopt, "501");
+  must(store->commit(first));
+  // Two decided on "501": the first to commit wins, the second stores nothing.
+  auto second = cursor_commit(2, "501", "502");
+  auto late = cursor_commit(3, "501", "502");
+  must(store->commit(second));
+  Status refused = store->commit(late);
+  CHECK(refused.code() == StatusCode::kConflict);
+  CHECK_FALSE(must(store->load_ticket(3)).has_value());
+  CHECK(must(store->get_meta("roster.cursor.review")) == std::optional<std::string>("502"));
+  // Within one call the commits apply in order: each sees the one before.
+  std::vector<EngineCommit> chained = cursor_commit(4, "502", "503");
+  chained.push_back(cursor_commit(5, "503", "504")[0]);
+  must(store->commit(chained));
+  CHECK(must(store->get_meta("roster.cursor.review")) == std::optional<std::string>("504"));
+  // Expecting none when a value is stored is refused too.
+  auto stale_none = cursor_commit(6, std::nullopt, "501");
+  CHECK(store->commit(stale_none).code() == StatusCode::kConflict);
+}
+
 TEST_CASE("everything survives closing and reopening the store", "[store]") {
   auto name = GENERATE(from_range(backend_names()));
   INFO("backend " << name);

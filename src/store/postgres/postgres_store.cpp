@@ -14,6 +14,8 @@
 #include <string_view>
 #include <tuple>
 
+#include "cluster/fence_status.h"
+#include "store/postgres/inbox_notifications.h"
 #include "store/postgres/postgres_connection.h"
 #include "store/sql_params.h"
 #include "store/ticket_summary_sql.h"
@@ -190,7 +192,9 @@ const std::pair<const char*, const char*> kStatements[] = {
     {"hold_fence",
      "SELECT 1 FROM shard_leases WHERE shard = $1 AND token = $2 AND owner IS NOT NULL "
      "FOR SHARE"},
+    {"notify_inbox", "SELECT pg_notify('" TIERD_INBOX_CHANNEL "', '')"},
     {"get_meta", "SELECT value FROM meta WHERE key = $1"},
+    {"lock_meta", "SELECT pg_advisory_xact_lock(hashtext('tierd.meta:' || $1))"},
     {"upsert_meta",
      "INSERT INTO meta (key, value) VALUES ($1, $2) "
      "ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
@@ -219,6 +223,10 @@ class PostgresStore final : public Store {
         outcomes.push_back(accepted ? AppendOutcome::kAccepted : AppendOutcome::kDuplicate);
         seqs.push_back(accepted ? res[0][0].as<int64_t>() : 0);
       }
+      // Delivered at commit, to every replica listening (inbox_notifications.h):
+      // the owner of the ticket's shard may be another process.
+      if (std::find(outcomes.begin(), outcomes.end(), AppendOutcome::kAccepted) != outcomes.end())
+        txn.exec_prepared("notify_inbox");
       return Status::Ok();
     });
     if (!s.ok()) return s;
@@ -342,7 +350,10 @@ class PostgresStore final : public Store {
     }
     Status s = db_.in_txn("commit", [&](pqxx::work& txn) {
       if (Status held = hold_fences(txn, fences); !held.ok()) return held;
-      for (size_t i = 0; i < commits.size(); ++i) ids[i] = apply_commit(txn, commits[i]);
+      for (size_t i = 0; i < commits.size(); ++i) {
+        if (Status same = meta_unchanged(txn, commits[i]); !same.ok()) return same;
+        ids[i] = apply_commit(txn, commits[i]);
+      }
       return Status::Ok();
     });
     for (size_t i = 0; i < commits.size(); ++i) {
@@ -501,8 +512,24 @@ class PostgresStore final : public Store {
     fences.erase(std::unique(fences.begin(), fences.end()), fences.end());
     for (const cluster::ShardFence& f : fences) {
       if (txn.exec_prepared("hold_fence", f.shard, f.token).empty()) {
-        return Status(StatusCode::kFenced, "fenced: shard " + std::to_string(f.shard) + " token " +
-                                               std::to_string(f.token) + " is no longer ours");
+        return cluster::fenced_status(f);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // kConflict unless every meta value `c` was decided on is still stored.
+  // Each key is locked (a transaction-scoped advisory lock, which also covers
+  // a key not stored yet) until the transaction ends, so two replicas'
+  // commits on one key go one after the other and the second sees the first.
+  static Status meta_unchanged(pqxx::work& txn, const EngineCommit& c) {
+    for (const auto& [key, expected] : c.meta_expected) {
+      txn.exec_prepared("lock_meta", key);
+      pqxx::result r = txn.exec_prepared("get_meta", key);
+      std::optional<std::string> stored;
+      if (!r.empty()) stored = r[0][0].as<std::string>();
+      if (stored != expected) {
+        return Status::Conflict("meta " + key + " changed by another replica meanwhile");
       }
     }
     return Status::Ok();

@@ -535,6 +535,18 @@ class SqliteStore final : public Store {
   }
 
   static Status apply_commit(Connection& db, EngineCommit& c) {
+    // One writer holds the file, so nothing else can have moved a meta value;
+    // the check keeps the contract the same as PostgreSQL's.
+    for (const auto& [key, expected] : c.meta_expected) {
+      auto stmt = db.prepare("SELECT value FROM meta WHERE key = ?1", "commit");
+      if (!stmt.ok()) return stmt.status();
+      stmt->bind(1, key);
+      Result<bool> row = stmt->step();
+      if (!row.ok()) return row.status();
+      std::optional<std::string> stored;
+      if (*row) stored = stmt->text_at(0);
+      if (stored != expected) return Status::Conflict("meta " + key + " changed meanwhile");
+    }
     if (Status s = write_ticket(db, c); !s.ok()) return s;
     if (c.inbox_seq_done) {
       auto stmt = db.prepare("UPDATE inbox SET processed = 1 WHERE seq = ?1", "commit");
