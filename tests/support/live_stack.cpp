@@ -147,13 +147,15 @@ void LiveStack::start_sim() {
   write_file(config_path_, config.dump(2));
 }
 
+std::map<std::string, std::string> LiveStack::tierd_environment() {
+  return {{"LIVE_STACK_TOKEN", kApiToken}, {"LIVE_STACK_SECRET", kWebhookSecret}};
+}
+
 void LiveStack::start_tierd() {
   ++tierd_starts_;
   tierd_ = std::make_unique<Subprocess>(
       std::vector<std::string>{TIERD_BINARY, "serve", "--config", config_path_},
-      std::map<std::string, std::string>{{"LIVE_STACK_TOKEN", kApiToken},
-                                         {"LIVE_STACK_SECRET", kWebhookSecret}},
-      dir_.file("tierd.log"));
+      tierd_environment(), dir_.file("tierd.log"));
   if (!wait_for_http(tierd_port_, "/healthz", std::chrono::seconds(15))) {
     throw std::runtime_error("tierd did not become ready:\n" + tierd_->log());
   }

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <csignal>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -52,6 +53,9 @@ class LiveStack {
   bool tierd_running();
   std::string tierd_log() const;
   const std::string& config_path() const { return config_path_; }
+  // The environment tierd is started with (the helpdesk token, the webhook
+  // secret), for a test that starts tierd processes of its own.
+  static std::map<std::string, std::string> tierd_environment();
   int tierd_port() const { return tierd_port_; }
 
   // The simulator's control API; returns the parsed answer, throws on a
