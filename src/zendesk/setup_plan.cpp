@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "config/config_references.h"
 #include "core/ticket.h"
-#include "config/json_path.h"
 #include "zendesk/webhook_payload.h"
 
 namespace tierd {
@@ -79,31 +79,12 @@ struct Planner {
   }
 
   void check_references() {
-    for (size_t i = 0; i < config.tiers.size(); ++i) {
-      const std::string tier = index_path("tiers", i);
-      for (size_t j = 0; j < config.tiers[i].groups.size(); ++j) {
-        check_group(index_path(tier + ".groups", j), config.tiers[i].groups[j]);
+    for (const ConfigReference& r : config_references(config)) {
+      if (r.kind == ConfigReference::Kind::kGroup) {
+        check_group(r.path, r.id);
+      } else {
+        check_user(r.path, r.id);
       }
-    }
-    if (config.review) {
-      const ReviewConfig& r = *config.review;
-      for (size_t j = 0; j < r.groups.size(); ++j) {
-        check_group(index_path("review.groups", j), r.groups[j]);
-      }
-      if (r.lead_group) check_group("review.lead_group", *r.lead_group);
-      for (size_t j = 0; j < r.reviewers.size(); ++j) {
-        check_user(index_path("review.reviewers", j), r.reviewers[j]);
-      }
-    }
-    for (size_t i = 0; i < config.routes.size(); ++i) {
-      const std::string route = index_path("routes", i);
-      check_group(route + ".group", config.routes[i].group);
-      for (size_t j = 0; j < config.routes[i].agents.size(); ++j) {
-        check_user(index_path(route + ".agents", j), config.routes[i].agents[j]);
-      }
-    }
-    for (const auto& [agent, calendar] : config.availability.schedules) {
-      check_user(child_path("availability.schedules", std::to_string(agent)), agent);
     }
   }
 
