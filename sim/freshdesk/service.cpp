@@ -220,7 +220,7 @@ SimResponse FreshdeskService::route_api(const SimRequest& request,
     if (n == 2 && p[1] == "bulk_update" && m == "POST") return bulk_update(body);
     auto id = id_at(p, 1);
     if (!id) return not_found();
-    if (n == 2 && m == "PUT") return update_ticket(*id, body);
+    if (n == 2 && m == "PUT") return update_ticket(*id, body, kApiAgentId);
     if (n == 3 && p[2] == "notes" && m == "POST") return create_note(*id, body);
     MutexLock lock(mutex_);
     auto it = account_.tickets.find(*id);
@@ -251,6 +251,7 @@ SimResponse FreshdeskService::route_api(const SimRequest& request,
     }
     return not_found();
   }
+  if (n >= 3 && p[0] == "automations" && p[2] == "rules") return automations(request, p, body);
   if (n == 2 && p[0] == "jobs" && m == "GET") {
     MutexLock lock(mutex_);
     auto it = jobs_.find(p[1]);
@@ -351,7 +352,7 @@ SimResponse FreshdeskService::list_tickets(const SimRequest& request) {
   return r;
 }
 
-SimResponse FreshdeskService::update_ticket(int64_t id, const json& body) {
+SimResponse FreshdeskService::update_ticket(int64_t id, const json& body, int64_t performer) {
   MutexLock lock(mutex_);
   auto it = account_.tickets.find(id);
   if (it == account_.tickets.end()) return not_found();
@@ -360,6 +361,7 @@ SimResponse FreshdeskService::update_ticket(int64_t id, const json& body) {
   if (!errors.empty()) return invalid(errors);
   it->second.updated_at = now();
   webhooks_.ticket_updated(it->second, changes);
+  fire_rules(it->second, &changes, performer);
   return json_response(200, ticket_json(it->second));
 }
 
@@ -498,6 +500,7 @@ void FreshdeskService::run_jobs() {
           }
           it->second.updated_at = now();
           webhooks_.ticket_updated(it->second, changes);
+          fire_rules(it->second, &changes, kApiAgentId);
           job.data.push_back({{"id", ticket_id}, {"success", true}});
         }
         job.status = "COMPLETED";
@@ -534,6 +537,7 @@ SimResponse FreshdeskService::create_ticket(const json& body) {
   if (!errors.empty()) return invalid(errors);
   account_.tickets[t.id] = t;
   webhooks_.ticket_created(t);
+  fire_rules(t, nullptr, 0);
   return json_response(201, ticket_json(t));
 }
 
@@ -566,7 +570,12 @@ SimResponse FreshdeskService::handle_control(const SimRequest& request) {
     if (p.size() == 1 && m == "POST") return create_ticket(body);
     auto id = id_at(p, 1);
     if (p.size() != 2 || !id) return not_found();
-    if (m == "PUT") return update_ticket(*id, body);
+    if (m == "PUT") {
+      const bool named = request.query.count("agent_id") != 0;
+      const auto agent = named ? query_int(request, "agent_id") : std::optional<int64_t>(0);
+      if (!agent) return json_response(400, {{"message", "agent_id: not an agent id"}});
+      return update_ticket(*id, body, *agent);
+    }
     if (m == "GET") {
       MutexLock lock(mutex_);
       auto it = account_.tickets.find(*id);
@@ -615,6 +624,80 @@ SimResponse FreshdeskService::handle_control(const SimRequest& request) {
     return json_response(200, {{"requests", request_log_}});
   }
   return not_found();
+}
+
+SimResponse FreshdeskService::automations(const SimRequest& request,
+                                          const std::vector<std::string>& p, const json& body) {
+  const auto type = id_at(p, 1);
+  if (!type || (*type != kCreationRuleType && *type != kUpdateRuleType)) return not_found();
+  const std::string& m = request.method;
+  MutexLock lock(mutex_);
+  auto& rules = rules_[static_cast<int>(*type)];
+  if (p.size() == 3) {
+    if (m == "GET") {
+      std::vector<json> list;
+      for (const auto& [id, r] : rules) list.push_back(r);
+      std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
+        return a.value("position", 0) < b.value("position", 0);
+      });
+      return list_page(request, list, base_url_ + request.path, [](const json& r) { return r; });
+    }
+    if (m != "POST") return not_found();
+    auto errors = validate_automation_rule(static_cast<int>(*type), body, account_);
+    if (!errors.empty()) return invalid(errors);
+    json rule = body;
+    rule["id"] = next_rule_id_++;
+    rule["automation_type_id"] = *type;
+    if (!rule.contains("active")) rule["active"] = true;
+    if (!rule.contains("position")) rule["position"] = static_cast<int64_t>(rules.size()) + 1;
+    if (!rule.contains("conditions")) rule["conditions"] = json::array();
+    rule["outdated"] = false;
+    rule["created_at"] = rule["updated_at"] = freshdesk_time(now());
+    rules[rule["id"].get<int64_t>()] = rule;
+    return json_response(201, rule);
+  }
+  auto id = id_at(p, 3);
+  if (p.size() != 4 || !id || !rules.count(*id)) return not_found();
+  json& stored = rules[*id];
+  if (m == "GET") return json_response(200, stored);
+  if (m == "DELETE") {
+    rules.erase(*id);
+    return json_response(204, nullptr);
+  }
+  if (m != "PUT") return not_found();
+  if (!body.is_object()) {
+    return invalid({{"", "Request body has invalid json format", "invalid_json"}});
+  }
+  json next = stored;
+  for (const auto& [key, value] : body.items()) {
+    if (key == "id" || key == "created_at" || key == "updated_at" || key == "outdated" ||
+        key == "automation_type_id") {
+      return invalid({{key, "Unexpected/invalid field in request", "invalid_field"}});
+    }
+    next[key] = value;
+  }
+  json checked = next;
+  checked.erase("automation_type_id");
+  auto errors = validate_automation_rule(static_cast<int>(*type), checked, account_);
+  if (!errors.empty()) return invalid(errors);
+  next["updated_at"] = freshdesk_time(now());
+  stored = next;
+  return json_response(200, stored);
+}
+
+void FreshdeskService::fire_rules(const Ticket& ticket, const std::vector<FieldChange>* changes,
+                                  int64_t performer) {
+  const int type = changes ? kUpdateRuleType : kCreationRuleType;
+  std::vector<const json*> ordered;
+  for (const auto& [id, r] : rules_[type]) ordered.push_back(&r);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const json* a, const json* b) {
+    return a->value("position", 0) < b->value("position", 0);
+  });
+  for (const json* rule : ordered) {
+    auto webhook = changes ? update_rule_fires(*rule, ticket, *changes, performer)
+                           : creation_rule_fires(*rule, ticket);
+    if (webhook) webhooks_.rule_fired(ticket.id, *webhook);
+  }
 }
 
 void FreshdeskService::record_request(const SimRequest& request, int status) {

@@ -23,6 +23,10 @@
 //                                        "success","errors"?}]}
 //   GET /api/v2/agents  GET /api/v2/agents/me|{id}
 //   GET /api/v2/groups (no agent_ids)  GET /api/v2/groups/{id}
+//   GET|POST /api/v2/automations/{1|4}/rules, GET|PUT|DELETE .../rules/{id}
+//                                        see sim/freshdesk/automation_rules.h;
+//                                        the active rules' trigger_webhook
+//                                        actions fire on creations and updates
 // Lists page with page (1-based) and per_page (default 30, at most 100; more
 // is a 400), and a `link: <url>; rel="next"` header while there is a next
 // page; the ticket list stops at page 300.
@@ -39,8 +43,9 @@
 // Control API (no auth, no limits):
 //   POST /sim/agents|groups              seed one object or an array
 //   POST /sim/tickets                    create -> 201 ticket; fires the creation rule
-//   PUT  /sim/tickets/{id}               change as an agent in the UI (the fields of
-//                                        PUT /api/v2/tickets/{id}); fires the update rule
+//   PUT  /sim/tickets/{id}[?agent_id=N]  change as agent N (default: one not named) in the
+//                                        UI (the fields of PUT /api/v2/tickets/{id});
+//                                        fires the update rules
 //   GET  /sim/tickets/{id}               the ticket with "notes" and "watcher_ids"
 //   POST|GET|DELETE /sim/faults          see sim/common/fault_queue.h
 //   DELETE /sim/rate_limits              empty the window
@@ -114,7 +119,14 @@ class FreshdeskService {
       EXCLUDES(mutex_);
   SimResponse handle_control(const SimRequest& request) EXCLUDES(mutex_);
 
-  SimResponse update_ticket(int64_t id, const nlohmann::json& body) EXCLUDES(mutex_);
+  // `performer`: the agent making the change (0: one not named).
+  SimResponse update_ticket(int64_t id, const nlohmann::json& body, int64_t performer)
+      EXCLUDES(mutex_);
+  SimResponse automations(const SimRequest& request, const std::vector<std::string>& parts,
+                          const nlohmann::json& body) EXCLUDES(mutex_);
+  // Queues the webhooks of the API-created rules a creation or update fires.
+  void fire_rules(const Ticket& ticket, const std::vector<FieldChange>* changes, int64_t performer)
+      REQUIRES(mutex_);
   SimResponse create_note(int64_t id, const nlohmann::json& body) EXCLUDES(mutex_);
   SimResponse list_tickets(const SimRequest& request) EXCLUDES(mutex_);
   SimResponse bulk_update(const nlohmann::json& body) EXCLUDES(mutex_);
@@ -136,6 +148,9 @@ class FreshdeskService {
   std::string base_url_ GUARDED_BY(mutex_);
   Account account_ GUARDED_BY(mutex_);
   std::map<std::string, Job> jobs_ GUARDED_BY(mutex_);
+  // Automation rules created through the API: type -> id -> rule.
+  std::map<int, std::map<int64_t, nlohmann::json>> rules_ GUARDED_BY(mutex_);
+  int64_t next_rule_id_ GUARDED_BY(mutex_) = 1;
   int64_t next_job_ GUARDED_BY(mutex_) = 1;
   nlohmann::json request_log_ GUARDED_BY(mutex_) = nlohmann::json::array();
 

@@ -113,8 +113,12 @@ void WebhookRuleSender::ticket_created(const Ticket& ticket) {
   if (options_.url.empty()) return;
   const std::string event = triggered_event(true, {});
   const std::string& tmpl = options_.create_template;
-  enqueue(ticket.id, "create", event,
-          render_body(tmpl.empty() ? readme_body_template(kCreateRuleName) : tmpl, ticket, event));
+  RuleDelivery d;
+  d.ticket_id = ticket.id;
+  d.rule = "create";
+  d.event = event;
+  d.body = render_body(tmpl.empty() ? readme_body_template(kCreateRuleName) : tmpl, ticket, event);
+  enqueue(std::move(d));
 }
 
 void WebhookRuleSender::ticket_updated(const Ticket& ticket,
@@ -122,21 +126,32 @@ void WebhookRuleSender::ticket_updated(const Ticket& ticket,
   if (options_.url.empty() || changes.empty()) return;
   const std::string event = triggered_event(false, changes);
   const std::string& tmpl = options_.update_template;
-  enqueue(ticket.id, "update", event,
-          render_body(tmpl.empty() ? readme_body_template(kUpdateRuleName) : tmpl, ticket, event));
+  RuleDelivery d;
+  d.ticket_id = ticket.id;
+  d.rule = "update";
+  d.event = event;
+  d.body = render_body(tmpl.empty() ? readme_body_template(kUpdateRuleName) : tmpl, ticket, event);
+  enqueue(std::move(d));
 }
 
-void WebhookRuleSender::enqueue(int64_t ticket_id, std::string rule, std::string event,
-                                std::string body) {
+void WebhookRuleSender::rule_fired(int64_t ticket_id, const RuleWebhook& webhook) {
+  RuleDelivery d;
+  d.ticket_id = ticket_id;
+  d.rule = webhook.rule_name;
+  d.event = webhook.event;
+  d.body = webhook.body;
+  d.method = webhook.method;
+  d.url = webhook.url;
+  d.headers = webhook.headers;
+  enqueue(std::move(d));
+}
+
+void WebhookRuleSender::enqueue(RuleDelivery d) {
   {
     MutexLock lock(mutex_);
-    RuleDelivery d;
     d.seq = next_seq_++;
-    d.ticket_id = ticket_id;
-    d.rule = std::move(rule);
-    d.event = std::move(event);
-    d.body = std::move(body);
-    if (origin_.empty()) {
+    std::string origin, path;
+    if (d.url.empty() ? origin_.empty() : !split_url(d.url, origin, path)) {
       d.outcome = "dropped";
       d.error = "webhook url has no scheme";
     }
@@ -168,7 +183,7 @@ std::optional<Instant> WebhookRuleSender::deliver_due() {
   while (!worker_.stopping()) {
     const Instant now = worker_.clock().now();
     int64_t seq = 0;
-    std::string body;
+    RuleDelivery delivery;
     int attempts = 0;
     std::optional<Instant> next;
     {
@@ -181,7 +196,7 @@ std::optional<Instant> WebhookRuleSender::deliver_due() {
           next = due_[i];
         } else {
           seq = deliveries_[i].seq;
-          body = deliveries_[i].body;
+          delivery = deliveries_[i];
           attempts = deliveries_[i].attempts;
         }
         break;
@@ -199,7 +214,7 @@ std::optional<Instant> WebhookRuleSender::deliver_due() {
       continue;
     }
     std::string error;
-    const int status = post(body, error);
+    const int status = post(delivery, error);
     const bool ok = status >= 200 && status < 300;
     MutexLock lock(mutex_);
     for (size_t i = 0; i < deliveries_.size(); ++i) {
@@ -223,19 +238,30 @@ std::optional<Instant> WebhookRuleSender::deliver_due() {
   return std::nullopt;
 }
 
-int WebhookRuleSender::post(const std::string& body, std::string& error) const {
-  httplib::Client client(origin_);
+int WebhookRuleSender::post(const RuleDelivery& delivery, std::string& error) const {
+  std::string origin = origin_;
+  std::string path = path_;
+  if (!delivery.url.empty()) split_url(delivery.url, origin, path);
+  httplib::Client client(origin);
   const auto timeout_us =
       std::chrono::duration_cast<std::chrono::microseconds>(options_.timeout).count();
   client.set_connection_timeout(timeout_us / 1000000, timeout_us % 1000000);
   client.set_read_timeout(timeout_us / 1000000, timeout_us % 1000000);
   httplib::Headers headers;
-  if (options_.auth == WebhookAuth::kHeader) {
+  if (!delivery.url.empty()) {
+    for (const auto& [name, value] : delivery.headers) headers.emplace(name, value);
+  } else if (options_.auth == WebhookAuth::kHeader) {
     headers.emplace(std::string(kSecretHeader), options_.secret);
   } else if (options_.auth == WebhookAuth::kBasic) {
     headers.emplace("Authorization", "Basic " + base64_encode("freshdesk:" + options_.secret));
   }
-  auto res = client.Post(path_, headers, body, "application/json");
+  const std::string& body = delivery.body;
+  const std::string& m = delivery.method;
+  auto res = m == "PUT"      ? client.Put(path, headers, body, "application/json")
+             : m == "PATCH"  ? client.Patch(path, headers, body, "application/json")
+             : m == "DELETE" ? client.Delete(path, headers, body, "application/json")
+             : m == "GET"    ? client.Get(path, headers)
+                             : client.Post(path, headers, body, "application/json");
   if (!res) {
     error = httplib::to_string(res.error());
     return 0;

@@ -39,6 +39,7 @@
 #include "runtime/mutex.h"
 #include "runtime/worker_thread.h"
 #include "sim/freshdesk/account.h"
+#include "sim/freshdesk/automation_rules.h"
 
 namespace tierd::sim::freshdesk {
 
@@ -81,7 +82,7 @@ std::string render_body(std::string_view body_template, const Ticket& ticket,
 struct RuleDelivery {
   int64_t seq = 0;
   int64_t ticket_id = 0;
-  std::string rule;  // "create" | "update"
+  std::string rule;  // "create" | "update" (the flags' rules), or an API rule's name
   std::string event;
   std::string body;
   int attempts = 0;
@@ -89,6 +90,11 @@ struct RuleDelivery {
   int postponed = 0;                // times the rate limit pushed it back
   std::string outcome = "pending";  // pending | delivered | failed | dropped
   std::string error;
+  // Where an API rule's action sends it; empty url: the flags' rules'
+  // target and authentication.
+  std::string method = "POST";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 nlohmann::json delivery_json(const RuleDelivery& d);
 
@@ -109,17 +115,18 @@ class WebhookRuleSender {
   void ticket_created(const Ticket& ticket) EXCLUDES(mutex_);
   void ticket_updated(const Ticket& ticket, const std::vector<FieldChange>& changes)
       EXCLUDES(mutex_);
+  // Queues what an automation rule created through the API sends.
+  void rule_fired(int64_t ticket_id, const RuleWebhook& webhook) EXCLUDES(mutex_);
   std::vector<RuleDelivery> deliveries() const EXCLUDES(mutex_);
   void clear() EXCLUDES(mutex_);
 
  private:
-  void enqueue(int64_t ticket_id, std::string rule, std::string event, std::string body)
-      EXCLUDES(mutex_);
+  void enqueue(RuleDelivery delivery) EXCLUDES(mutex_);
   void run();
   // Attempts the deliveries that are due; returns when the next one is.
   std::optional<Instant> deliver_due() EXCLUDES(mutex_);
-  // One POST; the HTTP status, or 0 with `error` set.
-  int post(const std::string& body, std::string& error) const;
+  // One request; the HTTP status, or 0 with `error` set.
+  int post(const RuleDelivery& delivery, std::string& error) const;
 
   // Set at construction.
   const WebhookRuleOptions options_;

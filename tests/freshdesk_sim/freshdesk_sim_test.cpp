@@ -2,7 +2,8 @@
 // auth, ticket reads and partial updates with their validation errors, notes
 // and conversations, paging with the link header, watchers, bulk_update jobs,
 // the rate-limit headers and 429, injected faults, and the automation rule's
-// webhook, which tierd's own parser must accept.
+// webhook, which tierd's own parser must accept; the Automations API and the
+// trigger_webhook actions of the rules created through it.
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
@@ -362,4 +363,147 @@ TEST_CASE("the automation rule's webhook reaches tierd's parser", "[freshdesk_si
     CHECK(deliveries[0]["attempts"] == 2);
     CHECK(deliveries[0]["outcome"] == "delivered");
   }
+}
+
+namespace {
+
+// A rule as `tierd setup` would write it, POSTing to `url`.
+json webhook_rule(const std::string& name, const std::string& url, json extra = json::object()) {
+  json rule = {{"name", name},
+               {"active", true},
+               {"actions",
+                {{{"field_name", "trigger_webhook"},
+                  {"request_type", "POST"},
+                  {"url", url},
+                  {"content_type", "JSON"},
+                  {"content_layout", "2"},
+                  {"custom_headers", {{"X-Tierd-Webhook-Secret", "s3cret"}}},
+                  {"content",
+                   {{"source", "freshdesk_rule"},
+                    {"rule", name},
+                    {"event", "{{triggered_event}}"},
+                    {"ticket",
+                     {{"id", "{{ticket.id}}"},
+                      {"status", "{{ticket.status}}"},
+                      {"priority", "{{ticket.priority}}"},
+                      {"group_id", "{{ticket.group.id}}"},
+                      {"responder_id", "{{ticket.agent.id}}"},
+                      {"tags", "{{ticket.tags}}"},
+                      {"source", "{{ticket.source}}"},
+                      {"updated_at", "{{ticket.updated_at}}"}}}}}}}}};
+  rule.update(extra);
+  return rule;
+}
+
+json update_events() {
+  return json::parse(R"([{"field_name": "status", "from": "--", "to": "--"},
+                         {"field_name": "group_id", "from": "--", "to": "--"}])");
+}
+
+}  // namespace
+
+TEST_CASE("automation rules are listed, created, read, replaced and deleted",
+          "[freshdesk_sim][automations]") {
+  FreshdeskSim sim;
+  auto created = sim.api("POST", "/api/v2/automations/1/rules", webhook_rule("one", "http://x/"));
+  REQUIRE(created->status == 201);
+  const json rule = body_of(created);
+  const std::string path = "/api/v2/automations/1/rules/" + std::to_string(rule["id"].get<int>());
+  CHECK(rule["active"] == true);
+  CHECK(rule["position"] == 1);
+  CHECK(rule["outdated"] == false);
+  CHECK(body_of(sim.api("GET", "/api/v2/automations/1/rules")).size() == 1);
+  CHECK(body_of(sim.api("GET", "/api/v2/automations/4/rules")).empty());
+  CHECK(body_of(sim.api("GET", path))["name"] == "one");
+
+  auto replaced = sim.api("PUT", path, {{"name", "two"}, {"active", false}});
+  REQUIRE(replaced->status == 200);
+  CHECK(body_of(replaced)["name"] == "two");
+  CHECK(body_of(sim.api("GET", path))["actions"][0]["url"] == "http://x/");  // kept
+
+  CHECK(sim.api("DELETE", path)->status == 204);
+  CHECK(sim.api("GET", path)->status == 404);
+  CHECK(sim.api("GET", "/api/v2/automations/3/rules")->status == 404);  // hourly: not simulated
+  CHECK(sim.api("GET", "/api/v2/automations/1/rules", nullptr, "wrong")->status == 401);
+}
+
+TEST_CASE("an invalid rule is a 400 in Freshdesk's validation shape",
+          "[freshdesk_sim][automations]") {
+  FreshdeskSim sim;
+  auto errors_of = [&](int type, const json& body) {
+    auto r = sim.api("POST", "/api/v2/automations/" + std::to_string(type) + "/rules", body);
+    REQUIRE(r->status == 400);
+    const json answer = body_of(r);
+    CHECK(answer["description"] == "Validation failed");
+    std::map<std::string, std::string> by_field;
+    for (const auto& e : answer["errors"]) by_field[e["field"]] = e["code"];
+    return by_field;
+  };
+  json no_name = webhook_rule("x", "http://x/");
+  no_name.erase("name");
+  CHECK(errors_of(1, no_name)["name"] == "missing_field");
+  CHECK(errors_of(1, webhook_rule("x", "not a url"))["url"] == "invalid_value");
+  // performer and events belong to ticket-update rules only.
+  CHECK(errors_of(1, webhook_rule("x", "http://x/", {{"performer", {{"type", 3}}}}))["performer"] ==
+        "invalid_field");
+  auto update = errors_of(4, webhook_rule("x", "http://x/"));
+  CHECK(update["performer"] == "missing_field");
+  CHECK(update["events"] == "missing_field");
+  CHECK(errors_of(4, webhook_rule("x", "http://x/",
+                                  {{"performer", {{"type", 1}, {"members", {999}}}},
+                                   {"events", update_events()}}))["performer"] == "invalid_value");
+}
+
+TEST_CASE("API-created rules fire their webhook and the update rule leaves out agents not named",
+          "[freshdesk_sim][automations][webhooks]") {
+  WebhookReceiver receiver;
+  FreshdeskSim sim;
+  REQUIRE(sim.api("POST", "/api/v2/automations/1/rules",
+                  webhook_rule("tierd: ticket creation", receiver.url()))
+              ->status == 201);
+  json update = webhook_rule(
+      "tierd: ticket updates", receiver.url(),
+      {{"performer", {{"type", 1}, {"members", {kAnn}}}}, {"events", update_events()}});
+  update["actions"][0].erase("custom_headers");
+  update["actions"][0]["auth_header"] = {{"username", "fd"}, {"password", "pw"}};
+  REQUIRE(sim.api("POST", "/api/v2/automations/4/rules", update)->status == 201);
+  // An inactive rule and one whose condition does not hold never fire.
+  REQUIRE(sim.api("POST", "/api/v2/automations/1/rules",
+                  webhook_rule("off", receiver.url(), {{"active", false}}))
+              ->status == 201);
+  REQUIRE(sim.api("POST", "/api/v2/automations/1/rules",
+                  webhook_rule("urgent only", receiver.url(),
+                               {{"conditions",
+                                 {{{"name", "condition_set_1"},
+                                   {"match_type", "all"},
+                                   {"properties",
+                                    {{{"resource_type", "ticket"},
+                                      {"field_name", "priority"},
+                                      {"operator", "is"},
+                                      {"value", 4}}}}}}}}))
+              ->status == 201);
+
+  const int64_t id = sim.create_ticket();
+  const std::string ticket = "/tickets/" + std::to_string(id);
+  // The API key's own update (tierd's write) and a priority change fire nothing.
+  REQUIRE(sim.api("PUT", "/api/v2" + ticket, {{"group_id", kTier2}})->status == 200);
+  REQUIRE(
+      sim.control("PUT", "/sim" + ticket + "?agent_id=" + std::to_string(kAnn), {{"priority", 3}})
+          ->status == 200);
+  // Ann's status change does.
+  REQUIRE(sim.control("PUT", "/sim" + ticket + "?agent_id=" + std::to_string(kAnn), {{"status", 3}})
+              ->status == 200);
+  // Deliveries go out in the order they were queued: one fired by the
+  // earlier updates would arrive before Ann's.
+  auto got = receiver.wait_for(2);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].body["rule"] == "tierd: ticket creation");
+  CHECK(got[0].body["event"] == "{ticket_action:created}");
+  CHECK(got[0].headers.find("X-Tierd-Webhook-Secret")->second == "s3cret");
+  REQUIRE(tierd::freshdesk::parse_webhook_delivery(got[0].raw, tierd::Instant{}).ok());
+  CHECK(got[1].body["rule"] == "tierd: ticket updates");
+  CHECK(got[1].body["event"] == "{status:{from:2,to:3}}");
+  CHECK(got[1].body["ticket"]["group_id"] == std::to_string(kTier2));
+  CHECK(got[1].headers.find("Authorization")->second == "Basic " + tierd::base64_encode("fd:pw"));
+  REQUIRE(tierd::freshdesk::parse_webhook_delivery(got[1].raw, tierd::Instant{}).ok());
 }
