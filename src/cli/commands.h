@@ -65,7 +65,9 @@ std::vector<std::string> holiday_warnings(const Config& config, Instant now);
 // (mode 0600, via a temp file and rename, only when it differs), or, for an
 // environment variable, written into --env-file when one is given, else the
 // admin is told which one to set (the value itself is printed only with
-// --show-secret). A second run finds nothing to change.
+// --show-secret). A second run finds nothing to change. A Freshdesk config
+// goes to run_freshdesk_setup (cli/setup_freshdesk.h): the automation rules
+// whose webhook reaches tierd, planned by freshdesk/setup_plan.h.
 //
 // Never logs a secret. Runs on the caller's thread; no shared state.
 
@@ -73,7 +75,7 @@ std::vector<std::string> holiday_warnings(const Config& config, Instant now);
 inline constexpr int kSetupOk = 0;          // nothing left to do, or applied fine
 inline constexpr int kSetupProblems = 1;    // checks failed; nothing was changed
 inline constexpr int kSetupUsageError = 2;  // the config or its credentials are unusable
-inline constexpr int kSetupApiFailed = 3;   // a Zendesk call failed
+inline constexpr int kSetupApiFailed = 3;   // a helpdesk API call failed
 
 struct SetupOptions {
   std::string config_path;

@@ -13,6 +13,8 @@
 #include <optional>
 #include <vector>
 
+#include "cli/setup_freshdesk.h"
+#include "cli/setup_report.h"
 #include "config/config.h"
 #include "engine/write_pacing.h"
 #include "zendesk/account_client.h"
@@ -172,32 +174,7 @@ std::optional<std::string> env_value(const std::vector<EnvLine>& lines, const st
   return found;
 }
 
-class Report {
- public:
-  Report(const SetupOptions& options, std::ostream& out) : options_(options), out_(out) {}
-
-  void line(const std::string& text) {
-    if (!options_.json) out_ << text << "\n";
-  }
-  json& doc() { return doc_; }
-  int finish(int code, const std::string& result) {
-    if (options_.json) {
-      doc_["result"] = result;
-      doc_["exit_code"] = code;
-      out_ << doc_.dump(2) << "\n";
-    } else {
-      out_ << result << "\n";
-    }
-    return code;
-  }
-
- private:
-  const SetupOptions& options_;
-  std::ostream& out_;
-  json doc_ = json::object();
-};
-
-void print_plan(const SetupPlan& plan, Report& report) {
+void print_plan(const SetupPlan& plan, SetupReport& report) {
   for (const auto& c : plan.checks) {
     const char* label = c.level == CheckLevel::kOk     ? "ok      "
                         : c.level == CheckLevel::kNote ? "note    "
@@ -211,22 +188,12 @@ void print_plan(const SetupPlan& plan, Report& report) {
   }
 }
 
-std::string plural(size_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
-
 }  // namespace
 
 int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err) {
   auto config = load_config_file(options.config_path);
   if (!config.ok()) {
     err << "tierd setup: " << options.config_path << ":\n" << config.status().message() << "\n";
-    return kSetupUsageError;
-  }
-  if (config->helpdesk != HelpdeskVendor::kZendesk) {
-    err << "tierd setup: " << options.config_path
-        << ": freshdesk: setup provisions Zendesk only; create the Freshdesk automation rule by "
-           "hand (README, \"Freshdesk\")\n";
     return kSetupUsageError;
   }
   std::vector<EnvLine> env_lines;
@@ -244,6 +211,9 @@ int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err)
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };
+  if (config->helpdesk == HelpdeskVendor::kFreshdesk) {
+    return run_freshdesk_setup(options, *config, getenv, out, err);
+  }
   auto api = api_options(*config, getenv);
   if (!api.ok()) {
     err << "tierd setup: " << api.status().message() << "\n";
@@ -253,7 +223,7 @@ int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err)
   AccountPacer pacer(config->zendesk.rate_share, config->zendesk.requests_per_minute);
   api->pacer = &pacer;
   ZendeskAccountClient client(*api);
-  Report report(options, out);
+  SetupReport report(options, out);
   report.line("tierd setup: " + options.config_path + " against " + config->zendesk.base_url);
 
   auto facts = read_facts(*config, client);
@@ -266,14 +236,14 @@ int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err)
   report.doc()["plan"] = setup_plan_json(plan);
 
   if (const size_t problems = plan.problem_count(); problems > 0) {
-    return report.finish(kSetupProblems, plural(problems, "problem") +
+    return report.finish(kSetupProblems, setup_plural(problems, "problem") +
                                              " found: fix them and run setup again; nothing "
                                              "was changed");
   }
   if (!options.apply) {
     if (plan.actions.empty()) return report.finish(kSetupOk, "nothing to change");
     return report.finish(kSetupOk, "dry run: nothing was changed; run with --apply to carry out " +
-                                       plural(plan.actions.size(), "action"));
+                                       setup_plural(plan.actions.size(), "action"));
   }
 
   std::optional<std::string> webhook_id = plan.webhook_id;
@@ -319,7 +289,8 @@ int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err)
     if (!status.ok()) {
       err << "tierd setup: " << action.summary << ": " << status.message() << "\n";
       report.doc()["applied"] = applied;
-      return report.finish(kSetupApiFailed, "stopped after " + plural(applied.size(), "action") +
+      return report.finish(kSetupApiFailed, "stopped after " +
+                                                setup_plural(applied.size(), "action") +
                                                 "; run setup again once the cause is fixed");
     }
     spdlog::info("event=setup_applied action={}", setup_action_name(action.kind));
@@ -408,7 +379,7 @@ int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err)
                                          "brought up to date"
                                        : "nothing to change");
   }
-  return report.finish(kSetupOk, "applied " + plural(plan.actions.size(), "action"));
+  return report.finish(kSetupOk, "applied " + setup_plural(plan.actions.size(), "action"));
 }
 
 }  // namespace tierd

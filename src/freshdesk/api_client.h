@@ -160,15 +160,18 @@ class FreshdeskApiClient : public HelpdeskApi {
   // At most this many pages of conversations are read for one marker check.
   static constexpr int kMaxConversationPages = 100;
 
- private:
   struct Answer {
     nlohmann::json body;    // {} when the answer had none
     bool has_next = false;  // a rel="next" Link
   };
-  // Sends one request; the parsed answer of a 2xx, else the mapped Status.
+  // Sends one request (GET, PUT or POST; `body` null for none) on the
+  // client's connection and pacing: the parsed answer of a 2xx, else the
+  // mapped Status with Freshdesk's words. For what HelpdeskApi does not
+  // cover, such as `tierd setup` reading agents and automation rules.
   Result<Answer> call(const std::string& method, const std::string& path,
                       const nlohmann::json* body);
 
+ private:
   const FreshdeskApiOptions options_;
   std::string authorization_;
   std::unique_ptr<httplib::Client> client_;  // serialises its own requests
