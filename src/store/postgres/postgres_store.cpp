@@ -107,7 +107,7 @@ std::vector<T> read_all(const pqxx::result& result, Read read) {
 #define TIERD_AUDIT_COLUMNS "id, ticket_id, at_ms, kind, event_id, detail_json"
 // A ShardScope as three parameters: all shards, the shard count, the owned
 // shards as a JSON array. The remainder is shard_of()'s, in SQL.
-#define TIERD_IN_SCOPE(id, all, shards, owned)                                          \
+#define TIERD_PG_IN_SCOPE(id, all, shards, owned)                                       \
   "(" all "::boolean OR ((" id " % " shards "::bigint) + " shards "::bigint) % " shards \
   "::bigint IN (SELECT jsonb_array_elements_text(" owned "::jsonb)::bigint))"
 
@@ -118,7 +118,7 @@ const std::pair<const char*, const char*> kStatements[] = {
      "raw_body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING "
      "RETURNING seq"},
     {"pending_inbox", "SELECT " TIERD_INBOX_COLUMNS
-                      " FROM inbox WHERE NOT processed AND seq > $1 AND " TIERD_IN_SCOPE(
+                      " FROM inbox WHERE NOT processed AND seq > $1 AND " TIERD_PG_IN_SCOPE(
                           "ticket_id", "$3", "$4", "$5") " ORDER BY seq LIMIT $2"},
     {"inbox_range",
      "SELECT " TIERD_INBOX_COLUMNS " FROM inbox WHERE received_at_ms >= $1 AND received_at_ms < $2 "
@@ -134,7 +134,7 @@ const std::pair<const char*, const char*> kStatements[] = {
     {"clock_summaries_page",
      "SELECT id, deadline_ms, open_assignee, running_tier, shadow_writes FROM tickets "
      "WHERE id > $1 AND " TIERD_CLOCK_SUMMARY_ROWS
-     " AND " TIERD_IN_SCOPE("id", "$3", "$4", "$5") " ORDER BY id LIMIT $2"},
+     " AND " TIERD_PG_IN_SCOPE("id", "$3", "$4", "$5") " ORDER BY id LIMIT $2"},
     // The summary columns change only with the state they summarise.
     {"upsert_ticket",
      "INSERT INTO tickets (id, state_json, deadline_ms, open_assignee, running_tier, "
@@ -161,7 +161,7 @@ const std::pair<const char*, const char*> kStatements[] = {
      "WHERE id = $1 AND state = 'pending'"},
     {"due_outbox",
      "SELECT " TIERD_OUTBOX_COLUMNS " FROM outbox WHERE state = 'pending' AND not_before_ms <= $1 "
-     "AND " TIERD_IN_SCOPE("ticket_id", "$3", "$4", "$5") " ORDER BY id LIMIT $2"},
+     "AND " TIERD_PG_IN_SCOPE("ticket_id", "$3", "$4", "$5") " ORDER BY id LIMIT $2"},
     {"ticket_outbox", "SELECT " TIERD_OUTBOX_COLUMNS
                       " FROM outbox WHERE ticket_id = $1 AND state = 'pending' ORDER BY id"},
     {"dead_outbox",

@@ -33,13 +33,13 @@ using sqlite::Statement;
 
 // A ShardScope as three parameters: all shards (0/1), the shard count, the
 // owned shards as a JSON array. The remainder is shard_of()'s, in SQL.
-#define TIERD_IN_SCOPE(all, shards, owned)                        \
+#define TIERD_SQLITE_IN_SCOPE(all, shards, owned)                 \
   "(" all " OR ((ticket_id % " shards ") + " shards ") % " shards \
   " IN (SELECT value FROM "                                       \
   "json_each(" owned ")))"
 constexpr const char* kSelectPendingInbox =
     "SELECT seq, event_id, ticket_id, received_at_ms, event_time_ms, type, event_json, raw_body "
-    "FROM inbox WHERE processed = 0 AND seq > ?1 AND " TIERD_IN_SCOPE(
+    "FROM inbox WHERE processed = 0 AND seq > ?1 AND " TIERD_SQLITE_IN_SCOPE(
         "?3", "?4", "?5") " ORDER BY seq LIMIT ?2";
 constexpr const char* kSelectInboxRange =
     "SELECT seq, event_id, ticket_id, received_at_ms, event_time_ms, type, event_json, raw_body "
@@ -47,7 +47,7 @@ constexpr const char* kSelectInboxRange =
 constexpr const char* kSelectDueOutbox =
     "SELECT id, ticket_id, kind, payload_json, idempotency_key, created_at_ms, not_before_ms, "
     "attempts, maybe_sent, state, last_error "
-    "FROM outbox WHERE state = 'pending' AND not_before_ms <= ?1 AND " TIERD_IN_SCOPE(
+    "FROM outbox WHERE state = 'pending' AND not_before_ms <= ?1 AND " TIERD_SQLITE_IN_SCOPE(
         "?3", "?4", "?5") " ORDER BY id LIMIT ?2";
 constexpr const char* kSelectTicketOutbox =
     "SELECT id, ticket_id, kind, payload_json, idempotency_key, created_at_ms, not_before_ms, "
@@ -128,7 +128,7 @@ AuditRecord read_audit(const Statement& row) {
   return r;
 }
 
-// Binds a ShardScope to TIERD_IN_SCOPE's three parameters from `first` on.
+// Binds a ShardScope to TIERD_SQLITE_IN_SCOPE's three parameters from `first` on.
 void bind_scope(Statement& stmt, int first, const cluster::ShardScope& scope) {
   stmt.bind(first, int64_t{scope.all_shards ? 1 : 0});
   stmt.bind(first + 1, int64_t{std::max(scope.shards, 1)});
@@ -281,7 +281,7 @@ class SqliteStore final : public Store {
         "SELECT id, deadline_ms, open_assignee, running_tier, shadow_writes FROM (SELECT id, "
         "id AS ticket_id, deadline_ms, open_assignee, running_tier, shadow_writes FROM tickets "
         "INDEXED BY tickets_clock_summary WHERE " TIERD_CLOCK_SUMMARY_ROWS
-        ") WHERE " TIERD_IN_SCOPE("?1", "?2", "?3") " ORDER BY id",
+        ") WHERE " TIERD_SQLITE_IN_SCOPE("?1", "?2", "?3") " ORDER BY id",
         "for_each_clock_summary");
     if (!stmt.ok()) return stmt.status();
     bind_scope(*stmt, 1, scope);
