@@ -309,6 +309,16 @@ int run_serve(const std::string& config_path) {
       return 1;
     }
     membership = std::move(opened).value();
+    // A vendor request is not fenced: it must have its answer before the
+    // lease can pass on after the last renewal (cluster/lease_timing.h).
+    const Duration margin = cluster::default_lease_timing(config->cluster->lease_ttl).safety_margin;
+    if (helpdesk.timeout >= margin) {
+      spdlog::warn(
+          "cluster: the helpdesk request timeout ({}) is not below the lease's safety margin "
+          "({}, lease_ttl / 5): a request a replica starts just before it stops renewing could "
+          "land after another replica took the shard over; lower the timeout or raise lease_ttl",
+          format_duration(helpdesk.timeout), format_duration(margin));
+    }
     spdlog::info("cluster: replica {} of a deployment with {} shards, lease ttl {}",
                  membership->replica_id(), config->cluster->shards,
                  format_duration(config->cluster->lease_ttl));
