@@ -589,10 +589,22 @@ SimResponse FreshdeskService::handle_control(const SimRequest& request) {
   }
   if (p.size() == 1 && p[0] == "faults") {
     if (m == "POST") {
-      auto fault = parse_fault(body);
-      if (!fault.ok()) return json_response(400, {{"message", fault.status().message()}});
-      faults_.add(*fault);
-      return json_response(201, fault_json(*fault));
+      // One fault, or {"faults": [...]} queued in order (all or none).
+      const bool many = body.is_object() && body.contains("faults");
+      const json items = many ? body["faults"] : json::array({body});
+      if (!items.is_array()) return json_response(400, {{"message", "faults: not an array"}});
+      std::vector<Fault> parsed;
+      for (const auto& item : items) {
+        auto fault = parse_fault(item);
+        if (!fault.ok()) return json_response(400, {{"message", fault.status().message()}});
+        parsed.push_back(*fault);
+      }
+      json out = json::array();
+      for (auto& f : parsed) {
+        out.push_back(fault_json(f));
+        faults_.add(std::move(f));
+      }
+      return json_response(201, many ? json{{"faults", out}} : out[0]);
     }
     if (m == "DELETE") {
       faults_.clear();
@@ -605,6 +617,10 @@ SimResponse FreshdeskService::handle_control(const SimRequest& request) {
   if (p.size() == 1 && p[0] == "rate_limits" && m == "DELETE") {
     limiter_.reset();
     return json_response(200, json::object());
+  }
+  if (p.size() == 2 && p[0] == "webhooks" && (p[1] == "pause" || p[1] == "resume") && m == "POST") {
+    webhooks_.set_paused(p[1] == "pause");
+    return json_response(200, {{"paused", p[1] == "pause"}});
   }
   if (p.size() == 1 && p[0] == "webhooks") {
     if (m == "DELETE") {
@@ -704,8 +720,15 @@ void FreshdeskService::record_request(const SimRequest& request, int status) {
   json query = json::object();
   for (const auto& [k, v] : request.query) query[k] = v;
   MutexLock lock(mutex_);
-  request_log_.push_back(
-      {{"method", request.method}, {"path", request.path}, {"query", query}, {"status", status}});
+  // Milliseconds, unlike the account's whole-second times: tests measure
+  // the waits between requests.
+  const auto at =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  request_log_.push_back({{"method", request.method},
+                          {"path", request.path},
+                          {"query", query},
+                          {"status", status},
+                          {"time", format_instant(at)}});
 }
 
 }  // namespace tierd::sim::freshdesk

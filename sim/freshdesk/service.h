@@ -47,10 +47,13 @@
 //                                        UI (the fields of PUT /api/v2/tickets/{id});
 //                                        fires the update rules
 //   GET  /sim/tickets/{id}               the ticket with "notes" and "watcher_ids"
-//   POST|GET|DELETE /sim/faults          see sim/common/fault_queue.h
+//   POST|GET|DELETE /sim/faults          see sim/common/fault_queue.h; POST takes one
+//                                        fault or {"faults":[...]}
 //   DELETE /sim/rate_limits              empty the window
 //   GET|DELETE /sim/webhooks             {"deliveries":[...]}
-//   GET|DELETE /sim/requests             {"requests":[{method,path,query,status}]}
+//   POST /sim/webhooks/pause|resume      paused: deliveries are dropped (lost webhooks)
+//   GET|DELETE /sim/requests             {"requests":[{method,path,query,status,time}]},
+//                                        time with milliseconds
 //
 // handle() may be called from many threads at once; it blocks for injected
 // delays. start() and stop() are called by the owner's thread.

@@ -154,11 +154,25 @@ void WebhookRuleSender::enqueue(RuleDelivery d) {
     if (d.url.empty() ? origin_.empty() : !split_url(d.url, origin, path)) {
       d.outcome = "dropped";
       d.error = "webhook url has no scheme";
+    } else if (paused_) {
+      d.outcome = "dropped";
+      d.error = "webhooks paused";
     }
     deliveries_.push_back(std::move(d));
     due_.push_back(worker_.clock().now());
   }
   worker_.wake();
+}
+
+void WebhookRuleSender::set_paused(bool paused) {
+  MutexLock lock(mutex_);
+  paused_ = paused;
+  if (!paused) return;
+  for (RuleDelivery& d : deliveries_) {
+    if (d.outcome != "pending") continue;
+    d.outcome = "dropped";
+    d.error = "webhooks paused";
+  }
 }
 
 std::vector<RuleDelivery> WebhookRuleSender::deliveries() const {

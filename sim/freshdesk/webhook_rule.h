@@ -22,8 +22,8 @@
 // update rule fires on status, priority, group and agent changes and on
 // updates made through the API (its performer is "Agent or Requester").
 //
-// Owns one sender thread. enqueue(), deliveries() and clear() are safe from
-// any thread; stop() abandons what is pending, like a process exit.
+// Owns one sender thread. enqueue(), set_paused(), deliveries() and clear()
+// are safe from any thread; stop() abandons what is pending, like a process exit.
 #pragma once
 
 #include <chrono>
@@ -117,6 +117,10 @@ class WebhookRuleSender {
       EXCLUDES(mutex_);
   // Queues what an automation rule created through the API sends.
   void rule_fired(int64_t ticket_id, const RuleWebhook& webhook) EXCLUDES(mutex_);
+  // Paused: new and pending deliveries are dropped, as when tierd stayed
+  // unreachable past Freshdesk's retries (a control of the simulator, so
+  // tests need not wait out the retries).
+  void set_paused(bool paused) EXCLUDES(mutex_);
   std::vector<RuleDelivery> deliveries() const EXCLUDES(mutex_);
   void clear() EXCLUDES(mutex_);
 
@@ -138,6 +142,7 @@ class WebhookRuleSender {
   std::vector<RuleDelivery> deliveries_ GUARDED_BY(mutex_);
   std::vector<Instant> due_ GUARDED_BY(mutex_);  // per delivery
   int64_t next_seq_ GUARDED_BY(mutex_) = 1;
+  bool paused_ GUARDED_BY(mutex_) = false;
 
   // Last: its thread uses the members above, so it stops before they go.
   WorkerThread worker_;

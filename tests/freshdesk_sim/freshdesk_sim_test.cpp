@@ -1,9 +1,9 @@
 // freshdesk-sim driven as a process over loopback with plain HTTP: Freshdesk's
 // auth, ticket reads and partial updates with their validation errors, notes
 // and conversations, paging with the link header, watchers, bulk_update jobs,
-// the rate-limit headers and 429, injected faults, and the automation rule's
-// webhook, which tierd's own parser must accept; the Automations API and the
-// trigger_webhook actions of the rules created through it.
+// the rate-limit headers and 429, injected faults, the request log, and the
+// automation rule's webhook, which tierd's own parser must accept, paused; the
+// Automations API and the trigger_webhook actions of the rules created through it.
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
@@ -302,6 +302,23 @@ TEST_CASE("faults answer the next requests to a path", "[freshdesk_sim]") {
     CHECK(sim.api("GET", path)->status == 503);
     CHECK(sim.api("GET", path)->status == 200);
   }
+  SECTION("a list of faults, queued in order") {
+    REQUIRE(sim.control("POST", "/sim/faults",
+                        {{"faults",
+                          {{{"path_prefix", path}, {"status", 429}, {"retry_after", 8}},
+                           {{"path_prefix", path}, {"status", 503}}}}})
+                ->status == 201);
+    CHECK(sim.api("GET", path)->status == 429);
+    CHECK(sim.api("GET", path)->status == 503);
+    CHECK(sim.api("GET", path)->status == 200);
+  }
+  SECTION("a list with an invalid fault queues none") {
+    REQUIRE(sim.control("POST", "/sim/faults",
+                        {{"faults",
+                          {{{"path_prefix", path}, {"status", 503}}, {{"path_prefix", path}}}}})
+                ->status == 400);
+    CHECK(body_of(sim.control("GET", "/sim/faults"))["faults"].empty());
+  }
   SECTION("a dropped connection after the write applied") {
     REQUIRE(sim.control("POST", "/sim/faults", {{"method", "PUT"}, {"drop_after_apply", true}})
                 ->status == 201);
@@ -363,6 +380,53 @@ TEST_CASE("the automation rule's webhook reaches tierd's parser", "[freshdesk_si
     CHECK(deliveries[0]["attempts"] == 2);
     CHECK(deliveries[0]["outcome"] == "delivered");
   }
+  SECTION("paused, deliveries are dropped, pending retries too, until resumed") {
+    WebhookReceiver receiver(/*fail_first=*/1);
+    FreshdeskSim sim({"--webhook-url", receiver.url(), "--webhook-secret", "s3cret",
+                      "--webhook-retry-delays-ms", "60000"});
+    const int64_t retried = sim.create_ticket();
+    json deliveries;
+    for (int i = 0; i < 100; ++i) {  // refused once; its retry waits a minute
+      deliveries = body_of(sim.control("GET", "/sim/webhooks"))["deliveries"];
+      if (deliveries.size() == 1 && deliveries[0]["attempts"] == 1) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    REQUIRE(deliveries[0]["attempts"] == 1);
+    REQUIRE(sim.control("POST", "/sim/webhooks/pause")->status == 200);
+    const int64_t lost = sim.create_ticket();
+    REQUIRE(sim.control("POST", "/sim/webhooks/resume")->status == 200);
+    const int64_t heard = sim.create_ticket();
+    auto got = receiver.wait_for(1);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].body["ticket"]["id"] == std::to_string(heard));
+    for (int i = 0; i < 100; ++i) {  // the sender records the answer after it arrives
+      deliveries = body_of(sim.control("GET", "/sim/webhooks"))["deliveries"];
+      if (deliveries.size() == 3 && deliveries[2]["outcome"] != "pending") break;
+      std::this_thread::sleep_for(20ms);
+    }
+    REQUIRE(deliveries.size() == 3);
+    CHECK(deliveries[0]["ticket_id"] == retried);
+    CHECK(deliveries[0]["outcome"] == "dropped");
+    CHECK(deliveries[1]["ticket_id"] == lost);
+    CHECK(deliveries[1]["outcome"] == "dropped");
+    CHECK(deliveries[1]["error"] == "webhooks paused");
+    CHECK(deliveries[2]["outcome"] == "delivered");
+  }
+}
+
+TEST_CASE("the request log times each request to the millisecond", "[freshdesk_sim]") {
+  FreshdeskSim sim;
+  REQUIRE(sim.api("GET", "/api/v2/agents/me")->status == 200);
+  std::this_thread::sleep_for(20ms);
+  REQUIRE(sim.api("GET", "/api/v2/agents/me")->status == 200);
+  const json log = body_of(sim.control("GET", "/sim/requests"))["requests"];
+  REQUIRE(log.size() == 2);
+  auto first = tierd::parse_instant(log[0]["time"].get<std::string>());
+  auto second = tierd::parse_instant(log[1]["time"].get<std::string>());
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  CHECK(*second - *first >= 20ms);
+  CHECK(*second - *first < 5s);
 }
 
 namespace {
