@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "support/any_vendor.h"
 #include "support/live_stack.h"
 
 using namespace tierd::testing;
@@ -25,9 +26,11 @@ json all_week(const char* hours) {
 
 }  // namespace
 
-TEST_CASE("a tier whose calendar is closed does not escalate - an open one does", "[integration][calendar]") {
+TEST_CASE("a tier whose calendar is closed does not escalate - an open one does",
+          "[integration][calendar]") {
   auto now = std::chrono::system_clock::now();
   LiveStackOptions options;
+  options.vendor = any_vendor();
   options.tiers = json::parse(R"([
     {"name": "tier1", "groups": [114001], "escalate_after": "2s", "calendar": "on_holiday"},
     {"name": "tier2", "groups": [114002], "escalate_after": "2s", "calendar": "always"},
@@ -43,8 +46,10 @@ TEST_CASE("a tier whose calendar is closed does not escalate - an open one does"
   stack.start_sim();
   stack.seed_org();
   stack.start_tierd();
-  int64_t closed = stack.create_ticket({{"subject", "holiday"}, {"group_id", 114001}, {"status", "open"}});
-  int64_t open = stack.create_ticket({{"subject", "open hours"}, {"group_id", 114002}, {"status", "open"}});
+  int64_t closed =
+      stack.create_ticket({{"subject", "holiday"}, {"group_id", 114001}, {"status", "open"}});
+  int64_t open =
+      stack.create_ticket({{"subject", "open hours"}, {"group_id", 114002}, {"status", "open"}});
   REQUIRE(LiveStack::eventually([&] { return stack.ticket(open).at("group_id") == 114003; }, 10s));
   std::this_thread::sleep_for(2s);
   CHECK(stack.ticket(closed).at("group_id") == 114001);

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "support/any_vendor.h"
 #include "support/live_stack.h"
 
 using namespace tierd::testing;
@@ -33,13 +34,6 @@ std::string run_command(const std::string& command) {
   while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
   pclose(pipe);
   return out;
-}
-
-// Both vendors, each as its own run of the test case.
-Vendor any_vendor() {
-  Vendor vendor = GENERATE(Vendor::kZendesk, Vendor::kFreshdesk);
-  UNSCOPED_INFO("helpdesk " << vendor_name(vendor));
-  return vendor;
 }
 
 }  // namespace
@@ -130,6 +124,10 @@ TEST_CASE("pending and on-hold pause the clock, which resumes with the time kept
 TEST_CASE("the escalate tag moves a ticket up at once and is removed",
           "[integration][escalation]") {
   LiveStackOptions options;
+  options.vendor = any_vendor();
+  // On Freshdesk the tag-only change reaches tierd through the reconciler,
+  // run every second for this test.
+  hear_tag_only_changes(options);
   options.tiers = json::parse(R"([{"name": "tier1", "groups": [114001], "escalate_after": "1h"},
                                   {"name": "tier2", "groups": [114002], "escalate_after": "1h"},
                                   {"name": "tier3", "groups": [114003]}])");
@@ -141,7 +139,9 @@ TEST_CASE("the escalate tag moves a ticket up at once and is removed",
       stack.create_ticket({{"subject", "hard one"}, {"group_id", 114001}, {"status", "open"}});
   std::this_thread::sleep_for(500ms);
   stack.agent_update(id, {{"additional_tags", {"tierd_escalate"}}});
-  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 5s));
+  // "At once" on Freshdesk is the reconciler's next paced listing.
+  const auto heard_within = stack.vendor() == Vendor::kFreshdesk ? 15s : 5s;
+  REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, heard_within));
   REQUIRE(LiveStack::eventually([&] { return !has_tag(stack.ticket(id), "tierd_escalate"); }, 5s));
   REQUIRE(LiveStack::eventually([&] { return stack.tierd_notes(id).size() == 1; }, 5s));
   auto notes = stack.tierd_notes(id);

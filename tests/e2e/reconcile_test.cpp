@@ -1,7 +1,9 @@
-// End to end: tierd's reconciler reads zendesk-sim's incremental export and
-// catches up on tickets whose webhooks were lost. The reconciler paces itself
-// at the export limit (one request per ~6 s), so each test waits for a
-// second or third run.
+// End to end: tierd's reconciler reads the helpdesk's changed tickets
+// (zendesk-sim's incremental export, freshdesk-sim's ticket list by
+// updated_at) and catches up on tickets whose webhooks were lost. The
+// reconciler paces itself at the export limit (one request per ~6 s on
+// Zendesk, ~7.5 s on Freshdesk), so each test waits for a second or third run.
+// Every scenario runs against both simulators.
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "core/time.h"
+#include "support/any_vendor.h"
 #include "support/live_stack.h"
 
 using namespace tierd::testing;
@@ -22,11 +25,12 @@ using nlohmann::json;
 
 namespace {
 
-LiveStackOptions reconcile_options(const json& tiers) {
+LiveStackOptions reconcile_options(Vendor vendor, const json& tiers) {
   LiveStackOptions options;
+  options.vendor = vendor;
   options.tiers = tiers;
-  options.extra_config = {{"reconcile", {{"enabled", true}, {"interval", "1s"}}},
-                          {"zendesk", {{"rate_share", 1.0}}}};
+  options.extra_config = {{"reconcile", {{"enabled", true}, {"interval", "1s"}}}};
+  if (vendor == Vendor::kZendesk) options.extra_config["zendesk"] = {{"rate_share", 1.0}};
   return options;
 }
 
@@ -84,14 +88,26 @@ bool is_reconcile_event(const json& entry) {
   return entry.value("event_id", "").rfind("reconcile:", 0) == 0;
 }
 
-// The incremental export requests tierd made, oldest first.
+bool is_export_request(const LiveStack& stack, const json& request) {
+  const std::string path = request.value("path", "");
+  if (stack.vendor() == Vendor::kFreshdesk)
+    return request.value("method", "") == "GET" && path == "/api/v2/tickets";
+  return path.rfind("/api/v2/incremental/tickets/cursor", 0) == 0;
+}
+
+// The export requests tierd made, oldest first.
 std::vector<json> export_requests(LiveStack& stack) {
   std::vector<json> out;
   const json log = stack.sim("GET", "/sim/requests");
   for (const auto& r : log.at("requests")) {
-    if (r.value("path", "").rfind("/api/v2/incremental/tickets/cursor", 0) == 0) out.push_back(r);
+    if (is_export_request(stack, r)) out.push_back(r);
   }
   return out;
+}
+
+// Where the export requests go, for fault injection.
+std::string export_path_prefix(const LiveStack& stack) {
+  return stack.vendor() == Vendor::kFreshdesk ? "/api/v2/tickets" : "/api/v2/incremental/";
 }
 
 // Successful writes to one ticket, as the simulator recorded them.
@@ -127,7 +143,7 @@ tierd::Instant instant(const std::string& text) {
 
 TEST_CASE("tickets whose webhooks were lost are reconciled and escalate on time, once",
           "[integration][reconcile]") {
-  LiveStack stack(reconcile_options(json::parse(R"([
+  LiveStack stack(reconcile_options(any_vendor(), json::parse(R"([
     {"name": "tier1", "groups": [114001], "escalate_after": "4s"},
     {"name": "tier2", "groups": [114002]}])")));
   stack.start_sim();
@@ -173,7 +189,7 @@ TEST_CASE("tickets whose webhooks were lost are reconciled and escalate on time,
 
 TEST_CASE("the reconcile cursor survives a crash: the next run does not re-read old pages",
           "[integration][reconcile]") {
-  LiveStack stack(reconcile_options(json::parse(R"([
+  LiveStack stack(reconcile_options(any_vendor(), json::parse(R"([
     {"name": "tier1", "groups": [114001], "escalate_after": "1h"},
     {"name": "tier2", "groups": [114002]}])")));
   stack.start_sim();
@@ -194,9 +210,16 @@ TEST_CASE("the reconcile cursor survives a crash: the next run does not re-read 
       [&] { return metric_or_zero(stack, "tierd_reconcile_runs_total") >= 1; }, 20s));
   auto requests = export_requests(stack);
   REQUIRE_FALSE(requests.empty());
-  const std::string query = requests.front().value("query", "");
-  CHECK(query.find("cursor=") != std::string::npos);
-  CHECK(query.find("start_time=") == std::string::npos);
+  if (stack.vendor() == Vendor::kFreshdesk) {
+    // The listing starts at the last change seen, not an hour back.
+    const json query = requests.front().at("query");
+    CHECK(instant(query.value("updated_since", "")) ==
+          instant(stack.ticket(first).at("updated_at").get<std::string>()));
+  } else {
+    const std::string query = requests.front().value("query", "");
+    CHECK(query.find("cursor=") != std::string::npos);
+    CHECK(query.find("start_time=") == std::string::npos);
+  }
   CHECK(metric_or_zero(stack, "tierd_reconcile_tickets_total") == 0);
 
   // Only what changed after the cursor comes next.
@@ -210,7 +233,7 @@ TEST_CASE("the reconcile cursor survives a crash: the next run does not re-read 
 
 TEST_CASE("the reconciler waits out a 429's Retry-After and retries a 503",
           "[integration][reconcile]") {
-  LiveStack stack(reconcile_options(json::parse(R"([
+  LiveStack stack(reconcile_options(any_vendor(), json::parse(R"([
     {"name": "tier1", "groups": [114001], "escalate_after": "2s"},
     {"name": "tier2", "groups": [114002]}])")));
   stack.start_sim();
@@ -218,13 +241,15 @@ TEST_CASE("the reconciler waits out a 429's Retry-After and retries a 503",
   stack.sim("POST", "/sim/webhooks/pause");
   const int64_t id =
       stack.create_ticket({{"subject", "throttled"}, {"group_id", 114001}, {"status", "open"}});
+  // Nothing else reads tickets before tierd has heard of one: the faults
+  // meet the export's first requests.
   stack.sim("POST", "/sim/faults",
             {{"faults",
               {{{"method", "GET"},
-                {"path_prefix", "/api/v2/incremental/"},
+                {"path_prefix", export_path_prefix(stack)},
                 {"status", 429},
                 {"retry_after", 8}},
-               {{"method", "GET"}, {"path_prefix", "/api/v2/incremental/"}, {"status", 503}}}}});
+               {{"method", "GET"}, {"path_prefix", export_path_prefix(stack)}, {"status", 503}}}}});
   stack.start_tierd();
 
   // The budget ran out before tierd heard of the ticket: it moves at once.
@@ -236,17 +261,18 @@ TEST_CASE("the reconciler waits out a 429's Retry-After and retries a 503",
   CHECK(requests[2].value("status", 0) == 200);
   const auto waited = instant(requests[1].at("time").get<std::string>()) -
                       instant(requests[0].at("time").get<std::string>());
-  // Retry-After: 8 is longer than the reconciler's own pacing (one request per 6 s).
+  // Retry-After: 8 is longer than the reconciler's own pacing (one request
+  // per 6 s, 7.5 s on Freshdesk).
   CHECK(waited >= 7900ms);
-  CHECK(requests[1].value("query", "") == requests[0].value("query", ""));
-  CHECK(requests[2].value("query", "") == requests[0].value("query", ""));
+  CHECK(requests[1].at("query") == requests[0].at("query"));
+  CHECK(requests[2].at("query") == requests[0].at("query"));
   CHECK(metric_or_zero(stack, "tierd_reconcile_errors_total") == 2);
   CHECK(stack.tierd_notes(id).size() == 1);
 }
 
 TEST_CASE("a reconciled ticket whose webhook also arrives is processed once",
           "[integration][reconcile]") {
-  LiveStack stack(reconcile_options(json::parse(R"([
+  LiveStack stack(reconcile_options(any_vendor(), json::parse(R"([
     {"name": "tier1", "groups": [114001], "escalate_after": "1h"},
     {"name": "tier2", "groups": [114002]}])")));
   stack.start_sim();

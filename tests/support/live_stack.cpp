@@ -2,9 +2,12 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <csignal>
 #include <stdexcept>
 #include <thread>
+
+#include "core/time.h"
 
 namespace tierd::testing {
 namespace {
@@ -262,7 +265,34 @@ int64_t LiveStack::create_ticket(const nlohmann::json& fields) {
 
 void LiveStack::agent_update(int64_t id, const nlohmann::json& fields, int64_t agent) {
   if (options_.vendor == Vendor::kFreshdesk) {
-    sim("PUT", "/sim/tickets/" + std::to_string(id), freshdesk_fields(fields));
+    nlohmann::json plain = fields;
+    if (fields.contains("additional_tags") || fields.contains("remove_tags")) {
+      // Freshdesk has no tag delta: the agent's form sends the whole list.
+      const nlohmann::json before = ticket(id);
+      auto tags = before.value("tags", std::vector<std::string>{});
+      // A tag-only change reaches tierd only through its listing of changed
+      // tickets, whose updated_at has whole seconds: one in the second of
+      // the ticket's last change may be taken for that change (and left out
+      // as listed). An agent's edit comes later than that.
+      const auto last_change = parse_instant(before.value("updated_at", ""));
+      if (last_change.ok()) {
+        eventually(
+            [&] {
+              return std::chrono::system_clock::now() >= *last_change + std::chrono::seconds(1);
+            },
+            std::chrono::seconds(2));
+      }
+      for (const auto& tag : fields.value("additional_tags", std::vector<std::string>{})) {
+        if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
+      }
+      for (const auto& tag : fields.value("remove_tags", std::vector<std::string>{})) {
+        tags.erase(std::remove(tags.begin(), tags.end(), tag), tags.end());
+      }
+      plain.erase("additional_tags");
+      plain.erase("remove_tags");
+      plain["tags"] = tags;
+    }
+    sim("PUT", "/sim/tickets/" + std::to_string(id), freshdesk_fields(plain));
     return;
   }
   sim("PUT", "/sim/tickets/" + std::to_string(id), {{"ticket", fields}, {"actor_id", agent}});

@@ -67,6 +67,7 @@ class LiveStack {
   // Creates a ticket as a requester and returns its id.
   int64_t create_ticket(const nlohmann::json& fields);
   // Changes a ticket as a human agent (Freshdesk's simulator records no actor).
+  // Zendesk's additional_tags and remove_tags become Freshdesk's whole list.
   void agent_update(int64_t id, const nlohmann::json& fields, int64_t agent = 500120);
   // The simulator's full view of a ticket (fields, comments, follower_ids),
   // in Zendesk's names for either vendor.
