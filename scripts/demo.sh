@@ -2,13 +2,14 @@
 # One command: install what the demo needs, build tierd and the simulator,
 # and run them.
 #
-# Without helpdesk credentials it runs the demo: the bundled Zendesk
-# simulator (zendesk-sim --demo builtin) creates agents, groups and a stream
-# of tickets; tierd (config/demo.json: tier 1 = 30 s, tier 2 = 60 s, urgent
-# tickets 15 s) escalates the ones nobody solves and writes notes. Each
-# escalation and write is shown as it happens; at the end tierd stops and
-# the timeline of an escalated ticket is printed (tierd explain). Both
-# programs' full logs are in var/.
+# Without helpdesk credentials it runs the demo: the bundled simulator
+# (zendesk-sim or freshdesk-sim --demo builtin) creates agents, groups and a
+# stream of tickets; tierd (config/demo.json or config/demo-freshdesk.json:
+# tier 1 = 30 s, tier 2 = 60 s, urgent tickets 15 s) escalates the ones
+# nobody solves and writes notes. Each escalation and write is shown as it
+# happens; at the end tierd stops and the timeline of an escalated ticket is
+# printed (tierd explain). Both programs' full logs are in var/.
+#   DEMO_VENDOR=zendesk   the helpdesk to simulate: zendesk or freshdesk
 #   DEMO_SECONDS=120   how long the demo runs (0: until Ctrl-C)
 #   TIERD_JOBS=2       parallel compile jobs
 #   TIERD_BUILD_DIR=build   where to build
@@ -18,6 +19,16 @@
 # your real account instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+vendor="${DEMO_VENDOR:-zendesk}"
+case "$vendor" in
+  zendesk) demo_config=config/demo.json ;;
+  freshdesk) demo_config=config/demo-freshdesk.json ;;
+  *)
+    echo "demo: DEMO_VENDOR must be zendesk or freshdesk, not \"$vendor\"" >&2
+    exit 2
+    ;;
+esac
+sim_name="$vendor-sim"
 ./scripts/install-deps.sh
 
 # Only the two programs, each library compiled as one unit, no debug info:
@@ -31,8 +42,8 @@ generator=()
 started=$SECONDS
 cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DTIERD_UNITY_BUILD=ON \
   -DTIERD_BUILD_TESTS=OFF -DTIERD_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j"${TIERD_JOBS:-2}" --target tierd zendesk-sim
-echo "== built $build/tierd and $build/zendesk-sim in $((SECONDS - started)) s"
+cmake --build "$build" -j"${TIERD_JOBS:-2}" --target tierd "$sim_name"
+echo "== built $build/tierd and $build/$sim_name in $((SECONDS - started)) s"
 
 if [ -n "${TIERD_CONFIG:-}" ]; then
   exec "$build/tierd" serve --config "$TIERD_CONFIG"
@@ -73,16 +84,27 @@ await_line() {  # PID FILE TEXT
   exit 1
 }
 
-export TIERD_ZENDESK_TOKEN=demo-token
+export TIERD_ZENDESK_TOKEN=demo-token TIERD_FRESHDESK_KEY=demo-key
 export TIERD_WEBHOOK_SECRET=demo-webhook-secret
 mkdir -p var
-rm -f var/demo.db var/demo.db-wal var/demo.db-shm
-"$build/zendesk-sim" --port 8081 --token "$TIERD_ZENDESK_TOKEN" --webhook-secret "$TIERD_WEBHOOK_SECRET" \
-  --webhook-url http://127.0.0.1:8080/webhooks/zendesk --demo builtin >var/zendesk-sim.log 2>&1 &
+db=$(sed -n 's/.*"path": "\([^"]*\)".*/\1/p' "$demo_config")
+rm -f "$db" "$db-wal" "$db-shm"
+if [ "$vendor" = freshdesk ]; then
+  # The simulator's first tickets come before tierd listens. Freshdesk
+  # retries a failed delivery after 5, 30 and 60 minutes, holding the later
+  # ones meanwhile; the demo retries within seconds.
+  "$build/freshdesk-sim" --port 8081 --api-key "$TIERD_FRESHDESK_KEY" \
+    --webhook-secret "$TIERD_WEBHOOK_SECRET" --webhook-url http://127.0.0.1:8080/webhooks/freshdesk \
+    --webhook-retry-delays-ms 1000 2000 5000 --demo builtin >"var/$sim_name.log" 2>&1 &
+else
+  "$build/zendesk-sim" --port 8081 --token "$TIERD_ZENDESK_TOKEN" \
+    --webhook-secret "$TIERD_WEBHOOK_SECRET" --webhook-url http://127.0.0.1:8080/webhooks/zendesk \
+    --demo builtin >"var/$sim_name.log" 2>&1 &
+fi
 sim=$!
 pids+=("$sim")
-await_line "$sim" var/zendesk-sim.log "listening on"
-"$build/tierd" serve --config config/demo.json >var/tierd.log 2>&1 &
+await_line "$sim" "var/$sim_name.log" "listening on"
+"$build/tierd" serve --config "$demo_config" >var/tierd.log 2>&1 &
 tierd=$!
 pids+=("$tierd")
 await_line "$tierd" var/tierd.log "tierd listening on"
@@ -109,6 +131,6 @@ echo "== escalations written by tierd in ${seconds} s: $(grep -c "action=escalat
 ticket=$(grep -o "ticket=[0-9]* event=[^ ]* action=escalate" var/tierd.log | head -1 |
   sed 's/ticket=\([0-9]*\).*/\1/')
 if [ -n "$ticket" ]; then
-  echo "== the timeline of ticket $ticket ($build/tierd explain --config config/demo.json $ticket):"
-  "$build/tierd" explain --config config/demo.json "$ticket"
+  echo "== the timeline of ticket $ticket ($build/tierd explain --config $demo_config $ticket):"
+  "$build/tierd" explain --config "$demo_config" "$ticket"
 fi

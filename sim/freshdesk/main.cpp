@@ -1,7 +1,7 @@
 // freshdesk-sim: a stand-in for the parts of Freshdesk's API v2 that tierd
 // uses, on loopback, with the automation rules' "Trigger webhook" action.
-// Parse flags -> build the service -> bind HTTP -> print the port -> wait for
-// SIGTERM/SIGINT -> stop in reverse order.
+// Parse flags -> build the service -> bind HTTP -> print the port -> start
+// (demo) -> wait for SIGTERM/SIGINT -> stop in reverse order.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -9,10 +9,12 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "sim/common/http_server.h"
 #include "sim/common/stop_signals.h"
+#include "sim/freshdesk/demo.h"
 #include "sim/freshdesk/service.h"
 
 namespace {
@@ -37,6 +39,8 @@ int main(int argc, char** argv) {
   int postpone_ms = static_cast<int>(options.webhook.postpone.count());
   int timeout_ms = static_cast<int>(options.webhook.timeout.count());
   int job_delay_ms = static_cast<int>(options.job_delay.count());
+  std::string demo;
+  double demo_speed = 1.0;
 
   CLI::App app{"freshdesk-sim: a local stand-in for the Freshdesk API v2 subset tierd uses"};
   app.add_option("--host", options.host, "Address to listen on")->capture_default_str();
@@ -65,6 +69,8 @@ int main(int argc, char** argv) {
   app.add_option("--webhook-postpone-ms", postpone_ms, "Wait for a delivery over the rate limit")
       ->capture_default_str();
   app.add_option("--webhook-timeout-ms", timeout_ms)->capture_default_str();
+  app.add_option("--demo", demo, "Run a scripted demo")->check(CLI::IsMember({"builtin"}));
+  app.add_option("--demo-speed", demo_speed, "Demo pace multiplier")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   options.webhook.auth = auth == "basic"  ? WebhookAuth::kBasic
                          : auth == "none" ? WebhookAuth::kNone
@@ -93,8 +99,16 @@ int main(int argc, char** argv) {
   spdlog::info("event=started port={} webhooks={}", *port,
                options.webhook.url.empty() ? "off" : "on");
 
+  tierd::sim::freshdesk::FreshdeskDemo demo_helpdesk(service);
+  std::unique_ptr<tierd::sim::DemoDriver> driver;
+  if (demo == "builtin") {
+    driver = std::make_unique<tierd::sim::DemoDriver>(demo_helpdesk, demo_speed);
+    driver->start();
+  }
+
   const int sig = tierd::sim::wait_for_stop_signal(stop_signals);
   spdlog::info("event=stopping signal={}", sig);
+  if (driver) driver->stop();
   server.stop();
   service.stop();
   spdlog::info("event=stopped");

@@ -1,40 +1,24 @@
-// The built-in demo (`zendesk-sim --demo builtin`): seeds a support account
-// (review, tier 1-3 and review-lead groups, two agents per tier, a reviewer)
-// and then plays customers and agents: a new ticket every few seconds, some
-// answered or solved quickly, others left open so tierd's demo budgets
-// escalate them.
-//
-// DemoDriver owns one thread that calls SimService in-process. start()/stop()
-// from the owning thread.
+// The built-in demo (`zendesk-sim --demo builtin`, sim/common/demo_driver.h)
+// in Zendesk's fields: users with roles, memberships, customers as
+// requesters, agents' public comments.
 #pragma once
 
-#include "runtime/worker_thread.h"
+#include "sim/common/demo_driver.h"
 #include "sim/zendesk/sim_service.h"
 
 namespace tierd::sim {
 
-// Seeds the demo's groups, agents and memberships.
-void seed_demo_account(SimService& service);
-
-class DemoDriver {
+class ZendeskDemo : public DemoHelpdesk {
  public:
-  // `speed` > 0 scales the pace: 2.0 runs twice as fast.
-  DemoDriver(SimService& service, double speed);
-  ~DemoDriver();
-  DemoDriver(const DemoDriver&) = delete;
-  DemoDriver& operator=(const DemoDriver&) = delete;
+  explicit ZendeskDemo(SimService& service) : service_(service) {}
 
-  void start();
-  void stop();
+  void seed() override;
+  std::optional<int64_t> create(const DemoTicket& ticket, int64_t group, int n) override;
+  std::optional<int64_t> group_of(int64_t ticket) override;
+  int act(int64_t ticket, int64_t agent, bool solve) override;
 
  private:
-  void run();
-  // Sleeps `seconds / speed`; false when stopping.
-  bool pause(double seconds);
-
   SimService& service_;
-  const double speed_;
-  WorkerThread worker_;
 };
 
 }  // namespace tierd::sim

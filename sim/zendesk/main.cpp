@@ -88,9 +88,10 @@ int main(int argc, char** argv) {
   spdlog::info("event=started port={} webhooks={}", *port,
                options.webhook_url.empty() ? "off" : "on");
 
+  tierd::sim::ZendeskDemo demo_helpdesk(service);
   std::unique_ptr<tierd::sim::DemoDriver> driver;
   if (demo == "builtin") {
-    driver = std::make_unique<tierd::sim::DemoDriver>(service, demo_speed);
+    driver = std::make_unique<tierd::sim::DemoDriver>(demo_helpdesk, demo_speed);
     driver->start();
   }
 

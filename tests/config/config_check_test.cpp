@@ -92,9 +92,10 @@ TEST_CASE("check-config returns 2 when the file cannot be read", "[config]") {
   CHECK(err.str().find("/nonexistent/dir/tierd.json") != std::string::npos);
 }
 
-TEST_CASE("check-config accepts the shipped demo config", "[config]") {
+TEST_CASE("check-config accepts the shipped demo configs", "[config]") {
+  const char* name = GENERATE("demo.json", "demo-freshdesk.json");
   std::ostringstream out, err;
-  const std::string path = std::string(TIERD_SOURCE_DIR) + "/config/demo.json";
+  const std::string path = std::string(TIERD_SOURCE_DIR) + "/config/" + name;
   CHECK(run_check_config(path, out, err) == 0);
   CHECK(out.str() == "config OK: " + path + "\n");
 }

@@ -571,3 +571,29 @@ TEST_CASE("API-created rules fire their webhook and the update rule leaves out a
   CHECK(got[1].headers.find("Authorization")->second == "Basic " + tierd::base64_encode("fd:pw"));
   REQUIRE(tierd::freshdesk::parse_webhook_delivery(got[1].raw, tierd::Instant{}).ok());
 }
+
+TEST_CASE("the built-in demo seeds the demo's account and plays customers and agents",
+          "[freshdesk_sim][demo]") {
+  // At 40 times the pace a ticket comes every 0.1 s and an agent acts 0.15 s
+  // or 0.25 s after it.
+  FreshdeskSim sim({"--demo", "builtin", "--demo-speed", "40"});
+  const json group = body_of(sim.api("GET", "/api/v2/groups/114001"));
+  CHECK(group["name"] == "Tier 1");
+  CHECK(body_of(sim.api("GET", "/api/v2/agents/500777"))["id"] == 500777);
+  json answered;
+  for (int i = 0; i < 100 && answered.is_null(); ++i) {
+    for (int64_t id = 1; id <= 8; ++id) {
+      auto r = sim.control("GET", "/sim/tickets/" + std::to_string(id));
+      if (r->status != 200) continue;
+      const json t = body_of(r);
+      if (t["status"] != 2) answered = t;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(answered.is_object());
+  CHECK((answered["status"] == 3 || answered["status"] == 4));
+  CHECK(answered["responder_id"].is_number());
+  const json first = body_of(sim.control("GET", "/sim/tickets/1"));
+  CHECK(first["subject"] == "Wrong VAT on March invoice");
+  CHECK(first["group_id"] == 114001);
+}
