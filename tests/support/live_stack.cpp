@@ -145,6 +145,10 @@ void LiveStack::start_sim() {
                          {"webhook_secret_env", "LIVE_STACK_SECRET"},
                          {"timeout", "2s"}};
   }
+  if (!options_.postgres_url.empty()) {
+    config["store"] = {{"postgres", {{"url_env", "LIVE_STACK_POSTGRES_URL"}}}};
+    config["cluster"] = {{"shards", 8}, {"lease_ttl", "3s"}};
+  }
   config.merge_patch(options_.extra_config);
   config_path_ = dir_.file("tierd.json");
   write_file(config_path_, config.dump(2));
@@ -156,9 +160,12 @@ std::map<std::string, std::string> LiveStack::tierd_environment() {
 
 void LiveStack::start_tierd() {
   ++tierd_starts_;
+  auto environment = tierd_environment();
+  if (!options_.postgres_url.empty())
+    environment["LIVE_STACK_POSTGRES_URL"] = options_.postgres_url;
   tierd_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{TIERD_BINARY, "serve", "--config", config_path_},
-      tierd_environment(), dir_.file("tierd.log"));
+      std::vector<std::string>{TIERD_BINARY, "serve", "--config", config_path_}, environment,
+      dir_.file("tierd.log"));
   if (!wait_for_http(tierd_port_, "/healthz", std::chrono::seconds(15))) {
     throw std::runtime_error("tierd did not become ready:\n" + tierd_->log());
   }

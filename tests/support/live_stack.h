@@ -39,6 +39,9 @@ struct LiveStackOptions {
     {"name": "tier3", "groups": [114003]}])");
   nlohmann::json extra_config = nlohmann::json::object();  // merged into the config
   std::vector<std::string> sim_args;                       // extra simulator flags
+  // Set: tierd's store is this PostgreSQL database instead of an SQLite file,
+  // as one replica of a cluster (8 shards, 3 s leases).
+  std::string postgres_url;
 };
 
 class LiveStack {
