@@ -76,7 +76,7 @@ ExportRetry plan_export_retry(const Status& failure, int attempt, const Reconcil
 }
 
 Reconciler::Reconciler(Store& store, InboxWriter& inbox, HelpdeskApi& api, const Clock& clock,
-                       Metrics& metrics, ReconcilerOptions options)
+                       Metrics& metrics, const ReconcilerOptions& options)
     : store_(store),
       inbox_(inbox),
       api_(api),

@@ -112,7 +112,7 @@ ExportRetry plan_export_retry(const Status& failure, int attempt, const Reconcil
 class Reconciler {
  public:
   Reconciler(Store& store, InboxWriter& inbox, HelpdeskApi& api, const Clock& clock,
-             Metrics& metrics, ReconcilerOptions options);
+             Metrics& metrics, const ReconcilerOptions& options);
   ~Reconciler();
   Reconciler(const Reconciler&) = delete;
   Reconciler& operator=(const Reconciler&) = delete;
