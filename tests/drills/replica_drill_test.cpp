@@ -215,6 +215,20 @@ struct Outcome {
   int lost = 0;        // tickets not escalated, or without their note
   int duplicates = 0;  // notes beyond the first, or a marker twice
   std::vector<double> lateness_s;
+  std::map<int64_t, std::pair<Instant, Instant>> due_and_noted;  // per ticket
+};
+
+Instant wall_now() {
+  return from_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
+}
+
+// A replica killed: when, when it answered again, and the shards it held.
+struct Kill {
+  Instant at{};
+  Instant back{};
+  std::set<int> shards;
 };
 
 // Each ticket against the simulator: in tier 2, one note, and how late it came.
@@ -242,6 +256,7 @@ Outcome check_tickets(LiveStack& stack, const std::vector<int64_t>& tickets) {
                     t.value("created_at", "").c_str(), c.value("created_at", "").c_str());
       }
       if (created.ok() && noted.ok()) {
+        out.due_and_noted[id] = {*created + kBudget, *noted};
         out.lateness_s.push_back(
             std::chrono::duration<double>(*noted - *created - kBudget).count());
       }
@@ -287,6 +302,8 @@ TEST_CASE("replicas: SIGKILL at random loses no acknowledged event and writes ea
 
   std::vector<int64_t> tickets;
   std::map<int, std::chrono::steady_clock::time_point> down;  // replica -> restart time
+  std::map<int, size_t> down_kill;                            // replica -> its entry in kills
+  std::vector<Kill> kill_log;
   int kills = 0;
   const auto begin = std::chrono::steady_clock::now();
   auto next_kill = begin + 3s;
@@ -303,19 +320,28 @@ TEST_CASE("replicas: SIGKILL at random loses no acknowledged event and writes ea
         continue;
       }
       set.start(it->first);
+      kill_log[down_kill[it->first]].back = wall_now();
       it = down.erase(it);
     }
     // One replica down at a time, so two keep the webhooks answered.
     if (now >= next_kill && down.empty()) {
       const int victim = static_cast<int>(rng() % kReplicas);
+      Kill k;
+      k.shards = set.shards_of(victim).value_or(std::set<int>{});
       set.kill(victim);
+      k.at = wall_now();
+      down_kill[victim] = kill_log.size();
+      kill_log.push_back(k);
       ++kills;
       // Back before its leases lapse, or well after.
       down[victim] = now + std::chrono::milliseconds(300 + rng() % 5000);
       next_kill = now + std::chrono::milliseconds(3000 + rng() % 3000);
     }
   }
-  for (const auto& [replica, when] : down) set.start(replica);
+  for (const auto& [replica, when] : down) {
+    set.start(replica);
+    kill_log[down_kill[replica]].back = wall_now();
+  }
   INFO("seed " << seed);
   bool all_escalated = LiveStack::eventually(
       [&] {
@@ -337,6 +363,24 @@ TEST_CASE("replicas: SIGKILL at random loses no acknowledged event and writes ea
       seconds, seed, kills, tickets.size(), outcome.lateness_s.size(), outcome.lost,
       outcome.duplicates, quantile(outcome.lateness_s, 0.5), quantile(outcome.lateness_s, 0.99),
       outcome.lateness_s.empty() ? 0.0 : outcome.lateness_s.back());
+  std::fflush(stdout);
+  // Failover: the escalations that fell due while their shard's owner was
+  // dead (until it was back, or its leases lapsed and another took them),
+  // and how late each was written.
+  std::vector<double> failover_s;
+  for (const auto& [id, times] : outcome.due_and_noted) {
+    for (const Kill& k : kill_log) {
+      if (k.shards.count(static_cast<int>(id % kShards)) == 0) continue;
+      if (times.first < k.at || times.first > std::min(k.back, k.at + kLeaseTtl)) continue;
+      failover_s.push_back(std::chrono::duration<double>(times.second - times.first).count());
+    }
+  }
+  std::sort(failover_s.begin(), failover_s.end());
+  std::printf(
+      "replica drill: escalations due while their owner was down=%zu lateness p50=%.1fs "
+      "p99=%.1fs max=%.1fs\n",
+      failover_s.size(), quantile(failover_s, 0.5), quantile(failover_s, 0.99),
+      failover_s.empty() ? 0.0 : failover_s.back());
   std::fflush(stdout);
   CHECK(kills >= seconds / 6);
   CHECK(outcome.lost == 0);
@@ -416,8 +460,8 @@ TEST_CASE("replicas: with PostgreSQL down for 10 s webhooks get 503, nothing is 
         }
         return false;
       },
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          stopped + 9s - std::chrono::steady_clock::now()));
+      std::chrono::duration_cast<std::chrono::milliseconds>(stopped + 9s -
+                                                            std::chrono::steady_clock::now()));
   INFO(deliveries.dump(1));
   CHECK(refused);
   std::this_thread::sleep_until(stopped + 10s);
