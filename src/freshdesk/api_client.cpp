@@ -70,6 +70,17 @@ json bulk_properties(const TicketUpdate& u) {
   return p;
 }
 
+// Whether `current` already holds every ticket field the update sets
+// (group, assignee, tags), with at least one field to compare. Then the
+// change since updated_stamp overwrote none of them, and is most likely the
+// update's own PUT from an attempt cut off before its note.
+bool holds_update_fields(const TicketSnapshot& current, const TicketUpdate& u) {
+  if (!u.group_id && !u.set_assignee && !u.tags) return false;
+  if (u.group_id && current.group_id != u.group_id) return false;
+  if (u.set_assignee && current.assignee_id != u.assignee_id) return false;
+  return !u.tags || (current.tags_known && normalize_tags(*u.tags) == current.tags);
+}
+
 void warn_custom_fields_skipped_once() {
   static std::atomic<bool> warned{false};
   if (!warned.exchange(true)) {
@@ -312,10 +323,21 @@ Result<TicketSnapshot> FreshdeskApiClient::get_ticket(TicketId id) {
 Result<TicketSnapshot> FreshdeskApiClient::update_ticket(const TicketUpdate& update) {
   const std::string path = ticket_path(update.ticket_id);
   // 1. Freshdesk has no conditional update: compare updated_at just before.
+  bool fields_in_place = false;
   if (update.updated_stamp) {
     auto current = get_ticket(update.ticket_id);
     if (!current.ok()) return current.status();
-    if (current->updated_at != update.updated_stamp) {
+    if (current->updated_at != update.updated_stamp && holds_update_fields(*current, update)) {
+      // Sent again after an attempt whose PUT went through but whose note
+      // did not: the ticket moved on, but only to what this write sets.
+      // Refusing would lose the note (re-deciding sees the move done, with
+      // nothing left to write); the rest is written, and its note marks it.
+      fields_in_place = true;
+      spdlog::info(
+          "freshdesk: ticket={} changed since the write's stamp but already holds its fields; "
+          "writing the rest",
+          update.ticket_id);
+    } else if (current->updated_at != update.updated_stamp) {
       return Status::Conflict("freshdesk ticket " + std::to_string(update.ticket_id) +
                               " changed since " + format_instant(*update.updated_stamp) + " (now " +
                               (current->updated_at ? format_instant(*current->updated_at)
@@ -326,7 +348,7 @@ Result<TicketSnapshot> FreshdeskApiClient::update_ticket(const TicketUpdate& upd
   if (!update.clear_custom_fields.empty()) warn_custom_fields_skipped_once();
   // 2. The ticket's own fields.
   std::optional<TicketSnapshot> stored;
-  if (const json fields = bulk_properties(update); !fields.empty()) {
+  if (const json fields = bulk_properties(update); !fields.empty() && !fields_in_place) {
     auto answer = call("PUT", path, &fields);
     if (!answer.ok()) return answer.status();
     auto ticket = parse_freshdesk_ticket(answer->body);

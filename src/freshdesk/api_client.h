@@ -30,7 +30,10 @@
 // written and so marks the whole write as applied (has_comment_containing):
 //   1. with updated_stamp: GET /tickets/{id} and compare its updated_at;
 //      a different one returns kConflict (the caller re-decides) and nothing
-//      is written. Freshdesk has no conditional update (no ETag, If-Match
+//      is written, unless the ticket already holds every field the PUT
+//      would set (group_id, responder_id, tags; at least one of them): then
+//      the change overwrote none of them, the PUT is left out and steps 3
+//      and 4 go on. Freshdesk has no conditional update (no ETag, If-Match
 //      or version on tickets), so a change made between this GET and the
 //      PUT, one round trip, is overwritten: that window remains.
 //   2. PUT /tickets/{id} with group_id, responder_id (null to unassign; that
@@ -41,10 +44,13 @@
 //      watchers, its nearest equivalent of followers for any agent.
 //   4. the internal note: POST /tickets/{id}/notes {"body", "private": true}.
 // A crash or a timeout before step 4 leaves no marker, so the write is sent
-// again; steps 2 and 3 are idempotent, and step 1 then sees tierd's own
-// earlier PUT as a change and answers kConflict, so the caller re-decides
-// from the ticket as it now is. A crash after step 4 leaves the marker: the
-// write is found applied and not repeated. The answer is the ticket the PUT
+// again; steps 2 and 3 are idempotent. Step 1 then sees tierd's own earlier
+// PUT as a change, but one that left the ticket holding the write's fields,
+// so the watchers and the note are written: answering kConflict there would
+// have the caller re-decide from a ticket already moved, with nothing left
+// to write, and the note would be lost. If anything changed those fields
+// since, it is kConflict and the caller re-decides. A crash after step 4
+// leaves the marker: the write is found applied and not repeated. The answer is the ticket the PUT
 // returned, or re-read after watchers or a note (they move updated_at).
 // clear_custom_fields: numbered ids cannot name a Freshdesk field, and no
 // Freshdesk ticket carries a numbered field tierd could have read (see

@@ -540,7 +540,7 @@ TEST_CASE("freshdesk: a ticket changed since updated_stamp is a conflict and is 
   CHECK(fd.ticket(20)["group_id"] == 43000190413);
 }
 
-TEST_CASE("freshdesk: a write cut before its note leaves no marker and is re-decided",
+TEST_CASE("freshdesk: a write cut before its note is completed when sent again, not doubled",
           "[freshdesk][api]") {
   FreshdeskStandIn fd;
   fd.add_ticket(20, kEpoch);
@@ -548,14 +548,35 @@ TEST_CASE("freshdesk: a write cut before its note leaves no marker and is re-dec
   TicketUpdate u;
   u.ticket_id = 20;
   u.group_id = 7;
+  u.tags = std::vector<std::string>{"Tierd_Tier2", "vip"};
   u.internal_note = "note [tierd:w-3]";
   u.updated_stamp = kEpoch;
   fd.script({"/api/v2/tickets/20/notes", 503, ""});
   CHECK(client.update_ticket(u).status().code() == StatusCode::kUnavailable);
-  // The marker check says "not applied", so the write is sent again: the
-  // PUT that did go through moved updated_at, and the caller re-decides.
+  // The marker check says "not applied", so the write is sent again. Its own
+  // PUT moved updated_at, but the ticket holds just what the write sets:
+  // the note is written, without a second PUT.
   CHECK_FALSE(client.has_comment_containing(20, "[tierd:w-3]").value());
-  CHECK(client.update_ticket(u).status().code() == StatusCode::kConflict);
+  fd.forget_requests();
+  auto stored = client.update_ticket(u);
+  REQUIRE(stored.ok());
+  CHECK(stored->group_id == 7);
+  CHECK(calls(fd.requests()) == std::vector<std::string>{"GET /api/v2/tickets/20",
+                                                         "POST /api/v2/tickets/20/notes",
+                                                         "GET /api/v2/tickets/20"});
+  CHECK(client.has_comment_containing(20, "[tierd:w-3]").value());
+
+  SECTION("unless a change since overwrote one of its fields") {
+    // An agent's tag, after the note was written; updated_at moves again.
+    TicketUpdate agent;
+    agent.ticket_id = 20;
+    agent.tags = std::vector<std::string>{"tierd_tier2", "vip", "urgent"};
+    REQUIRE(client.update_ticket(agent).ok());
+    TicketUpdate again = u;
+    again.internal_note = "note [tierd:w-4]";
+    CHECK(client.update_ticket(again).status().code() == StatusCode::kConflict);
+    CHECK_FALSE(client.has_comment_containing(20, "[tierd:w-4]").value());
+  }
 }
 
 TEST_CASE("freshdesk: the note marker is found across conversation pages", "[freshdesk][api]") {
