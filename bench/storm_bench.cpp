@@ -1,8 +1,8 @@
 // Escalation storm (a plain program; prints its figures): N tickets whose
 // tier-1 budget has run out by the time tierd starts, drained through the real
-// Engine and OutboxSender to a zendesk-sim child process.
+// Engine and OutboxSender to a zendesk-sim or freshdesk-sim child process.
 //
-//   1. starts `zendesk-sim` (next to this binary) on a free port, seeds groups
+//   1. starts the simulator (next to this binary) on a free port, seeds groups
 //      114001 (tier 1) and 114002 (tier 2) and creates N open tickets in 114001;
 //   2. runs decide() on each creation (budget 1 s) and commits the state and
 //      deadline to a fresh SQLite store, as the engine would have;
@@ -19,10 +19,20 @@
 // update_many per 100 tickets at 0.8 x the limit per minute, less the burst
 // the budget allows once the limit is known (kAccountBurstSeconds' worth).
 //
-// Usage: storm_bench [N] [RATE_LIMIT] (defaults 10000 and the simulator's
-// 700 a minute; 200 is Zendesk's Team plan). Exit status 0 only when every
-// check passed, with at most a handful (5) of 429 answers. The simulator's
-// log goes to <tmpdir>/sim.log, kept on failure.
+// Freshdesk: the writer is set up as `tierd serve` sets it up for Freshdesk
+// (cli/helpdesk_connection.h: Growth's 200 requests and 80 ticket updates a
+// minute x 0.8 until the headers say otherwise, every ticket sent alone), and
+// the client's calls per ticket are counted by endpoint. Freshdesk's
+// bulk_update can set the group of 100 tickets in one request but carries no
+// note, and a note is one POST per ticket, so the floor printed is one note
+// per ticket plus one bulk_update and at least one /jobs poll per 100
+// tickets; the drain time floor is those calls at 0.8 x the account limit.
+//
+// Usage: storm_bench [zendesk|freshdesk] [N] [RATE_LIMIT] (defaults: zendesk,
+// 10000 and the simulator's 700 a minute, 200 being Zendesk's Team plan;
+// freshdesk, 200 and freshdesk-sim's 400 a minute, the Pro plan). Exit status
+// 0 only when every check passed, with at most a handful (5) of 429 answers.
+// The simulator's log goes to <tmpdir>/sim.log, kept on failure.
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -46,14 +56,16 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/helpdesk_connection.h"
 #include "core/decide.h"
 #include "core/ticket_state.h"
 #include "core/ticket_summary.h"
-#include "runtime/clock.h"
 #include "engine/engine.h"
 #include "engine/outbox_sender.h"
 #include "engine/write_pacing.h"
+#include "freshdesk/api_client.h"
 #include "metrics/metrics.h"
+#include "runtime/clock.h"
 #include "sim/common/sim_client.h"
 #include "store/sqlite/sqlite_store.h"
 #include "zendesk/api_client.h"
@@ -63,6 +75,12 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
+
+enum class Vendor { kZendesk, kFreshdesk };
+
+const char* sim_name(Vendor vendor) {
+  return vendor == Vendor::kFreshdesk ? "freshdesk-sim" : "zendesk-sim";
+}
 
 constexpr GroupId kTier1Group = 114001;
 constexpr GroupId kTier2Group = 114002;
@@ -100,14 +118,21 @@ class SimProcess {
 
   // Returns the port the simulator listens on, or nullopt (with a message on
   // stderr) when it could not be started.
-  std::optional<int> start(const std::string& binary, const std::string& log_path, int rate_limit) {
-    // The Update Ticket limits are relaxed (the account limit is the plan's);
-    // the sender keeps its own budgets regardless.
-    std::vector<std::string> args = {
-        binary, "--port", "0", "--token", kToken, "--rate-limit", std::to_string(rate_limit)};
-    for (const char* flag : {"--update-rate-limit", "--ticket-update-limit"}) {
-      args.push_back(flag);
-      args.push_back("100000");
+  std::optional<int> start(Vendor vendor, const std::string& binary, const std::string& log_path,
+                           int rate_limit) {
+    std::vector<std::string> args = {binary, "--port", "0", "--rate-limit",
+                                     std::to_string(rate_limit)};
+    if (vendor == Vendor::kFreshdesk) {
+      // No automation rule: the bench feeds the engine itself.
+      args.insert(args.end(), {"--api-key", kToken});
+    } else {
+      // The Update Ticket limits are relaxed (the account limit is the
+      // plan's); the sender keeps its own budgets regardless.
+      args.insert(args.end(), {"--token", kToken});
+      for (const char* flag : {"--update-rate-limit", "--ticket-update-limit"}) {
+        args.push_back(flag);
+        args.push_back("100000");
+      }
     }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -129,19 +154,19 @@ class SimProcess {
       ::close(out[0]);
       ::close(out[1]);
       ::execv(binary.c_str(), argv.data());
-      std::perror("execv zendesk-sim");
+      std::perror("execv");
       ::_exit(127);
     }
     ::close(out[1]);
     stdout_ = ::fdopen(out[0], "r");
     char line[512];
-    const std::string prefix = "zendesk-sim listening on 127.0.0.1:";
+    const std::string prefix = std::string(sim_name(vendor)) + " listening on 127.0.0.1:";
     while (stdout_ && std::fgets(line, sizeof line, stdout_)) {
       std::string s(line);
       auto at = s.find(prefix);
       if (at != std::string::npos) return std::atoi(s.c_str() + at + prefix.size());
     }
-    std::fprintf(stderr, "zendesk-sim exited before printing its port (log: %s)\n",
+    std::fprintf(stderr, "%s exited before printing its port (log: %s)\n", sim_name(vendor),
                  log_path.c_str());
     return std::nullopt;
   }
@@ -171,9 +196,11 @@ struct Seeded {
 
 // Creates `n` tickets in tier 1 and commits what decide() makes of their
 // creation. Returns nullopt (with a message on stderr) on any failure.
-std::optional<Seeded> seed(sim::SimClient& control, Store& store, const Policy& policy, size_t n) {
-  auto groups =
-      control.post("/sim/groups", {{"groups", {{{"id", kTier1Group}}, {{"id", kTier2Group}}}}});
+std::optional<Seeded> seed(Vendor vendor, sim::SimClient& control, Store& store,
+                           const Policy& policy, size_t n) {
+  const json group_list = {{{"id", kTier1Group}}, {{"id", kTier2Group}}};
+  auto groups = control.post(
+      "/sim/groups", vendor == Vendor::kFreshdesk ? group_list : json{{"groups", group_list}});
   if (groups.status / 100 != 2) {
     std::fprintf(stderr, "seeding groups: HTTP %d %s\n", groups.status, groups.error.c_str());
     return std::nullopt;
@@ -196,13 +223,22 @@ std::optional<Seeded> seed(sim::SimClient& control, Store& store, const Policy& 
           {"group_id", kTier1Group},
           {"status", "open"},
           {"comment", {{"body", "The printer is on fire, ticket " + std::to_string(i + 1)}}}}}};
+    if (vendor == Vendor::kFreshdesk) {
+      // Freshdesk's fields: status 2 is Open.
+      body = {{"subject", "Storm ticket " + std::to_string(i + 1)},
+              {"group_id", kTier1Group},
+              {"status", 2}};
+    }
     auto created = control.post("/sim/tickets", body);
-    if (created.status != 201 || !created.body.is_object() || !created.body.contains("ticket")) {
+    const bool wrapped = vendor == Vendor::kZendesk;
+    if (created.status != 201 || !created.body.is_object() ||
+        (wrapped && !created.body.contains("ticket"))) {
       std::fprintf(stderr, "creating ticket %zu: HTTP %d %s\n", i + 1, created.status,
                    created.error.c_str());
       return std::nullopt;
     }
-    auto snapshot = zendesk::parse_zendesk_ticket(created.body["ticket"]);
+    auto snapshot = wrapped ? zendesk::parse_zendesk_ticket(created.body["ticket"])
+                            : freshdesk::parse_freshdesk_ticket(created.body);
     if (!snapshot.ok() || !snapshot->created_at) {
       std::fprintf(stderr, "parsing ticket %zu: %s\n", i + 1,
                    snapshot.ok() ? "no created_at" : snapshot.status().to_string().c_str());
@@ -298,6 +334,48 @@ RequestCounts count_requests(const json& requests) {
   return counts;
 }
 
+// freshdesk-sim logs no bodies: a note is a POST /tickets/{id}/notes it
+// answered 201, and the endpoint is told by the path.
+RequestCounts count_freshdesk_requests(const json& requests) {
+  RequestCounts counts;
+  const std::string tickets = "/api/v2/tickets/";
+  for (const auto& r : requests) {
+    const std::string method = r.value("method", "");
+    const std::string path = r.value("path", "");
+    if (path.rfind("/api/v2/", 0) != 0) continue;
+    ++counts.total;
+    const int status = r.value("status", 0);
+    ++counts.by_status[status];
+    std::string endpoint = "other";
+    std::optional<TicketId> id;
+    std::string rest;
+    if (path.rfind(tickets, 0) == 0) {
+      size_t used = 0;
+      try {
+        id = std::stoll(path.substr(tickets.size()), &used);
+      } catch (const std::exception&) {
+      }
+      if (id) rest = path.substr(tickets.size() + used);
+    }
+    if (method == "POST" && path == "/api/v2/tickets/bulk_update") {
+      endpoint = "bulk_update";
+    } else if (method == "GET" && path.rfind("/api/v2/jobs/", 0) == 0) {
+      endpoint = "jobs";
+    } else if (id && rest.empty()) {
+      endpoint = method == "PUT" ? "PUT ticket" : method == "GET" ? "GET ticket" : "other";
+    } else if (id && method == "POST" && rest == "/notes") {
+      endpoint = "POST notes";
+      if (status == 201) ++counts.notes_sent[*id];
+    } else if (id && method == "POST" && rest == "/watch") {
+      endpoint = "POST watch";
+    } else if (id && method == "GET" && rest == "/conversations") {
+      endpoint = "conversations";
+    }
+    ++counts.by_endpoint[endpoint];
+  }
+  return counts;
+}
+
 struct Verification {
   size_t checked = 0;
   size_t wrong_group = 0;
@@ -306,22 +384,27 @@ struct Verification {
   int64_t notes_total = 0;
 };
 
-Verification verify_tickets(sim::SimClient& control, const std::vector<TicketId>& ids) {
+Verification verify_tickets(Vendor vendor, sim::SimClient& control,
+                            const std::vector<TicketId>& ids) {
   Verification v;
   for (TicketId id : ids) {
     auto reply = control.get("/sim/tickets/" + std::to_string(id));
     ++v.checked;
-    if (reply.status != 200 || !reply.body.is_object() || !reply.body.contains("ticket")) {
+    // zendesk-sim wraps the ticket and calls notes comments; freshdesk-sim
+    // answers the ticket with its "notes".
+    const bool wrapped = vendor == Vendor::kZendesk;
+    if (reply.status != 200 || !reply.body.is_object() ||
+        (wrapped && !reply.body.contains("ticket"))) {
       ++v.unreadable;
       continue;
     }
-    const json& t = reply.body["ticket"];
+    const json& t = wrapped ? reply.body["ticket"] : reply.body;
     if (!t.contains("group_id") || !t["group_id"].is_number_integer() ||
         t["group_id"].get<GroupId>() != kTier2Group) {
       ++v.wrong_group;
     }
     int notes = 0;
-    for (const auto& c : t.value("comments", json::array())) {
+    for (const auto& c : t.value(wrapped ? "comments" : "notes", json::array())) {
       if (c.contains("body") && c["body"].is_string() &&
           c["body"].get<std::string>().find(kMarker) != std::string::npos) {
         ++notes;
@@ -350,12 +433,14 @@ size_t unsettled_mirrors(Store& store) {
   return bad;
 }
 
-int run(size_t n, int rate_limit, const std::string& sim_binary, const std::string& dir) {
+int run(Vendor vendor, size_t n, int rate_limit, const std::string& sim_binary,
+        const std::string& dir) {
+  const bool freshdesk = vendor == Vendor::kFreshdesk;
   SimProcess sim_process;
-  auto port = sim_process.start(sim_binary, dir + "/sim.log", rate_limit);
+  auto port = sim_process.start(vendor, sim_binary, dir + "/sim.log", rate_limit);
   if (!port) return 1;
-  std::printf("zendesk-sim on 127.0.0.1:%d (account limit %d/min; Update Ticket limits relaxed)\n",
-              *port, rate_limit);
+  std::printf("%s on 127.0.0.1:%d (account limit %d/min%s)\n", sim_name(vendor), *port, rate_limit,
+              freshdesk ? "" : "; Update Ticket limits relaxed");
 
   auto opened = open_sqlite_store(SqliteOptions{dir + "/storm.db", /*synchronous_full=*/true});
   if (!opened.ok()) {
@@ -368,7 +453,7 @@ int run(size_t n, int rate_limit, const std::string& sim_binary, const std::stri
   control.set_read_timeout_ms(60000);
 
   auto t_seed = Steady::now();
-  auto seeded = seed(control, *store, *policy, n);
+  auto seeded = seed(vendor, control, *store, *policy, n);
   if (!seeded) return 1;
   std::printf("seeded %zu tickets in group %lld with running 1 s clocks in %.1f s\n",
               seeded->ids.size(), static_cast<long long>(kTier1Group), seconds_since(t_seed));
@@ -382,17 +467,36 @@ int run(size_t n, int rate_limit, const std::string& sim_binary, const std::stri
   }
 
   Metrics metrics;
-  // Assumes Zendesk's common 700 a minute until the simulator's headers say.
-  AccountPacer pacer(kRateShare, 700);
-  ZendeskApiOptions api_options;
-  api_options.pacer = &pacer;
-  api_options.base_url = "http://127.0.0.1:" + std::to_string(*port);
-  api_options.email = kEmail;
-  api_options.api_token = kToken;
-  ZendeskApiClient api(api_options);
+  const std::string base_url = "http://127.0.0.1:" + std::to_string(*port);
+  // Zendesk: assumes the common 700 a minute until the simulator's headers
+  // say; the sender's defaults (80/min updates, bulk from 8, 10 jobs in
+  // flight).
+  AccountPacer zendesk_pacer(kRateShare, 700);
+  OutboxSenderOptions sender_options;
+  std::unique_ptr<HelpdeskApi> api;
+  // Freshdesk: the connection `tierd serve` makes for a "freshdesk" section.
+  HelpdeskConnection connection;
+  if (freshdesk) {
+    Config config;
+    config.helpdesk = HelpdeskVendor::kFreshdesk;
+    config.freshdesk.base_url = base_url;
+    Secrets secrets;
+    secrets.freshdesk_api_key = kToken;
+    connection = helpdesk_connection(config, secrets);
+    api = connection.make_client();
+    sender_options.updates_per_minute = connection.updates_per_minute;
+    if (connection.bulk_threshold) sender_options.bulk_threshold = *connection.bulk_threshold;
+  } else {
+    ZendeskApiOptions api_options;
+    api_options.pacer = &zendesk_pacer;
+    api_options.base_url = base_url;
+    api_options.email = kEmail;
+    api_options.api_token = kToken;
+    api = std::make_unique<ZendeskApiClient>(api_options);
+  }
+  AccountPacer& pacer = freshdesk ? *connection.pacer : zendesk_pacer;
   Engine engine(*store, clock, metrics, policy, EngineOptions{});
-  OutboxSenderOptions sender_options;  // defaults: 80/min updates, bulk from 8, 10 jobs in flight
-  OutboxSender sender(*store, api, engine, clock, metrics, sender_options);
+  OutboxSender sender(*store, *api, engine, clock, metrics, sender_options);
   engine.set_outbox_listener([&] { sender.wake(); });
 
   auto t0 = Steady::now();
@@ -433,10 +537,10 @@ int run(size_t n, int rate_limit, const std::string& sim_binary, const std::stri
   const json& requests = log.body["requests"];
   // The simulator keeps the last 20,000 entries; more means the counts are short.
   const bool log_complete = requests.size() < 20000;
-  RequestCounts counts = count_requests(requests);
+  RequestCounts counts = freshdesk ? count_freshdesk_requests(requests) : count_requests(requests);
 
   auto t_verify = Steady::now();
-  Verification v = verify_tickets(control, seeded->ids);
+  Verification v = verify_tickets(vendor, control, seeded->ids);
   size_t unsettled = unsettled_mirrors(*store);
   double verify_s = seconds_since(t_verify);
 
@@ -444,20 +548,42 @@ int run(size_t n, int rate_limit, const std::string& sim_binary, const std::stri
     return static_cast<double>(calls) / static_cast<double>(n);
   };
   // The budget's floor: one update_many per 100 tickets at share x limit,
-  // the first of them in the burst.
+  // the first of them in the burst. Freshdesk: a note per ticket besides,
+  // and a /jobs poll per bulk_update at the least (bulk_update answers only
+  // a job id).
   const double jobs_needed = std::ceil(static_cast<double>(n) / 100.0);
+  const double calls_needed = freshdesk ? static_cast<double>(n) + 2 * jobs_needed : jobs_needed;
   const double per_minute = kRateShare * rate_limit;
   const double burst = per_minute * kAccountBurstSeconds / 60.0;
-  const double floor_s = std::max(0.0, jobs_needed - burst) / per_minute * 60.0;
+  const double floor_s = std::max(0.0, calls_needed - burst) / per_minute * 60.0;
   const int64_t too_many = counts.by_status.count(429) ? counts.by_status.at(429) : 0;
   std::printf("\nescalation storm: %zu tickets due at once, account limit %d/min\n", n, rate_limit);
   std::printf("  drain time (engine start -> outbox empty, engine idle): %.1f s%s\n", drain_s,
               drained ? "" : " (TIMED OUT)");
+  if (freshdesk) {
+    // The client PUTs every ticket alone, so the writer's Update Ticket
+    // budget (a sixth of a minute's worth in its burst; OutboxSender) bounds
+    // the drain well before the account budget does. Whether Freshdesk counts
+    // a bulk_update against that limit once or per ticket is not documented.
+    const double updates = sender_options.updates_per_minute;
+    const double update_burst = std::max(1.0, updates / 6);
+    const double update_bound_s =
+        std::max(0.0, static_cast<double>(n) - update_burst) / updates * 60.0;
+    std::printf(
+        "  update budget bound, one PUT per ticket: %zu PUTs, %.1f in the burst, then %.0f/min "
+        "= %.1f s; drain / bound = %.2f\n",
+        n, update_burst, updates, update_bound_s,
+        update_bound_s > 0 ? drain_s / update_bound_s : 0.0);
+    std::printf(
+        "  API call floor (bulk_update cannot carry a note): %zu notes + %.0f bulk_update + %.0f "
+        "/jobs polls = %.0f calls, %.4f per escalated ticket\n",
+        n, jobs_needed, jobs_needed, calls_needed, calls_needed / static_cast<double>(n));
+  }
   std::printf(
-      "  rate-limit floor: %.0f update_many, %.0f of them in the burst, then %.0f/min (%.1f x %d) "
+      "  rate-limit floor: %.0f %s, %.0f of them in the burst, then %.0f/min (%.1f x %d) "
       "= %.1f s; drain / floor = %.2f\n",
-      jobs_needed, std::min(burst, jobs_needed), per_minute, kRateShare, rate_limit, floor_s,
-      floor_s > 0 ? drain_s / floor_s : 0.0);
+      calls_needed, freshdesk ? "calls" : "update_many", std::min(burst, calls_needed), per_minute,
+      kRateShare, rate_limit, floor_s, floor_s > 0 ? drain_s / floor_s : 0.0);
   std::printf("  429 answers: %lld (at most %lld allowed); limit learned from the headers: %s\n",
               static_cast<long long>(too_many), static_cast<long long>(kHandfulOf429s),
               pacer.reported_limit() ? std::to_string(*pacer.reported_limit()).c_str() : "none");
@@ -466,7 +592,12 @@ int run(size_t n, int rate_limit, const std::string& sim_binary, const std::stri
   std::printf("  API requests received by the simulator: %lld (%.4f per escalated ticket)%s\n",
               static_cast<long long>(counts.total), per_ticket(counts.total),
               log_complete ? "" : " (LOG TRUNCATED: counts are a lower bound)");
-  for (const char* e : {"update_many", "job_statuses", "single PUT", "GET", "other"}) {
+  const std::vector<const char*> endpoints =
+      freshdesk
+          ? std::vector<const char*>{"GET ticket",    "PUT ticket",  "POST notes", "POST watch",
+                                     "conversations", "bulk_update", "jobs",       "other"}
+          : std::vector<const char*>{"update_many", "job_statuses", "single PUT", "GET", "other"};
+  for (const char* e : endpoints) {
     int64_t c = counts.by_endpoint.count(e) ? counts.by_endpoint.at(e) : 0;
     std::printf("    %-13s %7lld  (%.4f per ticket)\n", e, static_cast<long long>(c),
                 per_ticket(c));
@@ -496,8 +627,15 @@ int run(size_t n, int rate_limit, const std::string& sim_binary, const std::stri
     notes_sent += c;
     if (c != 1) ++sent_not_one;
   }
-  std::printf("  tierd notes in update bodies: %lld; tickets sent other than exactly one: %zu\n",
+  std::printf("  tierd notes %s: %lld; tickets sent other than exactly one: %zu\n",
+              freshdesk ? "created (POST notes answered 201)" : "in update bodies",
               static_cast<long long>(notes_sent), sent_not_one);
+  if (freshdesk) {
+    const double calls = per_ticket(counts.total);
+    std::printf("  API calls per escalated ticket: %.4f against the floor's %.4f (x%.2f)\n", calls,
+                calls_needed / static_cast<double>(n),
+                calls / (calls_needed / static_cast<double>(n)));
+  }
   std::printf(
       "  verified all %zu tickets via GET /sim/tickets/{id} in %.1f s: not in group %lld: %zu, "
       "tierd notes != 1: %zu, unreadable: %zu (tierd notes in total: %lld)\n",
@@ -519,23 +657,32 @@ int run(size_t n, int rate_limit, const std::string& sim_binary, const std::stri
 int main(int argc, char** argv) {
   // The engine and sender log a line per ticket at info level.
   spdlog::set_level(spdlog::level::warn);
-  size_t n = argc > 1 ? std::stoul(argv[1]) : 10000;
-  int rate_limit = argc > 2 ? std::stoi(argv[2]) : 700;
+  Vendor vendor = Vendor::kZendesk;
+  int arg = 1;
+  if (argc > 1 &&
+      (std::strcmp(argv[1], "zendesk") == 0 || std::strcmp(argv[1], "freshdesk") == 0)) {
+    if (std::strcmp(argv[1], "freshdesk") == 0) vendor = Vendor::kFreshdesk;
+    ++arg;
+  }
+  const bool freshdesk = vendor == Vendor::kFreshdesk;
+  size_t n = argc > arg ? std::stoul(argv[arg]) : (freshdesk ? 200 : 10000);
+  int rate_limit = argc > arg + 1 ? std::stoi(argv[arg + 1]) : (freshdesk ? 400 : 700);
   if (n == 0 || rate_limit <= 0) {
-    std::fprintf(stderr, "usage: storm_bench [N] [RATE_LIMIT]\n");
+    std::fprintf(stderr, "usage: storm_bench [zendesk|freshdesk] [N] [RATE_LIMIT]\n");
     return 2;
   }
   const std::filesystem::path self = std::filesystem::absolute(argv[0]);
-  const std::string sim_binary = (self.parent_path() / "zendesk-sim").string();
+  const std::string sim_binary = (self.parent_path() / sim_name(vendor)).string();
   if (!std::filesystem::exists(sim_binary)) {
-    std::fprintf(stderr, "%s not found: build the zendesk-sim target\n", sim_binary.c_str());
+    std::fprintf(stderr, "%s not found: build the %s target\n", sim_binary.c_str(),
+                 sim_name(vendor));
     return 2;
   }
   std::string dir =
       (std::filesystem::temp_directory_path() / ("tierd-storm-" + std::to_string(::getpid())))
           .string();
   std::filesystem::create_directories(dir);
-  int rc = run(n, rate_limit, sim_binary, dir);
+  int rc = run(vendor, n, rate_limit, sim_binary, dir);
   if (rc == 0) {
     std::filesystem::remove_all(dir);
   } else {
