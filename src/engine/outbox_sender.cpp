@@ -227,6 +227,15 @@ bool OutboxSender::send_due() {
     if (inserted) {
       it->second.ticket_id = r.ticket_id;
       order.push_back(r.ticket_id);
+    } else if (it->second.records.front().maybe_sent != r.maybe_sent) {
+      // Records whose last attempt may have applied go again as they were
+      // sent, without later ones: merged with those, the update would no
+      // longer be the one the helpdesk may hold part of (a Freshdesk write
+      // whose PUT went through without its note would meet that PUT as a
+      // conflicting change, and its note would be lost). The later ones go
+      // in a later round.
+      held[r.ticket_id] = true;
+      continue;
     }
     it->second.records.push_back(r);
     it->second.writes.push_back(std::move(write).value());

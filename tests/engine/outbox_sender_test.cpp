@@ -111,6 +111,40 @@ TEST_CASE("a 5xx is retried with back-off after the marker was looked for", "[ou
   CHECK(markers_in_comments(h) == 1);
 }
 
+TEST_CASE("a write retried after an unknown outcome goes again alone, not merged with later ones",
+          "[outbox_sender]") {
+  EngineHarness h(three_tiers());
+  h.open_ticket();
+  // The at-risk write (at 12 min) fails with an unknown outcome, and tierd
+  // restarts: the write is held until well after the escalation (at 15 min)
+  // has been queued behind it.
+  h.helpdesk.script("update_ticket", Scripted::server_error());
+  h.advance(12min);
+  REQUIRE(h.helpdesk.calls("update_ticket").size() == 1);
+  const TicketUpdate at_risk = *h.helpdesk.calls("update_ticket")[0].update;
+  h.sender_options.unknown_outcome_settle = 10min;
+  h.crash_and_restart();
+  h.advance(3min);
+  CHECK(h.helpdesk.calls("update_ticket").size() == 1);
+  REQUIRE(h.outbox_of_kind("escalate").size() == 1);
+  h.advance(8min);
+
+  auto updates = h.helpdesk.calls("update_ticket");
+  REQUIRE(updates.size() >= 3);
+  // The retry is the first update again, as it was sent; the escalation
+  // follows on its own.
+  CHECK(updates[1].update->tags == at_risk.tags);
+  CHECK(updates[1].update->group_id == at_risk.group_id);
+  CHECK(updates[1].update->updated_stamp == at_risk.updated_stamp);
+  CHECK(updates[1].update->internal_note == at_risk.internal_note);
+  CHECK(h.helpdesk.ticket(kTicket)->group_id == kTier2);
+  CHECK(markers_in_comments(h) >= 1);
+  for (const auto& row : h.outbox()) {
+    INFO(row.kind << " " << row.last_error);
+    CHECK((row.state == "done" || row.state == "cancelled"));
+  }
+}
+
 TEST_CASE("after a crash a write whose outcome was unknown is never applied twice",
           "[outbox_sender]") {
   EngineHarness h(escalation_only());
