@@ -51,7 +51,9 @@ std::string describe_writes(const nlohmann::json& log, int64_t ticket_id);
 // The request log's time field in ms since the epoch.
 int64_t request_time_ms(const nlohmann::json& request);
 
-// What the simulator's webhook sender recorded (GET /sim/webhooks).
+// What the simulator's webhook sender recorded (GET /sim/webhooks). For
+// freshdesk-sim, whose deliveries carry no event id, the ids are the ones
+// tierd's parser derives from each delivered body.
 struct DeliveryTally {
   std::set<std::string> acknowledged;      // event ids answered 2xx by tierd
   std::set<int64_t> created_acknowledged;  // tickets whose "created" event was
