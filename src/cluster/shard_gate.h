@@ -32,6 +32,23 @@ class ShardGate {
   virtual bool may_act(int shard) const = 0;
 };
 
+// `owned` less the shards whose token the store refused (`fenced`). A fenced
+// entry is forgotten once the gate no longer names its shard or names it with
+// another token (given up, or held again under a new tenure).
+inline std::map<int, LeaseToken> without_fenced(std::map<int, LeaseToken> owned,
+                                                std::map<int, LeaseToken>& fenced) {
+  for (auto it = fenced.begin(); it != fenced.end();) {
+    auto held = owned.find(it->first);
+    if (held == owned.end() || held->second != it->second) {
+      it = fenced.erase(it);
+    } else {
+      owned.erase(held);
+      ++it;
+    }
+  }
+  return owned;
+}
+
 // The shards a gate's owned() names, as a scope for the store's queries.
 inline ShardScope scope_of(int shards, const std::map<int, LeaseToken>& owned) {
   std::vector<int> ids;

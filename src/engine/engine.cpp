@@ -87,16 +87,8 @@ bool Engine::acts_on(TicketId id) const {
 }
 
 bool Engine::follow_ownership(Instant now) {
-  std::map<int, cluster::LeaseToken> owned = options_.shards->owned();
-  for (auto it = fenced_.begin(); it != fenced_.end();) {
-    auto held = owned.find(it->first);
-    if (held == owned.end() || held->second != it->second) {
-      it = fenced_.erase(it);  // given up, or held again under a new token
-    } else {
-      owned.erase(held);
-      ++it;
-    }
-  }
+  std::map<int, cluster::LeaseToken> owned =
+      cluster::without_fenced(options_.shards->owned(), fenced_);
   if (owned == owned_) return true;
   std::set<int> gained, lost;
   for (const auto& [shard, token] : owned) {
