@@ -174,20 +174,6 @@ std::optional<std::string> env_value(const std::vector<EnvLine>& lines, const st
   return found;
 }
 
-void print_plan(const SetupPlan& plan, SetupReport& report) {
-  for (const auto& c : plan.checks) {
-    const char* label = c.level == CheckLevel::kOk     ? "ok      "
-                        : c.level == CheckLevel::kNote ? "note    "
-                                                       : "PROBLEM ";
-    report.line(label + c.text);
-  }
-  if (plan.actions.empty()) return;
-  report.line("actions:");
-  for (size_t i = 0; i < plan.actions.size(); ++i) {
-    report.line("  " + std::to_string(i + 1) + ". " + plan.actions[i].summary);
-  }
-}
-
 }  // namespace
 
 int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err) {
@@ -232,7 +218,7 @@ int run_setup(const SetupOptions& options, std::ostream& out, std::ostream& err)
     return report.finish(kSetupApiFailed, "reading the account failed; nothing was changed");
   }
   const SetupPlan plan = build_setup_plan(*config, *facts);
-  print_plan(plan, report);
+  print_setup_plan(plan, report);
   report.doc()["plan"] = setup_plan_json(plan);
 
   if (const size_t problems = plan.problem_count(); problems > 0) {

@@ -103,20 +103,6 @@ std::string secret_source(const SecretSource& s) {
   return "the value of " + s.env;
 }
 
-void print_freshdesk_plan(const FreshdeskSetupPlan& plan, SetupReport& report) {
-  for (const auto& c : plan.checks) {
-    const char* label = c.level == freshdesk::CheckLevel::kOk     ? "ok      "
-                        : c.level == freshdesk::CheckLevel::kNote ? "note    "
-                                                                  : "PROBLEM ";
-    report.line(label + c.text);
-  }
-  if (plan.actions.empty()) return;
-  report.line("actions:");
-  for (size_t i = 0; i < plan.actions.size(); ++i) {
-    report.line("  " + std::to_string(i + 1) + ". " + plan.actions[i].summary);
-  }
-}
-
 // How to see a delivery arrive: Freshdesk has no test button for a rule.
 std::string verify_step(const Config& config, const std::string& config_path) {
   return "verify: create a ticket in Freshdesk (or change one's group as an agent other than "
@@ -163,7 +149,7 @@ int run_freshdesk_setup(const SetupOptions& options, const Config& config, const
   }
   const FreshdeskSetupPlan plan =
       freshdesk::build_freshdesk_setup_plan(config, *facts, secrets->webhook_secret);
-  print_freshdesk_plan(plan, report);
+  print_setup_plan(plan, report);
   report.doc()["plan"] = freshdesk::freshdesk_setup_plan_json(plan);
 
   if (const size_t problems = plan.problem_count(); problems > 0) {

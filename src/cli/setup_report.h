@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "config/setup_check.h"
 
 namespace tierd {
 
@@ -38,6 +39,23 @@ class SetupReport {
   std::ostream& out_;
   nlohmann::json doc_ = nlohmann::json::object();
 };
+
+// A plan's checks, one line each, then its actions numbered; any helpdesk's
+// plan (checks of config/setup_check.h, actions with a summary).
+template <typename Plan>
+void print_setup_plan(const Plan& plan, SetupReport& report) {
+  for (const auto& c : plan.checks) {
+    const char* label = c.level == CheckLevel::kOk     ? "ok      "
+                        : c.level == CheckLevel::kNote ? "note    "
+                                                       : "PROBLEM ";
+    report.line(label + c.text);
+  }
+  if (plan.actions.empty()) return;
+  report.line("actions:");
+  for (size_t i = 0; i < plan.actions.size(); ++i) {
+    report.line("  " + std::to_string(i + 1) + ". " + plan.actions[i].summary);
+  }
+}
 
 inline std::string setup_plural(size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");

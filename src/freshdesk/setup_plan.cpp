@@ -293,9 +293,7 @@ json setup_rule(int type, const std::string& url, const std::string& secret,
 }
 
 size_t FreshdeskSetupPlan::problem_count() const {
-  return static_cast<size_t>(std::count_if(checks.begin(), checks.end(), [](const SetupCheck& c) {
-    return c.level == CheckLevel::kProblem;
-  }));
+  return tierd::problem_count(checks);
 }
 
 FreshdeskSetupPlan build_freshdesk_setup_plan(const Config& config,
@@ -339,29 +337,13 @@ std::string freshdesk_manual_steps(const Config& config, const std::string& secr
   return out;
 }
 
-const char* check_level_name(CheckLevel level) {
-  switch (level) {
-    case CheckLevel::kOk:
-      return "ok";
-    case CheckLevel::kNote:
-      return "note";
-    case CheckLevel::kProblem:
-      return "problem";
-  }
-  return "problem";
-}
-
 json freshdesk_setup_plan_json(const FreshdeskSetupPlan& plan) {
-  json checks = json::array();
-  for (const auto& c : plan.checks) {
-    checks.push_back({{"level", check_level_name(c.level)}, {"text", c.text}});
-  }
   json actions = json::array();
   for (const auto& a : plan.actions) {
     actions.push_back(
         {{"action", a.rule_id ? "update_rule" : "create_rule"}, {"summary", a.summary}});
   }
-  return {{"checks", checks},
+  return {{"checks", checks_json(plan.checks)},
           {"actions", actions},
           {"manual", plan.manual},
           {"problems", plan.problem_count()}};

@@ -35,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "config/setup_check.h"
 #include "helpdesk/helpdesk_api.h"
 
 namespace tierd::freshdesk {
@@ -68,12 +69,9 @@ struct FreshdeskAccountFacts {
   std::optional<std::vector<nlohmann::json>> update_rules;
 };
 
-enum class CheckLevel { kOk, kNote, kProblem };
-
-struct SetupCheck {
-  CheckLevel level = CheckLevel::kOk;
-  std::string text;  // the config path first when it is about one
-};
+// The checks are every helpdesk's (config/setup_check.h).
+using tierd::CheckLevel;
+using tierd::SetupCheck;
 
 struct RuleAction {
   int type = kTicketCreationRules;
@@ -101,7 +99,6 @@ FreshdeskSetupPlan build_freshdesk_setup_plan(const Config& config,
 std::string freshdesk_manual_steps(const Config& config, const std::string& secret_source,
                                    const FreshdeskAccountFacts& facts);
 
-const char* check_level_name(CheckLevel level);
 // {"checks":[{"level","text"}],"actions":[{"action","summary"}],"problems":N}
 nlohmann::json freshdesk_setup_plan_json(const FreshdeskSetupPlan& plan);
 

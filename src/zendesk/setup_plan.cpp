@@ -283,9 +283,7 @@ std::vector<UserId> configured_user_ids(const Config& config) {
 }
 
 size_t SetupPlan::problem_count() const {
-  return static_cast<size_t>(std::count_if(checks.begin(), checks.end(), [](const SetupCheck& c) {
-    return c.level == CheckLevel::kProblem;
-  }));
+  return tierd::problem_count(checks);
 }
 
 SetupPlan build_setup_plan(const Config& config, const AccountFacts& facts) {
@@ -295,18 +293,6 @@ SetupPlan build_setup_plan(const Config& config, const AccountFacts& facts) {
   p.check_forward_field();
   p.check_webhook();
   return std::move(p.plan);
-}
-
-const char* check_level_name(CheckLevel level) {
-  switch (level) {
-    case CheckLevel::kOk:
-      return "ok";
-    case CheckLevel::kNote:
-      return "note";
-    case CheckLevel::kProblem:
-      return "problem";
-  }
-  return "problem";
 }
 
 const char* setup_action_name(SetupActionKind kind) {
@@ -324,15 +310,13 @@ const char* setup_action_name(SetupActionKind kind) {
 }
 
 json setup_plan_json(const SetupPlan& plan) {
-  json checks = json::array();
-  for (const auto& c : plan.checks) {
-    checks.push_back({{"level", check_level_name(c.level)}, {"text", c.text}});
-  }
   json actions = json::array();
   for (const auto& a : plan.actions) {
     actions.push_back({{"action", setup_action_name(a.kind)}, {"summary", a.summary}});
   }
-  return {{"checks", checks}, {"actions", actions}, {"problems", plan.problem_count()}};
+  return {{"checks", checks_json(plan.checks)},
+          {"actions", actions},
+          {"problems", plan.problem_count()}};
 }
 
 }  // namespace tierd

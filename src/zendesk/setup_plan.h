@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "config/setup_check.h"
 #include "helpdesk/helpdesk_api.h"
 #include "zendesk/account_client.h"
 
@@ -52,17 +53,6 @@ struct AccountFacts {
   std::optional<std::vector<zendesk::WebhookInfo>> webhooks;
 };
 
-enum class CheckLevel {
-  kOk,       // as it should be
-  kNote,     // something for the admin to do that does not block tierd
-  kProblem,  // must be fixed; setup changes nothing while one remains
-};
-
-struct SetupCheck {
-  CheckLevel level = CheckLevel::kOk;
-  std::string text;  // config path first when it is about one
-};
-
 enum class SetupActionKind {
   kCreateWebhook,
   kUpdateWebhook,
@@ -93,7 +83,6 @@ struct SetupPlan {
 
 SetupPlan build_setup_plan(const Config& config, const AccountFacts& facts);
 
-const char* check_level_name(CheckLevel level);
 const char* setup_action_name(SetupActionKind kind);
 // {"checks":[{"level","text"}],"actions":[{"action","summary"}],"problems":N}
 nlohmann::json setup_plan_json(const SetupPlan& plan);
