@@ -146,34 +146,24 @@ int64_t request_time_ms(const json& request) {
 
 namespace {
 
-// freshdesk-sim's rules send tierd's README body, which names no event id:
-// tierd derives it from the body, and the harness asks the same parser.
-DeliveryTally tally_rule_deliveries(const json& deliveries) {
-  DeliveryTally tally;
-  for (const auto& d : deliveries) {
-    const std::string outcome = d.value("outcome", "");
-    const int status = d.value("http_status", 0);
-    if (status >= 200 && status < 300) {
-      const std::string body = d.value("body", "");
-      // The id does not depend on when the body was received.
-      auto parsed = freshdesk::parse_webhook_delivery(body, Instant{});
-      if (!parsed.ok() || !parsed->event) {
-        throw std::runtime_error("a delivery tierd acknowledged does not map to an event: " +
-                                 d.dump());
-      }
-      tally.acknowledged.insert(parsed->event->event_id);
-      if (d.value("rule", "") == "create") {
-        tally.created_acknowledged.insert(d.value("ticket_id", int64_t{0}));
-      }
-    } else if (outcome == "failed") {
-      ++tally.failed;
-    } else if (outcome == "dropped") {
-      ++tally.dropped;
-    } else {
-      ++tally.pending;
-    }
+// An acknowledged delivery's event id, and whether it announced a new ticket.
+struct AcknowledgedEvent {
+  std::string event_id;
+  bool created = false;
+};
+
+AcknowledgedEvent acknowledged_event(Vendor vendor, const json& d) {
+  if (vendor == Vendor::kZendesk) {
+    return {d.value("event_id", ""), d.value("type", "") == "zen:event-type:ticket.created"};
   }
-  return tally;
+  // freshdesk-sim's rules send tierd's README body, which names no event id:
+  // tierd derives it from the body, and the harness asks the same parser.
+  // The id does not depend on when the body was received.
+  auto parsed = freshdesk::parse_webhook_delivery(d.value("body", ""), Instant{});
+  if (!parsed.ok() || !parsed->event) {
+    throw std::runtime_error("a delivery tierd acknowledged does not map to an event: " + d.dump());
+  }
+  return {parsed->event->event_id, d.value("rule", "") == "create"};
 }
 
 }  // namespace
@@ -181,15 +171,13 @@ DeliveryTally tally_rule_deliveries(const json& deliveries) {
 DeliveryTally tally_deliveries(LiveStack& stack) {
   DeliveryTally tally;
   const json answer = stack.sim("GET", "/sim/webhooks");
-  if (stack.vendor() == Vendor::kFreshdesk) return tally_rule_deliveries(answer.at("deliveries"));
   for (const auto& d : answer.at("deliveries")) {
     const std::string outcome = d.value("outcome", "");
     const int status = d.value("http_status", 0);
     if (status >= 200 && status < 300) {
-      tally.acknowledged.insert(d.value("event_id", ""));
-      if (d.value("type", "") == "zen:event-type:ticket.created") {
-        tally.created_acknowledged.insert(d.value("ticket_id", int64_t{0}));
-      }
+      const AcknowledgedEvent event = acknowledged_event(stack.vendor(), d);
+      tally.acknowledged.insert(event.event_id);
+      if (event.created) tally.created_acknowledged.insert(d.value("ticket_id", int64_t{0}));
     } else if (outcome == "failed") {
       ++tally.failed;
     } else if (outcome == "dropped") {
