@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <map>
+#include <ostream>
 #include <sstream>
 
 namespace tierd {
@@ -17,6 +18,26 @@ std::string seconds(Duration d) {
 
 std::string plural(size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// One lease row's holder, token and expiry (or why it is free) and a
+// newline; returns the holder while the lease is live, else "".
+std::string describe_lease(const cluster::ShardLease* lease, Instant now, std::ostream& out) {
+  if (lease == nullptr) {
+    out << "-  free (never leased)\n";
+    return "";
+  }
+  if (lease->owner.empty()) {
+    out << "-  free (released, last token " << lease->token << ")\n";
+    return "";
+  }
+  out << lease->owner << "  token " << lease->token << "  ";
+  if (lease->expires_at > now) {
+    out << "expires in " << seconds(lease->expires_at - now) << "\n";
+    return lease->owner;
+  }
+  out << "free (expired " << seconds(now - lease->expires_at) << " ago)\n";
+  return "";
 }
 
 }  // namespace
@@ -42,26 +63,17 @@ std::string format_cluster_status(const cluster::ReplicaTable& replicas,
   for (int shard = 0; shard < shards; ++shard) {
     out << "  " << shard << "  ";
     auto row = rows.find(shard);
-    if (row == rows.end()) {
-      out << "-  free (never leased)\n";
+    const std::string holder =
+        describe_lease(row == rows.end() ? nullptr : &row->second, leases.now, out);
+    if (holder.empty()) {
       ++unowned;
-      continue;
-    }
-    const cluster::ShardLease& lease = row->second;
-    if (lease.owner.empty()) {
-      out << "-  free (released, last token " << lease.token << ")\n";
-      ++unowned;
-      continue;
-    }
-    out << lease.owner << "  token " << lease.token << "  ";
-    if (lease.expires_at > leases.now) {
-      out << "expires in " << seconds(lease.expires_at - leases.now) << "\n";
-      ++owned_by[lease.owner];
     } else {
-      out << "free (expired " << seconds(leases.now - lease.expires_at) << " ago)\n";
-      ++unowned;
+      ++owned_by[holder];
     }
   }
+  out << "singletons: ";
+  auto singletons = rows.find(cluster::kSingletonLease);
+  describe_lease(singletons == rows.end() ? nullptr : &singletons->second, leases.now, out);
 
   out << "summary: ";
   bool first = true;

@@ -10,8 +10,11 @@
 //     1  -  free (released, last token 12)
 //     2  -  free (never leased)
 //     3  replica-b  token 9  free (expired 3.2s ago)
+//   singletons: replica-b  token 21  expires in 9.4s
 //   summary: replica-a 1 shard; 3 unowned
 //
+// The singletons' line is the lease of the work that runs on one replica
+// (cluster/lease.h's kSingletonLease); the summary counts shards only.
 // A shard is owned while its lease has an owner and has not expired. Every
 // time is the lease store's (the database's), never this machine's.
 #pragma once

@@ -328,12 +328,25 @@ int run_serve(const std::string& config_path) {
   if (membership) engine_options.shards = &membership->gate();
   Engine engine(**store, clock, metrics, *policy, engine_options);
 
-  // Review-and-forward: who can receive forwarded tickets, re-read every availability.refresh.
-  AvailabilityRefresher availability(api, availability_options(*config),
-                                     [&engine](AvailabilitySnapshot snapshot) {
-                                       engine.update_availability(std::move(snapshot));
-                                     });
+  // Review-and-forward: who can receive forwarded tickets, re-read every
+  // availability.refresh. Replicas: only the singletons' holder asks the
+  // helpdesk; the others read what it stored.
+  AvailabilitySharing availability_sharing;
+  if (membership) {
+    ClusterMembership* singleton = membership.get();
+    availability_sharing.store = store->get();
+    availability_sharing.reader_fence = [singleton] { return singleton->singleton_fence(); };
+  }
+  AvailabilityRefresher availability(
+      api, availability_options(*config),
+      [&engine](AvailabilitySnapshot snapshot) { engine.update_availability(std::move(snapshot)); },
+      std::move(availability_sharing));
   availability.start();
+  if (membership) {
+    membership->set_singletons_listener([&availability](bool held) {
+      if (held) availability.refresh_soon();
+    });
+  }
 
   OutboxSenderOptions sender_options;
   sender_options.updates_per_minute = helpdesk.updates_per_minute;
@@ -372,7 +385,7 @@ int run_serve(const std::string& config_path) {
   std::unique_ptr<Reconciler> reconciler;
   if (membership) {
     ClusterMembership* singleton = membership.get();
-    reconcile_options.may_run = [singleton] { return singleton->holds_singletons(); };
+    reconcile_options.singleton_fence = [singleton] { return singleton->singleton_fence(); };
   }
   if (config->reconcile.enabled) {
     // Its pages go through the inbox writer, which wakes the engine.
@@ -513,9 +526,14 @@ int run_serve(const std::string& config_path) {
   const Duration audit_retention = config->audit.retention;
   const InboxConfig inbox_retention = config->inbox;
   auto prune = [&] {
-    if (membership && !membership->holds_singletons()) return;  // another replica's job
+    std::vector<cluster::ShardFence> fences;
+    if (membership) {
+      auto fence = membership->singleton_fence();
+      if (!fence) return;  // another replica's job
+      fences.push_back(*fence);
+    }
     const Instant now = clock.now();
-    auto removed = (*store)->prune_audit(now - audit_retention);
+    auto removed = (*store)->prune_audit(now - audit_retention, fences);
     if (!removed.ok()) {
       spdlog::warn("audit: pruning records older than {} failed: {}",
                    format_duration(audit_retention), removed.status().to_string());
@@ -523,8 +541,8 @@ int run_serve(const std::string& config_path) {
       spdlog::info("audit: pruned {} records older than {}", *removed,
                    format_duration(audit_retention));
     }
-    auto pruned =
-        (*store)->prune_inbox(now - inbox_retention.retention, now - inbox_retention.keep_raw);
+    auto pruned = (*store)->prune_inbox(now - inbox_retention.retention,
+                                        now - inbox_retention.keep_raw, fences);
     if (!pruned.ok()) {
       spdlog::warn("inbox: pruning processed deliveries failed: {}", pruned.status().to_string());
     } else if (pruned->records + pruned->bodies > 0) {

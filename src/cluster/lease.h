@@ -18,6 +18,14 @@
 
 namespace tierd::cluster {
 
+// The singletons' lease: work that must run on exactly one replica (the
+// reconciler's export, retention pruning, reading the helpdesk's agent
+// availability) runs on the replica that holds it. It is a row of its own in
+// the lease table, apart from every shard, with tokens from the same
+// sequence; its writes carry ShardFence{kSingletonLease, token}. The
+// rebalancing treats it as one more unit of work (rebalance.h).
+inline constexpr int kSingletonLease = -1;
+
 // A fencing token: issued by the lease store on every acquisition, strictly
 // greater than every token issued before it (for any shard).
 using LeaseToken = int64_t;

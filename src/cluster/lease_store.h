@@ -21,10 +21,11 @@
 // writes: the write's transaction locks the lease row (FOR SHARE), so an
 // acquisition waits for it and the new owner then sees it.
 //
-// Errors: kInvalidArgument for a negative shard, an empty replica id or a
-// ttl below 1 ms; kUnavailable for a transient failure (connection lost,
-// retry); kInternal otherwise. Every method is one transaction and may be
-// called from any thread.
+// Every method that takes a shard also takes kSingletonLease (lease.h).
+//
+// Errors: kInvalidArgument for a negative shard other than kSingletonLease, an empty replica id or
+// a ttl below 1 ms; kUnavailable for a transient failure (connection lost, retry); kInternal
+// otherwise. Every method is one transaction and may be called from any thread.
 #pragma once
 
 #include <optional>

@@ -11,7 +11,10 @@ int fair_share(int shards, int live_replicas) {
   return (shards + live_replicas - 1) / live_replicas;
 }
 
-RebalancePlan plan_rebalance(const RebalanceInput& input) {
+namespace {
+
+// `first`: a unit every replica prefers to all others (the singletons'), or -1.
+RebalancePlan plan_units(const RebalanceInput& input, int first) {
   RebalancePlan plan;
   if (input.shards < 1) return plan;
 
@@ -46,7 +49,9 @@ RebalancePlan plan_rebalance(const RebalanceInput& input) {
   const int own = static_cast<int>(mine.size());
 
   // Home shards first, then the next replicas' homes in turn, lowest id first.
-  auto preference = [&](int s) { return std::make_tuple(((s % n) - self_index + n) % n, s); };
+  auto preference = [&](int s) {
+    return std::make_tuple(s == first ? -1 : ((s % n) - self_index + n) % n, s);
+  };
 
   if (own < plan.fair_share) {
     std::sort(free.begin(), free.end(),
@@ -70,6 +75,48 @@ RebalancePlan plan_rebalance(const RebalanceInput& input) {
   // Least preferred first: shards far from home go back before home shards.
   std::sort(mine.begin(), mine.end(), [&](int a, int b) { return preference(a) > preference(b); });
   plan.release.assign(mine.begin(), mine.begin() + give);
+  return plan;
+}
+
+}  // namespace
+
+RebalancePlan plan_rebalance(const RebalanceInput& input) {
+  if (!input.singletons || input.shards < 1) {
+    RebalanceInput shards_only = input;
+    shards_only.singletons = false;
+    return plan_units(shards_only, -1);
+  }
+  // The singletons' lease becomes unit number `shards`; a row that really has
+  // that number belongs to a deployment with more shards and is ignored, as
+  // plan_units() ignores every shard out of range.
+  const int singleton_unit = input.shards;
+  RebalanceInput units = input;
+  units.singletons = false;
+  units.shards = input.shards + 1;
+  for (ShardLease& lease : units.leases) {
+    if (lease.shard == singleton_unit) {
+      lease.shard = -2;
+    } else if (lease.shard == kSingletonLease) {
+      lease.shard = singleton_unit;
+    }
+  }
+  RebalancePlan plan = plan_units(units, singleton_unit);
+  // Free, it is asked for even by a replica at its share: a replica that
+  // shut down still counts as live until its heartbeat ages out, and the
+  // work must not wait for that. The lease store lets one replica have it.
+  const bool singletons_free =
+      std::none_of(units.leases.begin(), units.leases.end(), [&](const ShardLease& l) {
+        return l.shard == singleton_unit && !l.owner.empty() && l.expires_at > input.now;
+      });
+  if (singletons_free &&
+      std::find(plan.acquire.begin(), plan.acquire.end(), singleton_unit) == plan.acquire.end()) {
+    plan.acquire.insert(plan.acquire.begin(), singleton_unit);
+  }
+  for (std::vector<int>* list : {&plan.acquire, &plan.release}) {
+    for (int& unit : *list) {
+      if (unit == singleton_unit) unit = kSingletonLease;
+    }
+  }
   return plan;
 }
 

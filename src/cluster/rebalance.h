@@ -19,6 +19,21 @@
 //   no flapping a replica at or below its share never releases, and a
 //               replica at its share never acquires: once every replica is at
 //               most at its share and no shard is free, every plan is empty.
+//
+// With `singletons`, the singletons' lease (kSingletonLease, lease.h) is one
+// more unit, as if it were shard number `shards`: it counts towards the fair
+// share of ceil((shards + 1) / live) and appears in the plan as
+// kSingletonLease. Two rules differ, so that the work it stands for never
+// waits long for a replica to take it:
+//   first       every replica prefers it to any shard: asked for first, and
+//               never among the units a replica above its share gives up
+//               (it keeps at least its share, and this one comes first);
+//   always      when free it is asked for even by a replica at or above its
+//               share (a replica that shut down counts as live until its
+//               heartbeat ages out, and its hand-over must not wait for
+//               that); the lease store lets one replica have it.
+// Held by a live replica it is not free, so nobody asks for it: it stays
+// where it is until its holder dies or stops.
 #pragma once
 
 #include <string>
@@ -36,10 +51,11 @@ struct RebalanceInput {
   Instant now{};                   // on the clock of expires_at (the lease store's)
   int shards = 0;                  // shard count, >= 1; leases of other shards are ignored
   int max_releases = 2;            // releases per round, >= 1
+  bool singletons = false;         // also place the singletons' lease (see above)
 };
 
 struct RebalancePlan {
-  int fair_share = 0;
+  int fair_share = 0;        // in units: shards, plus the singletons' lease when placed
   std::vector<int> acquire;  // free shards to ask for, most preferred first
   std::vector<int> release;  // held shards to give up
   friend bool operator==(const RebalancePlan&, const RebalancePlan&) = default;

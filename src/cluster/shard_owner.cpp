@@ -21,8 +21,8 @@ const char* ownership_reason_name(OwnershipReason reason) {
   return "acquired";
 }
 
-ShardOwner::ShardOwner(std::string self, int shards, LeaseTiming timing)
-    : self_(std::move(self)), shards_(shards), timing_(timing) {}
+ShardOwner::ShardOwner(std::string self, int shards, LeaseTiming timing, bool singletons)
+    : self_(std::move(self)), shards_(shards), timing_(timing), singletons_(singletons) {}
 
 std::map<int, LeaseToken> ShardOwner::owned() const {
   std::map<int, LeaseToken> out;
@@ -85,6 +85,7 @@ RebalancePlan ShardOwner::plan(const LeaseTable& table, const std::vector<std::s
   input.now = table.now;
   input.shards = shards_;
   input.max_releases = max_releases;
+  input.singletons = singletons_;
   input.leases = table.leases;
   for (ShardLease& lease : input.leases) {
     if (lease.owner != self_) continue;

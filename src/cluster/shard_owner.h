@@ -54,14 +54,17 @@ struct OwnershipChange {
 
 class ShardOwner {
  public:
-  // `self`: this replica's id; `shards`: the shard count (>= 1).
-  ShardOwner(std::string self, int shards, LeaseTiming timing);
+  // `self`: this replica's id; `shards`: the shard count (>= 1);
+  // `singletons`: also hold the singletons' lease when the plan gives it to
+  // this replica (kSingletonLease, lease.h; a unit like any shard here).
+  ShardOwner(std::string self, int shards, LeaseTiming timing, bool singletons = false);
 
   const std::string& self() const { return self_; }
   int shards() const { return shards_; }
   const LeaseTiming& timing() const { return timing_; }
 
-  // Shard -> token of every held shard, in shard order.
+  // Shard -> token of every held shard, in shard order (the singletons'
+  // lease, when held, first: kSingletonLease is negative).
   std::map<int, LeaseToken> owned() const;
   // Held, and its act_until not reached at `now`.
   bool may_act(int shard, Instant now) const;
@@ -93,6 +96,7 @@ class ShardOwner {
   std::string self_;
   int shards_;
   LeaseTiming timing_;
+  bool singletons_;
   std::map<int, HeldLease> held_;
 };
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "config/config.h"
+#include "store/fenced_meta.h"
 
 namespace tierd {
 namespace {
@@ -33,9 +34,11 @@ AvailabilityOptions availability_options(const Config& config) {
 }
 
 AvailabilityRefresher::AvailabilityRefresher(HelpdeskApi& api, AvailabilityOptions options,
-                                             std::function<void(AvailabilitySnapshot)> on_refresh)
+                                             std::function<void(AvailabilitySnapshot)> on_refresh,
+                                             AvailabilitySharing sharing)
     : api_(api),
       on_refresh_(std::move(on_refresh)),
+      sharing_(std::move(sharing)),
       options_(std::move(options)),
       worker_("availability") {}
 
@@ -59,6 +62,14 @@ void AvailabilityRefresher::set_options(AvailabilityOptions options) {
   } else {
     worker_.wake();
   }
+}
+
+void AvailabilityRefresher::refresh_soon() {
+  {
+    MutexLock lock(mutex_);
+    refresh_now_ = true;
+  }
+  worker_.wake();
 }
 
 AvailabilityRefresher::~AvailabilityRefresher() {
@@ -98,6 +109,36 @@ void AvailabilityRefresher::run() {
 }
 
 Status AvailabilityRefresher::refresh_once() {
+  if (sharing_.store == nullptr) return read_helpdesk(std::nullopt);
+  std::optional<cluster::ShardFence> fence =
+      sharing_.reader_fence ? sharing_.reader_fence() : std::nullopt;
+  if (!fence) return adopt_stored();
+  return read_helpdesk(fence);
+}
+
+Status AvailabilityRefresher::adopt_stored() {
+  auto stored = sharing_.store->get_meta(kAvailabilitySnapshotKey);
+  if (!stored.ok()) {
+    spdlog::warn("availability: the shared snapshot not read, keeping the last known: {}",
+                 stored.status().to_string());
+    return stored.status();
+  }
+  if (!stored->has_value()) {
+    spdlog::debug("availability: no shared snapshot stored yet");
+    return Status::Ok();
+  }
+  auto snapshot = parse_availability_snapshot(**stored);
+  if (!snapshot.ok()) {
+    spdlog::warn("availability: the shared snapshot is unreadable, keeping the last known: {}",
+                 snapshot.status().message());
+    return snapshot.status();
+  }
+  last_ = *snapshot;
+  if (on_refresh_) on_refresh_(std::move(snapshot).value());
+  return Status::Ok();
+}
+
+Status AvailabilityRefresher::read_helpdesk(const std::optional<cluster::ShardFence>& fence) {
   const AvailabilityOptions watch = options();
   Status first_failure = Status::Ok();
   AvailabilitySnapshot next = last_;
@@ -136,6 +177,17 @@ Status AvailabilityRefresher::refresh_once() {
   spdlog::debug("availability: groups={} members={} away={}", next.members.size(), member_count,
                 next.away.size());
   last_ = next;
+  if (sharing_.store != nullptr) {
+    // Refused (kFenced) when the lease moved on meanwhile: the new holder's
+    // snapshot stays, and this replica reads it from the next refresh on.
+    Status stored = put_meta_fenced(*sharing_.store, kAvailabilitySnapshotKey,
+                                    availability_snapshot_json(next), fence);
+    if (!stored.ok()) {
+      spdlog::warn("availability: the snapshot not shared with the other replicas: {}",
+                   stored.to_string());
+      if (first_failure.ok()) first_failure = stored;
+    }
+  }
   if (on_refresh_) on_refresh_(std::move(next));
   return first_failure;
 }

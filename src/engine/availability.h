@@ -9,6 +9,15 @@
 // When a read fails, the group or the away marks keep their last known value:
 // a helpdesk hiccup must not make everybody unavailable.
 //
+// Replicas sharing one store (AvailabilitySharing): only the replica holding
+// the singletons' lease reads the helpdesk; it stores each snapshot under
+// kAvailabilitySnapshotKey, fenced by that lease, and hands it on as above.
+// Every other replica reads the stored snapshot instead, every `refresh`
+// too, and hands that on; it also keeps it as its last known values, so that
+// a replica taking the lease over starts from them. So the account pays for
+// one set of reads per refresh, not one per replica. Without sharing (one
+// process), every refresh reads the helpdesk.
+//
 // A config reload hands the new watch list to set_options(), which refreshes
 // at once, so that a route added by the reload finds its agents.
 //
@@ -24,20 +33,25 @@
 #include <string>
 #include <vector>
 
+#include "cluster/lease.h"
 #include "core/status.h"
 #include "core/ticket.h"
 #include "core/time.h"
+#include "engine/availability_snapshot.h"
 #include "helpdesk/helpdesk_api.h"
 #include "runtime/mutex.h"
 #include "runtime/worker_thread.h"
+#include "store/store.h"
 
 namespace tierd {
 
 struct Config;
 
-struct AvailabilitySnapshot {
-  std::map<GroupId, std::set<UserId>> members;  // per watched group
-  std::set<UserId> away;                        // watched users marked away or deactivated
+// Where replicas share the snapshot (see above).
+struct AvailabilitySharing {
+  Store* store = nullptr;  // nullptr: no sharing, read the helpdesk every time
+  // The singletons' fence while this replica holds their lease, else nullopt.
+  std::function<std::optional<cluster::ShardFence>()> reader_fence;
 };
 
 struct AvailabilityOptions {
@@ -53,7 +67,8 @@ AvailabilityOptions availability_options(const Config& config);
 class AvailabilityRefresher {
  public:
   AvailabilityRefresher(HelpdeskApi& api, AvailabilityOptions options,
-                        std::function<void(AvailabilitySnapshot)> on_refresh);
+                        std::function<void(AvailabilitySnapshot)> on_refresh,
+                        AvailabilitySharing sharing = {});
   ~AvailabilityRefresher();
   AvailabilityRefresher(const AvailabilityRefresher&) = delete;
   AvailabilityRefresher& operator=(const AvailabilityRefresher&) = delete;
@@ -69,18 +84,27 @@ class AvailabilityRefresher {
   // thread, starting it if there was nothing to watch before). Groups no
   // longer watched leave the snapshot.
   void set_options(AvailabilityOptions options) EXCLUDES(mutex_);
+  // Asks the thread for a refresh now instead of at the next `refresh` (a
+  // replica that just took the singletons' lease over reads the helpdesk at
+  // once). Does nothing before start() or when nothing is watched.
+  void refresh_soon() EXCLUDES(mutex_);
   // One refresh; delivers the snapshot. Returns OK when every read
   // succeeded, else the first failure (the snapshot is still delivered).
+  // Sharing, on a replica without the singletons' lease: reads the stored
+  // snapshot and delivers it; OK without delivering when none is stored yet.
   Status refresh_once();
 
  private:
   void run();
+  Status read_helpdesk(const std::optional<cluster::ShardFence>& fence);
+  Status adopt_stored();
   bool take_refresh_now() EXCLUDES(mutex_);
   AvailabilityOptions options() const EXCLUDES(mutex_);
 
   // Set at construction.
   HelpdeskApi& api_;
   const std::function<void(AvailabilitySnapshot)> on_refresh_;
+  const AvailabilitySharing sharing_;
 
   // Refresher thread (or start()'s caller before the thread exists).
   AvailabilitySnapshot last_;

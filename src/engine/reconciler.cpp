@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/inbox_record.h"
+#include "store/fenced_meta.h"
 
 namespace tierd {
 namespace {
@@ -122,7 +123,7 @@ void Reconciler::run() {
   while (true) {
     const Instant begun = elapsed.now();
     try {
-      if (!options_.may_run || options_.may_run()) (void)run_once();
+      if (!options_.singleton_fence || options_.singleton_fence()) (void)run_once();
     } catch (const std::exception& e) {
       spdlog::error("reconcile event=run_failed error=\"{}\"", e.what());
     } catch (...) {
@@ -181,7 +182,7 @@ ReconcileRun Reconciler::run_locked() {
         // the next one starts over from the look-back window instead.
         spdlog::error("reconcile event=cursor_refused action=cursor_reset error=\"{}\"",
                       page.status().message());
-        if (Status s = store_.put_meta(kReconcileCursorKey, ""); !s.ok()) {
+        if (Status s = put_cursor(""); !s.ok()) {
           spdlog::error("reconcile event=cursor_reset_failed error=\"{}\"", s.message());
         }
       }
@@ -269,7 +270,7 @@ Status Reconciler::commit_page(const ExportPage& page, std::string& cursor, Reco
   }
   // Only now that the page is durable may the cursor move past it.
   if (!page.after_cursor.empty() && page.after_cursor != cursor) {
-    if (Status s = store_.put_meta(kReconcileCursorKey, page.after_cursor); !s.ok()) return s;
+    if (Status s = put_cursor(page.after_cursor); !s.ok()) return s;
     cursor = page.after_cursor;
   }
 
@@ -279,6 +280,19 @@ Status Reconciler::commit_page(const ExportPage& page, std::string& cursor, Reco
   metrics_.reconcile_tickets().Increment(static_cast<double>(page.tickets.size()));
   if (newest) advance_watermark(*newest);
   return Status::Ok();
+}
+
+Status Reconciler::put_cursor(const std::string& cursor) {
+  std::optional<cluster::ShardFence> fence;
+  if (options_.singleton_fence) {
+    fence = options_.singleton_fence();
+    if (!fence) {
+      return {StatusCode::kFenced,
+              "reconcile: this replica no longer holds the singletons' lease; the cursor stays "
+              "with the replica that does"};
+    }
+  }
+  return put_meta_fenced(store_, kReconcileCursorKey, cursor, fence);
 }
 
 void Reconciler::advance_watermark(Instant complete_up_to) {

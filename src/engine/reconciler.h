@@ -41,6 +41,7 @@
 #include <random>
 #include <string>
 
+#include "cluster/lease.h"
 #include "core/status.h"
 #include "core/ticket.h"
 #include "core/ticket_event.h"
@@ -71,11 +72,14 @@ struct ReconcilerOptions {
   Duration backoff_cap = std::chrono::minutes(1);
   Duration default_retry_after = std::chrono::minutes(1);  // a 429 without Retry-After
   int max_pages_per_run = 1000;                            // the rest waits for the next run
-  // Replicas: a run starts only while this says so (the replica that holds
-  // the singleton shard, see cli/serve); unset, every run goes ahead. Two
-  // replicas overlapping for a moment during a hand-over cost requests, not
-  // correctness: their records carry the same event ids, stored once.
-  std::function<bool()> may_run;
+  // Replicas: the singletons' fence while this replica holds their lease
+  // (cli/cluster_membership.h), else nullopt. A run starts only while it
+  // gives one, and each cursor write carries the one it gives then, so a
+  // replica that lost the lease mid-run has its cursor refused (kFenced) and
+  // stops there. Two replicas overlapping for a moment during a hand-over
+  // cost requests, not correctness: their records carry the same event ids,
+  // stored once. Unset (one process): every run goes ahead, unfenced.
+  std::function<std::optional<cluster::ShardFence>()> singleton_fence;
 };
 
 // What one run did.
@@ -146,6 +150,8 @@ class Reconciler {
       REQUIRES(run_mutex_);
   // Appends the page to the inbox and then moves the cursor.
   Status commit_page(const ExportPage& page, std::string& cursor, ReconcileRun& run);
+  // Stores the cursor under the singletons' fence (see ReconcilerOptions).
+  Status put_cursor(const std::string& cursor);
   Duration interval() const EXCLUDES(mutex_);
   void advance_watermark(Instant complete_up_to);
 

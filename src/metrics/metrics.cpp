@@ -228,6 +228,12 @@ Gauge& Metrics::shards_owned() {
   return gauge(*registry_, "tierd_shards_owned", "Shards this replica acts on").Add({});
 }
 
+Gauge& Metrics::singletons_held() {
+  return gauge(*registry_, "tierd_singletons_held",
+               "1 while this replica holds the singletons' lease, else 0")
+      .Add({});
+}
+
 Counter& Metrics::shard_acquisitions() {
   return counter(*registry_, "tierd_shard_acquisitions_total", "Shard leases this replica acquired")
       .Add({});

@@ -30,7 +30,9 @@
 //                                             complete up to (newest exported updated_at,
 //                                             or the vendor's exclusion window once caught up)
 //   tierd_shards_owned                        gauge, shards this replica acts on (replicas only,
-//                                             like the four below)
+//                                             like the five below)
+//   tierd_singletons_held                     gauge, 1 while this replica holds the singletons'
+//                                             lease (export, pruning, availability reads)
 //   tierd_shard_acquisitions_total            shards this replica took a lease of
 //   tierd_shard_losses_total                  shards it stopped owning (released, taken over,
 //                                             or a renewal overdue)
@@ -106,6 +108,7 @@ class Metrics {
   prometheus::Gauge& reconcile_lag_seconds();
   // Registered at first use, so a single process shows none of them.
   prometheus::Gauge& shards_owned();
+  prometheus::Gauge& singletons_held();
   prometheus::Counter& shard_acquisitions();
   prometheus::Counter& shard_losses();
   prometheus::Counter& fencing_rejections();

@@ -17,7 +17,7 @@ ShardOwnership::ShardOwnership(cluster::LeaseStore& store, ShardOwnershipOptions
       options_(std::move(options)),
       clock_(steady),
       listener_(std::move(listener)),
-      owner_(options_.replica_id, options_.shards, options_.timing),
+      owner_(options_.replica_id, options_.shards, options_.timing, options_.singletons),
       worker_("shard-ownership", steady) {}
 
 ShardOwnership::~ShardOwnership() {
@@ -58,9 +58,18 @@ std::map<int, cluster::LeaseToken> ShardOwnership::owned() const {
   MutexLock lock(mutex_);
   std::map<int, cluster::LeaseToken> out;
   for (const auto& [shard, token] : owner_.owned()) {
-    if (owner_.may_act(shard, now)) out.emplace(shard, token);
+    if (shard != cluster::kSingletonLease && owner_.may_act(shard, now)) {
+      out.emplace(shard, token);
+    }
   }
   return out;
+}
+
+std::optional<ShardFence> ShardOwnership::singleton_fence() const {
+  const Instant now = clock_.now();
+  MutexLock lock(mutex_);
+  if (!owner_.may_act(cluster::kSingletonLease, now)) return std::nullopt;
+  return ShardFence{cluster::kSingletonLease, owner_.owned().at(cluster::kSingletonLease)};
 }
 
 bool ShardOwnership::may_act(int shard) const {
@@ -179,9 +188,15 @@ void ShardOwnership::rebalance() {
 }
 
 void ShardOwnership::announce(const OwnershipChange& change) const {
-  spdlog::info("event=shard_owner_changed replica={} shard={} token={} change={} reason={}",
-               options_.replica_id, change.fence.shard, change.fence.token,
-               change.gained ? "gained" : "lost", cluster::ownership_reason_name(change.reason));
+  if (change.fence.shard == cluster::kSingletonLease) {
+    spdlog::info("event=singletons_owner_changed replica={} token={} change={} reason={}",
+                 options_.replica_id, change.fence.token, change.gained ? "gained" : "lost",
+                 cluster::ownership_reason_name(change.reason));
+  } else {
+    spdlog::info("event=shard_owner_changed replica={} shard={} token={} change={} reason={}",
+                 options_.replica_id, change.fence.shard, change.fence.token,
+                 change.gained ? "gained" : "lost", cluster::ownership_reason_name(change.reason));
+  }
   if (!listener_) return;
   try {
     listener_(change);

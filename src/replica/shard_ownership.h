@@ -10,8 +10,14 @@
 // only does the I/O). A lease store error is logged and the round goes on:
 // the clock, not the error, decides when a shard is given up.
 //
+// With `singletons`, the singletons' lease (kSingletonLease, cluster/lease.h)
+// is kept like one more shard: placed by the same plan, renewed, dropped by
+// the same clock, handed back by release_all(). It is not a shard of the
+// gate: owned() leaves it out, and singleton_fence() answers for it.
+//
 // Every change of owner is one log line (event=shard_owner_changed, with
-// replica, shard, token, gained|lost and the reason) and one call of the
+// replica, shard, token, gained|lost and the reason; for the singletons'
+// lease event=singletons_owner_changed, without a shard) and one call of the
 // listener, on the ownership thread, after the change is visible through
 // owned() and may_act(): a gained shard may be acted on from then, a lost
 // one no longer. The listener must not call back into this object's
@@ -23,6 +29,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "cluster/lease_store.h"
@@ -39,7 +46,8 @@ struct ShardOwnershipOptions {
   std::string replica_id;  // non-empty, unique among the replicas
   int shards = 64;         // the same on every replica
   cluster::LeaseTiming timing = cluster::default_lease_timing(std::chrono::seconds(10));
-  int max_releases = 2;  // per round, see cluster/rebalance.h
+  int max_releases = 2;     // per round, see cluster/rebalance.h
+  bool singletons = false;  // also hold the singletons' lease when placed here
 };
 
 using OwnershipListener = std::function<void(const cluster::OwnershipChange&)>;
@@ -68,8 +76,12 @@ class ShardOwnership : public cluster::ShardGate {
 
   const std::string& replica_id() const { return options_.replica_id; }
   int shards() const override { return options_.shards; }
-  // The shards this replica may act on now, with their fencing tokens.
+  // The shards this replica may act on now, with their fencing tokens (never
+  // the singletons' lease).
   std::map<int, cluster::LeaseToken> owned() const override EXCLUDES(mutex_);
+  // The fence of the singletons' lease while this replica may act on it;
+  // nullopt otherwise (another replica's, or not renewed in time).
+  std::optional<cluster::ShardFence> singleton_fence() const EXCLUDES(mutex_);
   // Held, and its renewal good for acting on by this process's clock now.
   bool may_act(int shard) const override EXCLUDES(mutex_);
 

@@ -187,7 +187,10 @@ class Store {
   // Unprocessed records are never touched. A redelivery of a deleted
   // record's event id is accepted again, so keep records longer than the
   // helpdesk retries a delivery.
-  virtual Result<InboxPruned> prune_inbox(Instant records_before, Instant bodies_before) = 0;
+  // Replicas prune under the singletons' lease: `fences` (see Fencing above)
+  // must all hold, or nothing is deleted. Overriders declare no default.
+  virtual Result<InboxPruned> prune_inbox(Instant records_before, Instant bodies_before,
+                                          const std::vector<cluster::ShardFence>& fences = {}) = 0;
 
   // --- tickets and deadlines (engine) ---
   virtual Result<std::optional<TicketRow>> load_ticket(TicketId id) = 0;
@@ -237,7 +240,9 @@ class Store {
   // The records `query` selects, in id order, passed to `fn` (streams; no big vectors).
   virtual Status for_each_audit(const AuditQuery& query,
                                 const std::function<void(const AuditRecord&)>& fn) = 0;
-  virtual Result<int64_t> prune_audit(Instant before) = 0;  // returns rows deleted
+  // Returns the rows deleted; `fences` as prune_inbox's.
+  virtual Result<int64_t> prune_audit(Instant before,
+                                      const std::vector<cluster::ShardFence>& fences = {}) = 0;
 
   // --- meta ---
   virtual Result<std::optional<std::string>> get_meta(const std::string& key) = 0;

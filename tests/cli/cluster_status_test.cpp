@@ -43,9 +43,11 @@ json config_with(const json& store) {
 
 TEST_CASE("cluster status lists replicas, every shard and a summary", "[cli][cluster]") {
   cluster::ReplicaTable replicas{db(100s), {{"replica-a", db(98800ms)}, {"replica-b", db(55s)}}};
-  cluster::LeaseTable leases{
-      db(100s),
-      {{0, "replica-a", 17, db(108100ms)}, {1, "", 12, db(90s)}, {3, "replica-b", 9, db(96800ms)}}};
+  cluster::LeaseTable leases{db(100s),
+                             {{cluster::kSingletonLease, "replica-b", 21, db(109400ms)},
+                              {0, "replica-a", 17, db(108100ms)},
+                              {1, "", 12, db(90s)},
+                              {3, "replica-b", 9, db(96800ms)}}};
   CHECK(format_cluster_status(replicas, leases, 4, 10s) ==
         "replicas (live: a heartbeat within 10s):\n"
         "  replica-a  heartbeat 1.2s ago  live\n"
@@ -55,6 +57,7 @@ TEST_CASE("cluster status lists replicas, every shard and a summary", "[cli][clu
         "  1  -  free (released, last token 12)\n"
         "  2  -  free (never leased)\n"
         "  3  replica-b  token 9  free (expired 3.2s ago)\n"
+        "singletons: replica-b  token 21  expires in 9.4s\n"
         "summary: replica-a 1 shard, replica-b 0 shards; 3 unowned\n");
 }
 
@@ -65,6 +68,7 @@ TEST_CASE("cluster status before any replica started", "[cli][cluster]") {
         "shards (2):\n"
         "  0  -  free (never leased)\n"
         "  1  -  free (never leased)\n"
+        "singletons: -  free (never leased)\n"
         "summary: 2 unowned\n");
 }
 
@@ -102,7 +106,8 @@ TEST_CASE("cluster status reads the replicas and leases of the shared database",
   const auto a0 = must(leases->try_acquire(0, "replica-a", 1h));
   const auto b2 = must(leases->try_acquire(2, "replica-b", 1h));
   const auto a3 = must(leases->try_acquire(3, "replica-a", 1h));
-  REQUIRE((a0 && b2 && a3));
+  const auto singletons = must(leases->try_acquire(cluster::kSingletonLease, "replica-b", 1h));
+  REQUIRE((a0 && b2 && a3 && singletons));
   must(leases->release(3, "replica-a", *a3));
 
   TempDir dir;
@@ -121,6 +126,8 @@ TEST_CASE("cluster status reads the replicas and leases of the shared database",
         std::string::npos);
   CHECK(run.out.find("\n  3  -  free (released, last token " + std::to_string(*a3) + ")\n") !=
         std::string::npos);
+  CHECK(run.out.find("\nsingletons: replica-b  token " + std::to_string(*singletons) +
+                     "  expires in ") != std::string::npos);
   CHECK(run.out.find("\nsummary: replica-a 1 shard, replica-b 1 shard; 2 unowned\n") !=
         std::string::npos);
 }

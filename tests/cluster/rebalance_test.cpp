@@ -306,3 +306,157 @@ TEST_CASE("from any start, rounds of plans reach a stable balance", "[cluster]")
     }
   }
 }
+
+namespace {
+
+RebalancePlan plan_with_singletons(const std::string& self, std::vector<std::string> live,
+                                   std::vector<ShardLease> leases, int shards) {
+  return plan_rebalance({.self = self,
+                         .live = std::move(live),
+                         .leases = std::move(leases),
+                         .now = kNow,
+                         .shards = shards,
+                         .singletons = true});
+}
+
+// Rounds of plans over shards 0..shards-1 and the singletons' lease, as
+// SimulatedTable does for shards alone; returns the settled owners.
+std::map<int, std::string> settle_with_singletons(int shards, const std::vector<std::string>& live,
+                                                  std::map<int, std::string> owner) {
+  for (int round = 0; round <= 2 * shards + 6; ++round) {
+    bool changed = false;
+    for (const std::string& r : live) {
+      std::vector<ShardLease> leases;
+      for (const auto& [s, o] : owner) leases.push_back(held_by(s, o));
+      const RebalancePlan p = plan_with_singletons(r, live, leases, shards);
+      for (int s : p.release) {
+        REQUIRE(owner.at(s) == r);
+        owner.erase(s);
+        changed = true;
+      }
+      for (int s : p.acquire) {
+        if (owner.emplace(s, r).second) changed = true;
+      }
+    }
+    if (!changed) return owner;
+  }
+  FAIL("the plans did not settle");
+  return owner;
+}
+
+}  // namespace
+
+TEST_CASE("a lone replica takes the singletons' lease with every shard", "[cluster]") {
+  const RebalancePlan plan = plan_with_singletons("a", {"a"}, {}, 4);
+  CHECK(plan.fair_share == 5);
+  CHECK(plan.acquire == Shards{kSingletonLease, 0, 1, 2, 3});
+}
+
+TEST_CASE("replicas starting together all ask for the singletons' lease first", "[cluster]") {
+  // The lease store lets one have it; each then has its home shards.
+  CHECK(plan_with_singletons("a", {"a", "b"}, {}, 4).acquire == Shards{kSingletonLease, 0, 2});
+  CHECK(plan_with_singletons("b", {"a", "b"}, {}, 4).acquire == Shards{kSingletonLease, 1, 3});
+}
+
+TEST_CASE("a free singletons' lease is asked for also by a replica at or above its share",
+          "[cluster]") {
+  // b stopped and released everything but still counts as live.
+  const std::vector<ShardLease> leases = {held_by(0, "a"), held_by(1, "a"), held_by(2, "a")};
+  const RebalancePlan at_share = plan_with_singletons("a", {"a", "b"}, leases, 4);
+  CHECK(at_share.fair_share == 3);
+  CHECK(at_share.acquire == Shards{kSingletonLease});
+  CHECK(at_share.release.empty());
+  const RebalancePlan above =
+      plan_with_singletons("a", {"a", "b", "c"},
+                           {held_by(0, "a"), held_by(1, "a"), held_by(2, "a"), held_by(3, "c")}, 4);
+  CHECK(above.fair_share == 2);
+  CHECK(above.acquire == Shards{kSingletonLease});
+  CHECK(above.release == Shards{2});  // b is short of its share
+}
+
+TEST_CASE("a holder above its share gives shards up, never the singletons' lease", "[cluster]") {
+  const std::vector<ShardLease> leases = {held_by(kSingletonLease, "a"), held_by(0, "a"),
+                                          held_by(1, "a"), held_by(2, "a"), held_by(3, "a")};
+  for (int max_releases : {1, 2, 10}) {
+    const RebalancePlan plan = plan_rebalance({.self = "a",
+                                               .live = {"a", "b", "c", "d", "e"},
+                                               .leases = leases,
+                                               .now = kNow,
+                                               .shards = 4,
+                                               .max_releases = max_releases,
+                                               .singletons = true});
+    CHECK(plan.fair_share == 1);
+    CHECK(plan.acquire.empty());
+    CHECK(static_cast<int>(plan.release.size()) == std::min(max_releases, 4));
+    CHECK(std::find(plan.release.begin(), plan.release.end(), kSingletonLease) ==
+          plan.release.end());
+  }
+}
+
+TEST_CASE("the singletons' lease stays with a live holder", "[cluster]") {
+  const std::vector<ShardLease> leases = {held_by(kSingletonLease, "b"), held_by(0, "a"),
+                                          held_by(1, "b"), held_by(2, "a"), held_by(3, "a")};
+  for (const char* self : {"a", "b"}) {
+    const RebalancePlan plan = plan_with_singletons(self, {"a", "b"}, leases, 4);
+    CHECK(plan.fair_share == 3);
+    CHECK(plan.acquire.empty());
+    CHECK(plan.release.empty());
+  }
+}
+
+TEST_CASE("when its holder dies, a survivor takes the singletons' lease", "[cluster]") {
+  // a stopped heartbeating and its leases ran out.
+  const std::vector<ShardLease> leases = {held_by(kSingletonLease, "a", kNow - 1s),
+                                          held_by(0, "a", kNow - 1s), held_by(1, "b"),
+                                          held_by(2, "a", kNow - 1s), held_by(3, "b")};
+  const RebalancePlan plan = plan_with_singletons("b", {"b"}, leases, 4);
+  CHECK(plan.acquire == Shards{kSingletonLease, 0, 2});
+}
+
+TEST_CASE("without singletons the singletons' row is not a unit", "[cluster]") {
+  const RebalancePlan plan = plan_for("a", {"a"}, {held_by(kSingletonLease, "b")}, 4);
+  CHECK(plan.fair_share == 4);
+  CHECK(plan.acquire == Shards{0, 1, 2, 3});
+}
+
+TEST_CASE("a row numbered like the singletons' unit is not taken for it", "[cluster]") {
+  // Shard 4 of a deployment with more shards: out of range here.
+  const RebalancePlan plan = plan_with_singletons("a", {"a"}, {held_by(4, "b")}, 4);
+  CHECK(plan.acquire == Shards{kSingletonLease, 0, 1, 2, 3});
+}
+
+TEST_CASE(
+    "rounds of plans give the singletons' lease to exactly one replica, and move it "
+    "only when its holder leaves",
+    "[cluster]") {
+  for (int shards : {1, 2, 5, 12}) {
+    INFO("shards " << shards);
+    std::vector<std::string> live = replicas(3);
+    std::map<int, std::string> owner = settle_with_singletons(shards, live, {});
+    REQUIRE(owner.count(kSingletonLease) == 1);
+    CHECK(static_cast<int>(owner.size()) == shards + 1);
+    const std::string holder = owner.at(kSingletonLease);
+    // Settled: another round changes nothing.
+    CHECK(settle_with_singletons(shards, live, owner) == owner);
+
+    // A replica that does not hold it leaves: it stays.
+    const std::string other = holder == live[0] ? live[1] : live[0];
+    std::vector<std::string> without_other;
+    for (const auto& r : live) {
+      if (r != other) without_other.push_back(r);
+    }
+    std::erase_if(owner, [&](const auto& e) { return e.second == other; });
+    owner = settle_with_singletons(shards, without_other, owner);
+    CHECK(owner.at(kSingletonLease) == holder);
+
+    // Its holder leaves and its leases lapse: the survivor takes it.
+    std::erase_if(owner, [&](const auto& e) { return e.second == holder; });
+    std::vector<std::string> survivor;
+    for (const auto& r : without_other) {
+      if (r != holder) survivor.push_back(r);
+    }
+    owner = settle_with_singletons(shards, survivor, owner);
+    CHECK(owner.at(kSingletonLease) == survivor.at(0));
+    CHECK(static_cast<int>(owner.size()) == shards + 1);
+  }
+}

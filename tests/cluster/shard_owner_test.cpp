@@ -155,3 +155,29 @@ TEST_CASE("held() lists every tenure for release on shutdown", "[cluster]") {
   CHECK(owner.held() == std::vector<ShardFence>{{1, 3}, {5, 2}});
   CHECK(std::string(ownership_reason_name(OwnershipReason::kShutdown)) == "shutdown");
 }
+
+TEST_CASE("an owner with singletons plans, holds and drops their lease like a shard", "[cluster]") {
+  ShardOwner owner("a", 2, kTiming, /*singletons=*/true);
+  LeaseTable table;
+  table.now = db(0s);
+  CHECK(owner.plan(table, {"a"}).acquire == std::vector<int>{kSingletonLease, 0, 1});
+
+  owner.acquired({kSingletonLease, 7}, steady(0s));
+  CHECK(owner.may_act(kSingletonLease, steady(11s)));
+  CHECK(owner.renewals_due(steady(5s)) == std::vector<ShardFence>{{kSingletonLease, 7}});
+  // Held: its row counts as this replica's, and the plan asks only for the shards.
+  table.leases = {lease(kSingletonLease, "a", 7)};
+  CHECK(owner.plan(table, {"a"}).acquire == std::vector<int>{0, 1});
+
+  // No renewal: it stops acting by its own clock.
+  CHECK(owner.expire(steady(12s)) ==
+        std::vector<OwnershipChange>{{false, {kSingletonLease, 7}, OwnershipReason::kExpired}});
+  CHECK_FALSE(owner.may_act(kSingletonLease, steady(12s)));
+}
+
+TEST_CASE("an owner without singletons never asks for their lease", "[cluster]") {
+  ShardOwner owner("a", 2, kTiming);
+  LeaseTable table;
+  table.now = db(0s);
+  CHECK(owner.plan(table, {"a"}).acquire == std::vector<int>{0, 1});
+}

@@ -1,4 +1,5 @@
-// Three replicas' ownership threads in one process, each with its own lease
+// Replicas' ownership threads (of the shards and of the singletons' lease)
+// in one process, each with its own lease
 // store connection, on one database of the real PostgreSQL server the tests
 // start. Waits are bounded polls of real time: the leases are short, but
 // nothing here asserts how fast anything happens.
@@ -11,22 +12,28 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "cluster/fence_status.h"
 #include "replica/shard_ownership.h"
 #include "runtime/mutex.h"
+#include "store/fenced_meta.h"
 #include "store/postgres/postgres_lease_store.h"
+#include "store/postgres/postgres_store.h"
 #include "support/must.h"
 #include "support/postgres_server.h"
 
 using namespace tierd;
 using namespace std::chrono_literals;
+using cluster::kSingletonLease;
 using cluster::LeaseStore;
 using cluster::LeaseToken;
 using cluster::OwnershipChange;
 using cluster::OwnershipReason;
+using cluster::ShardFence;
 using tierd::testing::must;
 using tierd::testing::PostgresServer;
 
@@ -53,9 +60,10 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds bou
 // listener heard.
 class Replica {
  public:
-  Replica(const std::string& url, const std::string& id, cluster::LeaseTiming timing)
+  Replica(const std::string& url, const std::string& id, cluster::LeaseTiming timing,
+          bool singletons = false)
       : leases_(must(open_postgres_lease_store(url))),
-        ownership_(*leases_, ShardOwnershipOptions{id, kShards, timing, 2}, clock_,
+        ownership_(*leases_, ShardOwnershipOptions{id, kShards, timing, 2, singletons}, clock_,
                    [this](const OwnershipChange& change) {
                      MutexLock lock(mutex_);
                      heard_.push_back(change);
@@ -95,6 +103,27 @@ std::map<int, cluster::ShardLease> lease_rows(LeaseStore& store, Instant* now = 
   std::map<int, cluster::ShardLease> rows;
   for (const auto& lease : table.leases) rows.emplace(lease.shard, lease);
   return rows;
+}
+
+// Exactly one of the replicas holds the singletons' lease, and together they
+// own every shard once.
+Replica* settled_holder(const std::vector<Replica*>& replicas) {
+  Replica* holder = nullptr;
+  size_t shards = 0;
+  for (Replica* r : replicas) {
+    shards += r->ownership().owned().size();
+    if (!r->ownership().singleton_fence()) continue;
+    if (holder != nullptr) return nullptr;
+    holder = r;
+  }
+  return shards == kShards ? holder : nullptr;
+}
+
+std::optional<cluster::ShardLease> singletons_row(LeaseStore& store) {
+  for (const auto& lease : must(store.leases()).leases) {
+    if (lease.shard == kSingletonLease) return lease;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -202,6 +231,89 @@ TEST_CASE("a restarted replica under the same id takes its shards back with new 
   REQUIRE(eventually([&] { return second.ownership().owned().size() == kShards; }));
   for (const auto& [shard, token] : second.ownership().owned()) CHECK(token > before.at(shard));
   second.ownership().release_all();
+}
+
+TEST_CASE(
+    "one replica holds the singletons' lease, and when it stops renewing the other takes it "
+    "over and the old holder's fenced writes are refused",
+    "[replica][postgres]") {
+  const std::string url = fresh_database();
+  const auto timing = must(cluster::make_lease_timing(1500ms, 300ms));
+  Replica a(url, "replica-a", timing, true), b(url, "replica-b", timing, true);
+  a.ownership().start();
+  b.ownership().start();
+  Replica* holder = nullptr;
+  REQUIRE(eventually([&] { return (holder = settled_holder({&a, &b})) != nullptr; }));
+  Replica* other = holder == &a ? &b : &a;
+  const ShardFence old_fence = *holder->ownership().singleton_fence();
+  CHECK(old_fence.shard == kSingletonLease);
+  // Not a shard of the gate.
+  CHECK(holder->ownership().owned().count(kSingletonLease) == 0);
+
+  auto observer = must(open_postgres_lease_store(url));
+  auto row = singletons_row(*observer);
+  REQUIRE(row);
+  CHECK(row->owner == holder->ownership().replica_id());
+  CHECK(row->token == old_fence.token);
+
+  // Several renewal rounds later it has not moved.
+  std::this_thread::sleep_for(1s);
+  CHECK(holder->ownership().singleton_fence() == old_fence);
+  CHECK_FALSE(other->ownership().singleton_fence());
+
+  auto store = must(open_postgres_store(url));
+  must(put_meta_fenced(*store, "singletons.test", "written by the first holder", old_fence));
+
+  holder->ownership().stop_renewing();  // a pause: no renewal, no release
+  REQUIRE(eventually([&] { return other->ownership().singleton_fence().has_value(); }));
+  const ShardFence new_fence = *other->ownership().singleton_fence();
+  CHECK(new_fence.token > old_fence.token);
+  CHECK_FALSE(holder->ownership().singleton_fence());
+
+  // The old holder, still believing, is refused: the meta value, pruning.
+  Status refused = put_meta_fenced(*store, "singletons.test", "a stale write", old_fence);
+  CHECK(refused.code() == StatusCode::kFenced);
+  CHECK(cluster::refused_fence(refused) == old_fence);
+  CHECK(must(store->get_meta("singletons.test")) == "written by the first holder");
+  auto pruned = store->prune_audit(from_unix_ms(1'000), {old_fence});
+  CHECK(pruned.status().code() == StatusCode::kFenced);
+  must(put_meta_fenced(*store, "singletons.test", "written by the new holder", new_fence));
+  CHECK(must(store->get_meta("singletons.test")) == "written by the new holder");
+  CHECK(must(store->prune_audit(from_unix_ms(1'000), {new_fence})) == 0);
+
+  other->ownership().release_all();
+}
+
+TEST_CASE("a stopping holder hands the singletons' lease over at once", "[replica][postgres]") {
+  const std::string url = fresh_database();
+  // Long leases: the other replica can only have it by the hand-over.
+  const auto timing = must(cluster::make_lease_timing(60s, 12s));
+  Replica a(url, "replica-a", timing, true), b(url, "replica-b", timing, true);
+  a.ownership().start();
+  b.ownership().start();
+  Replica* holder = nullptr;
+  REQUIRE(eventually([&] { return (holder = settled_holder({&a, &b})) != nullptr; }));
+  Replica* other = holder == &a ? &b : &a;
+  const ShardFence fence = *holder->ownership().singleton_fence();
+
+  holder->ownership().release_all();  // SIGTERM
+  CHECK_FALSE(holder->ownership().singleton_fence());
+  auto observer = must(open_postgres_lease_store(url));
+  auto row = singletons_row(*observer);
+  REQUIRE(row);
+  CHECK(row->owner != holder->ownership().replica_id());
+  bool handed_over = false;
+  for (const auto& change : holder->heard()) {
+    if (change.fence == fence && !change.gained) {
+      handed_over = change.reason == OwnershipReason::kShutdown;
+    }
+  }
+  CHECK(handed_over);
+
+  // Well before the 60 s lease could have run out.
+  REQUIRE(eventually([&] { return other->ownership().singleton_fence().has_value(); }, 40s));
+  CHECK(other->ownership().singleton_fence()->token > fence.token);
+  other->ownership().release_all();
 }
 
 #endif  // TIERD_HAVE_POSTGRES

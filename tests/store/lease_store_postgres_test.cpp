@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "store/postgres/postgres_lease_store.h"
+#include "store/postgres/postgres_schema.h"
 #include "store/postgres/postgres_store.h"
 #include "store_records.h"
 #include "support/must.h"
@@ -329,17 +330,76 @@ TEST_CASE_METHOD(TwoReplicas,
   CHECK(must(a.store->load_ticket(kTicket))->state_json == "v4");
 }
 
-TEST_CASE("the lease store refuses a negative shard, an empty replica id and a zero ttl",
-          "[postgres_store]") {
+TEST_CASE(
+    "the lease store refuses a negative shard other than the singletons', an empty replica "
+    "id and a zero ttl",
+    "[postgres_store]") {
   const std::string url = fresh_database();
   Replica a(url, "replica-a");
-  CHECK(a.leases->try_acquire(-1, a.id, kLong).status().code() == StatusCode::kInvalidArgument);
+  CHECK(a.leases->try_acquire(-2, a.id, kLong).status().code() == StatusCode::kInvalidArgument);
   CHECK(a.leases->try_acquire(0, "", kLong).status().code() == StatusCode::kInvalidArgument);
   CHECK(a.leases->try_acquire(0, a.id, 0ms).status().code() == StatusCode::kInvalidArgument);
   CHECK(a.leases->renew(0, a.id, 1, 0ms).status().code() == StatusCode::kInvalidArgument);
   CHECK(a.leases->release(-3, a.id, 1).code() == StatusCode::kInvalidArgument);
   CHECK(a.leases->heartbeat("").code() == StatusCode::kInvalidArgument);
   CHECK(must(a.leases->leases()).leases.empty());
+}
+
+TEST_CASE("the singletons' lease is a row of its own, with tokens from the shards' sequence",
+          "[postgres_store]") {
+  const std::string url = fresh_database();
+  Replica a(url, "replica-a");
+  Replica b(url, "replica-b");
+  const auto shard = must(a.leases->try_acquire(0, a.id, kLong));
+  const auto singletons = must(a.leases->try_acquire(cluster::kSingletonLease, a.id, kLong));
+  REQUIRE((shard && singletons));
+  CHECK(*singletons > *shard);
+  CHECK_FALSE(must(b.leases->try_acquire(cluster::kSingletonLease, b.id, kLong)));
+  auto rows = must(a.leases->leases()).leases;
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].shard == cluster::kSingletonLease);
+  CHECK(rows[0].owner == a.id);
+  CHECK(rows[0].token == *singletons);
+  CHECK(rows[1].shard == 0);
+
+  // Released, it goes to the other replica with a new token; shard 0 stays.
+  must(a.leases->release(cluster::kSingletonLease, a.id, *singletons));
+  const auto taken = must(b.leases->try_acquire(cluster::kSingletonLease, b.id, kLong));
+  REQUIRE(taken);
+  CHECK(*taken > *singletons);
+  CHECK(must(a.leases->renew(0, a.id, *shard, kLong)) == cluster::RenewOutcome::kRenewed);
+  CHECK(must(a.leases->renew(cluster::kSingletonLease, a.id, *singletons, kLong)) ==
+        cluster::RenewOutcome::kLost);
+}
+
+TEST_CASE("a database with version 3's lease table takes the singletons' lease once migrated",
+          "[postgres_store]") {
+  const std::string url = fresh_database();
+  {
+    pqxx::connection conn(url);
+    auto steps = postgres::schema_migrations();
+    REQUIRE(steps.size() >= 4);
+    REQUIRE(postgres::migrate(conn, steps.first(3)).empty());
+    pqxx::work txn(conn);
+    // Version 3 keys shards from 0 up only.
+    CHECK_THROWS(
+        txn.exec0("INSERT INTO shard_leases (shard, owner, token, expires_at) "
+                  "VALUES (-1, 'x', 1, now())"));
+  }
+  {
+    pqxx::connection conn(url);
+    pqxx::work txn(conn);
+    txn.exec0(
+        "INSERT INTO shard_leases (shard, owner, token, expires_at) "
+        "VALUES (2, 'replica-old', nextval('shard_lease_tokens'), now() + interval '1 hour')");
+    txn.commit();
+  }
+  Replica a(url, "replica-a");  // opening migrates
+  REQUIRE(must(a.leases->try_acquire(cluster::kSingletonLease, a.id, kLong)));
+  auto rows = must(a.leases->leases()).leases;
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1].shard == 2);
+  CHECK(rows[1].owner == "replica-old");
 }
 
 #endif  // TIERD_HAVE_POSTGRES

@@ -52,8 +52,13 @@ class InboxOnlyStore : public Store {
                         const std::function<void(const AuditRecord&)>&) override {
     return unused();
   }
-  Result<int64_t> prune_audit(Instant) override { return unused(); }
-  Result<InboxPruned> prune_inbox(Instant, Instant) override { return unused(); }
+  Result<int64_t> prune_audit(Instant, const std::vector<cluster::ShardFence>&) override {
+    return unused();
+  }
+  Result<InboxPruned> prune_inbox(Instant, Instant,
+                                  const std::vector<cluster::ShardFence>&) override {
+    return unused();
+  }
   Result<std::optional<std::string>> get_meta(const std::string&) override { return unused(); }
   Status put_meta(const std::string&, const std::string&) override { return unused(); }
 

@@ -53,7 +53,9 @@ const std::pair<const char*, const char*> kLeaseStatements[] = {
 #undef TIERD_NOW_PLUS_MS
 
 Status check_lease_args(int shard, const std::string& replica) {
-  if (shard < 0) return Status::InvalidArgument("lease: shard " + std::to_string(shard) + " < 0");
+  if (shard < 0 && shard != cluster::kSingletonLease) {
+    return Status::InvalidArgument("lease: shard " + std::to_string(shard) + " < 0");
+  }
   if (replica.empty()) return Status::InvalidArgument("lease: the replica id is empty");
   return Status::Ok();
 }

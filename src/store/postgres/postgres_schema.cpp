@@ -101,6 +101,14 @@ CREATE TABLE replicas (
 );
 )sql";
 
+// Version 4: the singletons' lease (cluster/lease.h's kSingletonLease, -1)
+// is a row of the lease table beside the shards', so the check on the shard
+// number admits it.
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE shard_leases DROP CONSTRAINT shard_leases_shard_check;
+ALTER TABLE shard_leases ADD CONSTRAINT shard_leases_shard_check CHECK (shard >= -1);
+)sql";
+
 std::string nullable(pqxx::work& txn, const std::optional<int64_t>& v) {
   return v ? txn.quote(*v) : std::string("NULL");
 }
@@ -129,6 +137,7 @@ constexpr std::array kMigrations = {
     Migration{1, kSchemaV1},
     Migration{2, kSchemaV2, backfill_ticket_summaries},
     Migration{3, kSchemaV3},
+    Migration{4, kSchemaV4},
 };
 
 }  // namespace

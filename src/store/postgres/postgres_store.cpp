@@ -458,9 +458,11 @@ class PostgresStore final : public Store {
     }
   }
 
-  Result<InboxPruned> prune_inbox(Instant records_before, Instant bodies_before) override {
+  Result<InboxPruned> prune_inbox(Instant records_before, Instant bodies_before,
+                                  const std::vector<cluster::ShardFence>& fences) override {
     InboxPruned pruned;
     Status s = db_.in_txn("prune_inbox", [&](pqxx::work& txn) {
+      if (Status held = hold_fences(txn, fences); !held.ok()) return held;
       pruned.bodies =
           static_cast<int64_t>(txn.exec_prepared("prune_inbox_bodies", to_unix_ms(bodies_before),
                                                  to_unix_ms(records_before))
@@ -473,9 +475,11 @@ class PostgresStore final : public Store {
     return pruned;
   }
 
-  Result<int64_t> prune_audit(Instant before) override {
+  Result<int64_t> prune_audit(Instant before,
+                              const std::vector<cluster::ShardFence>& fences) override {
     int64_t deleted = 0;
     Status s = db_.in_txn("prune_audit", [&](pqxx::work& txn) {
+      if (Status held = hold_fences(txn, fences); !held.ok()) return held;
       deleted = static_cast<int64_t>(
           txn.exec_prepared("prune_audit", to_unix_ms(before)).affected_rows());
       return Status::Ok();

@@ -456,7 +456,9 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<InboxPruned> prune_inbox(Instant records_before, Instant bodies_before) override {
+  Result<InboxPruned> prune_inbox(Instant records_before, Instant bodies_before,
+                                  const std::vector<cluster::ShardFence>& fences) override {
+    if (!fences.empty()) return no_leases_here("prune_inbox");
     InboxPruned pruned;
     Status s = write_txn("prune_inbox", [&](Connection& db) -> Status {
       auto drop = db.prepare(
@@ -480,7 +482,9 @@ class SqliteStore final : public Store {
     return pruned;
   }
 
-  Result<int64_t> prune_audit(Instant before) override {
+  Result<int64_t> prune_audit(Instant before,
+                              const std::vector<cluster::ShardFence>& fences) override {
+    if (!fences.empty()) return no_leases_here("prune_audit");
     int64_t deleted = 0;
     Status s = write_txn("prune_audit", [&](Connection& db) -> Status {
       auto stmt = db.prepare("DELETE FROM audit WHERE at_ms < ?1", "prune_audit");
