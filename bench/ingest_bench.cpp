@@ -40,13 +40,17 @@
 #include "metrics/metrics.h"
 #include "runtime/clock.h"
 #include "store/sqlite/sqlite_store.h"
+#include "webhook_load.h"
 #include "zendesk/webhook_signature.h"
 
 namespace {
 
 using namespace tierd;
+using bench::closed_loop;
+using bench::Delivery;
+using bench::DeliveryFactory;
+using bench::RunResult;
 using Steady = std::chrono::steady_clock;
-using nlohmann::json;
 
 constexpr size_t kKeepAliveMaxCount = 100000;
 const std::string kSecret = "bench-signing-secret";
@@ -60,61 +64,6 @@ struct Options {
   std::string dir;
   std::string runs = "bare,ceiling,ingest,rate";  // which runs, e.g. for a profiler
   bool selected(std::string_view name) const { return runs.find(name) != std::string::npos; }
-};
-
-struct Delivery {
-  std::string body;
-  httplib::Headers headers;
-};
-
-struct RunResult {
-  size_t ok = 0;
-  size_t failed = 0;
-  double seconds = 0;
-  std::vector<double> latencies_ms;
-  double per_second() const { return seconds > 0 ? ok / seconds : 0; }
-  double percentile(double p) {
-    if (latencies_ms.empty()) return 0;
-    std::sort(latencies_ms.begin(), latencies_ms.end());
-    size_t i = static_cast<size_t>(p * (latencies_ms.size() - 1));
-    return latencies_ms[i];
-  }
-};
-
-// Every delivery is a variant of this fixture (a ticket.status_changed).
-std::string template_body() {
-  std::ifstream in(std::string(TIERD_FIXTURES_DIR) + "/zendesk/ticket_status_changed.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Distinct signed deliveries, made by the client threads as they go (the
-// same client-side cost for the bare server and for ingest). Thread-safe.
-class DeliveryFactory {
- public:
-  DeliveryFactory() {
-    json body = json::parse(template_body());
-    body["id"] = "@ID@";
-    std::string text = body.dump();
-    size_t at = text.find("@ID@");
-    before_ = text.substr(0, at);
-    after_ = text.substr(at + 4);
-    timestamp_ = format_instant(SystemClock().now());
-  }
-  Delivery make(const std::string& event_id) const {
-    Delivery d;
-    d.body = before_ + event_id + after_;
-    d.headers = {
-        {"X-Zendesk-Webhook-Signature", zendesk::compute_signature(kSecret, timestamp_, d.body)},
-        {"X-Zendesk-Webhook-Signature-Timestamp", timestamp_}};
-    return d;
-  }
-
- private:
-  std::string before_;
-  std::string after_;
-  std::string timestamp_;
 };
 
 // An httplib server on a free loopback port, run on its own thread.
@@ -144,76 +93,6 @@ class LoopbackServer {
   int port_ = 0;
   std::thread thread_;
 };
-
-// Adds the run `r` to `total` (as one longer run).
-void add(RunResult& total, const RunResult& r) {
-  total.ok += r.ok;
-  total.failed += r.failed;
-  total.seconds += r.seconds;
-  total.latencies_ms.insert(total.latencies_ms.end(), r.latencies_ms.begin(), r.latencies_ms.end());
-}
-
-RunResult merge(std::vector<RunResult>& per_client, double seconds) {
-  RunResult total;
-  for (auto& r : per_client) add(total, r);
-  total.seconds = seconds;
-  return total;
-}
-
-void count(RunResult& mine, const httplib::Result& r, double ms) {
-  if (r && r->status == 200) {
-    ++mine.ok;
-    mine.latencies_ms.push_back(ms);
-  } else {
-    ++mine.failed;
-    if (mine.failed <= 3) {
-      std::fprintf(stderr, "delivery failed: %s\n",
-                   r ? ("HTTP " + std::to_string(r->status) + " " + r->body).c_str()
-                     : httplib::to_string(r.error()).c_str());
-    }
-  }
-}
-
-// Closed loop: `clients` threads send back to back for `seconds`.
-RunResult closed_loop(int port, const DeliveryFactory& factory, const std::string& prefix,
-                      int clients, double seconds) {
-  std::atomic<size_t> next{0};
-  std::vector<RunResult> per_client(clients);
-  std::latch connected(clients + 1);
-  std::latch go(1);  // start and end are set
-  Steady::time_point start;
-  Steady::time_point end;
-  std::vector<std::thread> threads;
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      httplib::Client client("127.0.0.1", port);
-      client.set_tcp_nodelay(true);
-      client.set_keep_alive(true);
-      // Connect (one untimed delivery) before the clock starts: the listen
-      // backlog is small, and connection set-up is not what is measured.
-      Delivery warm = factory.make(prefix + "warm-" + std::to_string(c));
-      (void)client.Post("/webhooks/zendesk", warm.headers, warm.body, "application/json");
-      connected.count_down();
-      go.wait();
-      RunResult& mine = per_client[c];
-      while (Steady::now() < end) {
-        Delivery d = factory.make(prefix + std::to_string(next++));
-        auto sent = Steady::now();
-        auto r = client.Post("/webhooks/zendesk", d.headers, d.body, "application/json");
-        double ms = std::chrono::duration<double, std::milli>(Steady::now() - sent).count();
-        count(mine, r, ms);
-      }
-    });
-  }
-  // The clock starts once every client is connected, however long that took.
-  connected.arrive_and_wait();
-  start = Steady::now();
-  end =
-      start + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(seconds));
-  go.count_down();
-  for (auto& t : threads) t.join();
-  return merge(per_client, std::chrono::duration<double>(Steady::now() - start).count());
-}
 
 // Open loop: deliveries are due at a fixed rate; latency counts from the due
 // time, so a stall shows up in every delivery it delays.
@@ -330,7 +209,7 @@ int main(int argc, char** argv) {
   // One line per delivery, as in production, but to a file.
   spdlog::set_default_logger(spdlog::basic_logger_mt("bench", dir + "/ingest.log"));
 
-  const DeliveryFactory factory;
+  const DeliveryFactory factory(kSecret);
   const int threads = options.server_threads > 0 ? options.server_threads : 2 * options.clients;
 
   std::printf("ingest bench: %d clients, %.0f s per run, %d server threads, store %s\n",
@@ -345,7 +224,7 @@ int main(int argc, char** argv) {
         res.set_content(R"({"status":"accepted"})", "application/json");
       });
     });
-    bare = closed_loop(server.port(), factory, "b-", options.clients, options.seconds);
+    bare = closed_loop({server.port()}, factory, "b-", options.clients, options.seconds);
     print_row("bare httplib 200 (closed loop)", bare);
   }
 
@@ -370,12 +249,12 @@ int main(int argc, char** argv) {
     for (int round = 0; round < options.rounds; ++round) {
       const std::string tag = std::to_string(round) + "-";
       if (options.selected("ceiling")) {
-        RunResult r = closed_loop(ceiling_server.port(), factory, "d-" + tag, options.clients,
+        RunResult r = closed_loop({ceiling_server.port()}, factory, "d-" + tag, options.clients,
                                   options.seconds);
         add(ceiling, r);
       }
       if (options.selected("ingest")) {
-        RunResult r = closed_loop(stack.server->port(), factory, "c-" + tag, options.clients,
+        RunResult r = closed_loop({stack.server->port()}, factory, "c-" + tag, options.clients,
                                   options.seconds);
         add(ingest, r);
       }

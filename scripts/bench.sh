@@ -24,6 +24,13 @@ benches=(calendar_bench engine_bench ingest_bench report_bench simulate_bench st
   storm_bench)
 cmake --build "$build" -j"${TIERD_JOBS:-2}" --target "${benches[@]}" zendesk-sim freshdesk-sim tierd \
   >/dev/null
+# replica_bench needs libpqxx and the tests' harness (TIERD_BUILD_TESTS):
+# without them it is left out, not failed.
+replica_bench=0
+if cmake --build "$build" -j"${TIERD_JOBS:-2}" --target replica_bench >/dev/null 2>&1 &&
+  [ -x "$build/replica_bench" ]; then
+  replica_bench=1
+fi
 for b in "${benches[@]}"; do
   if [ ! -x "$build/$b" ]; then
     echo "$build/$b is missing (is libbenchmark-dev installed?)" >&2
@@ -35,10 +42,13 @@ if [ "$mode" = quick ]; then
   gbench_args=(--benchmark_min_time=0.05)
   clocks=50000 lateness=2000 ingest_args=(--seconds 1 --rounds 2) simulate_events=20000
   storm_tickets=500 storm_freshdesk_tickets=30 report_tickets=5000
+  # About 10 s: the cross-replica latency alone (PostgreSQL, 3 replicas).
+  replica_args=(--runs latency --samples 50)
 else
   gbench_args=(--benchmark_repetitions=3 --benchmark_report_aggregates_only=true)
   clocks=1000000 lateness=20000 ingest_args=(--seconds 5 --rounds 3) simulate_events=100000
   storm_tickets=10000 storm_freshdesk_tickets=100 report_tickets=100000
+  replica_args=(--seconds 5 --storm-tickets 10000 --samples 300)
 fi
 
 logs="$build/bench-logs"
@@ -131,6 +141,27 @@ if run storm_freshdesk "$build/storm_bench" freshdesk "$storm_freshdesk_tickets"
   row "storm freshdesk: floor (a note each, bulk_update)" \
     "$(pick storm_freshdesk '.*API calls per escalated ticket: [0-9.]+ against the floor.s ([0-9.]+) .*' 1)" \
     calls
+fi
+
+if [ "$replica_bench" = 1 ] && run replicas "$build/replica_bench" "${replica_args[@]}"; then
+  if [ "$mode" = full ]; then
+    row "replicas: ingest 1 replica" "$(pick replicas '^ingest, 1 replica: .* ([0-9]+) events/s.*' 1)" \
+      events/s
+    row "replicas: ingest 3 replicas" \
+      "$(pick replicas '^ingest, 3 replicas: .* ([0-9]+) events/s.*' 1)" events/s
+    row "replicas: ingest 3 / 1" "$(pick replicas '^ingest 3 replicas / 1 replica: ([0-9.]+).*' 1)" \
+      ratio
+    row "replicas: storm drain 1 replica" \
+      "$(pick replicas '^storm, 1 replica: drain time ([0-9.]+) s.*' 1)" s
+    row "replicas: storm drain 3 replicas" \
+      "$(pick replicas '^storm, 3 replicas: drain time ([0-9.]+) s.*' 1)" s
+    row "replicas: storm drain 1 / 3" \
+      "$(pick replicas '^storm drain 1 replica / 3 replicas: ([0-9.]+).*' 1)" ratio
+  fi
+  row "replicas: decision on another replica: p50" \
+    "$(pick replicas '^latency, [^(]* p50 ([0-9.]+) ms p99.*' 1)" ms
+  row "replicas: decision on another replica: p99" \
+    "$(pick replicas '^latency, [^(]* p99 ([0-9.]+) ms max.*' 1)" ms
 fi
 
 echo
