@@ -26,12 +26,12 @@ Result<std::unique_ptr<Store>> open_store(const Config& config, const Secrets& s
 
 std::unique_ptr<Store> open_store_for_tool(const Config& config, const std::string& command,
                                            std::ostream& err) {
-  Secrets secrets;
-  if (config.store.postgres) {
-    auto loaded = load_secrets(config);
-    if (loaded.ok()) secrets = *loaded;
+  auto secrets = load_store_secrets(config);
+  if (!secrets.ok()) {
+    err << command << ": cannot open the store: " << secrets.status().message() << "\n";
+    return nullptr;
   }
-  auto store = open_store(config, secrets, StoreAccess::kReadOnly);
+  auto store = open_store(config, *secrets, StoreAccess::kReadOnly);
   if (!store.ok()) {
     err << command << ": cannot open the store: " << store.status().message() << "\n";
     if (store.status().code() == StatusCode::kNotFound) {

@@ -264,4 +264,11 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 Result<Secrets> load_secrets(const Config& config);
 Result<Secrets> load_secrets(const Config& config, const EnvLookup& getenv);
 
+// Reads only the secrets opening the store needs (the PostgreSQL URL when the
+// store is PostgreSQL; nothing for SQLite), as the offline tools do: they
+// talk to no helpdesk and may run where its credentials are not set. Errors
+// as load_secrets().
+Result<Secrets> load_store_secrets(const Config& config);
+Result<Secrets> load_store_secrets(const Config& config, const EnvLookup& getenv);
+
 }  // namespace tierd

@@ -81,6 +81,25 @@ Result<std::string> read_secret_file(const std::string& file) {
   return content;
 }
 
+namespace {
+
+void load_store_secret(const Config& config, const EnvLookup& getenv, ConfigProblems& problems,
+                       Secrets& secrets) {
+  if (config.store.postgres) {
+    load_one({config.store.postgres->url, "store.postgres.url", true, "for the PostgreSQL store",
+              secrets.postgres_url},
+             getenv, problems);
+  }
+}
+
+std::optional<std::string> process_environment(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+}  // namespace
+
 Result<Secrets> load_secrets(const Config& config, const EnvLookup& getenv) {
   Secrets secrets;
   ConfigProblems problems;
@@ -116,21 +135,25 @@ Result<Secrets> load_secrets(const Config& config, const EnvLookup& getenv) {
     }
   }
   load_one({config.admin.token, "admin.token", false, "", secrets.admin_token}, getenv, problems);
-  if (config.store.postgres) {
-    load_one({config.store.postgres->url, "store.postgres.url", true, "for the PostgreSQL store",
-              secrets.postgres_url},
-             getenv, problems);
-  }
+  load_store_secret(config, getenv, problems, secrets);
+  if (!problems.empty()) return Status::InvalidArgument(problems.joined());
+  return secrets;
+}
+
+Result<Secrets> load_store_secrets(const Config& config, const EnvLookup& getenv) {
+  Secrets secrets;
+  ConfigProblems problems;
+  load_store_secret(config, getenv, problems, secrets);
   if (!problems.empty()) return Status::InvalidArgument(problems.joined());
   return secrets;
 }
 
 Result<Secrets> load_secrets(const Config& config) {
-  return load_secrets(config, [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  });
+  return load_secrets(config, process_environment);
+}
+
+Result<Secrets> load_store_secrets(const Config& config) {
+  return load_store_secrets(config, process_environment);
 }
 
 }  // namespace tierd

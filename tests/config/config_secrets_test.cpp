@@ -155,6 +155,24 @@ TEST_CASE("the PostgreSQL URL is required only for the PostgreSQL store", "[conf
   CHECK(present->postgres_url == "postgresql://x");
 }
 
+TEST_CASE("the offline tools read the store's URL without the helpdesk's secrets", "[config]") {
+  Config config = base_config();
+  CHECK(load_store_secrets(config, fake_env({}))->postgres_url.empty());  // SQLite: nothing
+
+  config.store.sqlite.reset();
+  config.store.postgres = PostgresConfig{};
+  auto present = load_store_secrets(config, fake_env({{"TIERD_POSTGRES_URL", "postgresql://x"}}));
+  REQUIRE(present.ok());
+  CHECK(present->postgres_url == "postgresql://x");
+  CHECK(present->webhook_secret.empty());
+
+  auto missing = load_store_secrets(config, fake_env({}));
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().message().rfind("store.postgres.url_env: environment variable "
+                                         "TIERD_POSTGRES_URL is not set",
+                                         0) == 0);
+}
+
 TEST_CASE("load_secrets without a lookup reads the process environment", "[config]") {
   Config config = base_config();
   config.zendesk.api_token.env = "TIERD_TEST_CONFIG_TOKEN_7F3A";
