@@ -1,13 +1,12 @@
 // EngineHarness: the engine (and, when asked, the outbox sender) running
-// in-process on a real SQLite store in a temporary folder, with a
-// ManualClock and a FakeHelpdesk, wired as `tierd serve` wires them. Tests
-// deliver events, move the clock, settle() the threads and look at the
-// store and the helpdesk. crash_and_restart() drops the threads and the
-// store and starts fresh ones on the same file, as a restart after a crash
-// does.
+// in-process on a real store, with a ManualClock and a FakeHelpdesk, wired
+// as `tierd serve` wires them. The store is an SQLite file in a temporary
+// folder, or a fresh PostgreSQL database when TIERD_TEST_STORE=postgres
+// (support/store_backends.h). Tests deliver events, move the clock,
+// settle() the threads and look at the store and the helpdesk.
+// crash_and_restart() drops the threads and the store and starts fresh ones
+// on the same data, as a restart after a crash does.
 #pragma once
-
-#include <sqlite3.h>
 
 #include <chrono>
 #include <memory>
@@ -20,12 +19,13 @@
 #include "engine/inbox_record.h"
 #include "engine/outbox_sender.h"
 #include "metrics/metrics.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 #include "support/fake_helpdesk.h"
 #include "support/manual_clock.h"
 #include "support/must.h"
 #include "support/process_harness.h"
 #include "support/settle.h"
+#include "support/store_backends.h"
 
 namespace tierd::testing {
 
@@ -100,7 +100,7 @@ struct OutboxRow {
 };
 
 struct EngineHarness {
-  TempDir dir;
+  std::unique_ptr<Backend> backend = make_backend(test_store_name());
   ManualClock clock{kT0};
   FakeHelpdesk helpdesk{clock};
   Metrics metrics;
@@ -121,13 +121,8 @@ struct EngineHarness {
   }
   ~EngineHarness() { stop(); }
 
-  std::string db_path() const { return dir.file("tierd.db"); }
-
   void start() {
-    SqliteOptions options;
-    options.path = db_path();
-    options.synchronous_full = false;  // a process crash still loses nothing
-    store = must(open_sqlite_store(options));
+    store = backend->open();
     EngineOptions engine_options;
     engine_options.on_timer_fired = [this](Duration late) { timer_lateness.push_back(late); };
     engine = std::make_unique<Engine>(*store, clock, metrics, std::make_shared<Policy>(policy),
@@ -150,7 +145,7 @@ struct EngineHarness {
     store.reset();
   }
 
-  // Whatever the threads held in memory is gone; the store file stays.
+  // Whatever the threads held in memory is gone; the stored data stays.
   void crash_and_restart() {
     stop();
     start();
@@ -179,23 +174,11 @@ struct EngineHarness {
   }
 
   std::vector<OutboxRow> outbox() const {
-    sqlite3* db = nullptr;
     std::vector<OutboxRow> rows;
-    REQUIRE(sqlite3_open_v2(db_path().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db,
-                               "SELECT id, kind, state, attempts, COALESCE(last_error, '') "
-                               "FROM outbox ORDER BY id",
-                               -1, &stmt, nullptr) == SQLITE_OK);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      rows.push_back({sqlite3_column_int64(stmt, 0),
-                      reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1)),
-                      reinterpret_cast<const char*>(sqlite3_column_text(stmt, 2)),
-                      sqlite3_column_int(stmt, 3),
-                      reinterpret_cast<const char*>(sqlite3_column_text(stmt, 4))});
+    for (const auto& r : backend->rows("SELECT id, kind, state, attempts, last_error "
+                                       "FROM outbox ORDER BY id")) {
+      rows.push_back({std::stoll(r[0]), r[1], r[2], std::stoi(r[3]), r[4]});
     }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
     return rows;
   }
 

@@ -1,4 +1,5 @@
-// UserDirectory against the in-memory helpdesk and a real SQLite store, on a
+// UserDirectory against the in-memory helpdesk and a real store (SQLite, or
+// PostgreSQL when TIERD_TEST_STORE says so), on a
 // manual clock: names are read for the ids seen, in one request, kept in the
 // store for the offline tools, read again after a day; a failed read leaves
 // the ids and is tried again after the retry time.
@@ -8,13 +9,12 @@
 #include <thread>
 
 #include "engine/user_directory.h"
-#include "store/sqlite/sqlite_store.h"
 #include "store/user_names.h"
 #include "support/fake_helpdesk.h"
 #include "support/instants.h"
 #include "support/manual_clock.h"
 #include "support/must.h"
-#include "support/process_harness.h"
+#include "support/store_backends.h"
 
 using namespace tierd;
 using namespace tierd::testing;
@@ -23,17 +23,14 @@ using namespace std::chrono_literals;
 namespace {
 
 struct DirectoryFixture {
-  TempDir dir;
+  std::unique_ptr<Backend> backend = make_backend(test_store_name());
   ManualClock clock{at("2026-11-02T09:00:00Z")};
   FakeHelpdesk helpdesk{clock};
   std::unique_ptr<Store> store;
   UserDirectoryOptions options;
 
   DirectoryFixture() {
-    SqliteOptions o;
-    o.path = dir.file("tierd.db");
-    o.synchronous_full = false;
-    store = must(open_sqlite_store(o));
+    store = backend->open();
     options.first_collect = 1h;
     options.gather = 0s;
   }

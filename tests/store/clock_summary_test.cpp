@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "store/store.h"
-#include "store_backends.h"
 #include "support/must.h"
+#include "support/store_backends.h"
 #include "ticket_summary_fixtures.h"
 
 using namespace tierd;

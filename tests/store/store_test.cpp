@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "store/store.h"
-#include "store_backends.h"
 #include "support/must.h"
 #include "support/process_harness.h"
+#include "support/store_backends.h"
 
 using namespace tierd;
 using tierd::testing::backend_names;

@@ -2,12 +2,16 @@
 
 #include <httplib.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
 #include "core/time.h"
+#include "support/store_backends.h"
 
 namespace tierd::testing {
 namespace {
@@ -148,6 +152,16 @@ void LiveStack::start_sim() {
   if (!options_.postgres_url.empty()) {
     config["store"] = {{"postgres", {{"url_env", "LIVE_STACK_POSTGRES_URL"}}}};
     config["cluster"] = {{"shards", 8}, {"lease_ttl", "3s"}};
+  } else if (testing_on_postgres()) {
+    // One process on a database of its own, without a cluster section: the
+    // same scenarios as on SQLite. The URL is in a file, so that the tools a
+    // test runs on the config (explain, report) find the store too.
+    const std::string url_file = dir_.file("postgres-url");
+    if (!std::filesystem::exists(url_file)) {
+      write_file(url_file, fresh_postgres_database("live_stack"));
+      ::chmod(url_file.c_str(), 0600);
+    }
+    config["store"] = {{"postgres", {{"url_file", url_file}}}};
   }
   config.merge_patch(options_.extra_config);
   config_path_ = dir_.file("tierd.json");

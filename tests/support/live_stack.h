@@ -2,7 +2,8 @@
 // a running tierd wired together over loopback, for end-to-end tests. The
 // simulator sends webhooks to tierd; tierd writes back through the
 // simulator's API. Both are real processes; tierd's store is a real SQLite
-// file in the stack's TempDir.
+// file in the stack's TempDir, or a fresh database on the test binary's
+// PostgreSQL server when TIERD_TEST_STORE=postgres (support/store_backends.h).
 //
 // Each test builds the config it needs (tiers with budgets of seconds) with
 // LiveStack::Options; sim(...) calls the simulator's control API.
