@@ -71,14 +71,24 @@ json bulk_properties(const TicketUpdate& u) {
 }
 
 // Whether `current` already holds every ticket field the update sets
-// (group, assignee, tags), with at least one field to compare. Then the
-// change since updated_stamp overwrote none of them, and is most likely the
-// update's own PUT from an attempt cut off before its note.
+// (group, assignee; of the tags, every one it keeps or adds and none it
+// takes away), with at least one field to compare. Then the change since
+// updated_stamp overwrote none of them, and is most likely the update's own
+// PUT from an attempt cut off before its note, perhaps followed by an
+// agent's tag, which must stay.
 bool holds_update_fields(const TicketSnapshot& current, const TicketUpdate& u) {
   if (!u.group_id && !u.set_assignee && !u.tags) return false;
   if (u.group_id && current.group_id != u.group_id) return false;
   if (u.set_assignee && current.assignee_id != u.assignee_id) return false;
-  return !u.tags || (current.tags_known && normalize_tags(*u.tags) == current.tags);
+  if (!u.tags) return true;
+  if (!current.tags_known) return false;
+  auto has = [&current](const std::string& tag) {
+    return std::find(current.tags.begin(), current.tags.end(), tag) != current.tags.end();
+  };
+  const std::vector<std::string> kept = normalize_tags(*u.tags);
+  const std::vector<std::string> removed = normalize_tags(u.tags_removed);
+  return std::all_of(kept.begin(), kept.end(), has) &&
+         std::none_of(removed.begin(), removed.end(), has);
 }
 
 void warn_custom_fields_skipped_once() {

@@ -36,6 +36,10 @@ struct TicketUpdate {
   // concurrent tag change makes the write fail with kConflict instead of
   // being overwritten.
   std::optional<std::vector<std::string>> tags;
+  // With tags: those the writes take away, which `tags` leaves out. A client
+  // without a conditional update tells from them whether a ticket changed
+  // since updated_stamp still holds what this update sets.
+  std::vector<std::string> tags_removed;
   std::vector<UserId> add_followers;
   std::optional<std::string> internal_note;  // a private comment
   std::vector<int64_t> clear_custom_fields;  // custom field ids to set to null

@@ -41,7 +41,16 @@ Result<TicketUpdate> merge_writes(const std::vector<TicketWrite>& writes) {
   }
   if (group_changes) u.group_id = landed.group_id;
   if (u.set_assignee) u.assignee_id = landed.assignee_id;
-  if (tags_change) u.tags = std::move(landed.tags);
+  if (tags_change) {
+    std::vector<std::string> before = writes.front().base_tags;
+    for (const auto& w : writes) add_unique(before, w.remove_tags);
+    for (const std::string& tag : normalize_tags(std::move(before))) {
+      if (std::find(landed.tags.begin(), landed.tags.end(), tag) == landed.tags.end()) {
+        u.tags_removed.push_back(tag);
+      }
+    }
+    u.tags = std::move(landed.tags);
+  }
   if (!notes.empty()) u.internal_note = std::move(notes);
   return u;
 }

@@ -567,15 +567,48 @@ TEST_CASE("freshdesk: a write cut before its note is completed when sent again, 
   CHECK(client.has_comment_containing(20, "[tierd:w-3]").value());
 
   SECTION("unless a change since overwrote one of its fields") {
-    // An agent's tag, after the note was written; updated_at moves again.
+    // An agent's change after the note was written; updated_at moves again.
     TicketUpdate agent;
     agent.ticket_id = 20;
-    agent.tags = std::vector<std::string>{"tierd_tier2", "vip", "urgent"};
+    agent.tags = std::vector<std::string>{"vip", "urgent"};  // tierd_tier2 taken off
     REQUIRE(client.update_ticket(agent).ok());
     TicketUpdate again = u;
     again.internal_note = "note [tierd:w-4]";
     CHECK(client.update_ticket(again).status().code() == StatusCode::kConflict);
     CHECK_FALSE(client.has_comment_containing(20, "[tierd:w-4]").value());
+  }
+}
+
+TEST_CASE("freshdesk: a tag an agent added after the cut-off write stays, and the note is written",
+          "[freshdesk][api]") {
+  FreshdeskStandIn fd;
+  fd.add_ticket(20, kEpoch);
+  auto client = make_client(fd);
+  TicketUpdate u;
+  u.ticket_id = 20;
+  u.group_id = 7;
+  u.tags = std::vector<std::string>{"tierd_tier2", "vip"};
+  u.tags_removed = {"tierd_tier1"};
+  u.internal_note = "note [tierd:w-5]";
+  u.updated_stamp = kEpoch;
+  fd.script({"/api/v2/tickets/20/notes", 503, ""});
+  CHECK(client.update_ticket(u).status().code() == StatusCode::kUnavailable);
+  TicketUpdate agent;
+  agent.ticket_id = 20;
+  SECTION("an added tag is the agent's own") {
+    agent.tags = std::vector<std::string>{"tierd_tier2", "vip", "urgent"};
+    REQUIRE(client.update_ticket(agent).ok());
+    fd.forget_requests();
+    REQUIRE(client.update_ticket(u).ok());
+    CHECK(client.has_comment_containing(20, "[tierd:w-5]").value());
+    CHECK(fd.ticket(20)["tags"] == json::array({"tierd_tier2", "vip", "urgent"}));
+    for (const std::string& call : calls(fd.requests())) CHECK(call.rfind("PUT ", 0) != 0);
+  }
+  SECTION("a tag the write takes away, back again, is a change to decide on") {
+    agent.tags = std::vector<std::string>{"tierd_tier2", "vip", "tierd_tier1"};
+    REQUIRE(client.update_ticket(agent).ok());
+    CHECK(client.update_ticket(u).status().code() == StatusCode::kConflict);
+    CHECK_FALSE(client.has_comment_containing(20, "[tierd:w-5]").value());
   }
 }
 

@@ -37,6 +37,8 @@ TEST_CASE("a ticket's writes merge into one stamped update", "[merge]") {
   CHECK(u->add_followers == std::vector<UserId>{500120});
   REQUIRE(u->tags);
   CHECK(*u->tags == std::vector<std::string>{"billing", "tierd_escalated", "tierd_tier2"});
+  // What the ticket had or a write took away, and the update leaves out.
+  CHECK(u->tags_removed == std::vector<std::string>{"tierd_at_risk", "tierd_tier1"});
   CHECK(u->internal_note == "Escalated. [tierd ref 42-2]");
   CHECK(u->updated_stamp == from_unix_ms(1'000'000));
 }
