@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   app.add_option("--rate-limit", options.rate_limit_per_minute,
                  "Account API credits per minute (Growth 200, Pro 400, Enterprise 700)")
       ->capture_default_str();
+  app.add_option("--update-limit", options.update_limit_per_minute,
+                 "Ticket updates per minute (Growth 80, Pro 160, Enterprise 280)")
+      ->capture_default_str();
   app.add_option("--job-delay-ms", job_delay_ms, "Delay before a bulk_update job runs")
       ->capture_default_str();
   app.add_option("--webhook-url", options.webhook.url,

@@ -122,11 +122,19 @@ SimResponse list_page(const SimRequest& request, const std::vector<Item>& items,
   return r;
 }
 
+// PUT /api/v2/tickets/{id}: Update a Ticket, which has a limit of its own.
+bool is_ticket_update(const std::string& path) {
+  const std::string prefix = "/api/v2/tickets/";
+  if (path.rfind(prefix, 0) != 0 || path.size() == prefix.size()) return false;
+  return path.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+}
+
 }  // namespace
 
 FreshdeskService::FreshdeskService(FreshdeskOptions options)
     : options_(std::move(options)),
       limiter_(options_.rate_limit_per_minute, std::chrono::seconds(60)),
+      update_limiter_(options_.update_limit_per_minute, std::chrono::seconds(60)),
       webhooks_(
           options_.webhook,
           [this] { return limiter_.acquire("account", std::chrono::steady_clock::now()).allowed; }),
@@ -179,11 +187,18 @@ SimResponse FreshdeskService::handle_api(const SimRequest& request) {
   const bool drop_after_apply = fault.drop_after_apply;
   // Invalid requests count against the budget too.
   const RateDecision rate = limiter_.acquire("account", std::chrono::steady_clock::now());
+  // Update Ticket's own limit; a refused update still spent its account credit.
+  RateDecision update_rate;
+  if (rate.allowed && request.method == "PUT" && is_ticket_update(request.path)) {
+    update_rate = update_limiter_.acquire("ticket_update", std::chrono::steady_clock::now());
+  }
   SimResponse r;
-  if (!rate.allowed) {
+  if (!rate.allowed || !update_rate.allowed) {
     r = message_response(429, "rate_limit_exceeded",
                          "You have exceeded the limit of requests per minute");
-    r.headers.emplace_back("Retry-After", std::to_string(rate.retry_after_seconds));
+    const int retry_after =
+        rate.allowed ? update_rate.retry_after_seconds : rate.retry_after_seconds;
+    r.headers.emplace_back("Retry-After", std::to_string(retry_after));
   } else if (!is_authorized(request, options_.api_key)) {
     r = message_response(401, "invalid_credentials",
                          "You have to be logged in to perform this action.");
@@ -616,6 +631,7 @@ SimResponse FreshdeskService::handle_control(const SimRequest& request) {
   }
   if (p.size() == 1 && p[0] == "rate_limits" && m == "DELETE") {
     limiter_.reset();
+    update_limiter_.reset();
     return json_response(200, json::object());
   }
   if (p.size() == 2 && p[0] == "webhooks" && (p[1] == "pause" || p[1] == "resume") && m == "POST") {

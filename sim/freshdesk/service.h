@@ -33,7 +33,9 @@
 // Every API request, refused ones included, and every webhook delivery draws
 // one credit from the account's per-minute budget; answers carry
 // X-RateLimit-Total, -Remaining and -Used-CurrentRequest, and a spent
-// budget answers 429 with Retry-After (seconds).
+// budget answers 429 with Retry-After (seconds). Updates of one ticket
+// (PUT /tickets/{id}) also draw from the plan's Update Ticket limit, which
+// answers 429 the same way when spent.
 // Auth: Basic with the API key as user name and any password ("X" by
 // convention); otherwise 401. Bodies must be application/json (415).
 //
@@ -82,7 +84,8 @@ struct FreshdeskOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port
   std::string api_key = "sim-api-key";
-  int rate_limit_per_minute = 400;  // Pro plan
+  int rate_limit_per_minute = 400;    // Pro plan
+  int update_limit_per_minute = 160;  // Pro plan's Update Ticket limit
   std::chrono::milliseconds job_delay{200};
   WebhookRuleOptions webhook;
   int http_threads = 32;
@@ -144,6 +147,7 @@ class FreshdeskService {
   const FreshdeskOptions options_;
 
   RateLimiter limiter_;
+  RateLimiter update_limiter_;
   FaultQueue faults_;
   WebhookRuleSender webhooks_;
 

@@ -3,16 +3,15 @@
 #include <limits>
 
 #include "freshdesk/api_client.h"
+#include "freshdesk/plan_limits.h"
 #include "zendesk/api_client.h"
 
 namespace tierd {
 
 namespace {
 
-// Freshdesk's Growth plan (developers.freshdesk.com/api, Rate Limit).
-constexpr double kFreshdeskRequestsPerMinute = 200;
-constexpr double kFreshdeskUpdatesPerMinute = 80;
-constexpr double kFreshdeskRateShare = 0.8;
+// Zendesk's limit for the incremental export endpoints.
+constexpr double kZendeskExportsPerMinute = 10;
 
 }  // namespace
 
@@ -22,10 +21,25 @@ HelpdeskConnection helpdesk_connection(const Config& config, const Secrets& secr
     c.name = "freshdesk";
     c.base_url = config.freshdesk.base_url;
     c.can_write = !secrets.freshdesk_api_key.empty();
-    c.rate_share = kFreshdeskRateShare;
-    c.updates_per_minute = kFreshdeskUpdatesPerMinute * kFreshdeskRateShare;
+    const FreshdeskConfig& f = config.freshdesk;
+    c.rate_share = f.rate_share;
+    const FreshdeskPlanLimits assumed = freshdesk_plan_limits(f.requests_per_minute);
+    c.updates_per_minute = f.updates_per_minute.value_or(assumed.updates_per_minute) * f.rate_share;
+    // Listing runs on a schedule of its own and rarely needs a page a minute;
+    // the assumed plan's limit keeps it safe on the smallest plan.
+    c.lists_per_minute = assumed.lists_per_minute * f.rate_share;
     c.bulk_threshold = std::numeric_limits<size_t>::max();
-    c.pacer = std::make_unique<AccountPacer>(kFreshdeskRateShare, kFreshdeskRequestsPerMinute);
+    c.pacer = std::make_unique<AccountPacer>(f.rate_share, f.requests_per_minute);
+    if (!f.updates_per_minute) {
+      AccountPacer* pacer = c.pacer.get();
+      const double fallback = c.updates_per_minute;
+      const double share = f.rate_share;
+      c.updates_budget = [pacer, fallback, share] {
+        const std::optional<int> total = pacer->reported_limit();
+        if (!total) return fallback;
+        return freshdesk_plan_limits(*total).updates_per_minute * share;
+      };
+    }
     FreshdeskApiOptions options;
     options.base_url = config.freshdesk.base_url;
     options.api_key = secrets.freshdesk_api_key;
@@ -41,6 +55,7 @@ HelpdeskConnection helpdesk_connection(const Config& config, const Secrets& secr
                 (!z.email.empty() && !secrets.zendesk_api_token.empty());
   c.rate_share = z.rate_share;
   c.updates_per_minute = z.updates_per_minute * z.rate_share;
+  c.lists_per_minute = kZendeskExportsPerMinute * z.rate_share;
   c.timeout = z.timeout;
   c.api_user_id = z.api_user_id;
   // One request budget for the account, shared by every client: it starts

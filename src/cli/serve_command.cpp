@@ -41,9 +41,6 @@
 namespace tierd {
 namespace {
 
-// Zendesk's limit for the incremental export endpoints.
-constexpr double kExportRequestsPerMinute = 10;
-
 // A replica's part of the budget before it owns a shard: enough for its reads.
 double share_floor(double rate_share) {
   return std::max(0.01, rate_share / 64);
@@ -350,6 +347,7 @@ int run_serve(const std::string& config_path) {
 
   OutboxSenderOptions sender_options;
   sender_options.updates_per_minute = helpdesk.updates_per_minute;
+  sender_options.updates_budget = helpdesk.updates_budget;
   if (helpdesk.bulk_threshold) sender_options.bulk_threshold = *helpdesk.bulk_threshold;
   // A write a killed predecessor left in flight may still be applied by the
   // helpdesk for up to a request timeout; look for its marker only after that.
@@ -381,7 +379,7 @@ int run_serve(const std::string& config_path) {
   std::unique_ptr<HelpdeskApi> reconcile_api = helpdesk.make_client();
   ReconcilerOptions reconcile_options;
   reconcile_options.interval = config->reconcile.interval;
-  reconcile_options.requests_per_minute = kExportRequestsPerMinute * helpdesk.rate_share;
+  reconcile_options.requests_per_minute = helpdesk.lists_per_minute;
   std::unique_ptr<Reconciler> reconciler;
   if (membership) {
     ClusterMembership* singleton = membership.get();

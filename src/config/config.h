@@ -123,6 +123,12 @@ struct FreshdeskConfig {
   // (a custom header or Basic auth) and tierd compares it.
   SecretSource webhook_secret{"TIERD_WEBHOOK_SECRET", ""};
   SecretSource webhook_secret_previous;  // accepted too while a secret is rotated
+  // The account's limit until Freshdesk reports it (X-RateLimit-Total); the
+  // Growth plan's, the smallest with API access.
+  int requests_per_minute = 200;
+  // Update Ticket's limit; unset, the reported plan's (freshdesk/plan_limits.h).
+  std::optional<int> updates_per_minute;
+  double rate_share = 0.8;  // share of the account's limits tierd may use, (0, 1]
 };
 
 struct WebhookConfig {

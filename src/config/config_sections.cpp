@@ -85,6 +85,24 @@ std::optional<UrlParts> read_base_url(ObjectReader& r, std::string_view example,
   return url;
 }
 
+// requests_per_minute, updates_per_minute and rate_share, as both helpdesks'
+// sections have them; updates cannot exceed requests. False when the section
+// has no updates_per_minute.
+bool read_rate_limits(ObjectReader& r, int& requests, int& updates, double& share) {
+  bool requests_ok = r.read_int("requests_per_minute", requests, 1, 100000);
+  bool updates_ok = r.read_int("updates_per_minute", updates, 1, 100000);
+  r.read_fraction("rate_share", share, 0.0, false, 1.0, true);
+
+  bool requests_bad = r.has("requests_per_minute") && !requests_ok;
+  bool updates_bad = r.has("updates_per_minute") && !updates_ok;
+  if (!requests_bad && !updates_bad && updates > requests) {
+    r.problems().add(r.path_of("updates_per_minute"), "must not exceed requests_per_minute (" +
+                                                          std::to_string(requests) + "), got " +
+                                                          std::to_string(updates));
+  }
+  return r.has("updates_per_minute") && updates_ok;
+}
+
 void read_zendesk_section(ObjectReader& r, ZendeskConfig& z) {
   read_base_url(r, "https://acme.zendesk.com", z.base_url);
   if (r.read_string("email", z.email) && z.email.find('@') == std::string::npos) {
@@ -97,18 +115,7 @@ void read_zendesk_section(ObjectReader& r, ZendeskConfig& z) {
   r.read_string("ca_file", z.ca_file);
   r.read_duration("timeout", z.timeout);
   r.read_id("api_user_id", z.api_user_id);
-  bool requests_ok = r.read_int("requests_per_minute", z.requests_per_minute, 1, 100000);
-  bool updates_ok = r.read_int("updates_per_minute", z.updates_per_minute, 1, 100000);
-  r.read_fraction("rate_share", z.rate_share, 0.0, false, 1.0, true);
-
-  bool requests_bad = r.has("requests_per_minute") && !requests_ok;
-  bool updates_bad = r.has("updates_per_minute") && !updates_ok;
-  if (!requests_bad && !updates_bad && z.updates_per_minute > z.requests_per_minute) {
-    r.problems().add(r.path_of("updates_per_minute"), "must not exceed requests_per_minute (" +
-                                                          std::to_string(z.requests_per_minute) +
-                                                          "), got " +
-                                                          std::to_string(z.updates_per_minute));
-  }
+  read_rate_limits(r, z.requests_per_minute, z.updates_per_minute, z.rate_share);
   // Basic API-token authentication is "email/token:TOKEN".
   if (r.is_object() && !z.oauth_token.configured() && !r.has("email")) {
     r.problems().add(r.path_of("email"),
@@ -134,6 +141,12 @@ void read_freshdesk_section(ObjectReader& r, Config& config) {
   read_secret_source(r, "api_key", f.api_key);
   read_secret_source(r, "webhook_secret", f.webhook_secret);
   read_secret_source(r, "webhook_secret_previous", f.webhook_secret_previous);
+  // Without updates_per_minute the plan's Update Ticket limit applies, which
+  // never exceeds its account-wide one.
+  int updates = 1;
+  if (read_rate_limits(r, f.requests_per_minute, updates, f.rate_share)) {
+    f.updates_per_minute = updates;
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -32,11 +33,13 @@ OutboxSender::OutboxSender(Store& store, HelpdeskApi& api, Engine& engine, const
       engine_(engine),
       clock_(clock),
       metrics_(metrics),
-      options_(options),
-      updates_(options.updates_per_minute, std::max(1.0, options.updates_per_minute / 6)),
-      per_ticket_(options.per_ticket_limit, std::chrono::minutes(10)),
-      polls_(options.job_poll_first, options.job_poll_cap),
-      worker_("writer", clock) {}
+      options_(std::move(options)),
+      updates_(options_.updates_per_minute, std::max(1.0, options_.updates_per_minute / 6)),
+      per_ticket_(options_.per_ticket_limit, std::chrono::minutes(10)),
+      polls_(options_.job_poll_first, options_.job_poll_cap),
+      worker_("writer", clock) {
+  updates_budget_applied_ = options_.updates_per_minute;
+}
 
 OutboxSender::~OutboxSender() {
   stop();
@@ -175,10 +178,17 @@ bool OutboxSender::send_due() {
     MutexLock lock(mutex_);
     fraction = rate_fraction_;
   }
-  if (fraction != rate_fraction_applied_) {
-    const double per_minute = options_.updates_per_minute * fraction;
+  const double budget =
+      options_.updates_budget ? options_.updates_budget() : options_.updates_per_minute;
+  if (fraction != rate_fraction_applied_ || budget != updates_budget_applied_) {
+    const double per_minute = budget * fraction;
     updates_.set_rate(now, per_minute, std::max(1.0, per_minute / 6), false);
+    if (budget != updates_budget_applied_) {
+      spdlog::info("writer: ticket updates budget {:.0f}/min (was {:.0f}/min)", budget,
+                   updates_budget_applied_);
+    }
     rate_fraction_applied_ = fraction;
+    updates_budget_applied_ = budget;
   }
   const bool polled = poll_jobs();
   // Records handed over to the engine and not yet ended by it, and those of

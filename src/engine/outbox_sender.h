@@ -68,6 +68,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -89,6 +90,9 @@ namespace tierd {
 
 struct OutboxSenderOptions {
   double updates_per_minute = 80;  // Update Ticket endpoint budget (limit x share)
+  // When set, the Update Ticket budget now (limit x share), asked once a
+  // round: a helpdesk that reveals its plan only in its answers moves it.
+  std::function<double()> updates_budget;
   int per_ticket_limit = 30;       // per ticket per 10 minutes
   size_t bulk_threshold = 8;       // tickets due at once before bulk jobs are used
   size_t max_jobs_in_flight = 10;  // of the 30 queued jobs Zendesk allows an account
@@ -215,6 +219,7 @@ class OutboxSender {
   bool auth_failed_ GUARDED_BY(mutex_) = false;
   double rate_fraction_ GUARDED_BY(mutex_) = 1.0;
   double rate_fraction_applied_ = 1.0;  // sender thread only
+  double updates_budget_applied_ = 0;   // sender thread only
   std::optional<HelpdeskAnswer> last_answer_ GUARDED_BY(mutex_);
 
   // Last: its thread uses the members above, so it stops before they go.

@@ -161,6 +161,18 @@ const std::vector<BadCase>& bad_cases() {
          j["freshdesk"] = {{"base_url", "http://acme.freshdesk.com"}};
        },
        "freshdesk.base_url", "http:// is allowed only for loopback hosts"},
+      {"freshdesk with more updates than requests",
+       [](json& j) {
+         j.erase("zendesk");
+         j["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"}, {"updates_per_minute", 300}};
+       },
+       "freshdesk.updates_per_minute", "must not exceed requests_per_minute (200)"},
+      {"freshdesk rate_share above one",
+       [](json& j) {
+         j.erase("zendesk");
+         j["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"}, {"rate_share", 2}};
+       },
+       "freshdesk.rate_share", "expected a number > 0 and <= 1, got 2"},
       {"freshdesk api key from both a variable and a file",
        [](json& j) {
          j.erase("zendesk");

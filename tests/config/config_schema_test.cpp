@@ -179,7 +179,9 @@ std::vector<json> written_configs() {
   freshdesk_files["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"},
                                   {"api_key_file", "/run/secrets/freshdesk"},
                                   {"webhook_secret_file", "/run/secrets/webhook"},
-                                  {"webhook_secret_previous_file", "/run/secrets/webhook.old"}};
+                                  {"webhook_secret_previous_file", "/run/secrets/webhook.old"},
+                                  {"requests_per_minute", 400},
+                                  {"updates_per_minute", 120}};
   json freshdesk_environment = valid_base();
   freshdesk_environment.erase("zendesk");
   freshdesk_environment["freshdesk"] = {{"base_url", "http://127.0.0.1:8081"},
@@ -207,6 +209,7 @@ const std::set<std::string>& loader_only_cases() {
       "impossible end of a holiday range",
       "inverted holiday range",
       "more updates than requests",
+      "freshdesk with more updates than requests",
       "same tag for two meanings",
       "deescalate tag equal to the escalate tag",
       "tag that looks like a tier tag",

@@ -384,6 +384,9 @@ TEST_CASE("a freshdesk section takes the place of zendesk", "[config]") {
   CHECK(config->freshdesk.api_key.env == "TIERD_FRESHDESK_KEY");
   CHECK(config->freshdesk.webhook_secret.env == "TIERD_WEBHOOK_SECRET");
   CHECK_FALSE(config->freshdesk.webhook_secret_previous.configured());
+  CHECK(config->freshdesk.requests_per_minute == 200);
+  CHECK_FALSE(config->freshdesk.updates_per_minute);
+  CHECK(config->freshdesk.rate_share == Approx(0.8));
   CHECK(config->warnings.empty());
 
   doc["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"},
@@ -396,6 +399,16 @@ TEST_CASE("a freshdesk section takes the place of zendesk", "[config]") {
   CHECK(named->freshdesk.api_key.env.empty());
   CHECK(named->freshdesk.webhook_secret.env == "FD_HOOK");
   CHECK(named->freshdesk.webhook_secret_previous.env == "FD_HOOK_OLD");
+
+  doc["freshdesk"] = {{"base_url", "https://acme.freshdesk.com"},
+                      {"requests_per_minute", 700},
+                      {"updates_per_minute", 200},
+                      {"rate_share", 0.5}};
+  auto limits = parse(doc);
+  REQUIRE(limits.ok());
+  CHECK(limits->freshdesk.requests_per_minute == 700);
+  CHECK(limits->freshdesk.updates_per_minute == 200);
+  CHECK(limits->freshdesk.rate_share == Approx(0.5));
 
   auto zendesk = parse(valid_base());
   REQUIRE(zendesk.ok());

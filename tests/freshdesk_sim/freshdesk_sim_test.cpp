@@ -288,6 +288,24 @@ TEST_CASE("every request spends the minute's budget, and a spent one is 429 with
   CHECK(sim.api("GET", "/api/v2/agents/me")->status == 200);
 }
 
+TEST_CASE("ticket updates spend the plan's Update Ticket limit besides the account's",
+          "[freshdesk_sim]") {
+  FreshdeskSim sim({"--rate-limit", "10", "--update-limit", "2"});
+  const int64_t id = sim.create_ticket();
+  const std::string path = "/api/v2/tickets/" + std::to_string(id);
+  CHECK(sim.api("PUT", path, {{"priority", 2}})->status == 200);
+  CHECK(sim.api("PUT", path, {{"priority", 3}})->status == 200);
+  auto spent = sim.api("PUT", path, {{"priority", 4}});
+  REQUIRE(spent->status == 429);
+  CHECK(std::stoi(spent->get_header_value("Retry-After")) > 0);
+  // Reads and notes are not ticket updates: the account's budget still has room.
+  CHECK(sim.api("GET", path)->status == 200);
+  CHECK(sim.api("POST", path + "/notes", {{"body", "still here"}, {"private", true}})->status ==
+        201);
+  REQUIRE(sim.control("DELETE", "/sim/rate_limits")->status == 200);
+  CHECK(sim.api("PUT", path, {{"priority", 4}})->status == 200);
+}
+
 TEST_CASE("faults answer the next requests to a path", "[freshdesk_sim]") {
   FreshdeskSim sim;
   const int64_t id = sim.create_ticket();
