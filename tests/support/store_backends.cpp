@@ -96,7 +96,7 @@ std::unique_ptr<Backend> make_backend(const std::string& name) {
 
 std::string test_store_name() {
   const char* value = std::getenv("TIERD_TEST_STORE");
-  const std::string name = value ? value : "";
+  std::string name = value ? value : "";
   if (name.empty() || name == "sqlite") return "sqlite";
   if (name == "postgres") {
 #ifdef TIERD_HAVE_POSTGRES
