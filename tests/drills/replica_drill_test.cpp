@@ -142,7 +142,7 @@ class ReplicaSet {
     const std::string log =
         dir_.file("r" + std::to_string(i) + "." + std::to_string(++starts_) + ".log");
     logs_.push_back(log);
-    auto env = LiveStack::tierd_environment();
+    auto env = stack_.tierd_environment();
     env["TIERD_POSTGRES_URL"] = url_;
     replicas_[static_cast<size_t>(i)] = std::make_unique<Subprocess>(
         std::vector<std::string>{TIERD_BINARY, "serve", "--config", config_path(i)}, env, log);

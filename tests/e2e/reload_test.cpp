@@ -79,7 +79,7 @@ TEST_CASE("SIGHUP re-reads the webhook signing secret", "[integration][reload]")
       10s));
 
   // `tierd setup` (or an admin) writes the right secret; a reload picks it up.
-  write_file(secret_file, "live-stack-secret\n");
+  write_file(secret_file, stack.webhook_secret() + "\n");
   stack.signal_tierd(SIGHUP);
   REQUIRE(LiveStack::eventually(
       [&] { return stack.tierd_log().find("reload: applied") != std::string::npos; }, 5s));

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -16,7 +18,6 @@
 namespace tierd::testing {
 namespace {
 
-constexpr const char* kWebhookSecret = "live-stack-secret";
 constexpr const char* kApiToken = "live-stack-token";
 
 // Zendesk's status and priority names and Freshdesk's codes. Freshdesk has
@@ -82,7 +83,24 @@ const char* vendor_name(Vendor vendor) {
   return vendor == Vendor::kZendesk ? "zendesk" : "freshdesk";
 }
 
-LiveStack::LiveStack(LiveStackOptions options) : options_(std::move(options)) {
+namespace {
+
+// Random enough to tell two stacks apart; not a credential.
+std::string random_secret() {
+  std::random_device random;
+  std::string out = "live-stack-";
+  for (int i = 0; i < 4; ++i) {
+    char part[16];
+    std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(random()));
+    out += part;
+  }
+  return out;
+}
+
+}  // namespace
+
+LiveStack::LiveStack(LiveStackOptions options)
+    : options_(std::move(options)), webhook_secret_(random_secret()) {
   tierd_port_ = free_loopback_port();
 }
 
@@ -104,7 +122,7 @@ void LiveStack::start_sim() {
             "--api-key",
             kApiToken,
             "--webhook-secret",
-            kWebhookSecret,
+            webhook_secret_,
             "--webhook-url",
             webhook_url,
             "--webhook-retry-delays-ms",
@@ -119,7 +137,7 @@ void LiveStack::start_sim() {
             "--token",
             kApiToken,
             "--webhook-secret",
-            kWebhookSecret,
+            webhook_secret_,
             "--webhook-url",
             webhook_url,
             "--export-exclusion-seconds",
@@ -168,8 +186,8 @@ void LiveStack::start_sim() {
   write_file(config_path_, config.dump(2));
 }
 
-std::map<std::string, std::string> LiveStack::tierd_environment() {
-  return {{"LIVE_STACK_TOKEN", kApiToken}, {"LIVE_STACK_SECRET", kWebhookSecret}};
+std::map<std::string, std::string> LiveStack::tierd_environment() const {
+  return {{"LIVE_STACK_TOKEN", kApiToken}, {"LIVE_STACK_SECRET", webhook_secret_}};
 }
 
 void LiveStack::start_tierd() {
@@ -180,7 +198,11 @@ void LiveStack::start_tierd() {
   tierd_ = std::make_unique<Subprocess>(
       std::vector<std::string>{TIERD_BINARY, "serve", "--config", config_path_}, environment,
       dir_.file("tierd.log"));
-  if (!wait_for_http(tierd_port_, "/healthz", std::chrono::seconds(15))) {
+  // Its own line first: a /healthz answer alone could come from another
+  // test's tierd on the port.
+  const std::string listening = "listening on 127.0.0.1:" + std::to_string(tierd_port_) + " ";
+  if (!tierd_->wait_for_log(listening, std::chrono::seconds(15)) ||
+      !wait_for_http(tierd_port_, "/healthz", std::chrono::seconds(15)) || !tierd_->running()) {
     throw std::runtime_error("tierd did not become ready:\n" + tierd_->log());
   }
 }

@@ -59,7 +59,11 @@ class LiveStack {
   const std::string& config_path() const { return config_path_; }
   // The environment tierd is started with (the helpdesk token, the webhook
   // secret), for a test that starts tierd processes of its own.
-  static std::map<std::string, std::string> tierd_environment();
+  std::map<std::string, std::string> tierd_environment() const;
+  // This stack's webhook signing secret. Each stack has its own, so that a
+  // simulator of another test running at the same time, delivering to a port
+  // this stack's tierd now listens on, is refused (401) instead of heard.
+  const std::string& webhook_secret() const { return webhook_secret_; }
   int tierd_port() const { return tierd_port_; }
 
   // The simulator's control API; returns the parsed answer, throws on a
@@ -94,6 +98,7 @@ class LiveStack {
   int tierd_port_ = 0;
   std::string config_path_;
   int tierd_starts_ = 0;
+  std::string webhook_secret_;
 };
 
 }  // namespace tierd::testing

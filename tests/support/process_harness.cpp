@@ -4,17 +4,22 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <httplib.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -110,7 +115,9 @@ std::optional<int> Subprocess::wait(std::chrono::milliseconds timeout) {
   }
 }
 
-std::string Subprocess::log() const { return read_file(log_path_); }
+std::string Subprocess::log() const {
+  return read_file(log_path_);
+}
 
 bool Subprocess::wait_for_log(const std::string& text, std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -121,30 +128,103 @@ bool Subprocess::wait_for_log(const std::string& text, std::chrono::milliseconds
   return true;
 }
 
-std::optional<int> wait_for_listening_port(const Subprocess& process, std::chrono::milliseconds timeout) {
+std::optional<int> wait_for_listening_port(const Subprocess& process,
+                                           std::chrono::milliseconds timeout) {
   if (!process.wait_for_log("listening on ", timeout)) return std::nullopt;
   std::smatch m;
   const std::string log = process.log();
-  if (!std::regex_search(log, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"))) return std::nullopt;
+  if (!std::regex_search(log, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))")))
+    return std::nullopt;
   return std::stoi(m[1]);
 }
 
-int free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+// The kernel's range for ports it picks itself (bind to port 0, the local
+// end of outgoing connections); {32768, 60999} when it cannot be read.
+std::pair<int, int> ephemeral_range() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0, high = 0;
+  if (in >> low >> high && low > 0 && high >= low) return {low, high};
+  return {32768, 60999};
+}
+
+bool bindable(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int error = errno;
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error(std::string("no free loopback port: ") + std::strerror(error));
-  }
-  int port = ntohs(addr.sin_port);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
-  return port;
+  return ok;
+}
+
+// Holds `port` for this process until it exits: an flock() on a file named
+// after it, which every test process on the machine asks for first. False
+// when another process (or an earlier call here) holds it.
+bool reserve(int port) {
+  static std::mutex mutex;
+  static std::vector<int> held;  // open for the process's lifetime, on purpose
+  const char* base = std::getenv("TMPDIR");
+  const std::string dir = std::string(base && *base ? base : "/tmp") + "/tierd-test-ports";
+  if (::mkdir(dir.c_str(), 01777) == 0) ::chmod(dir.c_str(), 01777);
+  const std::string file = dir + "/" + std::to_string(port);
+  int fd = ::open(file.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return true;  // no lock to be had: the bind check alone
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  held.push_back(fd);
+  return true;
+}
+
+}  // namespace
+
+// A port handed out here may sit unbound for a while: tierd's, between a
+// kill and a restart, while the simulator keeps delivering to it. So it comes
+// from below the kernel's ephemeral range, where no port-0 server or outgoing
+// connection of another test can take it meanwhile, and is reserved across
+// the test processes running side by side (ctest -j), each of which would
+// otherwise draw from the same ports.
+int free_loopback_port() {
+  const auto [low, high] = ephemeral_range();
+  constexpr int kFirst = 10000;
+  if (low - kFirst >= 1000) {
+    static std::mt19937 random{std::random_device{}()};
+    static std::mutex mutex;
+    std::uniform_int_distribution<int> pick(kFirst, low - 1);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      int port;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        port = pick(random);
+      }
+      if (bindable(port) && reserve(port)) return port;
+    }
+  }
+  // A machine whose ephemeral range leaves no room below it: the kernel's pick.
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      const int error = errno;
+      if (fd >= 0) ::close(fd);
+      throw std::runtime_error(std::string("no free loopback port: ") + std::strerror(error));
+    }
+    const int port = ntohs(addr.sin_port);
+    ::close(fd);
+    if (reserve(port)) return port;
+  }
+  throw std::runtime_error("no free loopback port: every one tried is reserved by another test");
 }
 
 bool wait_for_http(int port, const std::string& path, std::chrono::milliseconds timeout,

@@ -2,8 +2,9 @@
 //
 // Subprocess starts a program (tierd, zendesk-sim, postgres) with its output
 // sent to a log file, and kills it when it goes out of scope. TempDir is a
-// directory removed at scope exit. free_loopback_port() asks the kernel for a
-// port that was free a moment ago. wait_for_http() polls a URL until it
+// directory removed at scope exit. free_loopback_port() picks a port that was
+// free a moment ago and that no other test process on the machine picks
+// while this one runs. wait_for_http() polls a URL until it
 // answers 200.
 #pragma once
 
