@@ -333,17 +333,13 @@ int run_serve(const std::string& config_path) {
     ClusterMembership* singleton = membership.get();
     availability_sharing.store = store->get();
     availability_sharing.reader_fence = [singleton] { return singleton->singleton_fence(); };
+    availability_sharing.on_fenced = [&metrics] { metrics.fencing_rejections().Increment(); };
   }
   AvailabilityRefresher availability(
       api, availability_options(*config),
       [&engine](AvailabilitySnapshot snapshot) { engine.update_availability(std::move(snapshot)); },
       std::move(availability_sharing));
   availability.start();
-  if (membership) {
-    membership->set_singletons_listener([&availability](bool held) {
-      if (held) availability.refresh_soon();
-    });
-  }
 
   OutboxSenderOptions sender_options;
   sender_options.updates_per_minute = helpdesk.updates_per_minute;
@@ -400,7 +396,17 @@ int run_serve(const std::string& config_path) {
   sender.start();
   inbox.start();
   if (reconciler) reconciler->start();
-  if (membership) membership->start();
+  if (membership) {
+    // The singletons' new holder reads the helpdesk's availability and
+    // catches up on lost webhooks at once, not an interval later.
+    Reconciler* catch_up = reconciler.get();
+    membership->set_singletons_listener([&availability, catch_up](bool held) {
+      if (!held) return;
+      availability.refresh_soon();
+      if (catch_up != nullptr) catch_up->run_soon();
+    });
+    membership->start();
+  }
 #ifdef TIERD_HAVE_POSTGRES
   // Other replicas' webhooks for this one's shards wake its engine at once.
   std::unique_ptr<InboxNotifications> inbox_notifications;

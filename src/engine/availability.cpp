@@ -182,6 +182,7 @@ Status AvailabilityRefresher::read_helpdesk(const std::optional<cluster::ShardFe
     // snapshot stays, and this replica reads it from the next refresh on.
     Status stored = put_meta_fenced(*sharing_.store, kAvailabilitySnapshotKey,
                                     availability_snapshot_json(next), fence);
+    if (stored.code() == StatusCode::kFenced && sharing_.on_fenced) sharing_.on_fenced();
     if (!stored.ok()) {
       spdlog::warn("availability: the snapshot not shared with the other replicas: {}",
                    stored.to_string());

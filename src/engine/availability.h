@@ -52,6 +52,8 @@ struct AvailabilitySharing {
   Store* store = nullptr;  // nullptr: no sharing, read the helpdesk every time
   // The singletons' fence while this replica holds their lease, else nullopt.
   std::function<std::optional<cluster::ShardFence>()> reader_fence;
+  // Called when the store refused the snapshot: the lease had moved on.
+  std::function<void()> on_fenced;
 };
 
 struct AvailabilityOptions {

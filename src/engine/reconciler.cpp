@@ -113,6 +113,11 @@ void Reconciler::set_interval(Duration interval) {
   worker_.wake();
 }
 
+void Reconciler::run_soon() {
+  run_soon_ = true;
+  worker_.wake();
+}
+
 Duration Reconciler::interval() const {
   MutexLock lock(mutex_);
   return interval_;
@@ -131,7 +136,8 @@ void Reconciler::run() {
     }
     // The deadline is re-read after every wake, so a reload's new interval
     // applies to the wait in progress.
-    for (Instant due = begun + interval(); elapsed.now() < due; due = begun + interval()) {
+    for (Instant due = begun + interval(); elapsed.now() < due && !run_soon_.exchange(false);
+         due = begun + interval()) {
       if (!worker_.wait_until(due)) return;
     }
   }
@@ -292,7 +298,9 @@ Status Reconciler::put_cursor(const std::string& cursor) {
               "with the replica that does"};
     }
   }
-  return put_meta_fenced(store_, kReconcileCursorKey, cursor, fence);
+  Status stored = put_meta_fenced(store_, kReconcileCursorKey, cursor, fence);
+  if (stored.code() == StatusCode::kFenced) metrics_.fencing_rejections().Increment();
+  return stored;
 }
 
 void Reconciler::advance_watermark(Instant complete_up_to) {

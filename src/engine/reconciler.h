@@ -132,6 +132,9 @@ class Reconciler {
   WorkerLiveness liveness() const { return worker_.liveness(); }
   // Takes effect for the wait in progress (SIGHUP reload).
   void set_interval(Duration interval) EXCLUDES(mutex_);
+  // Ends the wait for the next run: a replica that has just taken over the
+  // singletons' lease catches up on lost webhooks now, not an interval later.
+  void run_soon();
 
   // Reads the export from the stored cursor to its end (or to
   // max_pages_per_run). Returns what it did; `status` is not OK when a
@@ -170,6 +173,7 @@ class Reconciler {
 
   // Unix ms the export is known complete up to; 0 = not yet.
   std::atomic<int64_t> watermark_ms_{0};
+  std::atomic<bool> run_soon_{false};
 
   mutable Mutex mutex_;
   Duration interval_ GUARDED_BY(mutex_);

@@ -247,7 +247,7 @@ Counter& Metrics::shard_losses() {
 
 Counter& Metrics::fencing_rejections() {
   return counter(*registry_, "tierd_fencing_rejections_total",
-                 "Writes the store refused because their shard's lease had moved on")
+                 "Writes the store refused because their lease had moved on")
       .Add({});
 }
 

@@ -36,8 +36,8 @@
 //   tierd_shard_acquisitions_total            shards this replica took a lease of
 //   tierd_shard_losses_total                  shards it stopped owning (released, taken over,
 //                                             or a renewal overdue)
-//   tierd_fencing_rejections_total            commits and outbox changes the store refused
-//                                             because the shard's lease had moved on
+//   tierd_fencing_rejections_total            writes the store refused: their lease moved on
+//                                             (commits, outbox attempts, singletons' meta)
 //   tierd_failover_lateness_seconds           histogram, how late a deadline already due when
 //                                             its shard was gained fired
 //   tierd_build_info{version}                 gauge, always 1

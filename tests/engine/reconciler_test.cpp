@@ -59,6 +59,26 @@ class FakeStore final : public tierd::testing::InboxOnlyStore {
     meta_[key] = value;
     return Status::Ok();
   }
+  // Fenced meta writes (the cursor of a replica holding the singletons'
+  // lease): taken while the fence carries the token the "database" holds.
+  Status commit(std::vector<EngineCommit>& commits) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& c : commits) {
+      if (c.fence && c.fence->token != lease_token_) {
+        return {StatusCode::kFenced, "lease token " + std::to_string(c.fence->token) +
+                                         " is no longer the singletons' (now " +
+                                         std::to_string(lease_token_) + ")"};
+      }
+    }
+    for (const auto& c : commits) {
+      for (const auto& [key, value] : c.meta) meta_[key] = value;
+    }
+    return Status::Ok();
+  }
+  void set_lease_token(cluster::LeaseToken token) {
+    std::lock_guard lock(mutex_);
+    lease_token_ = token;
+  }
 
   void set_fail_appends(bool fail) {
     std::lock_guard lock(mutex_);
@@ -77,6 +97,7 @@ class FakeStore final : public tierd::testing::InboxOnlyStore {
  private:
   std::mutex mutex_;
   bool fail_appends_ = false;
+  cluster::LeaseToken lease_token_ = 0;
   std::set<std::string> ids_;
   std::vector<InboxRecord> inbox_;
   std::map<std::string, std::string> meta_;
@@ -443,4 +464,46 @@ TEST_CASE("the reconciler thread runs at once and then every interval until stop
   f.reconciler.stop();
   CHECK(f.store.cursor() == std::optional<std::string>("c2"));
   CHECK(wait_until([&] { return f.notified == 3; }));
+}
+
+TEST_CASE(
+    "a replica that takes over the singletons' lease reconciles at once, not an interval later",
+    "[reconciler]") {
+  std::atomic<cluster::LeaseToken> held{0};  // 0: another replica holds the lease
+  ReconcilerOptions options = fast_options();
+  options.interval = 1h;
+  options.singleton_fence = [&held]() -> std::optional<cluster::ShardFence> {
+    if (held == 0) return std::nullopt;
+    return cluster::ShardFence{cluster::kSingletonLease, held};
+  };
+  Fixture f(options);
+  f.api.push(page({ticket(10, kNow - 1min)}, "c0", true));
+  f.reconciler.start();
+  // Not the holder: the first run is skipped, and the next is an hour away.
+  std::this_thread::sleep_for(100ms);
+  CHECK(f.api.calls().empty());
+
+  f.store.set_lease_token(7);
+  held = 7;
+  f.reconciler.run_soon();
+  CHECK(wait_until([&] { return f.store.inbox().size() == 1; }));
+  CHECK(wait_until([&] { return f.store.cursor() == std::optional<std::string>("c0"); }));
+  f.reconciler.stop();
+  CHECK(f.api.calls().size() == 1);
+  CHECK(f.metrics.fencing_rejections().Value() == 0);
+}
+
+TEST_CASE("a cursor the store refuses under a lost singletons' lease counts as a fencing rejection",
+          "[reconciler]") {
+  ReconcilerOptions options = fast_options();
+  options.singleton_fence = [] {
+    return std::optional<cluster::ShardFence>(cluster::ShardFence{cluster::kSingletonLease, 3});
+  };
+  Fixture f(options);
+  f.store.set_lease_token(4);  // another replica took the lease over meanwhile
+  f.api.push(page({ticket(10, kNow - 1min)}, "c0", true));
+  ReconcileRun run = f.reconciler.run_once();
+  CHECK(run.status.code() == StatusCode::kFenced);
+  CHECK_FALSE(f.store.cursor().has_value());
+  CHECK(f.metrics.fencing_rejections().Value() == 1);
 }

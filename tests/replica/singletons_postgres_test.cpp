@@ -62,13 +62,14 @@ TEST_CASE("replicas use the availability snapshot the singletons' holder read an
   Mutex mutex;
   std::optional<AvailabilitySnapshot> seen_a, seen_b;
   std::optional<ShardFence> a_believes = fence_a;
+  std::atomic<int> a_refused{0};
   AvailabilityRefresher a(
       helpdesk_a, watch,
       [&](AvailabilitySnapshot s) {
         MutexLock lock(mutex);
         seen_a = std::move(s);
       },
-      AvailabilitySharing{store.get(), [&] { return a_believes; }});
+      AvailabilitySharing{store.get(), [&] { return a_believes; }, [&] { ++a_refused; }});
   AvailabilityRefresher b(
       helpdesk_b, watch,
       [&](AvailabilitySnapshot s) {
@@ -95,7 +96,9 @@ TEST_CASE("replicas use the availability snapshot the singletons' holder read an
   must(leases->release(kSingletonLease, "replica-a", *token_a));
   REQUIRE(must(leases->try_acquire(kSingletonLease, "replica-b", 1h)));
   helpdesk_a.put_group_members(101, {9});
+  CHECK(a_refused == 0);
   CHECK(a.refresh_once().code() == StatusCode::kFenced);
+  CHECK(a_refused == 1);  // serve counts it in tierd_fencing_rejections_total
   must(b.refresh_once());
   CHECK(seen_b == expected);
 }
