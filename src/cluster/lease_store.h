@@ -69,6 +69,11 @@ class LeaseStore {
   // Every replica row with its last heartbeat, live or not (for an admin's
   // view; the rebalancing reads live_replicas()).
   virtual Result<ReplicaTable> replicas() = 0;
+  // Removes the rows of replicas silent for longer than `silent_for` (gone
+  // for good: a replaced host, a pod with a generated id), so the table and
+  // `tierd cluster status` do not grow with every replica that ever ran.
+  // Returns how many rows went.
+  virtual Result<int64_t> forget_replicas(Duration silent_for) = 0;
 
   // Takes the lease of `shard` for `ttl` if it is free: never leased,
   // released, expired, or already `replica`'s. Returns the new token, or

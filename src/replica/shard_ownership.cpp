@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/time.h"
+
 namespace tierd {
 
 using cluster::OwnershipChange;
@@ -109,6 +111,21 @@ void ShardOwnership::round() {
   }
   for (const auto& change : expired) announce(change);
   rebalance();
+  forget_silent_replicas();
+}
+
+void ShardOwnership::forget_silent_replicas() {
+  const Instant now = clock_.now();
+  if (now < next_forget_ || !singleton_fence()) return;
+  next_forget_ = now + options_.forget_check;
+  auto forgotten = store_.forget_replicas(options_.forget_replicas_after);
+  if (!forgotten.ok()) {
+    spdlog::warn("event=replicas_forget_failed replica={} error=\"{}\"", options_.replica_id,
+                 forgotten.status().message());
+  } else if (*forgotten > 0) {
+    spdlog::info("event=replicas_forgotten replica={} count={} silent_for={}", options_.replica_id,
+                 *forgotten, format_duration(options_.forget_replicas_after));
+  }
 }
 
 void ShardOwnership::renew_due() {

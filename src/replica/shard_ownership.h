@@ -48,6 +48,10 @@ struct ShardOwnershipOptions {
   cluster::LeaseTiming timing = cluster::default_lease_timing(std::chrono::seconds(10));
   int max_releases = 2;     // per round, see cluster/rebalance.h
   bool singletons = false;  // also hold the singletons' lease when placed here
+  // The singletons' holder removes the rows of replicas silent this long
+  // (LeaseStore::forget_replicas), looking once per forget_check.
+  Duration forget_replicas_after = std::chrono::hours(24);
+  Duration forget_check = std::chrono::hours(1);
 };
 
 using OwnershipListener = std::function<void(const cluster::OwnershipChange&)>;
@@ -90,6 +94,8 @@ class ShardOwnership : public cluster::ShardGate {
   void round();
   void renew_due();
   void rebalance();
+  // The singletons' holder, once per forget_check: LeaseStore::forget_replicas.
+  void forget_silent_replicas();
   void announce(const cluster::OwnershipChange& change) const;
   Duration tick() const;
 
@@ -99,6 +105,7 @@ class ShardOwnership : public cluster::ShardGate {
   OwnershipListener listener_;
   mutable Mutex mutex_;
   cluster::ShardOwner owner_ GUARDED_BY(mutex_);
+  Instant next_forget_{};  // the ownership thread only
   WorkerThread worker_;
 };
 

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "cluster/fence_status.h"
 #include "replica/shard_ownership.h"
 #include "runtime/mutex.h"
@@ -61,10 +63,12 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds bou
 class Replica {
  public:
   Replica(const std::string& url, const std::string& id, cluster::LeaseTiming timing,
-          bool singletons = false)
+          bool singletons = false, Duration forget_replicas_after = std::chrono::hours(24))
       : leases_(must(open_postgres_lease_store(url))),
-        ownership_(*leases_, ShardOwnershipOptions{id, kShards, timing, 2, singletons}, clock_,
-                   [this](const OwnershipChange& change) {
+        ownership_(*leases_,
+                   ShardOwnershipOptions{id, kShards, timing, 2, singletons, forget_replicas_after,
+                                         std::chrono::hours(1)},
+                   clock_, [this](const OwnershipChange& change) {
                      MutexLock lock(mutex_);
                      heard_.push_back(change);
                    }) {}
@@ -117,6 +121,12 @@ Replica* settled_holder(const std::vector<Replica*>& replicas) {
     holder = r;
   }
   return shards == kShards ? holder : nullptr;
+}
+
+std::set<std::string> replica_rows(LeaseStore& store) {
+  std::set<std::string> ids;
+  for (const auto& r : must(store.replicas()).replicas) ids.insert(r.id);
+  return ids;
 }
 
 std::optional<cluster::ShardLease> singletons_row(LeaseStore& store) {
@@ -314,6 +324,42 @@ TEST_CASE("a stopping holder hands the singletons' lease over at once", "[replic
   REQUIRE(eventually([&] { return other->ownership().singleton_fence().has_value(); }, 40s));
   CHECK(other->ownership().singleton_fence()->token > fence.token);
   other->ownership().release_all();
+}
+
+TEST_CASE("the singletons' holder forgets replicas silent for longer than forget_replicas_after",
+          "[replica][postgres]") {
+  const std::string url = fresh_database();
+  auto observer = must(open_postgres_lease_store(url));
+  must(observer->heartbeat("gone-yesterday"));
+  must(observer->heartbeat("gone-a-minute-ago"));
+  {
+    pqxx::connection conn(url);
+    pqxx::work txn(conn);
+    txn.exec0(
+        "UPDATE replicas SET heartbeat_at = now() - interval '26 hours' "
+        "WHERE id = 'gone-yesterday'");
+    txn.exec0(
+        "UPDATE replicas SET heartbeat_at = now() - interval '1 minute' "
+        "WHERE id = 'gone-a-minute-ago'");
+    txn.commit();
+  }
+  const auto timing = must(cluster::make_lease_timing(3s, 1s));
+
+  // A replica that never holds the singletons' lease leaves the rows alone.
+  Replica plain(url, "replica-plain", timing, false);
+  plain.ownership().start();
+  REQUIRE(eventually([&] { return plain.ownership().owned().size() == kShards; }));
+  CHECK(replica_rows(*observer) ==
+        std::set<std::string>{"gone-a-minute-ago", "gone-yesterday", "replica-plain"});
+
+  Replica holder(url, "replica-holder", timing, true);
+  holder.ownership().start();
+  REQUIRE(eventually([&] { return holder.ownership().singleton_fence().has_value(); }));
+  CHECK(eventually([&] { return replica_rows(*observer).count("gone-yesterday") == 0; }));
+  CHECK(replica_rows(*observer) ==
+        std::set<std::string>{"gone-a-minute-ago", "replica-holder", "replica-plain"});
+  holder.ownership().release_all();
+  plain.ownership().release_all();
 }
 
 #endif  // TIERD_HAVE_POSTGRES

@@ -345,6 +345,22 @@ TEST_CASE(
   CHECK(must(a.leases->leases()).leases.empty());
 }
 
+TEST_CASE_METHOD(TwoReplicas, "forget_replicas removes only the rows silent for longer than asked",
+                 "[store][postgres]") {
+  must(a.leases->heartbeat(a.id));
+  must(b.leases->heartbeat(b.id));
+  exec(url, "UPDATE replicas SET heartbeat_at = now() - interval '2 hours' WHERE id = 'replica-a'");
+  CHECK(must(a.leases->forget_replicas(std::chrono::hours(3))) == 0);
+  CHECK(must(a.leases->forget_replicas(std::chrono::hours(1))) == 1);
+  auto table = must(b.leases->replicas());
+  REQUIRE(table.replicas.size() == 1);
+  CHECK(table.replicas[0].id == "replica-b");
+  // A forgotten replica that comes back registers again with its next heartbeat.
+  must(a.leases->heartbeat(a.id));
+  CHECK(must(b.leases->replicas()).replicas.size() == 2);
+  CHECK(a.leases->forget_replicas(Duration(0)).status().code() == StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("the singletons' lease is a row of its own, with tokens from the shards' sequence",
           "[postgres_store]") {
   const std::string url = fresh_database();

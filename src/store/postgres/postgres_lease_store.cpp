@@ -29,6 +29,8 @@ const std::pair<const char*, const char*> kLeaseStatements[] = {
      "SELECT id FROM replicas WHERE heartbeat_at >= now() - $1::bigint * interval '1 millisecond'"},
     {"lease_time", "SELECT " TIERD_EPOCH_MS("now()")},
     {"replicas", "SELECT id, " TIERD_EPOCH_MS("heartbeat_at") " FROM replicas"},
+    {"forget_replicas",
+     "DELETE FROM replicas WHERE heartbeat_at < now() - $1::bigint * interval '1 millisecond'"},
     {"leases", "SELECT shard, COALESCE(owner, ''), token, " TIERD_EPOCH_MS(
                    "expires_at") " FROM shard_leases ORDER BY shard"},
     // The token of a taken-over row is drawn in the UPDATE, under the row
@@ -122,6 +124,16 @@ class PostgresLeaseStore final : public cluster::LeaseStore {
                 [](const auto& x, const auto& y) { return x.id < y.id; });
     }
     return table;
+  }
+
+  Result<int64_t> forget_replicas(Duration silent_for) override {
+    if (silent_for <= Duration(0)) {
+      return Status::InvalidArgument("replicas: the silence to forget after must be positive");
+    }
+    return db_.query<int64_t>("forget_replicas", [&](pqxx::work& txn) {
+      return static_cast<int64_t>(
+          txn.exec_prepared0("forget_replicas", silent_for.count()).affected_rows());
+    });
   }
 
   Result<std::optional<LeaseToken>> try_acquire(int shard, const std::string& replica,
