@@ -140,14 +140,9 @@ Status Engine::reload_owned(Instant now, const std::set<int>& gained) {
 }
 
 Status Engine::refresh_open_counts() {
-  std::map<UserId, int64_t> open;
-  Status s = store_.for_each_clock_summary(cluster::ShardScope::all(),
-                                           [&open](const ClockSummaryRow& row) {
-                                             if (row.summary.open_assignee)
-                                               ++open[*row.summary.open_assignee];
-                                           });
-  if (!s.ok()) return s;
-  roster_.open_tickets = std::move(open);
+  auto open = store_.open_tickets_per_assignee();
+  if (!open.ok()) return open.status();
+  roster_.open_tickets = std::move(open).value();
   next_roster_refresh_ = clock_.now() + options_.roster_refresh;
   return Status::Ok();
 }

@@ -45,6 +45,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -202,6 +203,10 @@ class Store {
   // shard. Reads no state document.
   virtual Status for_each_clock_summary(const cluster::ShardScope& scope,
                                         const std::function<void(const ClockSummaryRow&)>& fn) = 0;
+  // How many tickets each agent holds open (the summaries' open_assignee),
+  // counted by the store across every shard: what replicas re-read to
+  // route by load, without listing the tickets.
+  virtual Result<std::map<UserId, int64_t>> open_tickets_per_assignee() = 0;
   // Calls `fn` for every stored ticket (reports, status page).
   virtual Status for_each_ticket(const std::function<void(const TicketRow&)>& fn) = 0;
   // Applies all commits in one transaction. Fills the ids of new outbox records.

@@ -3,6 +3,7 @@
 // reloads at start.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -108,4 +109,27 @@ TEST_CASE("a ticket's summary changes with its state and only with it", "[store]
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].id == 2);
   CHECK(rows[0].summary == TicketSummary{});
+}
+
+TEST_CASE("open tickets are counted per assignee across every ticket", "[store]") {
+  auto name = GENERATE(from_range(backend_names()));
+  INFO("backend " << name);
+  auto backend = make_backend(name);
+  auto store = backend->open();
+  CHECK(must(store->open_tickets_per_assignee()).empty());
+
+  std::vector<EngineCommit> commits;
+  commits.push_back(with_state(1, {.open_assignee = 7, .running_tier = 0}));
+  commits.push_back(with_state(2, {.open_assignee = 7}));
+  commits.push_back(with_state(3, {.open_assignee = 9, .running_tier = 1}));
+  commits.push_back(with_state(4, {.running_tier = 0}));  // nobody holds it
+  must(store->commit(commits));
+  CHECK(must(store->open_tickets_per_assignee()) == std::map<UserId, int64_t>{{7, 2}, {9, 1}});
+
+  // Solved, or handed to someone else: the counts follow the summaries.
+  std::vector<EngineCommit> later;
+  later.push_back(with_state(2, {}));
+  later.push_back(with_state(3, {.open_assignee = 7, .running_tier = 1}));
+  must(store->commit(later));
+  CHECK(must(store->open_tickets_per_assignee()) == std::map<UserId, int64_t>{{7, 2}});
 }

@@ -26,6 +26,7 @@ class InboxOnlyStore : public Store {
                                 const std::function<void(const ClockSummaryRow&)>&) override {
     return unused();
   }
+  Result<std::map<UserId, int64_t>> open_tickets_per_assignee() override { return unused(); }
   Status for_each_ticket(const std::function<void(const TicketRow&)>&) override { return unused(); }
   Status commit(std::vector<EngineCommit>&) override { return unused(); }
   Result<std::vector<OutboxRecord>> due_outbox(Instant, size_t,

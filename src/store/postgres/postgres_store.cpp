@@ -131,6 +131,9 @@ const std::pair<const char*, const char*> kStatements[] = {
      "AND (deadline_ms, id) > ($1, $2) ORDER BY deadline_ms, id LIMIT $3"},
     {"tickets_page",
      "SELECT id, state_json, deadline_ms FROM tickets WHERE id > $1 ORDER BY id LIMIT $2"},
+    {"open_tickets_per_assignee",
+     "SELECT open_assignee, count(*) FROM tickets WHERE open_assignee IS NOT NULL "
+     "GROUP BY open_assignee"},
     {"clock_summaries_page",
      "SELECT id, deadline_ms, open_assignee, running_tier, shadow_writes FROM tickets "
      "WHERE id > $1 AND " TIERD_CLOCK_SUMMARY_ROWS
@@ -319,6 +322,16 @@ class PostgresStore final : public Store {
       if (page->size() < static_cast<size_t>(kSummaryPageSize)) return Status::Ok();
       after_id = page->back().id;
     }
+  }
+
+  Result<std::map<UserId, int64_t>> open_tickets_per_assignee() override {
+    return db_.query<std::map<UserId, int64_t>>("open_tickets_per_assignee", [](pqxx::work& txn) {
+      std::map<UserId, int64_t> open;
+      for (const auto& row : txn.exec_prepared("open_tickets_per_assignee")) {
+        open[row[0].as<int64_t>()] = row[1].as<int64_t>();
+      }
+      return open;
+    });
   }
 
   Status for_each_ticket(const std::function<void(const TicketRow&)>& fn) override {

@@ -297,6 +297,22 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<std::map<UserId, int64_t>> open_tickets_per_assignee() override {
+    MutexLock lock(read_mu_);
+    auto stmt = reader_->prepare(
+        "SELECT open_assignee, count(*) FROM tickets WHERE open_assignee IS NOT NULL "
+        "GROUP BY open_assignee",
+        "open_tickets_per_assignee");
+    if (!stmt.ok()) return stmt.status();
+    std::map<UserId, int64_t> open;
+    Status s = for_each_row(*stmt, [&](const Statement& row) {
+      open[row.int64_at(0)] = row.int64_at(1);
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    return open;
+  }
+
   Status for_each_ticket(const std::function<void(const TicketRow&)>& fn) override {
     MutexLock lock(read_mu_);
     auto stmt = reader_->prepare("SELECT id, state_json, deadline_ms FROM tickets ORDER BY id",
