@@ -382,7 +382,10 @@ bool OutboxSender::wait_for_tokens(TicketId ticket, bool update_endpoint) {
     // here, before the records are marked as attempted, keeps a request that
     // must wait from counting as one that may have been sent.
     Duration wait = api_.pacing_wait();
-    if (update_endpoint) wait = std::max(wait, updates_.wait_time(now));
+    if (update_endpoint) {
+      // paused_until_: a 429 answered to a job poll made below.
+      wait = std::max({wait, updates_.wait_time(now), paused_until_ - now});
+    }
     if (wait <= Duration(0)) {
       if (update_endpoint) {
         updates_.take(now);
@@ -393,6 +396,19 @@ bool OutboxSender::wait_for_tokens(TicketId ticket, bool update_endpoint) {
     if (!counted) {
       metrics_.rate_limit_waits().Increment();
       counted = true;
+    }
+    // A write waiting for the Update Ticket budget would otherwise keep the
+    // bulk jobs in flight from being polled: their tickets' confirmations
+    // (and what the engine decides next on them) would wait behind every
+    // single write of the round. Polls are not update requests.
+    if (update_endpoint) {
+      if (auto poll = polls_.next(); poll && !jobs_.empty()) {
+        if (*poll > now) {
+          wait = std::min(wait, *poll - now);
+        } else if (poll_jobs()) {
+          continue;
+        }
+      }
     }
     if (!worker_.sleep_for(wait)) return false;
   }

@@ -210,3 +210,45 @@ TEST_CASE("in shadow mode nothing reaches the helpdesk", "[outbox_sender]") {
   CHECK(h.helpdesk.calls("update_many").empty());
   CHECK(h.outbox().empty());
 }
+
+TEST_CASE("bulk jobs are polled while single writes wait for the Update Ticket budget",
+          "[outbox_sender]") {
+  EngineHarness h(escalation_only());
+  h.stop();
+  h.sender_options.updates_per_minute = 6;  // one single write per 10 s, a burst of one
+  h.sender_options.job_poll_first = 5s;
+  h.start();
+  // Eight tickets escalate together (a bulk job); three more 2 s later, too
+  // few for a job, go as single writes paced by the budget.
+  auto open = [&h](TicketId id, Instant at) {
+    TicketSnapshot t = new_ticket(at);
+    t.id = id;
+    h.helpdesk.put_ticket(t);
+    h.deliver(created_event(t));
+  };
+  for (TicketId id = 1; id <= 8; ++id) open(id, kT0);
+  h.advance(2s);
+  for (TicketId id = 11; id <= 13; ++id) open(id, kT0 + 2s);
+  REQUIRE(h.settled());
+  auto confirmed = [&h] {
+    size_t n = 0;
+    for (const auto& r : h.outbox_of_kind("escalate")) n += r.state == "done" ? 1 : 0;
+    return n;
+  };
+
+  h.advance(15min - 2s);  // the job goes; its first poll is due 5 s later
+  REQUIRE(h.helpdesk.calls("update_many").size() == 1);
+  CHECK(confirmed() == 0);
+  h.advance(2s);  // the first single goes; the second waits 10 s for the budget
+  CHECK(h.helpdesk.calls("update_ticket").size() == 1);
+  h.advance(3s);  // the poll's time comes during that wait
+  CHECK(h.helpdesk.calls("update_ticket").size() == 1);
+  CHECK(confirmed() == 9);  // the job's eight and the first single
+
+  h.advance(7s);  // the budget's next token
+  CHECK(h.helpdesk.calls("update_ticket").size() == 2);
+  h.advance(10s);
+  CHECK(h.helpdesk.calls("update_ticket").size() == 3);
+  CHECK(confirmed() == 11);
+  CHECK(h.helpdesk.calls("update_many").size() == 1);
+}
