@@ -149,16 +149,25 @@ std::pair<int, int> ephemeral_range() {
   return {32768, 60999};
 }
 
-bool bindable(int port) {
+// Binds a loopback socket to `port` (0: the kernel picks one) and closes it
+// again: the port it got, or -1 with errno set.
+int bind_loopback(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  socklen_t len = sizeof addr;
+  int bound = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    bound = ntohs(addr.sin_port);
+  }
+  const int error = errno;
   ::close(fd);
-  return ok;
+  errno = error;
+  return bound;
 }
 
 // Holds `port` for this process until it exits: an flock() on a file named
@@ -203,25 +212,15 @@ int free_loopback_port() {
         std::lock_guard<std::mutex> lock(mutex);
         port = pick(random);
       }
-      if (bindable(port) && reserve(port)) return port;
+      if (bind_loopback(port) == port && reserve(port)) return port;
     }
   }
   // A machine whose ephemeral range leaves no room below it: the kernel's pick.
   for (int attempt = 0; attempt < 200; ++attempt) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      const int error = errno;
-      if (fd >= 0) ::close(fd);
-      throw std::runtime_error(std::string("no free loopback port: ") + std::strerror(error));
+    const int port = bind_loopback(0);
+    if (port < 0) {
+      throw std::runtime_error(std::string("no free loopback port: ") + std::strerror(errno));
     }
-    const int port = ntohs(addr.sin_port);
-    ::close(fd);
     if (reserve(port)) return port;
   }
   throw std::runtime_error("no free loopback port: every one tried is reserved by another test");
