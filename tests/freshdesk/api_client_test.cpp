@@ -540,19 +540,35 @@ TEST_CASE("freshdesk: a ticket changed since updated_stamp is a conflict and is 
   CHECK(fd.ticket(20)["group_id"] == 43000190413);
 }
 
+namespace {
+
+// Sends ticket 20 (stamped kEpoch) to group 7 with `tags` and `note`, and
+// has the helpdesk refuse the note (503) after the PUT went through: the
+// attempt a retry then meets. Returns the update, to be sent again.
+TicketUpdate write_cut_before_its_note(FreshdeskStandIn& fd, FreshdeskApiClient& client,
+                                       std::vector<std::string> tags, std::string note,
+                                       std::vector<std::string> tags_removed = {}) {
+  TicketUpdate u;
+  u.ticket_id = 20;
+  u.group_id = 7;
+  u.tags = std::move(tags);
+  u.tags_removed = std::move(tags_removed);
+  u.internal_note = std::move(note);
+  u.updated_stamp = kEpoch;
+  fd.script({"/api/v2/tickets/20/notes", 503, ""});
+  CHECK(client.update_ticket(u).status().code() == StatusCode::kUnavailable);
+  return u;
+}
+
+}  // namespace
+
 TEST_CASE("freshdesk: a write cut before its note is completed when sent again, not doubled",
           "[freshdesk][api]") {
   FreshdeskStandIn fd;
   fd.add_ticket(20, kEpoch);
   auto client = make_client(fd);
-  TicketUpdate u;
-  u.ticket_id = 20;
-  u.group_id = 7;
-  u.tags = std::vector<std::string>{"Tierd_Tier2", "vip"};
-  u.internal_note = "note [tierd:w-3]";
-  u.updated_stamp = kEpoch;
-  fd.script({"/api/v2/tickets/20/notes", 503, ""});
-  CHECK(client.update_ticket(u).status().code() == StatusCode::kUnavailable);
+  const TicketUpdate u =
+      write_cut_before_its_note(fd, client, {"Tierd_Tier2", "vip"}, "note [tierd:w-3]");
   // The marker check says "not applied", so the write is sent again. Its own
   // PUT moved updated_at, but the ticket holds just what the write sets:
   // the note is written, without a second PUT.
@@ -584,15 +600,8 @@ TEST_CASE("freshdesk: a tag an agent added after the cut-off write stays, and th
   FreshdeskStandIn fd;
   fd.add_ticket(20, kEpoch);
   auto client = make_client(fd);
-  TicketUpdate u;
-  u.ticket_id = 20;
-  u.group_id = 7;
-  u.tags = std::vector<std::string>{"tierd_tier2", "vip"};
-  u.tags_removed = {"tierd_tier1"};
-  u.internal_note = "note [tierd:w-5]";
-  u.updated_stamp = kEpoch;
-  fd.script({"/api/v2/tickets/20/notes", 503, ""});
-  CHECK(client.update_ticket(u).status().code() == StatusCode::kUnavailable);
+  const TicketUpdate u = write_cut_before_its_note(fd, client, {"tierd_tier2", "vip"},
+                                                   "note [tierd:w-5]", {"tierd_tier1"});
   TicketUpdate agent;
   agent.ticket_id = 20;
   SECTION("an added tag is the agent's own") {
