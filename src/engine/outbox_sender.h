@@ -12,8 +12,9 @@
 // so that the drain is bound by the account's budget rather than by waiting
 // for one job at a time. A single write waiting for the Update Ticket budget
 // still polls the jobs when their poll is due, so a round of paced single
-// writes does not hold back the confirmations of the jobs before it. What the vendor answered goes
-// to the Engine, which commits the outcome with the ticket's state and ends the records:
+// writes does not hold back the confirmations of the jobs before it. What
+// the vendor answered goes to the Engine, which commits the outcome with the
+// ticket's state and ends the records:
 //   200          -> confirmed (the mirror follows the vendor's answer)
 //   409          -> the ticket is re-read and the engine decides again
 //   a failed bulk item -> the same: what Zendesk reports for an item that
