@@ -19,7 +19,8 @@ inline Vendor any_vendor() {
 // changes, not on a change of tags alone (how Freshdesk renders one is
 // unconfirmed), so on Freshdesk an agent's tag reaches tierd through the
 // reconciler: this runs it every second (tierd still paces its listing
-// requests, one per ~7.5 s). Zendesk's webhooks carry tag changes.
+// requests: one per 3.75 s on the Growth plan at the default rate_share).
+// Zendesk's webhooks carry tag changes.
 inline void hear_tag_only_changes(LiveStackOptions& options) {
   if (options.vendor != Vendor::kFreshdesk) return;
   options.extra_config["reconcile"] = {{"enabled", true}, {"interval", "1s"}};
