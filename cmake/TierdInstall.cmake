@@ -1,7 +1,7 @@
 # Install layout and the Debian package.
 #
 #   cmake -S . -B build -DTIERD_UNITY_BUILD=ON -DTIERD_BUILD_TESTS=OFF -DTIERD_BUILD_BENCH=OFF
-#   cmake --build build -j2 --target tierd zendesk-sim tierd_man_pages
+#   cmake --build build -j2 --target tierd zendesk-sim freshdesk-sim tierd_man_pages
 #   (cd build && cpack -G DEB)       # build/tierd_<version>_<arch>.deb
 #
 # The package always installs under /usr, whatever CMAKE_INSTALL_PREFIX a
@@ -35,9 +35,11 @@ add_custom_command(
 add_custom_target(tierd_debian_changelog ALL DEPENDS ${PROJECT_BINARY_DIR}/packaging/changelog.gz)
 
 install(TARGETS tierd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-# The simulator lets an admin try tierd (and its demo) before wiring a real account.
-install(TARGETS zendesk-sim RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/tierd)
-install(FILES config/tierd.example.jsonc config/demo.json config/tierd.schema.json
+# The simulators let an admin try tierd (and its demo) before wiring a real
+# account, on either helpdesk.
+install(TARGETS zendesk-sim freshdesk-sim RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/tierd)
+install(FILES config/tierd.example.jsonc config/demo.json config/demo-freshdesk.json
+              config/tierd.schema.json
         DESTINATION ${CMAKE_INSTALL_DATADIR}/tierd)
 install(DIRECTORY plugin_manifest/ DESTINATION ${CMAKE_INSTALL_DATADIR}/tierd/plugin_manifest)
 # The reverse proxy configuration the README's production topology puts in front.

@@ -21,7 +21,8 @@ version="$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
 prefix="$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")"
 DESTDIR="$work/dest" cmake --install "$build" >/dev/null
 root="$work/dest$prefix"
-for f in bin/tierd libexec/tierd/zendesk-sim share/tierd/tierd.example.jsonc share/tierd/demo.json \
+for f in bin/tierd libexec/tierd/zendesk-sim libexec/tierd/freshdesk-sim share/tierd/tierd.example.jsonc \
+         share/tierd/demo.json share/tierd/demo-freshdesk.json \
          share/tierd/tierd.schema.json share/tierd/plugin_manifest/manifest.json \
          share/tierd/monitoring/tierd-alerts.yml share/tierd/monitoring/tierd-dashboard.json \
          share/bash-completion/completions/tierd share/man/man1/tierd.1.gz \
@@ -68,7 +69,8 @@ fi
 
 contents="$(dpkg-deb -c "$deb")"
 grep -q "/usr/local" <<<"$contents" && fail "the .deb installs under /usr/local"
-for f in ./usr/bin/tierd ./usr/libexec/tierd/zendesk-sim ./lib/systemd/system/tierd.service \
+for f in ./usr/bin/tierd ./usr/libexec/tierd/zendesk-sim ./usr/libexec/tierd/freshdesk-sim \
+         ./usr/share/tierd/demo-freshdesk.json ./lib/systemd/system/tierd.service \
          ./etc/tierd/tierd.jsonc ./usr/share/man/man1/tierd.1.gz ./usr/share/man/man1/tierd-serve.1.gz \
          ./usr/share/doc/tierd/copyright ./usr/share/doc/tierd/changelog.gz \
          ./usr/share/bash-completion/completions/tierd ./usr/share/tierd/monitoring/tierd-alerts.yml; do
@@ -77,7 +79,7 @@ done
 grep -q "^-rwxr-xr-x root/root .* ./usr/bin/tierd$" <<<"$contents" || fail "/usr/bin/tierd is not 0755 root"
 grep -q "^-rw-r--r-- root/root .* ./etc/tierd/tierd.jsonc$" <<<"$contents" || fail "the conffile is not 0644 root"
 dpkg-deb -x "$deb" "$work/unpacked"
-for binary in usr/bin/tierd usr/libexec/tierd/zendesk-sim; do
+for binary in usr/bin/tierd usr/libexec/tierd/zendesk-sim usr/libexec/tierd/freshdesk-sim; do
   grep -q "\.debug_info\|\.symtab" <<<"$(readelf -S "$work/unpacked/$binary")" && fail "$binary is not stripped"
 done
 
