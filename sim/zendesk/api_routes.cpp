@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -39,6 +40,22 @@ bool decode_cursor(const std::string& cursor, int64_t& seq, int64_t& start_time)
   return true;
 }
 
+// The ids of a show_many request (?ids=1,2,3), at most 100 of them; the
+// error to answer when the list is missing or not a list of ids.
+std::optional<SimResponse> read_id_list(const SimRequest& request, std::set<int64_t>& wanted) {
+  auto ids = request.query.find("ids");
+  if (ids == request.query.end()) return error_response(400, "InvalidParameter", "ids is required");
+  std::stringstream list(ids->second);
+  for (std::string part; std::getline(list, part, ',');) {
+    if (part.empty() || part.size() > 18 || !std::all_of(part.begin(), part.end(), ::isdigit)) {
+      return error_response(400, "InvalidParameter", "ids must be a comma-separated list of ids");
+    }
+    wanted.insert(std::stoll(part));
+  }
+  if (wanted.size() > 100) return error_response(400, "InvalidParameter", "at most 100 ids");
+  return std::nullopt;
+}
+
 }  // namespace
 
 SimResponse SimService::api_get_ticket(int64_t id) {
@@ -46,6 +63,22 @@ SimResponse SimService::api_get_ticket(int64_t id) {
   auto it = state_.tickets.find(id);
   if (it == state_.tickets.end()) return error_response(404, "RecordNotFound", "Not found");
   return json_response(200, {{"ticket", ticket_json(it->second, base_url_)}});
+}
+
+SimResponse SimService::api_show_many_tickets(const SimRequest& request) {
+  // GET /api/v2/tickets/show_many?ids=1,2,3: the known ones, in id order.
+  std::set<int64_t> wanted;
+  if (auto bad = read_id_list(request, wanted)) return *bad;
+  MutexLock lock(mutex_);
+  json tickets = json::array();
+  for (int64_t id : wanted) {
+    auto it = state_.tickets.find(id);
+    if (it != state_.tickets.end()) tickets.push_back(ticket_json(it->second, base_url_));
+  }
+  return json_response(200, {{"tickets", tickets},
+                             {"next_page", nullptr},
+                             {"previous_page", nullptr},
+                             {"count", tickets.size()}});
 }
 
 SimResponse SimService::api_create_ticket(const json& body) {
@@ -95,10 +128,10 @@ SimResponse SimService::api_comments(int64_t id, const SimRequest& request) {
   if (order != request.query.end() && order->second == "desc") {
     std::reverse(comments.begin(), comments.end());
   }
-  return list_response(
-      request, "comments", cursor_keys(comments, [](const SimComment* c) { return c->id; }),
-      base_url_ + "/api/v2/tickets/" + std::to_string(id) + "/comments.json",
-      [&](size_t i) { return comment_json(*comments[i]); });
+  return list_response(request, "comments",
+                       cursor_keys(comments, [](const SimComment* c) { return c->id; }),
+                       base_url_ + "/api/v2/tickets/" + std::to_string(id) + "/comments.json",
+                       [&](size_t i) { return comment_json(*comments[i]); });
 }
 
 SimResponse SimService::api_tags(int64_t id, const std::string& method, const json& body) {
@@ -178,19 +211,8 @@ SimResponse SimService::api_users(const std::vector<std::string>& p, const SimRe
   MutexLock lock(mutex_);
   if (p.size() == 2 && p[1] == "show_many") {
     // GET /api/v2/users/show_many?ids=1,2,3: the known ones, in id order.
-    auto ids = request.query.find("ids");
-    if (ids == request.query.end()) {
-      return error_response(400, "InvalidParameter", "ids is required");
-    }
     std::set<int64_t> wanted;
-    std::stringstream list(ids->second);
-    for (std::string part; std::getline(list, part, ',');) {
-      if (part.empty() || part.size() > 18 || !std::all_of(part.begin(), part.end(), ::isdigit)) {
-        return error_response(400, "InvalidParameter", "ids must be a comma-separated list of ids");
-      }
-      wanted.insert(std::stoll(part));
-    }
-    if (wanted.size() > 100) return error_response(400, "InvalidParameter", "at most 100 ids");
+    if (auto bad = read_id_list(request, wanted)) return *bad;
     json list_json = json::array();
     for (int64_t id : wanted) {
       if (const SimUser* user = state_.find_user(id)) {
@@ -251,10 +273,9 @@ SimResponse SimService::api_groups(const std::vector<std::string>& p, const SimR
     std::vector<const SimGroup*> groups;
     for (const auto& [id, g] : state_.groups) groups.push_back(&g);
     const std::string base = base_url_;  // see api_users()
-    return list_response(request, "groups",
-                         cursor_keys(groups, [](const SimGroup* g) { return g->id; }),
-                         base + "/api/v2/groups.json",
-                         [&](size_t i) { return group_json(*groups[i], base); });
+    return list_response(
+        request, "groups", cursor_keys(groups, [](const SimGroup* g) { return g->id; }),
+        base + "/api/v2/groups.json", [&](size_t i) { return group_json(*groups[i], base); });
   }
   if (p[1].size() > 18 || !std::all_of(p[1].begin(), p[1].end(), ::isdigit)) {
     return error_response(404, "RecordNotFound", "Not found");

@@ -189,6 +189,7 @@ SimResponse SimService::route_api(const SimRequest& request, const std::vector<s
   if (!p.empty() && p[0] == "tickets") {
     if (p.size() == 1 && m == "POST") return api_create_ticket(body);
     if (p.size() == 2 && p[1] == "update_many" && m == "PUT") return api_update_many(request, body);
+    if (p.size() == 2 && p[1] == "show_many" && m == "GET") return api_show_many_tickets(request);
     auto id = id_at(1);
     if (id && p.size() == 2 && m == "GET") return api_get_ticket(*id);
     if (id && p.size() == 2 && m == "PUT") return api_update_ticket(*id, body);

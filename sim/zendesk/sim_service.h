@@ -7,6 +7,7 @@
 // Zendesk API (auth, rate limits and faults apply; ".json" suffix optional):
 //   POST /tickets  GET|PUT /tickets/{id}  GET /tickets/{id}/comments
 //   PUT|POST|DELETE /tickets/{id}/tags  PUT /tickets/update_many
+//   GET /tickets/show_many?ids=          up to 100 ids; unknown ones left out
 //   GET /job_statuses (cursor or offset paging)  GET /job_statuses/{id}
 //   GET /job_statuses/show_many?ids=     results as documented: a success
 //                                        {"id","index","action","success":true,
@@ -159,6 +160,7 @@ class SimService {
 
   // API handlers (api_routes.cpp).
   SimResponse api_get_ticket(int64_t id);
+  SimResponse api_show_many_tickets(const SimRequest& request);
   SimResponse api_create_ticket(const nlohmann::json& body);
   SimResponse api_update_ticket(int64_t id, const nlohmann::json& body);
   SimResponse api_comments(int64_t id, const SimRequest& request);

@@ -109,6 +109,15 @@ class HelpdeskApi {
     }
     return out;
   }
+  // How many tickets tickets_by_ids() reads in one request; 0 (the default)
+  // when the vendor has no such read, and tickets are read one at a time.
+  virtual size_t tickets_per_request() const { return 0; }
+  // The tickets with these ids (at most tickets_per_request(); unknown ids
+  // are left out), in one request.
+  virtual Result<std::vector<TicketSnapshot>> tickets_by_ids(const std::vector<TicketId>& ids) {
+    (void)ids;
+    return Status::InvalidArgument("this helpdesk cannot read several tickets in one request");
+  }
   // True when one of the ticket's comments contains `marker` (used to check
   // whether a write whose outcome is unknown already applied).
   virtual Result<bool> has_comment_containing(TicketId id, const std::string& marker) = 0;

@@ -368,6 +368,29 @@ Result<TicketSnapshot> ZendeskApiClient::get_ticket(TicketId id) {
   return parse_zendesk_ticket(answer->at("ticket"));
 }
 
+Result<std::vector<TicketSnapshot>> ZendeskApiClient::tickets_by_ids(
+    const std::vector<TicketId>& ids) {
+  if (ids.empty()) return std::vector<TicketSnapshot>{};
+  if (ids.size() > tickets_per_request()) {
+    return Status::InvalidArgument("zendesk tickets/show_many: at most 100 ids per request");
+  }
+  std::string list;
+  for (TicketId id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
+  auto answer = call("GET", "/api/v2/tickets/show_many.json?ids=" + percent_encode(list), nullptr);
+  if (!answer.ok()) return answer.status();
+  const auto tickets = answer->find("tickets");
+  if (tickets == answer->end() || !tickets->is_array()) {
+    return Status::Unavailable("zendesk tickets/show_many: answer without tickets");
+  }
+  std::vector<TicketSnapshot> out;
+  for (const auto& t : *tickets) {
+    auto one = parse_zendesk_ticket(t);
+    if (!one.ok()) return one.status();
+    out.push_back(std::move(one).value());
+  }
+  return out;
+}
+
 Result<TicketSnapshot> ZendeskApiClient::update_ticket(const TicketUpdate& update) {
   const json body = {{"ticket", update_fields(update)}};
   auto answer = call("PUT", "/api/v2/tickets/" + std::to_string(update.ticket_id) + ".json", &body);

@@ -84,6 +84,9 @@ class ZendeskApiClient : public HelpdeskApi {
   Result<JobStatus> job_status(const std::string& job_id) override;
   // GET /api/v2/job_statuses/show_many.json?ids=..., 30 ids per request.
   Result<std::vector<JobStatus>> job_statuses(const std::vector<std::string>& job_ids) override;
+  // GET /api/v2/tickets/show_many.json?ids=..., 100 ids per request.
+  size_t tickets_per_request() const override { return 100; }
+  Result<std::vector<TicketSnapshot>> tickets_by_ids(const std::vector<TicketId>& ids) override;
   Result<bool> has_comment_containing(TicketId id, const std::string& marker) override;
   Result<ExportPage> export_tickets(const std::string& cursor, Instant start_time) override;
   Result<std::vector<GroupMember>> group_memberships(GroupId group) override;

@@ -266,9 +266,9 @@ TEST_CASE("parse_zendesk_ticket reads REST tickets with numeric or string ids an
 }
 
 TEST_CASE("zero as text or number is no id wherever an id can be empty", "[api_client]") {
-  json rest = {{"id", "48213"},       {"status", "open"},         {"assignee_id", "0"},
-               {"group_id", 0},       {"organization_id", "0"},   {"requester_id", 902001},
-               {"brand_id", "0"},     {"ticket_form_id", nullptr}, {"tags", json::array()}};
+  json rest = {{"id", "48213"},   {"status", "open"},          {"assignee_id", "0"},
+               {"group_id", 0},   {"organization_id", "0"},    {"requester_id", 902001},
+               {"brand_id", "0"}, {"ticket_form_id", nullptr}, {"tags", json::array()}};
   auto s = zendesk::parse_zendesk_ticket(rest);
   REQUIRE(s.ok());
   CHECK_FALSE(s->assignee_id.has_value());
@@ -314,7 +314,8 @@ TEST_CASE("job results are read in the documented shapes and only a stated succe
   CHECK_FALSE(r[4].success);
   CHECK_FALSE(r[5].success);  // an error wins over a success flag
   CHECK_FALSE(zendesk::parse_job_status(json::array()).ok());
-  auto queued = zendesk::parse_job_status(json{{"id", "x"}, {"status", "queued"}, {"results", nullptr}});
+  auto queued =
+      zendesk::parse_job_status(json{{"id", "x"}, {"status", "queued"}, {"results", nullptr}});
   REQUIRE(queued.ok());
   CHECK_FALSE(queued->finished());
   CHECK(queued->results.empty());
@@ -510,4 +511,27 @@ TEST_CASE("users are read by id, 100 ids a request, unknown ids left out", "[api
   CHECK(read->front().name == "Agent 600001");
   CHECK(read->front().role == "agent");
   CHECK(read->back().id == 600150);
+}
+
+TEST_CASE("tickets are read by id, up to 100 a request, unknown ids left out", "[api_client]") {
+  Sim sim;
+  ZendeskApiClient api(sim.options());
+  const int64_t a = sim.ticket();
+  const int64_t b = sim.ticket({{"group_id", 114002}, {"assignee_id", 500122}});
+  CHECK(api.tickets_per_request() == 100);
+
+  auto read = api.tickets_by_ids({b, 987654, a});
+  REQUIRE(read.ok());
+  REQUIRE(read->size() == 2);
+  CHECK((*read)[0].id == a);
+  CHECK((*read)[1].id == b);
+  CHECK((*read)[1].group_id == 114002);
+  CHECK((*read)[0].updated_at == api.get_ticket(a)->updated_at);
+
+  std::vector<TicketId> too_many(101);
+  for (size_t i = 0; i < too_many.size(); ++i) too_many[i] = static_cast<TicketId>(i + 1);
+  CHECK(api.tickets_by_ids(too_many).status().code() == StatusCode::kInvalidArgument);
+  auto none = api.tickets_by_ids({});
+  REQUIRE(none.ok());
+  CHECK(none->empty());
 }
