@@ -256,6 +256,7 @@ bool OutboxSender::send_due() {
     if (it != by_ticket.end()) batches.push_back(std::move(it->second));
   }
   if (batches.empty()) return polled;
+  clear_writes_that_cannot_have_landed(batches);
 
   // Records whose last attempt may have applied go one by one: they need a
   // marker check first. So do tickets whose last bulk item failed.
@@ -424,6 +425,84 @@ Result<bool> OutboxSender::already_applied(const TicketBatch& batch) {
     return found;
   }
   return false;
+}
+
+void OutboxSender::clear_writes_that_cannot_have_landed(std::vector<TicketBatch>& batches) {
+  const size_t per_request = api_.tickets_per_request();
+  if (per_request == 0) return;
+  // A write without a note has no marker to look for and repeats nothing
+  // when sent again, but while it may have been sent it goes alone: cleared,
+  // it may go in a bulk job too (a lost job's tickets go again as a job).
+  std::vector<TicketBatch*> unknown;
+  for (auto& b : batches) {
+    if (std::any_of(b.records.begin(), b.records.end(),
+                    [](const OutboxRecord& r) { return r.maybe_sent; })) {
+      unknown.push_back(&b);
+    }
+  }
+  // One ticket's check costs a request either way.
+  if (unknown.size() < 2) return;
+  size_t cleared = 0;
+  for (size_t begin = 0; begin < unknown.size(); begin += per_request) {
+    const size_t end = std::min(unknown.size(), begin + per_request);
+    std::vector<TicketId> ids;
+    for (size_t i = begin; i < end; ++i) ids.push_back(unknown[i]->ticket_id);
+    if (worker_.stopping() || auth_failed() || clock_.now() < paused_until_) return;
+    if (!wait_for_tokens(ids.front(), false)) return;
+    auto tickets = api_.tickets_by_ids(ids);
+    count_answer(tickets.status());
+    if (!tickets.ok()) {
+      // Each ticket's own marker check follows, as without this read.
+      spdlog::warn(
+          "writer: reading {} tickets with writes of unknown outcome failed ({}); "
+          "checking their markers one by one",
+          ids.size(), tickets.status().to_string());
+      if (tickets.status().code() == StatusCode::kResourceExhausted) {
+        paused_until_ = std::max(
+            paused_until_, clock_.now() + tickets.status().retry_after().value_or(kLookAgain));
+      }
+      return;
+    }
+    std::unordered_map<TicketId, Instant> updated_at;
+    for (const auto& t : *tickets) {
+      if (t.updated_at) updated_at[t.id] = *t.updated_at;
+    }
+    for (size_t i = begin; i < end; ++i) {
+      TicketBatch& b = *unknown[i];
+      auto it = updated_at.find(b.ticket_id);
+      if (it == updated_at.end()) continue;  // not found: the marker check says what happened
+      std::vector<int64_t> ids_unknown;
+      Instant first_created = Instant::max();
+      for (const auto& r : b.records) {
+        if (!r.maybe_sent) continue;
+        ids_unknown.push_back(r.id);
+        first_created = std::min(first_created, r.created_at);
+      }
+      // A write that landed stamped updated_at no earlier than its own
+      // creation, give or take the clocks' difference (and the whole second
+      // updated_at is cut to).
+      if (it->second + options_.clock_skew_allowance >= first_created) continue;
+      Status s = store_.reschedule_outbox(
+          ids_unknown, clock_.now(),
+          "not applied: the ticket is unchanged since before the write (updated_at " +
+              format_instant(it->second) + ")",
+          fences_of({&b}));
+      if (!s.ok()) {
+        spdlog::error("writer: ticket={} cannot record that its write did not apply: {}",
+                      b.ticket_id, s.to_string());
+        fenced(s);
+        continue;
+      }
+      for (auto& r : b.records) r.maybe_sent = false;
+      ++cleared;
+    }
+  }
+  if (cleared > 0) {
+    spdlog::info(
+        "writer: {} of {} tickets with writes of unknown outcome are unchanged since "
+        "before those writes; sending them again without a marker check",
+        cleared, unknown.size());
+  }
 }
 
 void OutboxSender::check_again_later(const TicketBatch& batch, const Status& status) {

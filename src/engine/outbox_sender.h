@@ -32,7 +32,10 @@
 //                   request could have landed: no sooner than twice as long
 //                   as it was outstanding, and, for writes a previous process
 //                   left in flight (a crash), not before unknown_outcome_settle
-//                   has passed since this process started
+//                   has passed since this process started. When many are
+//                   due at once, tickets unchanged since before their writes
+//                   existed (read a hundred to a request on Zendesk) skip
+//                   the check: the write cannot have landed
 //   401          -> writing stops (an alert in the log and metrics) and resumes
 //                   once the credentials work again; nothing is dropped. The
 //                   credentials are probed after 1 s, then at doubling
@@ -109,6 +112,10 @@ struct OutboxSenderOptions {
   // How long a write left in flight by a previous process may still land;
   // the helpdesk client's timeout is the natural value.
   Duration unknown_outcome_settle = std::chrono::seconds(10);
+  // How far this host's clock and the helpdesk's may differ. A ticket whose
+  // updated_at is older by more than this than the write of unknown outcome
+  // has not received it: the write goes again without a marker check.
+  Duration clock_skew_allowance = std::chrono::seconds(60);
   // Replicas sharing the store: which shards this one may act on. Null: a
   // single process, which sends every ticket's writes. Outlives the sender.
   const cluster::ShardGate* shards = nullptr;
@@ -162,6 +169,13 @@ class OutboxSender {
   // Whether a write of the batch that may have applied did (its marker is
   // on the ticket); the failed request's Status when that could not be told.
   Result<bool> already_applied(const TicketBatch& batch);
+  // Several tickets' writes of unknown outcome at once (after a crash, or a
+  // shard taken over from a replica that died with bulk jobs in flight):
+  // reads the tickets a hundred to a request, where the helpdesk can, and
+  // makes the writes of those unchanged since before the writes existed
+  // pending again (not maybe-sent), so they need no marker check each and
+  // may go in bulk jobs. The others keep their marker check and go alone.
+  void clear_writes_that_cannot_have_landed(std::vector<TicketBatch>& batches);
   void check_again_later(const TicketBatch& batch, const Status& status);
   void report(const TicketBatch& batch, InputKind kind, std::optional<TicketSnapshot> ticket,
               const std::string& detail);

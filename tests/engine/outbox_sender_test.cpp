@@ -17,6 +17,17 @@ bool has_tag(const TicketUpdate& u, const std::string& tag) {
   return u.tags && std::find(u.tags->begin(), u.tags->end(), tag) != u.tags->end();
 }
 
+// Tickets first..last, created at kT0, known to the helpdesk and the engine.
+void open_tickets(EngineHarness& h, TicketId first, TicketId last) {
+  for (TicketId id = first; id <= last; ++id) {
+    TicketSnapshot t = new_ticket(kT0);
+    t.id = id;
+    h.helpdesk.put_ticket(t);
+    h.deliver(created_event(t));
+  }
+  REQUIRE(h.settled());
+}
+
 size_t markers_in_comments(EngineHarness& h) {
   size_t n = 0;
   for (const auto& c : h.helpdesk.comments(kTicket)) n += c.find("[tierd ref") != c.npos ? 1 : 0;
@@ -176,6 +187,84 @@ TEST_CASE("after a crash a write whose outcome was unknown is never applied twic
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].state == "done");
   CHECK(h.audit_count("write_confirmed") == 1);
+}
+
+TEST_CASE("after a crash, many tickets' writes of unknown outcome are read in one request",
+          "[outbox_sender]") {
+  EngineHarness h(escalation_only());
+  h.stop();
+  h.sender_options.bulk_threshold = 100;  // single writes, each with an answer of its own
+  h.start();
+  open_tickets(h, 1, 8);
+  // All eight time out; the first two had landed all the same.
+  for (int i = 0; i < 8; ++i) h.helpdesk.script("update_ticket", Scripted::timeout(i < 2));
+  h.advance(15min);
+  REQUIRE(h.helpdesk.calls("update_ticket").size() == 8);
+  h.crash_and_restart();
+
+  SECTION("tickets unchanged since before their writes skip the marker check") {
+    h.advance(h.sender_options.unknown_outcome_settle);
+    auto reads = h.helpdesk.calls("tickets_by_ids");
+    REQUIRE(reads.size() == 1);
+    CHECK(reads[0].ids == std::vector<TicketId>{1, 2, 3, 4, 5, 6, 7, 8});
+    // Only the two the helpdesk changed since are looked at, and confirmed.
+    auto checks = h.helpdesk.calls("has_comment_containing");
+    REQUIRE(checks.size() == 2);
+    CHECK(checks[0].ticket_id == 1);
+    CHECK(checks[1].ticket_id == 2);
+    CHECK(h.helpdesk.calls("update_ticket").size() == 8 + 6);
+  }
+  SECTION("when the read fails, each ticket's marker is looked for") {
+    h.helpdesk.script("tickets_by_ids", Scripted::server_error());
+    h.advance(h.sender_options.unknown_outcome_settle);
+    CHECK(h.helpdesk.calls("tickets_by_ids").size() == 1);
+    CHECK(h.helpdesk.calls("has_comment_containing").size() == 8);
+    CHECK(h.helpdesk.calls("update_ticket").size() == 8 + 6);
+  }
+  for (TicketId id = 1; id <= 8; ++id) {
+    INFO("ticket " << id);
+    size_t markers = 0;
+    for (const auto& c : h.helpdesk.comments(id)) markers += c.find("[tierd ref") != c.npos;
+    CHECK(markers == 1);
+    CHECK(h.helpdesk.ticket(id)->group_id == kTier2);
+  }
+  auto rows = h.outbox_of_kind("escalate");
+  REQUIRE(rows.size() == 8);
+  for (const auto& r : rows) CHECK(r.state == "done");
+}
+
+TEST_CASE("a ticket changed just before its write of unknown outcome keeps the marker check",
+          "[outbox_sender]") {
+  // Its updated_at is within the clocks' allowed difference of the write: the
+  // write may have landed by the helpdesk's clock, so the marker decides.
+  EngineHarness h(escalation_only());
+  h.stop();
+  h.sender_options.bulk_threshold = 100;
+  h.start();
+  open_tickets(h, 1, 2);
+  h.advance(15min - 30s);
+  for (TicketId id = 1; id <= 2; ++id) {
+    TicketSnapshot t = *h.helpdesk.ticket(id);
+    t.updated_at = h.clock.now();  // a change that left the group alone
+    h.helpdesk.put_ticket(t);
+    TicketEvent touched = created_event(t);
+    touched.event_id = "touched-" + std::to_string(id);
+    touched.kind = EventKind::kSnapshot;
+    h.deliver(touched);
+  }
+  REQUIRE(h.settled());
+  for (int i = 0; i < 2; ++i) h.helpdesk.script("update_ticket", Scripted::timeout(false));
+  h.advance(30s);
+  REQUIRE(h.helpdesk.calls("update_ticket").size() == 2);
+  h.crash_and_restart();
+  h.advance(h.sender_options.unknown_outcome_settle);
+  CHECK(h.helpdesk.calls("tickets_by_ids").size() == 1);
+  CHECK(h.helpdesk.calls("has_comment_containing").size() == 2);
+  CHECK(h.helpdesk.calls("update_ticket").size() == 4);
+  for (TicketId id = 1; id <= 2; ++id) {
+    CHECK(h.helpdesk.comments(id).size() == 1);
+    CHECK(h.helpdesk.ticket(id)->group_id == kTier2);
+  }
 }
 
 TEST_CASE("a write refused for good is dead-lettered once", "[outbox_sender]") {

@@ -176,6 +176,19 @@ Result<JobStatus> FakeHelpdesk::job_status(const std::string& job_id) {
   return it->second;
 }
 
+Result<std::vector<TicketSnapshot>> FakeHelpdesk::tickets_by_ids(const std::vector<TicketId>& ids) {
+  MutexLock lock(mutex_);
+  HelpdeskCall call{"tickets_by_ids"};
+  call.ids = ids;
+  auto answer = record(std::move(call));
+  if (answer && !answer->status.ok()) return answer->status;
+  std::vector<TicketSnapshot> out;
+  for (TicketId id : ids) {
+    if (auto it = tickets_.find(id); it != tickets_.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
 Result<bool> FakeHelpdesk::has_comment_containing(TicketId id, const std::string& marker) {
   MutexLock lock(mutex_);
   HelpdeskCall call{"has_comment_containing", id};

@@ -37,6 +37,7 @@ struct HelpdeskCall {
   TicketId ticket_id = 0;
   std::optional<TicketUpdate> update;  // update_ticket
   std::string marker;                  // has_comment_containing
+  std::vector<TicketId> ids;           // tickets_by_ids
   Instant at{};                        // the clock's time of the call
 };
 
@@ -77,6 +78,9 @@ class FakeHelpdesk final : public HelpdeskApi {
   Result<std::string> update_many(const std::vector<TicketUpdate>& updates) override
       EXCLUDES(mutex_);
   Result<JobStatus> job_status(const std::string& job_id) override EXCLUDES(mutex_);
+  size_t tickets_per_request() const override { return 100; }
+  Result<std::vector<TicketSnapshot>> tickets_by_ids(const std::vector<TicketId>& ids) override
+      EXCLUDES(mutex_);
   Result<bool> has_comment_containing(TicketId id, const std::string& marker) override
       EXCLUDES(mutex_);
   Result<ExportPage> export_tickets(const std::string& cursor, Instant start_time) override
