@@ -235,10 +235,20 @@ TEST_CASE("kill -9 at random points loses no event and writes nothing twice",
     INFO("ticket " << id);
     REQUIRE(LiveStack::eventually([&] { return stack.group_of(id) == 114002; }, 30s));
   }
-  std::this_thread::sleep_for(2s);
+  // On Freshdesk the note is a request of its own after the update: a kill
+  // between the two leaves it to the restarted tierd, after its wait for
+  // requests still in flight (unknown_outcome_settle) and the marker check.
   for (int64_t id : tickets) {
     INFO("ticket " << id);
-    CHECK(stack.tierd_notes(id).size() == 1);
+    CHECK(LiveStack::eventually([&] { return !stack.tierd_notes(id).empty(); }, 30s));
+  }
+  std::this_thread::sleep_for(2s);  // time for a second note, were one coming
+  for (int64_t id : tickets) {
+    INFO("ticket " << id);
+    const size_t notes = stack.tierd_notes(id).size();
+    INFO("helpdesk " << vendor_name(stack.vendor()) << "\ntierd log:\n"
+                     << (notes == 1 ? std::string() : stack.tierd_log()));
+    CHECK(notes == 1);
   }
 }
 
